@@ -1,1 +1,0 @@
-//! wasm-bindgen surface (stub: being written)

@@ -1,0 +1,1 @@
+//! WasmConnection (stub: being written)

@@ -1,0 +1,1 @@
+//! WasmInspector (stub: being written)

@@ -1,0 +1,5 @@
+//! wasm-bindgen surface: the only module that knows about JS.
+//! - `connection`: the engine (`WasmConnection`), used by js/engine.js.
+//! - `inspector`: the offline frame decoder, used by www/.
+mod connection;
+mod inspector;
