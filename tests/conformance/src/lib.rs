@@ -319,14 +319,24 @@ impl Server {
     /// `options`: JSON handed to server.js (merged into the createServer options).
     pub fn with_options(options: &str) -> Server {
         let root = repo_root();
-        let wasm_dir = root.join("js/wasm");
-        assert!(
-            wasm_dir.is_dir(),
-            "{} is missing: run scripts/build.sh first (the conformance suite runs against the built package)",
-            wasm_dir.display()
-        );
-        let mut child = Command::new("node")
-            .arg(root.join("tests/conformance/server.js"))
+        let mut cmd = if std::env::var("H2WASM_CONF_SERVER").as_deref() == Ok("native") {
+            // target/<profile>/deps/<test-binary> → target/<profile>/native_server
+            let exe = std::env::current_exe().unwrap();
+            let bin = exe.parent().and_then(|d| d.parent()).unwrap().join("native_server");
+            assert!(bin.exists(), "{} missing: build with --features native", bin.display());
+            Command::new(bin)
+        } else {
+            let wasm_dir = root.join("js/wasm");
+            assert!(
+                wasm_dir.is_dir(),
+                "{} is missing: run scripts/build.sh first (the conformance suite runs against the built package)",
+                wasm_dir.display()
+            );
+            let mut c = Command::new("node");
+            c.arg(root.join("tests/conformance/server.js"));
+            c
+        };
+        let mut child = cmd
             .env("H2WASM_CONF_OPTIONS", options)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -423,6 +433,11 @@ pub struct Conn {
     /// Every frame read so far (for diagnostics and for assertions like
     /// "no PUSH_PROMISE ever").
     pub seen: Vec<(u8, u8, u32, usize)>,
+    /// Frames read while sending a flow-controlled body, replayed by next().
+    stash: std::collections::VecDeque<Got>,
+    /// Our send windows (what the server lets us send), from its SETTINGS and WINDOW_UPDATEs.
+    pub conn_send_window: i64,
+    stream_send_window: HashMap<u32, i64>,
 }
 
 impl Conn {
@@ -443,6 +458,9 @@ impl Conn {
             write_failed: false,
             ping_seq: 0,
             seen: Vec::new(),
+            stash: Default::default(),
+            conn_send_window: 65_535,
+            stream_send_window: HashMap::new(),
         }
     }
 
@@ -517,7 +535,7 @@ impl Conn {
 
     pub fn post(&mut self, stream: u32, path: &'static str, body: &[u8]) {
         self.headers(stream, &req("POST", path), false);
-        self.data(stream, body, true);
+        self.send_body(stream, body, true);
     }
 
     /// DATA frames (split at 16 384) with END_STREAM on the last when asked.
@@ -531,6 +549,40 @@ impl Conn {
         for (i, c) in chunks.into_iter().enumerate() {
             let fl = if end_stream && i + 1 == n { flag::END_STREAM } else { 0 };
             self.send_frame(kind::DATA, fl, stream, c);
+        }
+    }
+
+    fn initial_send_window(&self) -> i64 {
+        i64::from(self.server_setting(setting::INITIAL_WINDOW_SIZE).unwrap_or(65_535))
+    }
+
+    /// Send a request body respecting the server's flow-control windows
+    /// (frames read meanwhile are kept for later next() calls).
+    pub fn send_body(&mut self, stream: u32, body: &[u8], end_stream: bool) {
+        let mut rest = body;
+        loop {
+            let init = self.initial_send_window();
+            let sw = *self.stream_send_window.entry(stream).or_insert(init);
+            let can = sw.min(self.conn_send_window).min(16_384).max(0) as usize;
+            if can == 0 && !rest.is_empty() {
+                let g = self.next_inner();
+                match g {
+                    Got::Frame(_) => self.stash.push_back(g),
+                    other => panic!("waiting for a window to send the body on stream {stream}: {}", other.describe()),
+                }
+                continue;
+            }
+            let n = can.min(rest.len());
+            let (chunk, r) = rest.split_at(n);
+            rest = r;
+            let last = rest.is_empty();
+            let fl = if end_stream && last { flag::END_STREAM } else { 0 };
+            self.send_frame(kind::DATA, fl, stream, chunk);
+            self.conn_send_window -= n as i64;
+            *self.stream_send_window.get_mut(&stream).unwrap() -= n as i64;
+            if last {
+                return;
+            }
         }
     }
 
@@ -583,6 +635,13 @@ impl Conn {
     /// Read one frame and process it: header blocks are decoded (keeps the
     /// HPACK table in sync), SETTINGS are ACKed, DATA is credited back.
     pub fn next(&mut self) -> Got {
+        if let Some(g) = self.stash.pop_front() {
+            return g;
+        }
+        self.next_inner()
+    }
+
+    fn next_inner(&mut self) -> Got {
         let got = self.read_raw();
         let Got::Frame(mut f) = got else { return got };
         match f.kind {
@@ -622,6 +681,15 @@ impl Conn {
                     }
                 } else {
                     panic!("server sent CONTINUATION without HEADERS");
+                }
+            }
+            kind::WINDOW_UPDATE => {
+                let inc = i64::from(be32(&f.payload, 0) & 0x7fff_ffff);
+                if f.stream == 0 {
+                    self.conn_send_window += inc;
+                } else {
+                    let init = self.initial_send_window();
+                    *self.stream_send_window.entry(f.stream).or_insert(init) += inc;
                 }
             }
             kind::DATA if self.auto_window && !f.payload.is_empty() => {
@@ -730,11 +798,29 @@ impl Conn {
                     code_name(code),
                     f.describe()
                 ),
-                Got::Frame(f) if f.stream == stream && f.end_stream() => panic!(
-                    "expected RST_STREAM({stream}, {}), but the stream ended normally with {} (frames before: {log:?})",
-                    code_name(code),
-                    f.describe()
-                ),
+                Got::Frame(f) if f.stream == stream && f.end_stream() => {
+                    // A response (e.g. 400) may precede the RST_STREAM; keep waiting for it.
+                    let status = f
+                        .headers
+                        .as_ref()
+                        .and_then(|h| h.iter().find(|(n, _)| n == ":status").map(|(_, v)| v.clone()));
+                    log.push(format!("{} END_STREAM :status {:?}", f.describe(), status));
+                    let save = self.timeout;
+                    self.timeout = Duration::from_millis(1500);
+                    let next = self.next();
+                    self.timeout = save;
+                    match next {
+                        Got::Frame(g) if g.kind == kind::RST_STREAM && g.stream == stream => {
+                            assert_eq!(g.code(), code, "expected RST_STREAM({stream}, {}), got {}", code_name(code), g.describe());
+                            return;
+                        }
+                        other => panic!(
+                            "expected RST_STREAM({stream}, {}), but the stream ended normally ({log:?}) and then came {}",
+                            code_name(code),
+                            other.describe()
+                        ),
+                    }
+                }
                 Got::Frame(f) => {
                     if log.len() < 20 {
                         log.push(f.describe())

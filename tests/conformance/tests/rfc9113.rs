@@ -869,17 +869,19 @@ fn s6_9_1_flow_control_respected() {
     c.handshake_with(&[(setting::INITIAL_WINDOW_SIZE, 5)]);
     c.get(1, "/");
     let mut got = 0usize;
-    // Exactly 5 bytes may come before we open the window.
-    loop {
-        c.ping(*b"flowflow");
-        let f = c.read_until("DATA or PING ACK", |f| f.kind == kind::DATA || (f.kind == kind::PING && f.flags & flag::ACK != 0));
-        if f.kind == kind::PING {
-            break;
-        }
+    // The server fills the 5-byte window...
+    while got < 5 {
+        let f = c.read_until("DATA", |f| f.kind == kind::DATA && f.stream == 1);
         got += f.payload.len();
-        assert!(got <= 5, "server sent {got} bytes into a 5-byte stream window");
+        assert!(!f.end_stream(), "server ended an 18-byte body within a 5-byte window");
     }
-    assert_eq!(got, 5, "server should fill the 5-byte window");
+    assert_eq!(got, 5, "server sent {got} bytes into a 5-byte stream window");
+    // ...and sends nothing more until the window opens.
+    c.ping(*b"flowflow");
+    let f = c.read_until("PING ACK", |f| {
+        (f.kind == kind::PING && f.flags & flag::ACK != 0) || (f.kind == kind::DATA && f.stream == 1 && !f.payload.is_empty())
+    });
+    assert_eq!(f.kind, kind::PING, "server sent DATA beyond the stream window: {}", f.describe());
     c.window_update(1, 100);
     let mut rest = 0;
     loop {
@@ -1044,7 +1046,7 @@ fn s8_post_echo_ok() {
     let mut c = conn();
     let body: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     c.headers(1, &req("POST", "/echo"), false);
-    c.data(1, &body, true);
+    c.send_body(1, &body, true);
     let r = c.expect_200(1);
     assert_eq!(r.body.len(), body.len());
     assert!(r.body == body, "echo body differs");
