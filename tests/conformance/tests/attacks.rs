@@ -634,31 +634,37 @@ fn attack_peer_never_reads() {
 #[test]
 fn attack_zero_window_stall() {
     // Windows never open: queued response data must not pin memory forever;
-    // with a short stall timeout the streams are reset.
-    let server = Server::with_options(r#"{"stallTimeoutMs":300}"#);
+    // with a short stall timeout the server resets streams whose queued data
+    // is stuck, and a connection that only holds stalled streams idles out.
+    let server = Server::with_options(r#"{"stallTimeoutMs":300,"idleTimeoutMs":1000,"closeTimeoutMs":300}"#);
     let legit = Legit::start(server.port);
     let before = server.rss_kib();
-    let mut a = Attacker::connect(server.port, &[(setting::INITIAL_WINDOW_SIZE, 0)], true);
-    let mut v = Vec::new();
-    for i in 0..100u32 {
-        v.extend(get_hdr(1 + 2 * i, "/big?n=1048576"));
+    let mut c = server.connect();
+    c.auto_window = false;
+    c.handshake_with(&[(setting::INITIAL_WINDOW_SIZE, 0)]);
+    let ids: Vec<u32> = (0..50).map(|i| 1 + 2 * i).collect();
+    for &s in &ids {
+        c.get(s, "/big?n=1048576");
     }
-    a.send(&v);
     legit.wait_progress(20, "while streams are stalled on zero windows");
-    // Keep the connection alive (PINGs) well past the stall timeout, then look.
-    for _ in 0..10 {
-        legit.wait_progress(5, "stall");
-        if !a.send(&frame(kind::PING, 0, 0, b"stalling")) {
+    // Wait (bounded by the per-read timeout) for the server to give up on every stalled stream.
+    let mut reset = std::collections::HashSet::new();
+    let mut codes = Vec::new();
+    while reset.len() < ids.len() {
+        let f = c.read_until("RST_STREAM for a stream stalled on a zero window (or GOAWAY)", |f| {
+            f.kind == kind::RST_STREAM || f.kind == kind::GOAWAY
+        });
+        if f.kind == kind::GOAWAY {
+            eprintln!("[zero-window stall] connection ended: {}", f.describe());
             break;
         }
+        if !codes.contains(&f.code()) {
+            codes.push(f.code());
+        }
+        reset.insert(f.stream);
     }
+    eprintln!("[zero-window stall] {} streams reset, codes {:?}", reset.len(), codes.iter().map(|c| code_name(*c)).collect::<Vec<_>>());
     assert_memory(&server, before, "zero-window stall");
-    let log = a.finish();
-    eprintln!("[zero-window stall] attacker read {log:?}");
-    assert!(
-        log.rst >= 100 || log.goaway.is_some(),
-        "zero-window stall: stalled streams were neither reset nor the connection closed ({log:?})"
-    );
     legit.finish();
 }
 
@@ -686,14 +692,15 @@ fn attack_slowloris_preface() {
 fn attack_slow_headers() {
     let server = Server::with_options(r#"{"headerBlockTimeoutMs":300}"#);
     let legit = Legit::start(server.port);
-    let mut a = Attacker::connect(server.port, &[], true);
+    let mut c = server.connect();
+    c.handshake();
     let b = get_block("/");
-    a.send(&frame(kind::HEADERS, flag::END_STREAM, 1, &b[..3]));
+    c.send(&frame(kind::HEADERS, flag::END_STREAM, 1, &b[..3]));
     legit.wait_progress(3, "during slow headers");
-    let log = a.finish();
-    eprintln!("[slow headers] attacker read {log:?}");
-    assert!(log.goaway.is_some(), "slow headers: no GOAWAY for a header block that never completed ({log:?})");
-    assert!(log.closed, "slow headers: connection not closed");
+    // The header block never completes: the server must end the connection.
+    let g = c.expect_goaway_any();
+    eprintln!("[slow headers] {}", g.describe());
+    c.expect_closed();
     legit.finish();
 }
 
