@@ -1367,3 +1367,72 @@ fn s8_4_server_never_pushes() {
     }
     assert!(!c.seen.iter().any(|(k, _, _, _)| *k == kind::PUSH_PROMISE), "server sent PUSH_PROMISE with ENABLE_PUSH=0");
 }
+
+#[test]
+fn s6_9_1_data_exceeding_connection_window() {
+    let mut c = conn();
+    c.expect_ignored(); // picks up the server's connection WINDOW_UPDATE, if any
+    let stream_win = i64::from(c.server_setting(setting::INITIAL_WINDOW_SIZE).unwrap_or(65_535));
+    let conn_win = c.conn_send_window;
+    let streams = (conn_win / stream_win + 1) as u32;
+    let max = c.server_setting(setting::MAX_CONCURRENT_STREAMS).unwrap_or(100);
+    assert!(streams <= max, "connection window {conn_win} too large to exceed with {max} streams");
+    // Fill every stream window on /hang (never consumed), then one byte more
+    // than the connection window allows overall.
+    let mut left = conn_win + 1;
+    for i in 0..streams {
+        let id = 1 + 2 * i;
+        open_hang(&mut c, id);
+        let n = left.min(stream_win);
+        c.data(id, &vec![0u8; n as usize], false);
+        left -= n;
+    }
+    c.expect_goaway(code::FLOW_CONTROL_ERROR);
+}
+
+#[test]
+fn rfc9218_priority_update_ok() {
+    let mut c = conn();
+    let mut p = u32_payload(1);
+    p.extend(b"u=0, i");
+    c.send(&frame(0x10, 0, 0, &p)); // PRIORITY_UPDATE for the not-yet-open stream 1
+    c.expect_ignored();
+    let mut h = req("GET", "/");
+    h.push(("priority", "u=1"));
+    c.headers(1, &h, true);
+    c.expect_200(1);
+}
+
+#[test]
+fn rfc9218_priority_update_on_nonzero_stream() {
+    // RFC 9218 §7.1: PRIORITY_UPDATE with a stream identifier other than 0 → PROTOCOL_ERROR.
+    let mut c = conn();
+    let mut p = u32_payload(1);
+    p.extend(b"u=0");
+    c.send(&frame(0x10, 0, 1, &p));
+    c.expect_goaway(code::PROTOCOL_ERROR);
+}
+
+#[test]
+fn rfc9218_priority_update_for_stream_0() {
+    // RFC 9218 §7.1: prioritized stream ID 0 → connection error PROTOCOL_ERROR.
+    let mut c = conn();
+    let mut p = u32_payload(0);
+    p.extend(b"u=0");
+    c.send(&frame(0x10, 0, 0, &p));
+    c.expect_goaway(code::PROTOCOL_ERROR);
+}
+
+#[test]
+fn s6_8_idle_timeout_with_open_stream_protocol_error() {
+    // Twisted's documented behaviour, kept by the engine: the idle-timeout
+    // GOAWAY is PROTOCOL_ERROR while streams are open, with last-stream-id.
+    let srv = Server::with_options(r#"{"idleTimeoutMs":300,"closeTimeoutMs":300}"#);
+    let mut c = srv.connect();
+    c.handshake();
+    open_hang_half_closed(&mut c, 1);
+    let g = c.expect_goaway_any();
+    assert_eq!(g.code(), code::PROTOCOL_ERROR, "{}", g.describe());
+    assert_eq!(be32(&g.payload, 0) & 0x7fff_ffff, 1, "{}", g.describe());
+    c.expect_closed();
+}
