@@ -10,12 +10,15 @@
 //   GET  /big?n=N    N bytes (default 4 MiB) from a push producer
 //   *    /hang       never answers; inbound paused (windows stay closed)
 //   other            404
-'use strict';
 
-const path = require('node:path');
-const h2wasm = require(path.join(__dirname, '..', '..', 'js', 'index.js'));
+import { createServer } from '../../js/index.js';
 
-const options = Object.assign({}, JSON.parse(process.env.H2WASM_CONF_OPTIONS || '{}'));
+// Limit/timeout overrides use the camelCase names of the engine's `Limits`
+// fields (idleTimeoutMs, resetBurst, ...; maxConcurrentStreams for SETTINGS).
+// They are passed both at the top level and as `limits`, whichever the
+// package reads.
+const overrides = JSON.parse(process.env.H2WASM_CONF_OPTIONS || '{}');
+const options = Object.assign({}, overrides, { limits: Object.assign({}, overrides) });
 
 const SMALL = Buffer.from('hello from h2wasm\n');
 
@@ -36,12 +39,17 @@ function bigProducer(stream, total) {
     while (!paused && !stopped && left > 0) {
       const n = Math.min(left, chunk.length);
       left -= n;
-      stream.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+      try {
+        stream.write(n === chunk.length ? chunk : chunk.subarray(0, n));
+      } catch {
+        stopped = true;
+        return;
+      }
     }
     if (left === 0 && !stopped) {
       stopped = true;
-      stream.unregisterProducer();
-      stream.loseConnection();
+      safe(() => stream.unregisterProducer());
+      safe(() => stream.loseConnection());
     }
   };
   stream.registerProducer(
@@ -55,6 +63,12 @@ function bigProducer(stream, total) {
   setImmediate(pump);
 }
 
+// The peer may reset a stream (or the connection may die) between our
+// callbacks; the API then throws on write. Attack tests do exactly that.
+function safe(fn) {
+  try { fn(); } catch { /* stream or connection already closed */ }
+}
+
 function requestFactory(stream) {
   let route = null;
   let params = null;
@@ -64,18 +78,21 @@ function requestFactory(stream) {
       ({ route, params } = parse(stream));
       if (route === '/echo') {
         answered = true;
-        stream.writeHeaders(200, [['content-type', 'application/octet-stream']]);
+        safe(() => stream.writeHeaders(200, [['content-type', 'application/octet-stream']]));
       } else if (route === '/hang') {
         stream.pauseProducing();
       }
     },
     dataReceived(chunk) {
-      if (route === '/echo') stream.write(Buffer.from(chunk));
+      if (route === '/echo') safe(() => stream.write(Buffer.from(chunk)));
     },
     trailersReceived(trailers) {
       if (route === '/echo') this._trailers = trailers;
     },
     requestReceived() {
+      safe(() => this._respond());
+    },
+    _respond() {
       if (route === null) ({ route, params } = parse(stream));
       if (route === '/echo') {
         const t = this._trailers;
@@ -108,12 +125,8 @@ function requestFactory(stream) {
 }
 
 async function main() {
-  const server = h2wasm.createServer(options, requestFactory);
-  await new Promise((resolve, reject) => {
-    const r = server.listen({ port: 0, host: '127.0.0.1' }, resolve);
-    if (r && typeof r.then === 'function') r.then(resolve, reject);
-  });
-  const addr = typeof server.address === 'function' ? server.address() : server.server.address();
+  const server = createServer(options, requestFactory);
+  const addr = await server.listen(0, '127.0.0.1');
   process.stdout.write(`PORT ${addr.port}\n`);
   process.stdin.on('end', () => process.exit(0));
   process.stdin.on('close', () => process.exit(0));

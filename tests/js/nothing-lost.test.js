@@ -3,16 +3,13 @@
 // re-splits chunks at random sizes and pauses at random in both directions.
 // Half the streams use a route whose push producer stalls at random and which
 // pauses inbound reading at random. Every body's SHA-256 must match.
-'use strict';
 
-const test = require('node:test');
-const assert = require('node:assert');
-const net = require('node:net');
-const http2 = require('node:http2');
-const crypto = require('node:crypto');
-const path = require('node:path');
-
-const h2wasm = require(path.join(__dirname, '..', '..', 'js', 'index.js'));
+import test from 'node:test';
+import assert from 'node:assert';
+import net from 'node:net';
+import http2 from 'node:http2';
+import crypto from 'node:crypto';
+import { createServer } from '../../js/index.js';
 
 const STREAMS = Number(process.env.NOTHING_LOST_STREAMS || 2000);
 const CONCURRENCY = 64;
@@ -181,12 +178,8 @@ test('nothing lost: 2,000 random streams up and down through a chaotic proxy', {
   const pool = Buffer.alloc(512 * 1024);
   for (let i = 0; i < pool.length; i += 4) pool.writeUInt32LE(Math.floor(rand() * 4294967296), i);
 
-  const server = h2wasm.createServer({}, requestFactory(serverRand));
-  await new Promise((resolve, reject) => {
-    const r = server.listen({ port: 0, host: '127.0.0.1' }, resolve);
-    if (r && typeof r.then === 'function') r.then(resolve, reject);
-  });
-  const port = (typeof server.address === 'function' ? server.address() : server.server.address()).port;
+  const server = createServer({}, requestFactory(serverRand));
+  const { port } = await server.listen(0, '127.0.0.1');
   const stats = { pieces: 0 };
   const proxy = await startProxy(port, proxyRand, stats);
 
@@ -243,10 +236,7 @@ test('nothing lost: 2,000 random streams up and down through a chaotic proxy', {
 
   await new Promise((r) => client.close(r));
   proxy.close();
-  await new Promise((r) => {
-    const x = server.close(r);
-    if (x && typeof x.then === 'function') x.then(r, r);
-  });
+  await server.close();
   assert.deepStrictEqual(failures.slice(0, 20), [], `${failures.length} of ${STREAMS} streams lost or corrupted`);
   console.log(`nothing-lost: ${STREAMS} streams, ${(totalBytes / 1048576).toFixed(1)} MiB each way, ${stats.pieces} proxy pieces`);
 });
