@@ -7,6 +7,9 @@
 use super::table::{static_entry, DynamicTable, ENTRY_OVERHEAD, STATIC_LEN};
 use super::{huffman, integer, DecodeError, DecodeLimits, DecodeOutcome, HeaderField, DEFAULT_TABLE_SIZE};
 
+/// Scratch capacity kept between blocks; larger buffers are freed after use.
+const SCRATCH_KEEP: usize = 16 * 1024;
+
 /// HPACK decoder: owns the peer-to-us dynamic table.
 #[derive(Debug)]
 pub struct Decoder {
@@ -185,6 +188,11 @@ impl Decoder {
                     emit(HeaderField { name, value, sensitive });
                 }
             }
+        }
+        // A huge Huffman string grew the scratch buffer: don't keep that
+        // memory on an idle connection.
+        if scratch.capacity() > SCRATCH_KEEP {
+            *scratch = Vec::new();
         }
         Ok(out)
     }

@@ -280,12 +280,10 @@ const FAIL: u8 = 2;
 /// (at most 7 bits, all ones), so the string may end here.
 const ACCEPT: u8 = 4;
 
-#[derive(Clone, Copy)]
-struct Transition {
-    next: u8,
-    sym: u8,
-    flags: u8,
-}
+// A transition is packed in a u32: next state (bits 0-7), symbol (8-15),
+// flags (16-23). One load per nibble.
+const SYM_SHIFT: u32 = 8;
+const FLAGS_SHIFT: u32 = 16;
 
 /// Child pointers of one internal node: `>= 0` internal node id, `< 0` leaf
 /// `-(symbol + 1)`.
@@ -343,10 +341,10 @@ const fn build_accepting(tree: &Tree) -> [bool; 256] {
 // Evaluated only at compile time (for `DECODE`): an out-of-range index or
 // overflow here is a build error, never a runtime panic.
 #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const fn build_decode_table() -> [[Transition; 16]; 256] {
+const fn build_decode_table() -> [u32; 4096] {
     let tree = build_tree();
     let accepting = build_accepting(&tree);
-    let mut table = [[Transition { next: 0, sym: 0, flags: 0 }; 16]; 256];
+    let mut table = [0u32; 4096];
     let mut state = 0usize;
     while state < 256 {
         let mut nibble = 0usize;
@@ -376,7 +374,8 @@ const fn build_decode_table() -> [[Transition; 16]; 256] {
             if flags & FAIL == 0 && accepting[node] {
                 flags |= ACCEPT;
             }
-            table[state][nibble] = Transition { next: node as u8, sym, flags };
+            table[state * 16 + nibble] =
+                (node as u32) | ((sym as u32) << SYM_SHIFT) | ((flags as u32) << FLAGS_SHIFT);
             nibble += 1;
         }
         state += 1;
@@ -384,37 +383,54 @@ const fn build_decode_table() -> [[Transition; 16]; 256] {
     table
 }
 
-static DECODE: [[Transition; 16]; 256] = build_decode_table();
+/// Flat: entry `state * 16 + nibble`.
+static DECODE: [u32; 4096] = build_decode_table();
 
+/// One nibble: returns the packed transition. The index is < 4096 by
+/// construction (8-bit state, 4-bit nibble), so the compiler drops the bounds
+/// check; `get` keeps clippy's no-indexing rule.
 #[inline(always)]
-fn step(state: u8, nibble: u8, out: &mut Vec<u8>) -> Result<(u8, u8), DecodeError> {
-    // state < 256 and nibble < 16 by construction; `get` keeps clippy's
-    // no-indexing rule without a reachable panic.
-    let t = DECODE
-        .get(usize::from(state))
-        .and_then(|row| row.get(usize::from(nibble & 0x0f)))
-        .copied()
-        .ok_or(DecodeError::Huffman)?;
-    if t.flags & (EMIT | FAIL) != 0 {
-        if t.flags & FAIL != 0 {
-            return Err(DecodeError::Huffman);
-        }
-        out.push(t.sym);
-    }
-    Ok((t.next, t.flags))
+fn step(t: u32, nibble: u8) -> u32 {
+    let i = ((t as usize & 0xff) << 4) | usize::from(nibble & 0x0f);
+    DECODE.get(i).copied().unwrap_or((FAIL as u32) << FLAGS_SHIFT)
 }
 
 /// Decode `input` and append the symbols to `out`.
+///
+/// Symbols go to a 64-byte stack buffer, written unconditionally and kept
+/// only when the transition emits (branch-free); 32 input bytes make at most
+/// 64 symbols, so the buffer is flushed once per 32-byte chunk. Errors (EOS)
+/// are collected and checked once per chunk.
 pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
-    // A symbol is at least 5 bits: reserve once so pushes never reallocate.
+    const EMIT_BIT: u32 = (EMIT as u32) << FLAGS_SHIFT;
+    const FAIL_BIT: u32 = (FAIL as u32) << FLAGS_SHIFT;
+    const ACCEPT_BIT: u32 = (ACCEPT as u32) << FLAGS_SHIFT;
     out.reserve(input.len().saturating_mul(8) / 5);
-    let mut state = 0u8;
-    let mut flags = ACCEPT;
-    for &b in input {
-        (state, _) = step(state, b >> 4, out)?;
-        (state, flags) = step(state, b & 0x0f, out)?;
+    let mut t: u32 = ACCEPT_BIT; // state 0 (root), accepting
+    let mut buf = [0u8; 64];
+    for chunk in input.chunks(32) {
+        let mut n = 0usize;
+        let mut seen = 0u32;
+        for &b in chunk {
+            t = step(t, b >> 4);
+            seen |= t;
+            if let Some(slot) = buf.get_mut(n & 63) {
+                *slot = (t >> SYM_SHIFT) as u8;
+            }
+            n = n.wrapping_add(((t & EMIT_BIT) >> FLAGS_SHIFT) as usize);
+            t = step(t, b & 0x0f);
+            seen |= t;
+            if let Some(slot) = buf.get_mut(n & 63) {
+                *slot = (t >> SYM_SHIFT) as u8;
+            }
+            n = n.wrapping_add(((t & EMIT_BIT) >> FLAGS_SHIFT) as usize);
+        }
+        if seen & FAIL_BIT != 0 {
+            return Err(DecodeError::Huffman);
+        }
+        out.extend_from_slice(buf.get(..n).unwrap_or_default());
     }
-    if flags & ACCEPT == 0 {
+    if t & ACCEPT_BIT == 0 {
         return Err(DecodeError::Huffman);
     }
     Ok(())
