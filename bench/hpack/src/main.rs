@@ -1,8 +1,15 @@
 //! Native run of the same benchmark functions the wasm module exports.
-use hpack_bench::{corpus_blocks, corpus_bytes, run_hpack03, run_loona, run_ours};
+use hpack_bench::{corpus_blocks, corpus_bytes, run_hpack03, run_hpack03_typical, run_loona, run_ours, run_ours_typical, typical_len};
 use std::time::Instant;
 
 fn main() {
+    // `hpack-bench typical N`: only N decodes of the typical block (for
+    // instruction counts under valgrind/callgrind).
+    if std::env::args().nth(1).is_some_and(|a| a == "typical") {
+        let n = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(10_000);
+        println!("{}", run_ours_typical(n));
+        return;
+    }
     let blocks = corpus_blocks() as f64;
     let bytes = corpus_bytes() as f64;
     // (name, function, iterations): the slow decoders get fewer iterations.
@@ -32,4 +39,20 @@ fn main() {
     for (name, ns, mbs, sum) in results {
         println!("| {name} | {ns:.1} | {mbs:.1} | {:.1}x | {sum} |", base / ns);
     }
+    // One typical ~400-byte browser request block (first request on a connection).
+    let time = |f: extern "C" fn(u32) -> u32, iters: u32| {
+        f(iters / 10);
+        let t = Instant::now();
+        f(iters);
+        t.elapsed().as_secs_f64() * 1e9 / iters as f64
+    };
+    let ours = time(run_ours_typical, 200_000);
+    let theirs = if only_ours { f64::NAN } else { time(run_hpack03_typical, 1_000) };
+    println!(
+        "typical {}-byte request block: ours {:.0} ns, hpack 0.3.0 {:.0} ns ({:.0}x)",
+        typical_len(),
+        ours,
+        theirs,
+        theirs / ours
+    );
 }
