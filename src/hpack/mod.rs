@@ -57,9 +57,10 @@ pub struct DecodeLimits {
 }
 
 impl Default for DecodeLimits {
-    /// 64 KiB header list, 256 fields (the engine's documented defaults).
+    /// 64 KiB header list, 128 fields (issue 2's header-list default and
+    /// `Limits::max_header_fields`' default).
     fn default() -> Self {
-        DecodeLimits { max_list_size: 64 * 1024, max_fields: 256 }
+        DecodeLimits { max_list_size: 64 * 1024, max_fields: 128 }
     }
 }
 
