@@ -48,3 +48,5 @@ const timeTypical = (f, iters) => {
 const oursTyp = timeTypical(x.run_ours_typical, 200000);
 const theirsTyp = timeTypical(x.run_hpack03_typical, 500);
 console.log(`typical ${x.typical_len()}-byte request block: ours ${oursTyp.toFixed(0)} ns, hpack 0.3.0 ${theirsTyp.toFixed(0)} ns (${(theirsTyp / oursTyp).toFixed(0)}x)`);
+const worst = timeTypical(x.run_ours_worst, 2000);
+console.log(`worst case ${x.worst_len()}-byte block of 28-bit codes: ours ${worst.toFixed(0)} ns`);

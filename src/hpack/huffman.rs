@@ -310,8 +310,9 @@ static TREE: Tree = build_tree();
 const PEEK: u32 = 12;
 
 // Fast-table entry layout: sym1 (bits 0-7), sym2 (8-15), symbol count 0..=2
-// (16-17; 0 = the first code is longer than PEEK bits), bits used by all the
-// symbols (20-24), bits used by the first symbol (25-29).
+// (16-17; 0 = the first code is longer than PEEK bits, and bits 0-7 hold the
+// tree node after those PEEK bits), bits used by all the symbols (20-24),
+// bits used by the first symbol (25-29).
 const COUNT_SHIFT: u32 = 16;
 const USED_SHIFT: u32 = 20;
 const FIRST_SHIFT: u32 = 25;
@@ -343,6 +344,7 @@ const fn build_single() -> [(u8, u8); 1 << PEEK] {
 #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 const fn build_fast() -> [u32; 1 << PEEK] {
     let single = build_single();
+    let tree = build_tree();
     let mut fast = [0u32; 1 << PEEK];
     let mut p = 0usize;
     while p < (1 << PEEK) {
@@ -360,6 +362,16 @@ const fn build_fast() -> [u32; 1 << PEEK] {
                     | ((l1 as u32) << FIRST_SHIFT);
             }
             fast[p] = entry;
+        } else {
+            // A code longer than PEEK bits: store the tree node those bits
+            // lead to, so the slow path walks only the remaining bits.
+            let mut node = 0usize;
+            let mut i = PEEK;
+            while i > 0 {
+                i -= 1;
+                node = tree[node][(p >> i) & 1] as usize;
+            }
+            fast[p] = node as u32;
         }
         p += 1;
     }
@@ -369,12 +381,12 @@ const fn build_fast() -> [u32; 1 << PEEK] {
 static FAST: [u32; 1 << PEEK] = build_fast();
 
 /// Decode one code longer than `PEEK` bits from the top of the `nbits` valid
-/// low bits of `acc`, walking the tree. `Ok(Some((symbol, len)))`, or
-/// `Ok(None)` if the bits run out first (end of input: padding check).
+/// low bits of `acc`, walking the tree from `node` (where its first `PEEK`
+/// bits lead). `Ok(Some((symbol, len)))`, or `Ok(None)` if the bits run out
+/// first (end of input: the caller's padding check fails).
 #[inline(never)]
-fn decode_long(acc: u64, nbits: u32) -> Result<Option<(u8, u32)>, DecodeError> {
-    let mut node = 0usize;
-    let mut used = 0u32;
+fn decode_long(acc: u64, nbits: u32, mut node: usize) -> Result<Option<(u8, u32)>, DecodeError> {
+    let mut used = PEEK;
     while used < nbits {
         used = used.saturating_add(1);
         let bit = ((acc >> nbits.saturating_sub(used)) & 1) as usize;
@@ -421,7 +433,7 @@ pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError>
         let e = FAST.get(((acc >> (nbits.saturating_sub(PEEK))) & MASK) as usize).copied().unwrap_or(0);
         let count = (e >> COUNT_SHIFT) & 3;
         if count == 0 {
-            match decode_long(acc, nbits)? {
+            match decode_long(acc, nbits, (e & 0xff) as usize)? {
                 Some((sym, len)) => {
                     out.push(sym);
                     nbits = nbits.saturating_sub(len);

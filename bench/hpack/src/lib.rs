@@ -193,3 +193,54 @@ pub extern "C" fn run_hpack03_typical(iters: u32) -> u32 {
     }
     sum
 }
+
+/// Worst case for the Huffman decoder: one literal whose ~16 KB value is
+/// Huffman-coded symbols with the longest codes (byte 0x02: 28 bits), as a
+/// peer could send to burn CPU. Returns decoded bytes.
+fn worst_block() -> Vec<u8> {
+    // 4681 × 28-bit code 0xfffffe2, padded with ones: 16,384 bytes.
+    let n = 16 * 1024 * 8 / 28;
+    let mut bits = Vec::with_capacity(16 * 1024);
+    let (mut acc, mut nbits) = (0u64, 0u32);
+    for _ in 0..n {
+        acc = (acc << 28) | 0xfffffe2;
+        nbits += 28;
+        while nbits >= 8 {
+            nbits -= 8;
+            bits.push((acc >> nbits) as u8);
+        }
+    }
+    if nbits > 0 {
+        bits.push(((acc << (8 - nbits)) as u8) | (0xff >> nbits));
+    }
+    // never-indexed literal, new name "x", Huffman value of len 16384 (7-bit prefix)
+    let mut out = vec![0x10, 0x01, b'x', 0xff];
+    let mut rest = bits.len() - 127;
+    while rest >= 128 {
+        out.push((rest & 0x7f) as u8 | 0x80);
+        rest >>= 7;
+    }
+    out.push(rest as u8);
+    out.extend_from_slice(&bits);
+    out
+}
+
+#[no_mangle]
+pub extern "C" fn worst_len() -> u32 {
+    worst_block().len() as u32
+}
+
+#[no_mangle]
+pub extern "C" fn run_ours_worst(iters: u32) -> u32 {
+    use h2wasm::hpack::{DecodeLimits, Decoder};
+    let block = worst_block();
+    let limits = DecodeLimits::default();
+    let mut d = Decoder::new(4096);
+    let mut sum = 0u32;
+    for _ in 0..iters {
+        if d.decode(&block, &limits, &mut |f| sum = sum.wrapping_add(f.value.len() as u32)).is_err() {
+            return 0;
+        }
+    }
+    sum
+}

@@ -1,5 +1,5 @@
 //! Native run of the same benchmark functions the wasm module exports.
-use hpack_bench::{corpus_blocks, corpus_bytes, run_hpack03, run_hpack03_typical, run_loona, run_ours, run_ours_typical, typical_len};
+use hpack_bench::{corpus_blocks, corpus_bytes, run_hpack03, run_hpack03_typical, run_loona, run_ours, run_ours_typical, run_ours_worst, typical_len, worst_len};
 use std::time::Instant;
 
 fn main() {
@@ -55,4 +55,5 @@ fn main() {
         theirs,
         theirs / ours
     );
+    println!("worst case {}-byte block of 28-bit codes: ours {:.0} ns", worst_len(), time(run_ours_worst, 2_000));
 }
