@@ -56,7 +56,10 @@ pub extern "C" fn corpus_bytes() -> u32 {
 #[no_mangle]
 pub extern "C" fn run_ours(iters: u32) -> u32 {
     use h2wasm::hpack::{DecodeLimits, Decoder};
-    let limits = DecodeLimits { max_list_size: usize::MAX, max_fields: usize::MAX };
+    let limits = DecodeLimits {
+        max_list_size: usize::MAX,
+        max_fields: usize::MAX,
+    };
     let mut sum = 0u32;
     for _ in 0..iters {
         let mut d = Decoder::new(4096);
@@ -150,7 +153,10 @@ fn typical_block() -> Vec<u8> {
         (b"priority", b"u=0, i"),
     ];
     let mut out = Vec::new();
-    Encoder::new().encode(fields.iter().map(|&(n, v)| HeaderField::new(n, v)), &mut out);
+    Encoder::new().encode(
+        fields.iter().map(|&(n, v)| HeaderField::new(n, v)),
+        &mut out,
+    );
     out
 }
 
@@ -174,7 +180,11 @@ pub extern "C" fn run_ours_typical(iters: u32) -> u32 {
         // A size update to 0 and back empties the table without reallocating.
         d.set_max_allowed_table_size(4096);
         let _ = d.decode(&[0x20, 0x3f, 0xe1, 0x1f], &limits, &mut |_| {});
-        if d.decode(&block, &limits, &mut |f| sum = sum.wrapping_add((f.name.len() + f.value.len()) as u32)).is_err() {
+        if d.decode(&block, &limits, &mut |f| {
+            sum = sum.wrapping_add((f.name.len() + f.value.len()) as u32)
+        })
+        .is_err()
+        {
             return 0;
         }
     }
@@ -187,7 +197,11 @@ pub extern "C" fn run_hpack03_typical(iters: u32) -> u32 {
     let mut sum = 0u32;
     for _ in 0..iters {
         let mut d = hpack::Decoder::new();
-        if d.decode_with_cb(&block, |n, v| sum = sum.wrapping_add((n.len() + v.len()) as u32)).is_err() {
+        if d.decode_with_cb(&block, |n, v| {
+            sum = sum.wrapping_add((n.len() + v.len()) as u32)
+        })
+        .is_err()
+        {
             return 0;
         }
     }
@@ -238,7 +252,11 @@ pub extern "C" fn run_ours_worst(iters: u32) -> u32 {
     let mut d = Decoder::new(4096);
     let mut sum = 0u32;
     for _ in 0..iters {
-        if d.decode(&block, &limits, &mut |f| sum = sum.wrapping_add(f.value.len() as u32)).is_err() {
+        if d.decode(&block, &limits, &mut |f| {
+            sum = sum.wrapping_add(f.value.len() as u32)
+        })
+        .is_err()
+        {
             return 0;
         }
     }
