@@ -29,3 +29,6 @@ pub const FRAME_HEADER_LEN: usize = 9;
 pub const DEFAULT_MAX_FRAME_SIZE: u32 = 16_384;
 /// Largest value SETTINGS_MAX_FRAME_SIZE may take (2^24 - 1).
 pub const MAX_MAX_FRAME_SIZE: u32 = 16_777_215;
+
+#[cfg(test)]
+mod tests;
