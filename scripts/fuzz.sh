@@ -22,23 +22,28 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 TARGETS=${FUZZ_TARGETS:-$(cargo +nightly fuzz list)}
-N=$(echo "$TARGETS" | wc -w)
-[ "$N" -gt 0 ] || { echo "fuzz: no targets" >&2; exit 2; }
-PER=$(( TOTAL / N )); [ "$PER" -ge 1 ] || PER=1
-
 LOGDIR=$(mktemp -d)
 trap 'rm -rf "$LOGDIR"' EXIT
 status=0
 total_runs=0
 printf '%-16s %12s %8s %s\n' target executions crashes note
+# Build first, so the time budget is shared by the targets that built.
+BUILT=""
 for t in $TARGETS; do
-  log="$LOGDIR/$t.log"
-  if ! cargo +nightly fuzz build "$t" >"$log" 2>&1; then
-    printf '%-16s %12s %8s %s\n' "$t" - - "BUILD FAILED (see below)"
-    tail -n 30 "$log" | sed 's/^/    /'
+  if cargo +nightly fuzz build "$t" >"$LOGDIR/$t.build" 2>&1; then
+    BUILT="$BUILT $t"
+  else
+    printf '%-16s %12s %8s %s\n' "$t" - - "BUILD FAILED:"
+    grep -E '^error' -A6 "$LOGDIR/$t.build" | head -n 30 | sed 's/^/    /'
     status=1
-    continue
   fi
+done
+N=$(echo "$BUILT" | wc -w)
+[ "$N" -gt 0 ] || { echo "fuzz: no target built" >&2; exit 2; }
+PER=$(( TOTAL / N )); [ "$PER" -ge 1 ] || PER=1
+
+for t in $BUILT; do
+  log="$LOGDIR/$t.log"
   mkdir -p "corpus/$t"
   cargo +nightly fuzz run "$t" -- -max_total_time="$PER" -timeout=10 -print_final_stats=1 >"$log" 2>&1
   rc=$?
