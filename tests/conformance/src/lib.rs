@@ -117,7 +117,7 @@ pub fn frame_with_len(len: u32, kind: u8, flags: u8, stream: u32, payload: &[u8]
 pub fn padded(body: &[u8], pad: u8) -> Vec<u8> {
     let mut v = vec![pad];
     v.extend_from_slice(body);
-    v.extend(std::iter::repeat(0u8).take(pad as usize));
+    v.extend(std::iter::repeat_n(0u8, pad as usize));
     v
 }
 
@@ -563,7 +563,7 @@ impl Conn {
         loop {
             let init = self.initial_send_window();
             let sw = *self.stream_send_window.entry(stream).or_insert(init);
-            let can = sw.min(self.conn_send_window).min(16_384).max(0) as usize;
+            let can = sw.min(self.conn_send_window).clamp(0, 16_384) as usize;
             if can == 0 && !rest.is_empty() {
                 let g = self.next_inner();
                 match g {
@@ -634,7 +634,7 @@ impl Conn {
 
     /// Read one frame and process it: header blocks are decoded (keeps the
     /// HPACK table in sync), SETTINGS are ACKed, DATA is credited back.
-    pub fn next(&mut self) -> Got {
+    pub fn next_frame(&mut self) -> Got {
         if let Some(g) = self.stash.pop_front() {
             return g;
         }
@@ -645,11 +645,10 @@ impl Conn {
         let got = self.read_raw();
         let Got::Frame(mut f) = got else { return got };
         match f.kind {
-            kind::SETTINGS if f.flags & flag::ACK == 0 => {
-                if self.auto_settings_ack {
+            kind::SETTINGS if f.flags & flag::ACK == 0
+                && self.auto_settings_ack => {
                     self.send_frame(kind::SETTINGS, flag::ACK, 0, &[]);
                 }
-            }
             kind::HEADERS | kind::PUSH_PROMISE => {
                 let mut p: &[u8] = &f.payload;
                 let mut pad = 0usize;
@@ -719,7 +718,7 @@ impl Conn {
     pub fn read_until(&mut self, what: &str, mut pred: impl FnMut(&Frame) -> bool) -> Frame {
         let mut log = Vec::new();
         loop {
-            match self.next() {
+            match self.next_frame() {
                 Got::Frame(f) => {
                     if pred(&f) {
                         return f;
@@ -737,7 +736,7 @@ impl Conn {
     /// Any frame (e.g. a final GOAWAY) before that is accepted.
     pub fn expect_closed(&mut self) {
         for _ in 0..10_000 {
-            match self.next() {
+            match self.next_frame() {
                 Got::Closed => return,
                 Got::Timeout => panic!("expected the server to close the connection, it stayed open"),
                 Got::Frame(_) => {}
@@ -765,7 +764,7 @@ impl Conn {
     pub fn expect_goaway_any(&mut self) -> Frame {
         let mut log = Vec::new();
         loop {
-            match self.next() {
+            match self.next_frame() {
                 Got::Frame(f) if f.kind == kind::GOAWAY => return f,
                 Got::Frame(f) => {
                     if log.len() < 20 {
@@ -782,7 +781,7 @@ impl Conn {
     pub fn expect_rst(&mut self, stream: u32, code: u32) {
         let mut log = Vec::new();
         loop {
-            match self.next() {
+            match self.next_frame() {
                 Got::Frame(f) if f.kind == kind::RST_STREAM && f.stream == stream => {
                     assert_eq!(
                         f.code(),
@@ -807,7 +806,7 @@ impl Conn {
                     log.push(format!("{} END_STREAM :status {:?}", f.describe(), status));
                     let save = self.timeout;
                     self.timeout = Duration::from_millis(1500);
-                    let next = self.next();
+                    let next = self.next_frame();
                     self.timeout = save;
                     match next {
                         Got::Frame(g) if g.kind == kind::RST_STREAM && g.stream == stream => {
@@ -869,7 +868,7 @@ impl Conn {
         self.ping(data);
         let mut log = Vec::new();
         loop {
-            match self.next() {
+            match self.next_frame() {
                 Got::Frame(f) if f.kind == kind::PING && f.flags & flag::ACK != 0 && f.payload == data => return,
                 Got::Frame(f) if f.kind == kind::GOAWAY || f.kind == kind::RST_STREAM => {
                     panic!("expected the frame to be ignored (PING ACK), got {} (frames before: {log:?})", f.describe())
@@ -892,7 +891,7 @@ impl Conn {
         let mut map: HashMap<u32, Response> = streams.iter().map(|s| (*s, Response::default())).collect();
         let mut log = Vec::new();
         while map.values().any(|r| !r.done) {
-            let f = match self.next() {
+            let f = match self.next_frame() {
                 Got::Frame(f) => f,
                 other => panic!(
                     "waiting for responses on {:?}, got {} (frames before: {:?})",

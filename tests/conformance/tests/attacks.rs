@@ -482,7 +482,7 @@ fn header_bomb(name: &str, prefix: Vec<u8>, refs: Vec<u8>) {
 fn attack_hpack_bomb() {
     // One 4000-byte entry, referenced 16 000 times per block: 64 MB decoded per request.
     let prefix = lit_indexed(b"x-bomb", &[b'B'; 4000]);
-    let refs: Vec<u8> = std::iter::repeat(0xbe).take(16_000).collect(); // indexed 62
+    let refs: Vec<u8> = std::iter::repeat_n(0xbe, 16_000).collect(); // indexed 62
     header_bomb("HPACK bomb", prefix, refs);
 }
 
@@ -490,7 +490,7 @@ fn attack_hpack_bomb() {
 fn attack_header_count_bomb() {
     // 16 000 one-byte references to a tiny entry: few bytes, many fields.
     let prefix = lit_indexed(b"x", b"y");
-    let refs: Vec<u8> = std::iter::repeat(0xbe).take(16_000).collect();
+    let refs: Vec<u8> = std::iter::repeat_n(0xbe, 16_000).collect();
     header_bomb("header-count bomb", prefix, refs);
 }
 

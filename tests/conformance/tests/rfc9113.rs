@@ -54,7 +54,7 @@ fn s3_4_http1_request_instead_of_preface() {
     let mut c = fresh();
     c.send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     // A server MAY omit the GOAWAY for an invalid preface (§3.4) but must not serve it.
-    match c.next() {
+    match c.next_frame() {
         Got::Frame(f) if f.kind == kind::SETTINGS => {
             // The SETTINGS may precede the verdict; then GOAWAY(PROTOCOL_ERROR).
             c.expect_goaway(code::PROTOCOL_ERROR);
@@ -472,7 +472,7 @@ fn s7_unknown_error_code_in_goaway() {
     let mut c = conn();
     c.send(&frame(kind::GOAWAY, 0, 0, &[0, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef]));
     // The server may close now (peer said goodbye); it must not treat the code specially or crash.
-    match c.next() {
+    match c.next_frame() {
         Got::Frame(f) if f.kind == kind::GOAWAY => {
             assert!(f.code() == code::NO_ERROR, "server answered a peer GOAWAY with {}", f.describe())
         }
@@ -1435,4 +1435,31 @@ fn s6_8_idle_timeout_with_open_stream_protocol_error() {
     assert_eq!(g.code(), code::PROTOCOL_ERROR, "{}", g.describe());
     assert_eq!(be32(&g.payload, 0) & 0x7fff_ffff, 1, "{}", g.describe());
     c.expect_closed();
+}
+
+#[test]
+fn s6_10_large_block_split_by_h2wasm_frame_encoder() {
+    // A 30 KB header block split into HEADERS + CONTINUATIONs by h2wasm's own
+    // frame serializer (cross-checks it against the server's reassembly).
+    let mut c = conn();
+    let big = "v".repeat(30_000);
+    let mut f = req("GET", "/");
+    f.push(("x-big", big.as_str()));
+    let b = c.encode(&f);
+    let mut out = Vec::new();
+    h2wasm::frame::write_headers(&mut out, 1, &b, true, 16_384);
+    assert!(out.len() > 16_384 + 9, "block should need CONTINUATION frames");
+    c.send(&out);
+    c.expect_200(1);
+}
+
+#[test]
+fn s6_2_padded_headers_from_h2wasm_frame_encoder() {
+    let mut c = conn();
+    let b = get_block("/");
+    let mut out = Vec::new();
+    h2wasm::frame::Frame::Headers { stream_id: 1, end_stream: true, end_headers: true, priority: None, fragment: &b }
+        .encode(&mut out, Some(100));
+    c.send(&out);
+    c.expect_200(1);
 }

@@ -189,16 +189,14 @@ fn serve(mut sock: TcpStream) {
                 Event::Reset { stream_id, .. } | Event::StreamClosed { stream_id } => {
                     streams.remove(&stream_id);
                 }
-                Event::Rejected { stream_id, status, reason } => {
-                    if std::env::var("H2WASM_CONF_DEBUG").is_ok() {
+                Event::Rejected { stream_id, status, reason }
+                    if std::env::var("H2WASM_CONF_DEBUG").is_ok() => {
                         eprintln!("native_server: stream {stream_id} rejected {status}: {reason}");
                     }
-                }
-                Event::Error { code, reason, remote } => {
-                    if std::env::var("H2WASM_CONF_DEBUG").is_ok() {
+                Event::Error { code, reason, remote }
+                    if std::env::var("H2WASM_CONF_DEBUG").is_ok() => {
                         eprintln!("native_server: connection error {code:?} {reason} remote={remote}");
                     }
-                }
                 _ => {}
             }
         }
@@ -207,7 +205,7 @@ fn serve(mut sock: TcpStream) {
             while s.big_left > 0 && !s.blocked && !s.ended {
                 let n = s.big_left.min(16_384);
                 s.big_left -= n;
-                s.queue.extend(std::iter::repeat(b'a').take(n as usize));
+                s.queue.extend(std::iter::repeat_n(b'a', n as usize));
                 let last = s.big_left == 0;
                 if conn.send_data(*id, n as u32, last).is_err() {
                     s.blocked = true;
