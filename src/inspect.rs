@@ -1,1 +1,1839 @@
-//! (stub: being written)
+//! Offline decoder of captured HTTP/2 traffic, for the inspector page (www/).
+//!
+//! An [`Inspector`] watches one connection as an observer: both directions,
+//! each fed in chunks with a timestamp. It never answers and never stops on a
+//! protocol error: it records what it saw, one [`Record`] per frame (plus the
+//! client preface), with:
+//!
+//! - the frame header (type, named flags, stream, length) and the
+//!   type-specific fields (settings list, window increment, error-code names,
+//!   PING data, GOAWAY last id and debug data, priority, promised id);
+//! - the decoded header list of a complete header block (on the frame that
+//!   ends it), with the HPACK dynamic table of that direction afterwards;
+//! - the stream's §5.1 state after the frame (named from the server's side,
+//!   since h2wasm is a server: "half-closed (remote)" = the client is done);
+//! - the flow-control windows after the frame: the connection window of each
+//!   direction and the frame's stream window of each direction, where the
+//!   window of a direction is what its sender may still send;
+//! - every protocol violation seen, with the RFC section.
+//!
+//! Framing is done here (9-byte header + length), so a malformed frame never
+//! desynchronises the stream: each frame's bytes go to a fresh
+//! [`FrameDecoder`] sized to the largest legal frame, and the size limit the
+//! receiver advertised is checked separately (§4.2). DATA is streamed through
+//! the decoder like the engine does (only a short preview is kept); every
+//! other frame is at most 2^24-1+9 bytes, the largest a header can announce.
+//!
+//! Each direction has its own HPACK [`Decoder`]. Its allowed table size
+//! follows the other side's SETTINGS_HEADER_TABLE_SIZE once that SETTINGS is
+//! acknowledged. The dynamic table contents are mirrored here (the decoder's
+//! API does not expose them): a small walk over the block's representations
+//! says which emitted fields were inserted and where size updates were.
+//!
+//! Bounds (an inspector runs on untrusted captures too): at most
+//! [`MAX_TRACKED_STREAMS`] streams, header blocks up to [`MAX_HEADER_BLOCK`]
+//! bytes, HPACK tables up to [`MAX_TABLE_SIZE`] bytes, DATA previews of
+//! [`DATA_PREVIEW`] bytes. The caller owns the records it receives.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::error::{ErrorCode, ProtoError};
+use crate::flow::Window;
+use crate::frame::{flags, kind, Frame, FrameDecoder, FrameHeader, Item, FRAME_HEADER_LEN};
+use crate::hpack::{DecodeLimits, Decoder, HeaderField};
+use crate::semantics;
+use crate::settings::{self, PeerChange, PeerSettings};
+
+/// The client connection preface (§3.4).
+pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/// Streams tracked per connection; beyond this, new streams are not tracked (flagged once).
+pub const MAX_TRACKED_STREAMS: usize = 10_000;
+/// Largest header block (HEADERS/PUSH_PROMISE + CONTINUATIONs) reassembled.
+pub const MAX_HEADER_BLOCK: usize = 1 << 20;
+/// Largest HPACK dynamic table accepted, whatever SETTINGS say.
+pub const MAX_TABLE_SIZE: usize = 1 << 20;
+/// DATA bytes kept per frame for display.
+pub const DATA_PREVIEW: usize = 64;
+/// Header list decoding limits: generous, since the inspector shows what was sent.
+const LIST_LIMITS: DecodeLimits = DecodeLimits { max_list_size: 4 << 20, max_fields: 10_000 };
+const DEFAULT_TABLE: usize = 4_096;
+
+/// Which way bytes travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    ClientToServer,
+    ServerToClient,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::ClientToServer => "c2s",
+            Direction::ServerToClient => "s2c",
+        }
+    }
+    fn idx(self) -> usize {
+        match self {
+            Direction::ClientToServer => 0,
+            Direction::ServerToClient => 1,
+        }
+    }
+    fn other(self) -> Direction {
+        match self {
+            Direction::ClientToServer => Direction::ServerToClient,
+            Direction::ServerToClient => Direction::ClientToServer,
+        }
+    }
+}
+
+/// A protocol violation, with the RFC section that defines it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// "§6.5.2", "§5.1.1", … (RFC 9113 unless it says otherwise).
+    pub section: &'static str,
+    pub message: String,
+    /// The error code the receiver is to use.
+    pub code: ErrorCode,
+    /// Connection error (GOAWAY) rather than stream error (RST_STREAM).
+    pub connection: bool,
+}
+
+/// Type-specific fields of a frame.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Detail {
+    None,
+    Preface,
+    Data { data_len: u32, pad_len: u32, end_stream: bool, preview: Vec<u8> },
+    Headers { end_stream: bool, end_headers: bool, priority: Option<Prio>, fragment_len: u32 },
+    Priority(Prio),
+    RstStream { code: ErrorCode },
+    Settings { ack: bool, params: Vec<(u16, u32)> },
+    PushPromise { promised_id: u32, end_headers: bool, fragment_len: u32 },
+    Ping { ack: bool, data: [u8; 8] },
+    GoAway { last_stream_id: u32, code: ErrorCode, debug: Vec<u8> },
+    WindowUpdate { increment: u32 },
+    Continuation { end_headers: bool, fragment_len: u32 },
+    PriorityUpdate { prioritized_id: u32, field_value: Vec<u8> },
+    Unknown,
+    /// The frame could not be decoded (see the violations).
+    Malformed,
+}
+
+/// RFC 9113 §5.3 (deprecated) priority fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prio {
+    pub exclusive: bool,
+    pub dependency: u32,
+    pub weight: u8,
+}
+
+/// What a complete header block was, judged from its place on the stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockKind {
+    Request,
+    Informational,
+    Response,
+    Trailers,
+    PushRequest,
+}
+
+impl BlockKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::Request => "request",
+            BlockKind::Informational => "informational",
+            BlockKind::Response => "response",
+            BlockKind::Trailers => "trailers",
+            BlockKind::PushRequest => "push-request",
+        }
+    }
+}
+
+/// A decoded header block, on the frame that completed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderBlock {
+    pub stream_id: u32,
+    pub kind: BlockKind,
+    /// Encoded size (all fragments).
+    pub encoded_len: usize,
+    pub frames: u32,
+    /// name, value, never-indexed.
+    pub fields: Vec<(Vec<u8>, Vec<u8>, bool)>,
+}
+
+/// One direction's HPACK dynamic table after a header block (newest first).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableSnapshot {
+    pub size: usize,
+    pub max_size: usize,
+    pub entries: Vec<(Vec<u8>, Vec<u8>)>,
+    /// False once a decoding error made the mirror unreliable.
+    pub in_sync: bool,
+}
+
+/// Flow-control windows after a frame, indexed [c2s, s2c]: what the sender
+/// in that direction may still send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Windows {
+    pub connection: [i64; 2],
+    pub stream: Option<[i64; 2]>,
+}
+
+/// One frame (or the preface) as observed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub index: u32,
+    /// The caller's timestamp of the chunk that completed the frame.
+    pub time: f64,
+    pub dir: Direction,
+    /// Offset of the frame's first byte in its direction's byte stream.
+    pub offset: u64,
+    /// Frame type code; `None` for the preface.
+    pub kind: Option<u8>,
+    pub flags: u8,
+    pub stream_id: u32,
+    /// Payload length from the frame header (24 for the preface).
+    pub length: u32,
+    pub detail: Detail,
+    pub headers: Option<HeaderBlock>,
+    pub table: Option<TableSnapshot>,
+    /// §5.1 state of the frame's stream after it (server's point of view).
+    pub state: Option<&'static str>,
+    pub windows: Windows,
+    pub violations: Vec<Violation>,
+    /// Things worth knowing that are not violations.
+    pub notes: Vec<String>,
+}
+
+impl Record {
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            None => "PREFACE",
+            Some(k) => type_name(k),
+        }
+    }
+}
+
+/// RFC name of a frame type.
+pub fn type_name(k: u8) -> &'static str {
+    match k {
+        kind::DATA => "DATA",
+        kind::HEADERS => "HEADERS",
+        kind::PRIORITY => "PRIORITY",
+        kind::RST_STREAM => "RST_STREAM",
+        kind::SETTINGS => "SETTINGS",
+        kind::PUSH_PROMISE => "PUSH_PROMISE",
+        kind::PING => "PING",
+        kind::GOAWAY => "GOAWAY",
+        kind::WINDOW_UPDATE => "WINDOW_UPDATE",
+        kind::CONTINUATION => "CONTINUATION",
+        kind::PRIORITY_UPDATE => "PRIORITY_UPDATE",
+        _ => "UNKNOWN",
+    }
+}
+
+/// Names of the flags set, as defined for this frame type (undefined bits as "0x..").
+pub fn flag_names(k: Option<u8>, f: u8) -> Vec<String> {
+    let defined: &[(u8, &str)] = match k {
+        Some(kind::DATA) => &[(flags::END_STREAM, "END_STREAM"), (flags::PADDED, "PADDED")],
+        Some(kind::HEADERS) => &[
+            (flags::END_STREAM, "END_STREAM"),
+            (flags::END_HEADERS, "END_HEADERS"),
+            (flags::PADDED, "PADDED"),
+            (flags::PRIORITY, "PRIORITY"),
+        ],
+        Some(kind::PUSH_PROMISE) => &[(flags::END_HEADERS, "END_HEADERS"), (flags::PADDED, "PADDED")],
+        Some(kind::CONTINUATION) => &[(flags::END_HEADERS, "END_HEADERS")],
+        Some(kind::SETTINGS) | Some(kind::PING) => &[(flags::ACK, "ACK")],
+        _ => &[],
+    };
+    let mut out = Vec::new();
+    let mut rest = f;
+    for &(bit, name) in defined {
+        if f & bit != 0 {
+            out.push(name.to_string());
+            rest &= !bit;
+        }
+    }
+    if rest != 0 {
+        out.push(format!("{rest:#04x}"));
+    }
+    out
+}
+
+/// RFC name of a SETTINGS parameter.
+pub fn setting_name(id: u16) -> &'static str {
+    match id {
+        settings::id::HEADER_TABLE_SIZE => "HEADER_TABLE_SIZE",
+        settings::id::ENABLE_PUSH => "ENABLE_PUSH",
+        settings::id::MAX_CONCURRENT_STREAMS => "MAX_CONCURRENT_STREAMS",
+        settings::id::INITIAL_WINDOW_SIZE => "INITIAL_WINDOW_SIZE",
+        settings::id::MAX_FRAME_SIZE => "MAX_FRAME_SIZE",
+        settings::id::MAX_HEADER_LIST_SIZE => "MAX_HEADER_LIST_SIZE",
+        settings::id::ENABLE_CONNECT_PROTOCOL => "ENABLE_CONNECT_PROTOCOL",
+        settings::id::NO_RFC7540_PRIORITIES => "NO_RFC7540_PRIORITIES",
+        _ => "UNKNOWN",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Per-stream bookkeeping
+
+#[derive(Clone, Copy, Debug, Default)]
+struct StreamInfo {
+    client_done: bool,
+    server_done: bool,
+    reset: bool,
+    /// Promised by the server (reserved until its HEADERS).
+    pushed: bool,
+    /// A final (non-1xx) response HEADERS was seen.
+    responded: bool,
+    /// Any HEADERS from the server was seen.
+    server_headers: bool,
+    windows: [i64; 2],
+}
+
+impl StreamInfo {
+    fn state(&self) -> &'static str {
+        if self.reset {
+            "closed (reset)"
+        } else if self.client_done && self.server_done {
+            "closed"
+        } else if self.pushed && !self.server_headers {
+            "reserved (local)"
+        } else if self.client_done {
+            "half-closed (remote)"
+        } else if self.server_done {
+            "half-closed (local)"
+        } else {
+            "open"
+        }
+    }
+    fn done(&self, dir: Direction) -> bool {
+        self.reset
+            || match dir {
+                Direction::ClientToServer => self.client_done,
+                Direction::ServerToClient => self.server_done,
+            }
+    }
+    fn set_done(&mut self, dir: Direction) {
+        match dir {
+            Direction::ClientToServer => self.client_done = true,
+            Direction::ServerToClient => self.server_done = true,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// HPACK dynamic-table mirror
+
+/// One representation of a field block (RFC 7541 §6), as far as the table is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rep {
+    /// A field line; `indexed` = literal with incremental indexing (inserted).
+    Field { inserted: bool },
+    SizeUpdate(usize),
+}
+
+/// RFC 7541 §5.1 integer; returns (value, bytes used). None on truncation/overflow.
+fn hpack_int(b: &[u8], prefix_bits: u32) -> Option<(usize, usize)> {
+    let first = *b.first()?;
+    let mask: u8 = u8::try_from((1u32 << prefix_bits).checked_sub(1)?).ok()?;
+    let mut value = usize::from(first & mask);
+    if value < usize::from(mask) {
+        return Some((value, 1));
+    }
+    let mut shift = 0u32;
+    for (i, &byte) in b.iter().enumerate().skip(1) {
+        let add = usize::from(byte & 0x7f).checked_shl(shift)?;
+        if shift > 28 {
+            return None;
+        }
+        value = value.checked_add(add)?;
+        shift = shift.checked_add(7)?;
+        if byte & 0x80 == 0 {
+            return Some((value, i.checked_add(1)?));
+        }
+    }
+    None
+}
+
+/// Skip one string literal (§5.2); returns bytes used.
+fn hpack_skip_string(b: &[u8]) -> Option<usize> {
+    let (len, used) = hpack_int(b, 7)?;
+    let total = used.checked_add(len)?;
+    (total <= b.len()).then_some(total)
+}
+
+/// The representations of a block, in order; None if the block is malformed.
+fn representations(block: &[u8]) -> Option<Vec<Rep>> {
+    let mut reps = Vec::new();
+    let mut pos = 0usize;
+    while pos < block.len() {
+        let rest = block.get(pos..)?;
+        let first = *rest.first()?;
+        let used = if first & 0x80 != 0 {
+            reps.push(Rep::Field { inserted: false });
+            hpack_int(rest, 7)?.1
+        } else if first & 0x40 != 0 {
+            reps.push(Rep::Field { inserted: true });
+            literal_len(rest, 6)?
+        } else if first & 0x20 != 0 {
+            let (size, used) = hpack_int(rest, 5)?;
+            reps.push(Rep::SizeUpdate(size));
+            used
+        } else {
+            reps.push(Rep::Field { inserted: false });
+            literal_len(rest, 4)?
+        };
+        pos = pos.checked_add(used)?;
+    }
+    Some(reps)
+}
+
+/// Length of a literal representation with an index of `prefix` bits.
+fn literal_len(b: &[u8], prefix: u32) -> Option<usize> {
+    let (index, mut used) = hpack_int(b, prefix)?;
+    if index == 0 {
+        used = used.checked_add(hpack_skip_string(b.get(used..)?)?)?;
+    }
+    used.checked_add(hpack_skip_string(b.get(used..)?)?)
+}
+
+#[derive(Debug)]
+struct TableMirror {
+    entries: VecDeque<(Vec<u8>, Vec<u8>)>,
+    size: usize,
+    max: usize,
+    in_sync: bool,
+}
+
+impl TableMirror {
+    fn new() -> Self {
+        TableMirror { entries: VecDeque::new(), size: 0, max: DEFAULT_TABLE, in_sync: true }
+    }
+    fn evict(&mut self) {
+        while self.size > self.max {
+            match self.entries.pop_back() {
+                Some((n, v)) => {
+                    self.size = self.size.saturating_sub(entry_size(&n, &v));
+                }
+                None => {
+                    self.size = 0;
+                }
+            }
+        }
+    }
+    fn set_max(&mut self, max: usize) {
+        self.max = max.min(MAX_TABLE_SIZE);
+        self.evict();
+    }
+    fn insert(&mut self, name: &[u8], value: &[u8]) {
+        let sz = entry_size(name, value);
+        if sz > self.max {
+            self.entries.clear();
+            self.size = 0;
+            return;
+        }
+        self.size = self.size.saturating_add(sz);
+        self.entries.push_front((name.to_vec(), value.to_vec()));
+        self.evict();
+    }
+    fn snapshot(&self) -> TableSnapshot {
+        TableSnapshot {
+            size: self.size,
+            max_size: self.max,
+            entries: self.entries.iter().cloned().collect(),
+            in_sync: self.in_sync,
+        }
+    }
+}
+
+fn entry_size(name: &[u8], value: &[u8]) -> usize {
+    name.len().saturating_add(value.len()).saturating_add(32)
+}
+
+// ---------------------------------------------------------------------------
+// Per-direction state
+
+/// A header block being reassembled.
+#[derive(Debug)]
+struct PendingBlock {
+    stream_id: u32,
+    /// HEADERS, or PUSH_PROMISE with its promised id.
+    promised: Option<u32>,
+    end_stream: bool,
+    buf: Vec<u8>,
+    frames: u32,
+    too_big: bool,
+}
+
+/// The frame being received.
+struct Current {
+    header: FrameHeader,
+    offset: u64,
+    /// Payload bytes still to come.
+    remaining: u32,
+    /// Whole frame (non-DATA).
+    buf: Vec<u8>,
+    /// DATA: streamed through its own decoder.
+    data: Option<DataProgress>,
+}
+
+struct DataProgress {
+    decoder: FrameDecoder,
+    payload: u32,
+    preview: Vec<u8>,
+    end_stream: bool,
+    error: Option<ProtoError>,
+}
+
+struct Side {
+    /// Preface bytes matched so far (client side), or 24 when not expected.
+    preface_pos: usize,
+    /// The preface was wrong: nothing more of this direction is decoded.
+    dead: bool,
+    offset: u64,
+    hdr: [u8; FRAME_HEADER_LEN],
+    hdr_len: usize,
+    current: Option<Current>,
+    frames_seen: u64,
+    hpack: Decoder,
+    table: TableMirror,
+    block: Option<PendingBlock>,
+    /// This side's settings as it announced them (applied when seen).
+    announced: PeerSettings,
+    /// SETTINGS of this side not yet acknowledged by the other (HEADER_TABLE_SIZE values).
+    unacked: VecDeque<Option<u32>>,
+    /// This side's SETTINGS_MAX_FRAME_SIZE: limits frames the *other* side sends.
+    max_frame_size: u32,
+    /// Window for DATA this side sends, connection level.
+    conn_window: Window,
+    /// Highest stream id this side initiated.
+    last_stream: u32,
+    /// GOAWAY last-stream-id this side sent.
+    goaway: Option<u32>,
+}
+
+impl Side {
+    fn new(expect_preface: bool) -> Self {
+        Side {
+            preface_pos: if expect_preface { 0 } else { PREFACE.len() },
+            dead: false,
+            offset: 0,
+            hdr: [0; FRAME_HEADER_LEN],
+            hdr_len: 0,
+            current: None,
+            frames_seen: 0,
+            hpack: Decoder::new(DEFAULT_TABLE),
+            table: TableMirror::new(),
+            block: None,
+            announced: PeerSettings::default(),
+            unacked: VecDeque::new(),
+            max_frame_size: settings::MIN_MAX_FRAME_SIZE,
+            conn_window: Window::new(settings::DEFAULT_WINDOW_SIZE),
+            last_stream: 0,
+            goaway: None,
+        }
+    }
+}
+
+/// Decodes one observed connection (both directions).
+pub struct Inspector {
+    sides: [Side; 2],
+    streams: BTreeMap<u32, StreamInfo>,
+    untracked_flagged: bool,
+    next_index: u32,
+}
+
+impl Default for Inspector {
+    fn default() -> Self {
+        Self::new(true)
+    }
+}
+
+/// A frame that just completed, before it is judged.
+struct Done<'a> {
+    header: FrameHeader,
+    offset: u64,
+    bytes: &'a [u8],
+}
+
+impl Inspector {
+    /// `expect_preface`: the client→server bytes start with the 24-byte
+    /// preface (false for a capture that starts mid-connection).
+    pub fn new(expect_preface: bool) -> Self {
+        Inspector {
+            sides: [
+                Side::new(expect_preface),
+                Side::new(false),
+            ],
+            streams: BTreeMap::new(),
+            untracked_flagged: false,
+            next_index: 0,
+        }
+    }
+
+    /// Feed one chunk of one direction; complete frames are appended to `out`.
+    pub fn feed(&mut self, dir: Direction, time: f64, input: &[u8], out: &mut Vec<Record>) {
+        let mut pos = 0usize;
+        while pos < input.len() {
+            let side = self.side(dir);
+            if side.dead {
+                return;
+            }
+            let rest = input.get(pos..).unwrap_or_default();
+            // 1. Preface.
+            if side.preface_pos < PREFACE.len() {
+                let want = PREFACE.get(side.preface_pos..).unwrap_or_default();
+                let n = want.len().min(rest.len());
+                let ok = rest.get(..n) == want.get(..n);
+                if !ok {
+                    let side = self.side_mut(dir);
+                    side.dead = true;
+                    let offset = side.offset;
+                    let mut rec = self.blank(dir, time, offset, None, 0, 0, PREFACE.len() as u32);
+                    rec.detail = Detail::Malformed;
+                    rec.violations.push(violation(
+                        "§3.4",
+                        "invalid connection preface (not HTTP/2 prior knowledge?); rest of this direction not decoded",
+                        ErrorCode::PROTOCOL_ERROR,
+                        true,
+                    ));
+                    out.push(rec);
+                    return;
+                }
+                pos = pos.saturating_add(n);
+                let side = self.side_mut(dir);
+                side.preface_pos = side.preface_pos.saturating_add(n);
+                side.offset = side.offset.saturating_add(n as u64);
+                if side.preface_pos == PREFACE.len() {
+                    let mut rec = self.blank(dir, time, 0, None, 0, 0, PREFACE.len() as u32);
+                    rec.detail = Detail::Preface;
+                    out.push(rec);
+                }
+                continue;
+            }
+            // 2. Frame header.
+            if side.current.is_none() {
+                let need = FRAME_HEADER_LEN.saturating_sub(side.hdr_len);
+                let n = need.min(rest.len());
+                let side = self.side_mut(dir);
+                let (lo, hi) = (side.hdr_len, side.hdr_len.saturating_add(n));
+                if let (Some(dst), Some(src)) = (side.hdr.get_mut(lo..hi), rest.get(..n)) {
+                    dst.copy_from_slice(src);
+                }
+                side.hdr_len = hi;
+                pos = pos.saturating_add(n);
+                if side.hdr_len < FRAME_HEADER_LEN {
+                    continue;
+                }
+                side.hdr_len = 0;
+                let header = FrameHeader::parse(&side.hdr);
+                let offset = side.offset;
+                side.offset = side.offset.saturating_add(FRAME_HEADER_LEN as u64);
+                let mut cur = Current {
+                    header,
+                    offset,
+                    remaining: header.length,
+                    buf: Vec::new(),
+                    data: None,
+                };
+                if header.kind == kind::DATA {
+                    let mut progress = DataProgress {
+                        decoder: FrameDecoder::new(settings::MAX_MAX_FRAME_SIZE),
+                        payload: 0,
+                        preview: Vec::new(),
+                        end_stream: false,
+                        error: None,
+                    };
+                    let hdr = side.hdr;
+                    data_feed(&mut progress, &hdr);
+                    cur.data = Some(progress);
+                } else {
+                    cur.buf.reserve(FRAME_HEADER_LEN.saturating_add(header.length.min(1 << 16) as usize));
+                    cur.buf.extend_from_slice(&side.hdr);
+                }
+                side.current = Some(cur);
+            }
+            // 3. Payload.
+            let side = self.side_mut(dir);
+            let Some(cur) = side.current.as_mut() else { continue };
+            let rest = input.get(pos..).unwrap_or_default();
+            let n = usize::try_from(cur.remaining).unwrap_or(usize::MAX).min(rest.len());
+            let chunk = rest.get(..n).unwrap_or_default();
+            match cur.data.as_mut() {
+                Some(progress) => data_feed(progress, chunk),
+                None => cur.buf.extend_from_slice(chunk),
+            }
+            cur.remaining = cur.remaining.saturating_sub(u32::try_from(n).unwrap_or(u32::MAX));
+            pos = pos.saturating_add(n);
+            side.offset = side.offset.saturating_add(n as u64);
+            if cur.remaining == 0 {
+                if let Some(cur) = side.current.take() {
+                    let rec = self.complete(dir, time, cur);
+                    out.push(rec);
+                }
+            }
+        }
+    }
+
+    /// End of capture: report frames left incomplete.
+    pub fn finish(&mut self, time: f64, out: &mut Vec<Record>) {
+        for dir in [Direction::ClientToServer, Direction::ServerToClient] {
+            let side = self.side_mut(dir);
+            let partial_header = side.hdr_len;
+            side.hdr_len = 0;
+            let preface_partial = side.preface_pos > 0 && side.preface_pos < PREFACE.len();
+            if let Some(cur) = side.current.take() {
+                let h = cur.header;
+                let mut rec = self.blank(dir, time, cur.offset, Some(h.kind), h.flags, h.stream_id, h.length);
+                rec.detail = Detail::Malformed;
+                rec.notes.push(format!("capture ends {} bytes before the end of this frame", cur.remaining));
+                out.push(rec);
+            } else if partial_header > 0 || preface_partial {
+                let offset = self.side(dir).offset;
+                let mut rec = self.blank(dir, time, offset, None, 0, 0, 0);
+                rec.detail = Detail::Malformed;
+                rec.notes.push("capture ends inside a frame header or the preface".to_string());
+                out.push(rec);
+            }
+        }
+    }
+
+    fn side(&self, dir: Direction) -> &Side {
+        match dir {
+            Direction::ClientToServer => &self.sides[0],
+            Direction::ServerToClient => &self.sides[1],
+        }
+    }
+    fn side_mut(&mut self, dir: Direction) -> &mut Side {
+        match dir {
+            Direction::ClientToServer => &mut self.sides[0],
+            Direction::ServerToClient => &mut self.sides[1],
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn blank(
+        &mut self,
+        dir: Direction,
+        time: f64,
+        offset: u64,
+        k: Option<u8>,
+        f: u8,
+        stream_id: u32,
+        length: u32,
+    ) -> Record {
+        let index = self.next_index;
+        self.next_index = self.next_index.saturating_add(1);
+        Record {
+            index,
+            time,
+            dir,
+            offset,
+            kind: k,
+            flags: f,
+            stream_id,
+            length,
+            detail: Detail::None,
+            headers: None,
+            table: None,
+            state: None,
+            windows: self.windows(stream_id),
+            violations: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn windows(&self, stream_id: u32) -> Windows {
+        Windows {
+            connection: [self.sides[0].conn_window.get(), self.sides[1].conn_window.get()],
+            stream: if stream_id == 0 { None } else { self.streams.get(&stream_id).map(|s| s.windows) },
+        }
+    }
+
+    /// A whole frame arrived: decode and judge it.
+    fn complete(&mut self, dir: Direction, time: f64, cur: Current) -> Record {
+        let h = cur.header;
+        let mut rec = Record {
+            index: self.next_index,
+            time,
+            dir,
+            offset: cur.offset,
+            kind: Some(h.kind),
+            flags: h.flags,
+            stream_id: h.stream_id,
+            length: h.length,
+            detail: Detail::Malformed,
+            headers: None,
+            table: None,
+            state: None,
+            windows: self.windows(0),
+            violations: Vec::new(),
+            notes: Vec::new(),
+        };
+        self.next_index = self.next_index.saturating_add(1);
+
+        // §4.2: the receiver's SETTINGS_MAX_FRAME_SIZE.
+        let limit = self.side(dir.other()).max_frame_size;
+        if h.length > limit {
+            rec.violations.push(violation(
+                "§4.2",
+                &format!("{}-byte frame exceeds the receiver's SETTINGS_MAX_FRAME_SIZE ({limit})", h.length),
+                ErrorCode::FRAME_SIZE_ERROR,
+                true,
+            ));
+        }
+        // §3.4: the first frame each side sends is SETTINGS.
+        let first = self.side(dir).frames_seen == 0;
+        let side = self.side_mut(dir);
+        side.frames_seen = side.frames_seen.saturating_add(1);
+        if first && h.kind != kind::SETTINGS {
+            rec.violations.push(violation(
+                "§3.4",
+                &format!("first frame from the {} is {}, not SETTINGS", endpoint(dir), type_name(h.kind)),
+                ErrorCode::PROTOCOL_ERROR,
+                true,
+            ));
+        }
+        // §6.10: nothing may interleave a header block.
+        if h.kind != kind::CONTINUATION {
+            if let Some(block) = self.side_mut(dir).block.take() {
+                rec.violations.push(violation(
+                    "§6.10",
+                    &format!(
+                        "{} while the header block of stream {} awaits CONTINUATION",
+                        type_name(h.kind),
+                        block.stream_id
+                    ),
+                    ErrorCode::PROTOCOL_ERROR,
+                    true,
+                ));
+            }
+        }
+
+        if let Some(progress) = cur.data {
+            self.on_data(dir, &mut rec, progress);
+        } else {
+            let done = Done { header: h, offset: cur.offset, bytes: &cur.buf };
+            self.on_frame(dir, &mut rec, done);
+        }
+        if h.stream_id != 0 {
+            if let Some(s) = self.streams.get(&h.stream_id) {
+                rec.state = Some(s.state());
+            }
+        }
+        rec.windows = self.windows(h.stream_id);
+        rec
+    }
+
+    fn on_data(&mut self, dir: Direction, rec: &mut Record, progress: DataProgress) {
+        let h = FrameHeader { length: rec.length, kind: kind::DATA, flags: rec.flags, stream_id: rec.stream_id };
+        if let Some(e) = progress.error {
+            rec.violations.push(decoder_violation(&h, e));
+            return;
+        }
+        rec.detail = Detail::Data {
+            data_len: progress.payload,
+            pad_len: h.length.saturating_sub(progress.payload),
+            end_stream: progress.end_stream,
+            preview: progress.preview,
+        };
+        let sid = h.stream_id;
+        // Flow control counts the whole payload, padding included (§6.9.1).
+        let len = i64::from(h.length);
+        if self.side_mut(dir).conn_window.adjust(len.saturating_neg()).is_err() || self.side(dir).conn_window.get() < 0 {
+            rec.violations.push(violation(
+                "§6.9.1",
+                &format!("DATA exceeds the connection flow-control window (now {})", self.side(dir).conn_window.get()),
+                ErrorCode::FLOW_CONTROL_ERROR,
+                true,
+            ));
+        }
+        let Some(stream) = self.streams.get_mut(&sid) else {
+            rec.violations.push(idle_violation("DATA", sid, self.sides[0].last_stream, self.sides[1].last_stream));
+            return;
+        };
+        if stream.done(dir) {
+            rec.violations.push(violation(
+                "§5.1",
+                &format!("DATA on stream {sid} after the {} ended it (state {})", endpoint(dir), stream.state()),
+                ErrorCode::STREAM_CLOSED,
+                !stream.reset,
+            ));
+        } else if dir == Direction::ServerToClient && !stream.responded {
+            rec.violations.push(violation(
+                "§8.1",
+                &format!("DATA on stream {sid} before the response HEADERS"),
+                ErrorCode::PROTOCOL_ERROR,
+                false,
+            ));
+        }
+        if let Some(w) = stream.windows.get_mut(dir.idx()) {
+            *w = w.saturating_sub(len);
+            if *w < 0 {
+                let now = *w;
+                rec.violations.push(violation(
+                    "§6.9.1",
+                    &format!("DATA exceeds stream {sid}'s flow-control window (now {now})"),
+                    ErrorCode::FLOW_CONTROL_ERROR,
+                    false,
+                ));
+            }
+        }
+        if progress.end_stream {
+            stream.set_done(dir);
+        }
+    }
+
+    fn on_frame(&mut self, dir: Direction, rec: &mut Record, done: Done<'_>) {
+        let h = done.header;
+        let _ = done.offset;
+        let mut decoder = FrameDecoder::new(settings::MAX_MAX_FRAME_SIZE);
+        let mut pos = 0usize;
+        let frame = match decoder.decode(done.bytes, &mut pos) {
+            Ok(Some(Item::Frame(f))) => f,
+            Ok(_) => {
+                rec.notes.push("frame decoder yielded no frame".to_string());
+                return;
+            }
+            Err(e) => {
+                rec.violations.push(decoder_violation(&h, e));
+                return;
+            }
+        };
+        match frame {
+            Frame::Headers { stream_id, end_stream, end_headers, priority, fragment } => {
+                let prio = priority.map(|p| Prio { exclusive: p.exclusive, dependency: p.dependency, weight: p.weight });
+                rec.detail = Detail::Headers {
+                    end_stream,
+                    end_headers,
+                    priority: prio,
+                    fragment_len: len32(fragment.len()),
+                };
+                if let Some(p) = prio {
+                    self_dependency(rec, stream_id, p.dependency);
+                }
+                self.start_block(dir, rec, stream_id, None, end_stream, end_headers, fragment);
+            }
+            Frame::Priority { stream_id, spec } => {
+                let p = Prio { exclusive: spec.exclusive, dependency: spec.dependency, weight: spec.weight };
+                rec.detail = Detail::Priority(p);
+                self_dependency(rec, stream_id, p.dependency);
+            }
+            Frame::RstStream { stream_id, code } => {
+                rec.detail = Detail::RstStream { code };
+                match self.streams.get_mut(&stream_id) {
+                    Some(s) => s.reset = true,
+                    None => {
+                        let v = idle_violation("RST_STREAM", stream_id, self.sides[0].last_stream, self.sides[1].last_stream);
+                        if v.code == ErrorCode::PROTOCOL_ERROR {
+                            rec.violations.push(v);
+                        }
+                    }
+                }
+            }
+            Frame::Settings { ack, params } => {
+                let list: Vec<(u16, u32)> = crate::frame::settings_iter(params).collect();
+                rec.detail = Detail::Settings { ack, params: list.clone() };
+                if ack {
+                    self.on_settings_ack(dir, rec);
+                } else {
+                    self.on_settings(dir, rec, &list);
+                }
+            }
+            Frame::PushPromise { stream_id, promised_id, end_headers, fragment } => {
+                rec.detail = Detail::PushPromise { promised_id, end_headers, fragment_len: len32(fragment.len()) };
+                self.on_push_promise(dir, rec, stream_id, promised_id);
+                self.start_block(dir, rec, stream_id, Some(promised_id), false, end_headers, fragment);
+            }
+            Frame::Ping { ack, data } => {
+                rec.detail = Detail::Ping { ack, data };
+            }
+            Frame::GoAway { last_stream_id, code, debug } => {
+                rec.detail = Detail::GoAway { last_stream_id, code, debug: debug.to_vec() };
+                let side = self.side_mut(dir);
+                if let Some(prev) = side.goaway {
+                    if last_stream_id > prev {
+                        rec.violations.push(violation(
+                            "§6.8",
+                            &format!("GOAWAY last-stream-id raised from {prev} to {last_stream_id}"),
+                            ErrorCode::PROTOCOL_ERROR,
+                            true,
+                        ));
+                    }
+                }
+                side.goaway = Some(last_stream_id);
+            }
+            Frame::WindowUpdate { stream_id, increment } => {
+                rec.detail = Detail::WindowUpdate { increment };
+                self.on_window_update(dir, rec, stream_id, increment);
+            }
+            Frame::Continuation { stream_id, end_headers, fragment } => {
+                rec.detail = Detail::Continuation { end_headers, fragment_len: len32(fragment.len()) };
+                self.on_continuation(dir, rec, stream_id, end_headers, fragment);
+            }
+            Frame::PriorityUpdate { prioritized_id, field_value } => {
+                rec.detail = Detail::PriorityUpdate { prioritized_id, field_value: field_value.to_vec() };
+                if dir == Direction::ServerToClient {
+                    rec.violations.push(violation(
+                        "RFC 9218 §7.1",
+                        "PRIORITY_UPDATE sent by the server",
+                        ErrorCode::PROTOCOL_ERROR,
+                        true,
+                    ));
+                }
+            }
+            Frame::Unknown { .. } => {
+                rec.detail = Detail::Unknown;
+                rec.notes.push("unknown frame type: ignored by the receiver (§5.5)".to_string());
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start_block(
+        &mut self,
+        dir: Direction,
+        rec: &mut Record,
+        stream_id: u32,
+        promised: Option<u32>,
+        end_stream: bool,
+        end_headers: bool,
+        fragment: &[u8],
+    ) {
+        let block = PendingBlock {
+            stream_id,
+            promised,
+            end_stream,
+            buf: fragment.to_vec(),
+            frames: 1,
+            too_big: fragment.len() > MAX_HEADER_BLOCK,
+        };
+        if end_headers {
+            self.finish_block(dir, rec, block);
+        } else {
+            self.side_mut(dir).block = Some(block);
+        }
+    }
+
+    fn on_continuation(&mut self, dir: Direction, rec: &mut Record, stream_id: u32, end_headers: bool, fragment: &[u8]) {
+        let Some(mut block) = self.side_mut(dir).block.take() else {
+            rec.violations.push(violation(
+                "§6.10",
+                "CONTINUATION without a preceding HEADERS/PUSH_PROMISE",
+                ErrorCode::PROTOCOL_ERROR,
+                true,
+            ));
+            return;
+        };
+        if block.stream_id != stream_id {
+            rec.violations.push(violation(
+                "§6.10",
+                &format!("CONTINUATION on stream {stream_id}, header block is on stream {}", block.stream_id),
+                ErrorCode::PROTOCOL_ERROR,
+                true,
+            ));
+            return;
+        }
+        block.frames = block.frames.saturating_add(1);
+        if block.buf.len().saturating_add(fragment.len()) > MAX_HEADER_BLOCK {
+            block.too_big = true;
+        } else {
+            block.buf.extend_from_slice(fragment);
+        }
+        if end_headers {
+            self.finish_block(dir, rec, block);
+        } else {
+            self.side_mut(dir).block = Some(block);
+        }
+    }
+
+    /// A complete header block: HPACK-decode it, then judge it on its stream.
+    fn finish_block(&mut self, dir: Direction, rec: &mut Record, block: PendingBlock) {
+        if block.too_big {
+            rec.notes.push(format!(
+                "header block larger than the inspector's {MAX_HEADER_BLOCK}-byte limit: not decoded; HPACK state lost"
+            ));
+            self.side_mut(dir).table.in_sync = false;
+            return;
+        }
+        let mut fields: Vec<(Vec<u8>, Vec<u8>, bool)> = Vec::new();
+        let side = self.side_mut(dir);
+        let result = side.hpack.decode(&block.buf, &LIST_LIMITS, &mut |f: HeaderField<'_>| {
+            fields.push((f.name.to_vec(), f.value.to_vec(), f.sensitive));
+        });
+        match result {
+            Ok(outcome) => {
+                if outcome.over_limit {
+                    rec.notes.push("header list over the inspector's limits: truncated".to_string());
+                }
+                mirror_block(&mut side.table, &block.buf, &fields, outcome.over_limit);
+            }
+            Err(e) => {
+                side.table.in_sync = false;
+                rec.violations.push(violation(
+                    "§4.3",
+                    &format!("HPACK decoding error ({e:?}): COMPRESSION_ERROR; later header blocks in this direction may decode wrongly"),
+                    ErrorCode::COMPRESSION_ERROR,
+                    true,
+                ));
+            }
+        }
+        rec.table = Some(self.side(dir).table.snapshot());
+        let kind = self.judge_block(dir, rec, &block, &fields);
+        rec.headers = Some(HeaderBlock {
+            stream_id: block.stream_id,
+            kind,
+            encoded_len: block.buf.len(),
+            frames: block.frames,
+            fields,
+        });
+    }
+
+    /// Stream-state and §8 checks for a header block; returns what it was.
+    fn judge_block(
+        &mut self,
+        dir: Direction,
+        rec: &mut Record,
+        block: &PendingBlock,
+        fields: &[(Vec<u8>, Vec<u8>, bool)],
+    ) -> BlockKind {
+        let sid = block.stream_id;
+        let pairs = || fields.iter().map(|(n, v, _)| (n.as_slice(), v.as_slice()));
+        if let Some(promised) = block.promised {
+            if let Err(reason) = semantics::check_request(pairs()) {
+                rec.violations.push(semantic_violation(reason, promised));
+            }
+            return BlockKind::PushRequest;
+        }
+        match dir {
+            Direction::ClientToServer => {
+                if let Some(s) = self.streams.get_mut(&sid) {
+                    if s.client_done {
+                        rec.violations.push(violation(
+                            "§5.1",
+                            &format!("HEADERS on stream {sid} after the client ended it ({})", s.state()),
+                            ErrorCode::STREAM_CLOSED,
+                            !s.reset,
+                        ));
+                        return BlockKind::Trailers;
+                    }
+                    // Trailers (§8.1).
+                    if !block.end_stream {
+                        rec.violations.push(violation(
+                            "§8.1",
+                            &format!("second HEADERS on stream {sid} without END_STREAM"),
+                            ErrorCode::PROTOCOL_ERROR,
+                            false,
+                        ));
+                    }
+                    if let Err(reason) = semantics::check_trailers(pairs()) {
+                        rec.violations.push(semantic_violation(reason, sid));
+                    }
+                    s.client_done = true;
+                    return BlockKind::Trailers;
+                }
+                // A new stream.
+                let last = self.side(dir).last_stream;
+                if sid % 2 == 0 {
+                    rec.violations.push(violation(
+                        "§5.1.1",
+                        &format!("even stream id {sid} from client"),
+                        ErrorCode::PROTOCOL_ERROR,
+                        true,
+                    ));
+                } else if sid <= last {
+                    rec.violations.push(violation(
+                        "§5.1.1",
+                        &format!("stream id {sid} not above the client's previous stream {last} (closed or skipped stream)"),
+                        ErrorCode::PROTOCOL_ERROR,
+                        true,
+                    ));
+                } else {
+                    self.side_mut(dir).last_stream = sid;
+                }
+                if let Some(goaway) = self.side(Direction::ServerToClient).goaway {
+                    if sid > goaway {
+                        rec.notes.push(format!("stream above the server's GOAWAY last-stream-id {goaway}: ignored by the server"));
+                    }
+                }
+                if let Err(reason) = semantics::check_request(pairs()) {
+                    rec.violations.push(semantic_violation(reason, sid));
+                }
+                // A direction's window starts at what its receiver announced.
+                let info = StreamInfo {
+                    client_done: block.end_stream,
+                    windows: [
+                        i64::from(self.side(Direction::ServerToClient).announced.initial_window_size),
+                        i64::from(self.side(Direction::ClientToServer).announced.initial_window_size),
+                    ],
+                    ..StreamInfo::default()
+                };
+                self.track(rec, sid, info);
+                BlockKind::Request
+            }
+            Direction::ServerToClient => {
+                let Some(s) = self.streams.get_mut(&sid) else {
+                    rec.violations.push(idle_violation("HEADERS", sid, self.sides[0].last_stream, self.sides[1].last_stream));
+                    return BlockKind::Response;
+                };
+                if s.server_done {
+                    rec.violations.push(violation(
+                        "§5.1",
+                        &format!("HEADERS on stream {sid} after the server ended it ({})", s.state()),
+                        ErrorCode::STREAM_CLOSED,
+                        !s.reset,
+                    ));
+                    return BlockKind::Trailers;
+                }
+                s.server_headers = true;
+                if s.responded {
+                    if !block.end_stream {
+                        rec.violations.push(violation(
+                            "§8.1",
+                            &format!("HEADERS after the final response on stream {sid} without END_STREAM"),
+                            ErrorCode::PROTOCOL_ERROR,
+                            false,
+                        ));
+                    }
+                    if let Err(reason) = semantics::check_trailers(pairs()) {
+                        rec.violations.push(semantic_violation(reason, sid));
+                    }
+                    s.server_done |= block.end_stream;
+                    return BlockKind::Trailers;
+                }
+                let (kind, problem) = check_response(fields);
+                if let Some((section, msg)) = problem {
+                    rec.violations.push(violation(section, &msg, ErrorCode::PROTOCOL_ERROR, false));
+                }
+                if kind == BlockKind::Informational && block.end_stream {
+                    rec.violations.push(violation(
+                        "§8.1",
+                        "END_STREAM on an informational (1xx) response",
+                        ErrorCode::PROTOCOL_ERROR,
+                        false,
+                    ));
+                }
+                if kind == BlockKind::Response {
+                    s.responded = true;
+                }
+                s.server_done |= block.end_stream;
+                kind
+            }
+        }
+    }
+
+    /// Start tracking a stream, within the bound.
+    fn track(&mut self, rec: &mut Record, sid: u32, info: StreamInfo) {
+        if self.streams.len() >= MAX_TRACKED_STREAMS && !self.streams.contains_key(&sid) {
+            // Forget finished streams first (oldest ids first).
+            let finished: Vec<u32> = self
+                .streams
+                .iter()
+                .filter(|(_, s)| s.reset || (s.client_done && s.server_done))
+                .map(|(&id, _)| id)
+                .take(MAX_TRACKED_STREAMS / 10)
+                .collect();
+            for id in finished {
+                self.streams.remove(&id);
+            }
+            if self.streams.len() >= MAX_TRACKED_STREAMS {
+                if !self.untracked_flagged {
+                    self.untracked_flagged = true;
+                    rec.notes.push(format!("more than {MAX_TRACKED_STREAMS} open streams: new streams not tracked"));
+                }
+                return;
+            }
+        }
+        self.streams.insert(sid, info);
+    }
+
+    fn on_push_promise(&mut self, dir: Direction, rec: &mut Record, stream_id: u32, promised_id: u32) {
+        if dir == Direction::ClientToServer {
+            rec.violations.push(violation("§8.4", "PUSH_PROMISE sent by the client", ErrorCode::PROTOCOL_ERROR, true));
+            return;
+        }
+        if !self.side(Direction::ClientToServer).announced.enable_push {
+            rec.violations.push(violation(
+                "§6.6",
+                "PUSH_PROMISE although the client set SETTINGS_ENABLE_PUSH to 0",
+                ErrorCode::PROTOCOL_ERROR,
+                true,
+            ));
+        }
+        if promised_id % 2 != 0 || promised_id <= self.side(dir).last_stream {
+            rec.violations.push(violation(
+                "§5.1.1",
+                &format!("promised stream id {promised_id} is not a new even id"),
+                ErrorCode::PROTOCOL_ERROR,
+                true,
+            ));
+        } else {
+            self.side_mut(dir).last_stream = promised_id;
+        }
+        match self.streams.get(&stream_id) {
+            Some(s) if !s.server_done && !s.reset => {}
+            _ => rec.violations.push(violation(
+                "§6.6",
+                &format!("PUSH_PROMISE on stream {stream_id}, which is not open for the server"),
+                ErrorCode::PROTOCOL_ERROR,
+                true,
+            )),
+        }
+        let info = StreamInfo {
+            pushed: true,
+            client_done: true,
+            windows: [
+                i64::from(self.side(Direction::ServerToClient).announced.initial_window_size),
+                i64::from(self.side(Direction::ClientToServer).announced.initial_window_size),
+            ],
+            ..StreamInfo::default()
+        };
+        self.track(rec, promised_id, info);
+    }
+
+    fn on_settings(&mut self, dir: Direction, rec: &mut Record, list: &[(u16, u32)]) {
+        let mut table_size = None;
+        for &(id, value) in list {
+            if dir == Direction::ServerToClient && id == settings::id::ENABLE_PUSH && value != 0 {
+                rec.violations.push(violation(
+                    "§6.5.2",
+                    &format!("server sent SETTINGS_ENABLE_PUSH = {value} (must be 0)"),
+                    ErrorCode::PROTOCOL_ERROR,
+                    true,
+                ));
+                continue;
+            }
+            match self.side_mut(dir).announced.apply(id, value) {
+                Ok(PeerChange::HeaderTableSize(n)) => table_size = Some(n),
+                Ok(PeerChange::MaxFrameSize(n)) => self.side_mut(dir).max_frame_size = n,
+                Ok(PeerChange::InitialWindow { delta }) => {
+                    // Windows of DATA sent *to* this side, on every stream (§6.9.2).
+                    let target = dir.other().idx();
+                    let mut overflow = false;
+                    for s in self.streams.values_mut() {
+                        if let Some(w) = s.windows.get_mut(target) {
+                            *w = w.saturating_add(delta);
+                            overflow |= *w > crate::flow::MAX_WINDOW;
+                        }
+                    }
+                    if overflow {
+                        rec.violations.push(violation(
+                            "§6.9.2",
+                            "INITIAL_WINDOW_SIZE change pushes a stream window above 2^31-1",
+                            ErrorCode::FLOW_CONTROL_ERROR,
+                            true,
+                        ));
+                    }
+                }
+                Ok(PeerChange::None) => {}
+                Err(e) => rec.violations.push(violation(
+                    "§6.5.2",
+                    &format!("{} = {value}: {}", setting_name(id), e.reason()),
+                    e.code(),
+                    true,
+                )),
+            }
+        }
+        self.side_mut(dir).unacked.push_back(table_size);
+        if self.side(dir).unacked.len() > 64 {
+            self.side_mut(dir).unacked.pop_front();
+        }
+    }
+
+    fn on_settings_ack(&mut self, dir: Direction, rec: &mut Record) {
+        // This ACK acknowledges the other side's oldest unacknowledged SETTINGS.
+        match self.side_mut(dir.other()).unacked.pop_front() {
+            None => rec.notes.push("SETTINGS ACK with no SETTINGS outstanding".to_string()),
+            Some(None) => {}
+            Some(Some(size)) => {
+                // Our (dir) decoder? No: the other side announced the size
+                // its decoder allows; that decodes blocks *we* (dir) send.
+                let n = usize::try_from(size).unwrap_or(usize::MAX).min(MAX_TABLE_SIZE);
+                self.side_mut(dir).hpack.set_max_allowed_table_size(n);
+                rec.notes.push(format!(
+                    "{} may now use an HPACK table of up to {n} bytes",
+                    endpoint(dir)
+                ));
+            }
+        }
+    }
+
+    fn on_window_update(&mut self, dir: Direction, rec: &mut Record, stream_id: u32, increment: u32) {
+        // The update opens the window of DATA sent *to* `dir`'s sender.
+        let target = dir.other();
+        if increment == 0 {
+            rec.violations.push(violation(
+                "§6.9",
+                "WINDOW_UPDATE with an increment of 0",
+                ErrorCode::PROTOCOL_ERROR,
+                stream_id == 0,
+            ));
+        }
+        let inc = i64::from(increment);
+        if stream_id == 0 {
+            let w = &mut self.side_mut(target).conn_window;
+            if w.adjust(inc).is_err() {
+                rec.violations.push(violation(
+                    "§6.9.1",
+                    "WINDOW_UPDATE pushes the connection window above 2^31-1",
+                    ErrorCode::FLOW_CONTROL_ERROR,
+                    true,
+                ));
+            }
+            return;
+        }
+        let (client_last, server_last) = (self.sides[0].last_stream, self.sides[1].last_stream);
+        let Some(s) = self.streams.get_mut(&stream_id) else {
+            let v = idle_violation("WINDOW_UPDATE", stream_id, client_last, server_last);
+            if v.code == ErrorCode::PROTOCOL_ERROR {
+                rec.violations.push(v);
+            }
+            return;
+        };
+        if let Some(w) = s.windows.get_mut(target.idx()) {
+            *w = w.saturating_add(inc);
+            if *w > crate::flow::MAX_WINDOW {
+                rec.violations.push(violation(
+                    "§6.9.1",
+                    &format!("WINDOW_UPDATE pushes stream {stream_id}'s window above 2^31-1"),
+                    ErrorCode::FLOW_CONTROL_ERROR,
+                    false,
+                ));
+            }
+        }
+    }
+}
+
+/// Feed DATA frame bytes through its decoder, collecting lengths and a preview.
+fn data_feed(p: &mut DataProgress, input: &[u8]) {
+    if p.error.is_some() {
+        return;
+    }
+    let mut pos = 0usize;
+    loop {
+        match p.decoder.decode(input, &mut pos) {
+            Ok(Some(Item::DataPayload { start, end, .. })) => {
+                let n = end.saturating_sub(start);
+                p.payload = p.payload.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+                let room = DATA_PREVIEW.saturating_sub(p.preview.len());
+                if room > 0 {
+                    let take = end.min(start.saturating_add(room));
+                    if let Some(bytes) = input.get(start..take) {
+                        p.preview.extend_from_slice(bytes);
+                    }
+                }
+            }
+            Ok(Some(Item::DataEnd { end_stream, .. })) => p.end_stream = end_stream,
+            Ok(Some(_)) => {}
+            Ok(None) => return,
+            Err(e) => {
+                p.error = Some(e);
+                return;
+            }
+        }
+    }
+}
+
+/// Update the table mirror from one decoded block.
+fn mirror_block(table: &mut TableMirror, block: &[u8], fields: &[(Vec<u8>, Vec<u8>, bool)], truncated: bool) {
+    let Some(reps) = representations(block) else {
+        table.in_sync = false;
+        return;
+    };
+    let mut it = fields.iter();
+    for rep in reps {
+        match rep {
+            Rep::SizeUpdate(n) => table.set_max(n),
+            Rep::Field { inserted } => match it.next() {
+                Some((n, v, _)) => {
+                    if inserted {
+                        table.insert(n, v);
+                    }
+                }
+                None => {
+                    if truncated || inserted {
+                        table.in_sync = false;
+                    }
+                }
+            },
+        }
+    }
+}
+
+/// §8.3.2 response checks; returns the block kind and the first problem.
+fn check_response(fields: &[(Vec<u8>, Vec<u8>, bool)]) -> (BlockKind, Option<(&'static str, String)>) {
+    let mut status: Option<&[u8]> = None;
+    let mut problem: Option<(&'static str, String)> = None;
+    let mut regular_seen = false;
+    for (name, value, _) in fields {
+        if name.first() == Some(&b':') {
+            if regular_seen && problem.is_none() {
+                problem = Some(("§8.3", "pseudo-header after regular field".to_string()));
+            }
+            if name.as_slice() == b":status" {
+                if status.is_some() && problem.is_none() {
+                    problem = Some(("§8.3", "duplicate :status".to_string()));
+                }
+                status = Some(value);
+            } else if problem.is_none() {
+                problem = Some(("§8.3.2", format!("{} in a response", String::from_utf8_lossy(name))));
+            }
+        } else {
+            regular_seen = true;
+        }
+    }
+    let regular = fields.iter().filter(|(n, _, _)| n.first() != Some(&b':')).map(|(n, v, _)| (n.as_slice(), v.as_slice()));
+    if let Err(reason) = semantics::check_trailers(regular) {
+        if problem.is_none() {
+            problem = Some((reason_section(reason), reason.to_string()));
+        }
+    }
+    let kind = match status {
+        None => {
+            if problem.is_none() {
+                problem = Some(("§8.3.2", "response without :status".to_string()));
+            }
+            BlockKind::Response
+        }
+        Some(s) => {
+            let valid = s.len() == 3 && s.iter().all(u8::is_ascii_digit);
+            if !valid && problem.is_none() {
+                problem = Some(("§8.3.2", format!(":status {:?} is not three digits", String::from_utf8_lossy(s))));
+            }
+            if s.first() == Some(&b'1') {
+                if s == b"101" && problem.is_none() {
+                    problem = Some(("§8.6", "101 Switching Protocols is not allowed in HTTP/2".to_string()));
+                }
+                BlockKind::Informational
+            } else {
+                BlockKind::Response
+            }
+        }
+    };
+    (kind, problem)
+}
+
+fn self_dependency(rec: &mut Record, stream_id: u32, dependency: u32) {
+    if stream_id == dependency {
+        rec.violations.push(violation(
+            "§5.3.1",
+            &format!("stream {stream_id} depends on itself"),
+            ErrorCode::PROTOCOL_ERROR,
+            false,
+        ));
+    }
+}
+
+/// A frame on a stream that is not (or no longer) known: idle (a
+/// PROTOCOL_ERROR, §5.1) or closed and forgotten (STREAM_CLOSED).
+/// `client_last`/`server_last`: the highest ids each side initiated.
+fn idle_violation(what: &str, sid: u32, client_last: u32, server_last: u32) -> Violation {
+    // Odd ids are the client's, even ids the server's (§5.1.1).
+    let last = if sid % 2 == 1 { client_last } else { server_last };
+    if sid > last {
+        violation("§5.1", &format!("{what} on idle stream {sid}"), ErrorCode::PROTOCOL_ERROR, true)
+    } else {
+        violation("§5.1", &format!("{what} on closed stream {sid}"), ErrorCode::STREAM_CLOSED, false)
+    }
+}
+
+/// A frame-decoder error, with the section of the frame type's definition.
+fn decoder_violation(h: &FrameHeader, e: ProtoError) -> Violation {
+    let section = match (e.code(), h.kind) {
+        (_, kind::DATA) => "§6.1",
+        (_, kind::HEADERS) => "§6.2",
+        (_, kind::PRIORITY) => "§6.3",
+        (_, kind::RST_STREAM) => "§6.4",
+        (_, kind::SETTINGS) => "§6.5",
+        (_, kind::PUSH_PROMISE) => "§6.6",
+        (_, kind::PING) => "§6.7",
+        (_, kind::GOAWAY) => "§6.8",
+        (_, kind::WINDOW_UPDATE) => "§6.9",
+        (_, kind::CONTINUATION) => "§6.10",
+        (ErrorCode::FRAME_SIZE_ERROR, _) => "§4.2",
+        _ => "§4.1",
+    };
+    let connection = matches!(e, ProtoError::Connection { .. });
+    let what = if e.code() == ErrorCode::FRAME_SIZE_ERROR { "frame size error" } else { "malformed frame" };
+    violation(section, &format!("{} {what}: {}", type_name(h.kind), e.reason()), e.code(), connection)
+}
+
+/// A §8 failure from `semantics`, with its section.
+fn semantic_violation(reason: &str, sid: u32) -> Violation {
+    violation(
+        reason_section(reason),
+        &format!("stream {sid}: malformed message: {reason}"),
+        ErrorCode::PROTOCOL_ERROR,
+        false,
+    )
+}
+
+fn reason_section(reason: &str) -> &'static str {
+    if reason.contains("connection-specific") || reason.starts_with("te ") {
+        "§8.2.2"
+    } else if reason.contains("field name") || reason.contains("field value") {
+        "§8.2.1"
+    } else if reason.contains("CONNECT") {
+        "§8.5"
+    } else if reason.contains("content-length") {
+        "§8.1.1"
+    } else if reason.contains("trailers") {
+        "§8.1"
+    } else if reason.contains("host") || reason.contains(":authority") || reason.contains(":path") || reason.contains(":scheme") || reason.contains(":method") {
+        "§8.3.1"
+    } else {
+        "§8.3"
+    }
+}
+
+fn violation(section: &'static str, message: &str, code: ErrorCode, connection: bool) -> Violation {
+    Violation { section, message: message.to_string(), code, connection }
+}
+
+fn endpoint(dir: Direction) -> &'static str {
+    match dir {
+        Direction::ClientToServer => "client",
+        Direction::ServerToClient => "server",
+    }
+}
+
+fn len32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+// ---------------------------------------------------------------------------
+// JSON output (hand-built: the format is small and fixed; see src/wasm/inspector.rs)
+
+/// Append `s` as a JSON string literal.
+pub fn json_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn json_bytes(out: &mut String, b: &[u8]) {
+    json_str(out, &String::from_utf8_lossy(b));
+}
+
+fn json_hex(out: &mut String, b: &[u8]) {
+    out.push('"');
+    for byte in b {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out.push('"');
+}
+
+fn json_code(out: &mut String, code: ErrorCode) {
+    out.push_str(&format!("{{\"code\":{},\"name\":", code.0));
+    match code.name() {
+        Some(n) => json_str(out, n),
+        None => json_str(out, &format!("UNKNOWN({:#x})", code.0)),
+    }
+    out.push('}');
+}
+
+fn json_prio(out: &mut String, p: &Prio) {
+    out.push_str(&format!(
+        "{{\"exclusive\":{},\"dependency\":{},\"weight\":{}}}",
+        p.exclusive,
+        p.dependency,
+        u16::from(p.weight).saturating_add(1)
+    ));
+}
+
+impl Record {
+    /// This record as one JSON object (format in src/wasm/inspector.rs).
+    pub fn write_json(&self, out: &mut String) {
+        out.push_str(&format!("{{\"i\":{},\"t\":", self.index));
+        if self.time.is_finite() {
+            out.push_str(&format!("{}", self.time));
+        } else {
+            out.push_str("null");
+        }
+        out.push_str(&format!(",\"dir\":\"{}\",\"off\":{},\"type\":", self.dir.as_str(), self.offset));
+        json_str(out, self.type_name());
+        match self.kind {
+            Some(k) => out.push_str(&format!(",\"code\":{k}")),
+            None => out.push_str(",\"code\":null"),
+        }
+        out.push_str(&format!(",\"flagBits\":{},\"flags\":[", self.flags));
+        for (i, f) in flag_names(self.kind, self.flags).iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json_str(out, f);
+        }
+        out.push_str(&format!("],\"stream\":{},\"len\":{},\"detail\":", self.stream_id, self.length));
+        self.write_detail(out);
+        if let Some(h) = &self.headers {
+            out.push_str(&format!(
+                ",\"headers\":{{\"stream\":{},\"kind\":\"{}\",\"encodedLen\":{},\"frames\":{},\"fields\":[",
+                h.stream_id,
+                h.kind.as_str(),
+                h.encoded_len,
+                h.frames
+            ));
+            for (i, (n, v, sensitive)) in h.fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('[');
+                json_bytes(out, n);
+                out.push(',');
+                json_bytes(out, v);
+                if *sensitive {
+                    out.push_str(",true");
+                }
+                out.push(']');
+            }
+            out.push_str("]}");
+        }
+        if let Some(t) = &self.table {
+            out.push_str(&format!(
+                ",\"table\":{{\"size\":{},\"max\":{},\"inSync\":{},\"entries\":[",
+                t.size, t.max_size, t.in_sync
+            ));
+            for (i, (n, v)) in t.entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('[');
+                json_bytes(out, n);
+                out.push(',');
+                json_bytes(out, v);
+                out.push(']');
+            }
+            out.push_str("]}");
+        }
+        if let Some(s) = self.state {
+            out.push_str(",\"state\":");
+            json_str(out, s);
+        }
+        out.push_str(&format!(
+            ",\"win\":{{\"conn\":[{},{}]",
+            self.windows.connection[0], self.windows.connection[1]
+        ));
+        if let Some(s) = self.windows.stream {
+            out.push_str(&format!(",\"stream\":[{},{}]", s[0], s[1]));
+        }
+        out.push_str("},\"violations\":[");
+        for (i, v) in self.violations.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"sec\":");
+            json_str(out, v.section);
+            out.push_str(",\"msg\":");
+            json_str(out, &v.message);
+            out.push_str(",\"error\":");
+            json_code(out, v.code);
+            out.push_str(&format!(",\"scope\":\"{}\"}}", if v.connection { "connection" } else { "stream" }));
+        }
+        out.push_str("],\"notes\":[");
+        for (i, n) in self.notes.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            json_str(out, n);
+        }
+        out.push_str("]}");
+    }
+
+    fn write_detail(&self, out: &mut String) {
+        match &self.detail {
+            Detail::None | Detail::Unknown => out.push_str("{}"),
+            Detail::Preface => out.push_str("{\"preface\":true}"),
+            Detail::Malformed => out.push_str("{\"malformed\":true}"),
+            Detail::Data { data_len, pad_len, end_stream, preview } => {
+                out.push_str(&format!(
+                    "{{\"dataLen\":{data_len},\"padLen\":{pad_len},\"endStream\":{end_stream},\"preview\":"
+                ));
+                json_hex(out, preview);
+                out.push('}');
+            }
+            Detail::Headers { end_stream, end_headers, priority, fragment_len } => {
+                out.push_str(&format!(
+                    "{{\"endStream\":{end_stream},\"endHeaders\":{end_headers},\"fragmentLen\":{fragment_len}"
+                ));
+                if let Some(p) = priority {
+                    out.push_str(",\"priority\":");
+                    json_prio(out, p);
+                }
+                out.push('}');
+            }
+            Detail::Priority(p) => {
+                out.push_str("{\"priority\":");
+                json_prio(out, p);
+                out.push('}');
+            }
+            Detail::RstStream { code } => {
+                out.push_str("{\"error\":");
+                json_code(out, *code);
+                out.push('}');
+            }
+            Detail::Settings { ack, params } => {
+                out.push_str(&format!("{{\"ack\":{ack},\"settings\":["));
+                for (i, (id, value)) in params.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&format!("{{\"id\":{id},\"name\":\"{}\",\"value\":{value}}}", setting_name(*id)));
+                }
+                out.push_str("]}");
+            }
+            Detail::PushPromise { promised_id, end_headers, fragment_len } => out.push_str(&format!(
+                "{{\"promisedId\":{promised_id},\"endHeaders\":{end_headers},\"fragmentLen\":{fragment_len}}}"
+            )),
+            Detail::Ping { ack, data } => {
+                out.push_str(&format!("{{\"ack\":{ack},\"data\":"));
+                json_hex(out, data);
+                out.push('}');
+            }
+            Detail::GoAway { last_stream_id, code, debug } => {
+                out.push_str(&format!("{{\"lastStreamId\":{last_stream_id},\"error\":"));
+                json_code(out, *code);
+                out.push_str(",\"debug\":");
+                json_bytes(out, debug);
+                out.push('}');
+            }
+            Detail::WindowUpdate { increment } => out.push_str(&format!("{{\"increment\":{increment}}}")),
+            Detail::Continuation { end_headers, fragment_len } => {
+                out.push_str(&format!("{{\"endHeaders\":{end_headers},\"fragmentLen\":{fragment_len}}}"))
+            }
+            Detail::PriorityUpdate { prioritized_id, field_value } => {
+                out.push_str(&format!("{{\"prioritizedId\":{prioritized_id},\"value\":"));
+                json_bytes(out, field_value);
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// Records as a JSON array.
+pub fn records_json(records: &[Record]) -> String {
+    let mut out = String::with_capacity(records.len().saturating_mul(256));
+    out.push('[');
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        r.write_json(&mut out);
+    }
+    out.push(']');
+    out
+}
