@@ -26,14 +26,14 @@ export function parseText(text) {
   const t = text.trim();
   if (!t) return new Uint8Array(0);
   const lines = t.split(/\r?\n/);
-  const dumpLine = /^([0-9a-fA-F]{4,}):?\s+(.*)$/;
+  const dumpLine = /^([0-9a-fA-F]{4,}):?(?:\s+(.*))?$/;
   // xxd ("00000000: 5052 4920 ...  PRI *") or hexdump -C ("00000000  50 52 49 20 ... |PRI *|")
   if (lines.every((l) => !l.trim() || dumpLine.test(l.trim())) && lines.length > 0 && /\s{2}|\|/.test(t)) {
     let hex = '';
     for (const raw of lines) {
       const l = raw.trim();
       if (!l) continue;
-      let rest = l.match(dumpLine)[2];
+      let rest = l.match(dumpLine)[2] ?? '';
       rest = rest.replace(/\|.*\|\s*$/, '');           // hexdump -C ascii column
       const groups = rest.split(/\s{2,}/);               // xxd: hex then two spaces then ascii
       const hexPart = groups.length > 1 && /^[0-9a-fA-F ]+$/.test(groups[0]) && !/\|/.test(l) ? groups[0] : rest;
@@ -138,12 +138,18 @@ export function connectionsFromFiles(files /* [{name, bytes}] */) {
 
 /** Classic pcap → [{t (ms), linktype, data}] */
 export function readPcap(bytes) {
+  const out = [];
+  try { readPcapInto(bytes, out); } catch { /* garbage after the last good record */ }
+  return out;
+}
+
+function readPcapInto(bytes, out) {
+  if (bytes.length < 24) return;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = dv.getUint32(0, false);
   const le = magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1;
   const nano = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
   const linktype = dv.getUint32(20, le) & 0x0fffffff;
-  const out = [];
   let off = 24;
   while (off + 16 <= bytes.length) {
     const sec = dv.getUint32(off, le);
@@ -154,13 +160,17 @@ export function readPcap(bytes) {
     out.push({ t: sec * 1000 + (nano ? frac / 1e6 : frac / 1e3), linktype, data: bytes.subarray(off, off + incl) });
     off += incl;
   }
-  return out;
 }
 
 /** pcapng → [{t (ms), linktype, data}] (SHB, IDB, EPB, SPB, obsolete PB). */
 export function readPcapng(bytes) {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = [];
+  try { readPcapngInto(bytes, out); } catch { /* garbage after the last good block */ }
+  return out;
+}
+
+function readPcapngInto(bytes, out) {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let le = true;
   let ifaces = [];
   let off = 0;
@@ -208,7 +218,6 @@ export function readPcapng(bytes) {
     }
     off += len;
   }
-  return out;
 }
 
 /** Link-layer frame → {version, payload} of its IP packet, or null. */
@@ -296,9 +305,11 @@ export function tcpConnections(packets) {
   for (const p of packets) if (Number.isFinite(p.t)) t0 = Math.min(t0, p.t);
   let fragments = 0;
   packets.forEach((p, index) => {
-    const ip = ipOf(p.linktype, p.data);
-    if (!ip) return;
-    const seg = tcpOf(ip);
+    let seg = null;
+    try {
+      const ip = ipOf(p.linktype, p.data);
+      seg = ip && tcpOf(ip);
+    } catch { seg = null; } // truncated or garbage packet: skip it
     if (!seg) return;
     if (seg.fragment) { fragments++; return; }
     const a = ep(seg.src, seg.sport);
@@ -385,6 +396,8 @@ function reassemble(side) {
     notes.push(`first ${rel[0].off} bytes missing from the capture`);
     next = rel[0].off;
   } else if (side.isn == null) next = rel[0].off;
+  let tmax = -Infinity;
+  let imax = -Infinity;
   for (const s of rel) {
     const end = s.off + s.data.length;
     if (end <= next) continue;              // retransmit
@@ -392,7 +405,10 @@ function reassemble(side) {
       notes.push(`${s.off - next} bytes missing at offset ${next}: decoding after the gap is unreliable`);
       next = s.off;
     }
-    chunks.push({ t: s.t, index: s.index, bytes: s.data.subarray(next - s.off) });
+    // In-order delivery time: a byte is usable once everything before it has arrived.
+    tmax = Math.max(tmax, s.t);
+    imax = Math.max(imax, s.index);
+    chunks.push({ t: tmax, index: imax, bytes: s.data.subarray(next - s.off) });
     next = end;
   }
   return { chunks, notes, total: chunks.reduce((n, c) => n + c.bytes.length, 0) };
