@@ -52,8 +52,7 @@ export function sampleExchange() {
   const c2s = [
     Buffer.concat([PREFACE, settings([[3, 100], [4, 65535]])]),
     Buffer.concat([windowUpdate(0, 1_000_000), headers(1, req1, { endStream: true })]),
-    settings([], true),
-    headers(3, req3, { endStream: true }),
+    Buffer.concat([settings([], true), headers(3, req3, { endStream: true })]),
   ];
   const s2c = [
     Buffer.concat([settings([[3, 128], [4, 1 << 20]]), settings([], true)]),
