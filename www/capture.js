@@ -44,7 +44,9 @@ export function parseText(text) {
   const compact = t.replace(/0x/gi, '').replace(/[\s:,]/g, '');
   if (/^[0-9a-fA-F]*$/.test(compact) && compact.length % 2 === 0) return hexToBytes(compact);
   const b64 = t.replace(/\s/g, '').replace(/-/g, '+').replace(/_/g, '/');
-  if (/^[A-Za-z0-9+/]*={0,2}$/.test(b64)) return base64ToBytes(b64);
+  if (/^[A-Za-z0-9+/]*={0,2}$/.test(b64) && b64.replace(/=+$/, '').length % 4 !== 1) {
+    try { return base64ToBytes(b64); } catch { /* fall through */ }
+  }
   throw new Error('input is neither hex nor base64');
 }
 

@@ -52,9 +52,10 @@ export function renderLanes(container, records, { bySeq, selected, onSelect }) {
   const streams = [...new Set(records.filter((r) => r.type !== 'PREFACE').map((r) => r.stream))].sort((a, b) => a - b);
   const laneH = 26;
   const x0 = 90;
-  const width = Math.max(300, container.clientWidth - x0 - 20);
-  const height = streams.length * laneH + 40;
-  const svg = el('svg', { width: x0 + width + 20, height, role: 'img', 'aria-label': 'per-stream timeline' });
+  const right = 150; // room for the last state label
+  const width = Math.max(300, container.clientWidth - x0 - right);
+  const height = streams.length * laneH + 34;
+  const svg = el('svg', { width: x0 + width + right, height, role: 'img', 'aria-label': 'per-stream timeline' });
   const x = xScale(records, bySeq, x0, width);
   const laneOf = new Map(streams.map((s, i) => [s, i]));
   streams.forEach((s, i) => {
@@ -68,7 +69,7 @@ export function renderLanes(container, records, { bySeq, selected, onSelect }) {
       const xb = x(last, recs[recs.length - 1][1]);
       const closed = last.state && last.state.startsWith('closed');
       svg.append(el('line', { x1: xa, x2: xb, y1: y, y2: y, stroke: closed ? '#bbb' : '#777', 'stroke-width': 2 }));
-      if (last.state) svg.append(el('text', { x: Math.min(xb + 6, x0 + width - 4), y: y - 6, 'font-size': 9 }, last.state));
+      if (last.state) svg.append(el('text', { x: xb + 8, y: y + 4 }, last.state));
     }
     for (const [r, j] of recs) {
       const up = r.dir === 'c2s';
@@ -84,17 +85,21 @@ export function renderLanes(container, records, { bySeq, selected, onSelect }) {
     }
   });
   void laneOf;
-  axis(svg, records, bySeq, x0, width, height - 26);
-  svg.append(el('text', { x: 4, y: height - 6 }, '▲ client→server  ▼ server→client'));
+  axis(svg, records, bySeq, x0, width, height - 22);
   container.append(svg);
   const legend = document.createElement('div');
   legend.className = 'legend';
+  legend.append(Object.assign(document.createElement('span'), { textContent: '▲ client → server   ▼ server → client' }));
   for (const t of new Set(records.map((r) => r.type))) {
     const s = document.createElement('span');
     s.innerHTML = `<i style="background:${TYPE_COLORS[t] ?? '#999'}"></i>${t}`;
     legend.append(s);
   }
   container.append(legend);
+}
+
+function fmtPow(v) {
+  return v >= 1e9 ? `${v / 1e9}G` : v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : String(v);
 }
 
 /** Connection windows (both directions) and the selected stream's, as step lines. */
@@ -110,19 +115,35 @@ export function renderFlow(container, records, { bySeq, stream, onSelect }) {
     series.push({ name: `stream ${stream} c2s`, color: '#1f6feb', dash: '4 3', get: (r) => (r.stream === stream ? r.win.stream?.[0] : undefined) });
     series.push({ name: `stream ${stream} s2c`, color: '#b5470b', dash: '4 3', get: (r) => (r.stream === stream ? r.win.stream?.[1] : undefined) });
   }
+  // Symmetric log scale: windows span from negative values to 2^31-1, and
+  // the interesting moves (a 16 KiB DATA frame) must stay visible next to a
+  // 1 MiB WINDOW_UPDATE.
+  const slog = (v) => Math.sign(v) * Math.log10(1 + Math.abs(v));
   let lo = 0;
-  let hi = 1;
-  for (const s of series) for (const [r] of recs) { const v = s.get(r); if (v != null) { lo = Math.min(lo, v); hi = Math.max(hi, v); } }
+  let hi = slog(65_535);
+  for (const s of series) for (const [r] of recs) { const v = s.get(r); if (v != null) { lo = Math.min(lo, slog(v)); hi = Math.max(hi, slog(v)); } }
   const x0 = 90;
-  const width = Math.max(300, container.clientWidth - x0 - 20);
+  const width = Math.max(300, container.clientWidth - x0 - 110);
   const h = 180;
   const top = 12;
-  const svg = el('svg', { width: x0 + width + 20, height: h + 60, role: 'img', 'aria-label': 'flow-control windows' });
+  const svg = el('svg', { width: x0 + width + 110, height: h + 60, role: 'img', 'aria-label': 'flow-control windows (symmetric log scale)' });
   const x = xScale(records, bySeq, x0, width);
-  const y = (v) => top + (1 - (v - lo) / (hi - lo || 1)) * h;
-  for (const v of [lo, 0, hi]) {
+  const y = (v) => top + (1 - (slog(v) - lo) / (hi - lo || 1)) * h;
+  const ticks = [0];
+  for (let p = 1; p <= 10; p++) { const v = 10 ** p; if (slog(v) <= hi) ticks.push(v); if (-slog(v) >= lo) ticks.push(-v); }
+  for (const v of ticks) {
     svg.append(el('line', { x1: x0, x2: x0 + width, y1: y(v), y2: y(v), stroke: v === 0 ? '#999' : '#eee' }));
-    svg.append(el('text', { x: x0 - 6, y: y(v) + 4, 'text-anchor': 'end' }, v.toLocaleString('en')));
+    svg.append(el('text', { x: x0 - 6, y: y(v) + 4, 'text-anchor': 'end' }, v === 0 ? '0' : `${v < 0 ? '−' : ''}${fmtPow(Math.abs(v))}`));
+  }
+  // The last value of each series, labelled at the right edge.
+  const used = [];
+  for (const s of series) {
+    const lastV = [...recs].reverse().map(([r]) => s.get(r)).find((v) => v != null);
+    if (lastV == null) continue;
+    let ly = y(lastV) + 4;
+    while (used.some((u) => Math.abs(u - ly) < 11)) ly += 11; // do not print labels over each other
+    used.push(ly);
+    svg.append(el('text', { x: x0 + width + 6, y: ly, style: `fill:${s.color}` }, lastV.toLocaleString('en')));
   }
   for (const s of series) {
     let d = '';
