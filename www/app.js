@@ -70,7 +70,7 @@ function fillConnSelect() {
   for (const c of state.conns) {
     const o = document.createElement('option');
     o.value = String(c.id);
-    const n = c.records ? ` — ${c.records.length} frames` : '';
+    const n = c.records && !state.live ? ` — ${c.records.length} frames` : '';
     o.textContent = `${c.label}${c.closed ? ' (closed)' : ''}${n}`;
     sel.append(o);
   }

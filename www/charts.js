@@ -38,6 +38,10 @@ function axis(svg, records, bySeq, x0, width, y) {
   const ts = records.map((r) => r.t ?? 0);
   const lo = Math.min(...ts);
   const hi = Math.max(...ts);
+  if (hi === lo) {
+    svg.append(el('text', { x: x0, y: y + 15 }, `${lo.toFixed(1)} ms (all frames)`));
+    return;
+  }
   for (let k = 0; k <= 4; k++) {
     const x = x0 + (k / 4) * width;
     svg.append(el('line', { x1: x, x2: x, y1: y, y2: y + 4, stroke: '#ccc' }));
