@@ -262,7 +262,8 @@ export async function openFiles(page, url, files /* [{name, buffer}] */) {
   await page.goto(url);
   await page.evaluate(() => window.h2inspector.ready);
   await page.setInputFiles('#file', files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: f.buffer })));
-  await page.waitForSelector('#frames tbody tr');
+  await page.waitForSelector('#frames tbody tr, #status.error');
+  if (await page.$('#status.error')) throw new Error(`page: ${await page.textContent('#status')}`);
 }
 
 /** Frame rows as objects. */
