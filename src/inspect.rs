@@ -1070,12 +1070,16 @@ impl Inspector {
                     rec.notes.push("header list over the inspector's limits: truncated".to_string());
                 }
                 mirror_block(&mut side.table, &block.buf, &fields, outcome.over_limit);
+                // The decoder knows the true size; a mismatch means the mirror drifted.
+                if side.hpack.table_size() != side.table.size || side.hpack.max_table_size() != side.table.max {
+                    side.table.in_sync = false;
+                }
             }
             Err(e) => {
                 side.table.in_sync = false;
                 rec.violations.push(violation(
                     "§4.3",
-                    &format!("HPACK decoding error ({e:?}): COMPRESSION_ERROR; later header blocks in this direction may decode wrongly"),
+                    &format!("HPACK decoding error ({e}): COMPRESSION_ERROR; later header blocks in this direction may decode wrongly"),
                     ErrorCode::COMPRESSION_ERROR,
                     true,
                 ));
@@ -1349,10 +1353,15 @@ impl Inspector {
             None => rec.notes.push("SETTINGS ACK with no SETTINGS outstanding".to_string()),
             Some(None) => {}
             Some(Some(size)) => {
-                // Our (dir) decoder? No: the other side announced the size
-                // its decoder allows; that decodes blocks *we* (dir) send.
+                // The other side announced the table size its decoder allows;
+                // that decoder is the one for blocks `dir` sends.
                 let n = usize::try_from(size).unwrap_or(usize::MAX).min(MAX_TABLE_SIZE);
-                self.side_mut(dir).hpack.set_max_allowed_table_size(n);
+                let side = self.side_mut(dir);
+                side.hpack.set_max_allowed_table_size(n);
+                // The decoder shrinks its table at once when the limit drops below it.
+                if side.table.max > n {
+                    side.table.set_max(n);
+                }
                 rec.notes.push(format!(
                     "{} may now use an HPACK table of up to {n} bytes",
                     endpoint(dir)
