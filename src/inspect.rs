@@ -641,7 +641,7 @@ impl Inspector {
                 };
                 if header.kind == kind::DATA {
                     let mut progress = DataProgress {
-                        decoder: FrameDecoder::new(settings::MAX_MAX_FRAME_SIZE),
+                        decoder: frame_decoder_for(&header),
                         payload: 0,
                         preview: Vec::new(),
                         end_stream: false,
@@ -890,7 +890,7 @@ impl Inspector {
     fn on_frame(&mut self, dir: Direction, rec: &mut Record, done: Done<'_>) {
         let h = done.header;
         let _ = done.offset;
-        let mut decoder = FrameDecoder::new(settings::MAX_MAX_FRAME_SIZE);
+        let mut decoder = frame_decoder_for(&h);
         let mut pos = 0usize;
         let frame = match decoder.decode(done.bytes, &mut pos) {
             Ok(Some(Item::Frame(f))) => f,
@@ -1414,6 +1414,13 @@ impl Inspector {
             }
         }
     }
+}
+
+/// A decoder that accepts exactly this frame's size: the receiver's limit is
+/// checked separately (§4.2), and sizing it to the frame keeps any buffer the
+/// decoder reserves no larger than the frame itself.
+fn frame_decoder_for(h: &FrameHeader) -> FrameDecoder {
+    FrameDecoder::new(h.length.clamp(settings::MIN_MAX_FRAME_SIZE, settings::MAX_MAX_FRAME_SIZE))
 }
 
 /// Feed DATA frame bytes through its decoder, collecting lengths and a preview.
