@@ -130,3 +130,22 @@ test('raw dumps and pasted hex', async () => {
   await page.waitForSelector('#frames tbody tr');
   assert.ok((await rows(page)).length >= 2);
 });
+
+test("the server's own trace (JSON lines) opens like a capture", async () => {
+  const { page } = browser;
+  const ex = sampleExchange();
+  let t = 1_700_000_000_000;
+  const lines = [
+    { k: 'open', c: 3, t, info: { remoteAddress: '127.0.0.1', remotePort: 40404, localAddress: '127.0.0.1', localPort: 8443 } },
+    ...ex.c2s.flatMap((b, i) => [
+      { k: 'data', c: 3, t: (t += 2), d: 'c2s', b: b.toString('base64') },
+      ...(ex.s2c[i] ? [{ k: 'data', c: 3, t: (t += 1), d: 's2c', b: ex.s2c[i].toString('base64') }] : []),
+    ]),
+    { k: 'close', c: 3, t: (t += 1) },
+  ].map((e) => JSON.stringify(e)).join('\n');
+  await openFiles(page, server.url, [{ name: 'trace.jsonl', buffer: Buffer.from(lines) }]);
+  const r = await rows(page);
+  assert.equal(r.length, 12);
+  assert.match(await page.textContent('#conn'), /#3 127\.0\.0\.1:40404 → 127\.0\.0\.1:8443/);
+  assert.equal(r[11].t, '9.000');
+});
