@@ -8,6 +8,10 @@ import { renderLanes, renderFlow } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
 
+// Live-mode bounds: frames kept per connection, connections listed.
+const LIVE_MAX_RECORDS = 20_000;
+const LIVE_MAX_CONNS = 200;
+
 const state = {
   mode: 'open',
   conns: [],          // {id, label, records, ...}
@@ -314,6 +318,13 @@ function onLiveEvent(live, ev) {
     };
     live.byId.set(ev.c, c);
     state.conns.push(c);
+    // Forget the oldest closed connections beyond the bound.
+    while (state.conns.length > LIVE_MAX_CONNS) {
+      const k = state.conns.findIndex((x) => x.closed && x !== state.current);
+      if (k < 0) break;
+      live.byId.delete(state.conns[k].id);
+      state.conns.splice(k, 1);
+    }
     fillConnSelect();
     if (state.follow) selectConn(c.id);
   }
@@ -328,6 +339,10 @@ function onLiveEvent(live, ev) {
     const recs = JSON.parse(c.insp.feed(ev.d === 'c2s', ev.t - live.t0, bytes));
     if (recs.length) {
       c.records.push(...recs);
+      if (c.records.length > LIVE_MAX_RECORDS) {
+        c.records.splice(0, c.records.length - LIVE_MAX_RECORDS);
+        c.notes = [`showing the last ${LIVE_MAX_RECORDS} frames`];
+      }
       if (c === state.current) scheduleRender();
     }
   } else if (ev.k === 'close') {
