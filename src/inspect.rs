@@ -57,6 +57,8 @@ pub const DATA_PREVIEW: usize = 64;
 /// Header list decoding limits: generous, since the inspector shows what was sent.
 const LIST_LIMITS: DecodeLimits = DecodeLimits { max_list_size: 4 << 20, max_fields: 10_000 };
 const DEFAULT_TABLE: usize = 4_096;
+/// Largest HTTP/1.1 head (h2c upgrade request or 101 response) read.
+pub const MAX_HTTP1_HEAD: usize = 64 * 1024;
 
 /// Which way bytes travel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +105,8 @@ pub struct Violation {
 pub enum Detail {
     None,
     Preface,
+    /// An HTTP/1.1 head before HTTP/2 (h2c upgrade): request or status line.
+    Http1 { start_line: Vec<u8> },
     Data { data_len: u32, pad_len: u32, end_stream: bool, preview: Vec<u8> },
     Headers { end_stream: bool, end_headers: bool, priority: Option<Prio>, fragment_len: u32 },
     Priority(Prio),
@@ -207,9 +211,10 @@ pub struct Record {
 
 impl Record {
     pub fn type_name(&self) -> &'static str {
-        match self.kind {
-            None => "PREFACE",
-            Some(k) => type_name(k),
+        match (self.kind, &self.detail) {
+            (None, Detail::Http1 { .. }) => "HTTP/1.1",
+            (None, _) => "PREFACE",
+            (Some(k), _) => type_name(k),
         }
     }
 }
@@ -493,6 +498,10 @@ struct Side {
     preface_pos: usize,
     /// The preface was wrong: nothing more of this direction is decoded.
     dead: bool,
+    /// Reading an HTTP/1.1 head (h2c upgrade) until CRLFCRLF.
+    http1: Option<Vec<u8>>,
+    /// HTTP/1.1 request body bytes still to skip before the preface.
+    skip: u64,
     offset: u64,
     hdr: [u8; FRAME_HEADER_LEN],
     hdr_len: usize,
@@ -520,6 +529,8 @@ impl Side {
         Side {
             preface_pos: if expect_preface { 0 } else { PREFACE.len() },
             dead: false,
+            http1: None,
+            skip: 0,
             offset: 0,
             hdr: [0; FRAME_HEADER_LEN],
             hdr_len: 0,
@@ -583,23 +594,46 @@ impl Inspector {
                 return;
             }
             let rest = input.get(pos..).unwrap_or_default();
+            // 0. An HTTP/1.1 head (h2c upgrade), or the request body after it.
+            if side.http1.is_some() {
+                pos = pos.saturating_add(self.http1_bytes(dir, time, rest, out));
+                continue;
+            }
+            if side.skip > 0 {
+                let n = usize::try_from(side.skip).unwrap_or(usize::MAX).min(rest.len());
+                let side = self.side_mut(dir);
+                side.skip = side.skip.saturating_sub(n as u64);
+                side.offset = side.offset.saturating_add(n as u64);
+                pos = pos.saturating_add(n);
+                continue;
+            }
             // 1. Preface.
             if side.preface_pos < PREFACE.len() {
                 let want = PREFACE.get(side.preface_pos..).unwrap_or_default();
                 let n = want.len().min(rest.len());
                 let ok = rest.get(..n) == want.get(..n);
+                // "GET / HTTP/1.1…": maybe an h2c upgrade (RFC 7540 §3.2).
+                let matched = PREFACE.get(..side.preface_pos).unwrap_or_default();
+                let first = matched.first().or(rest.first()).copied().unwrap_or(0);
+                if !ok && dir == Direction::ClientToServer && side.offset == side.preface_pos as u64 && first.is_ascii_uppercase() && side.frames_seen == 0 {
+                    let side = self.side_mut(dir);
+                    side.http1 = Some(matched.to_vec());
+                    side.offset = 0;
+                    side.preface_pos = 0;
+                    continue;
+                }
                 if !ok {
                     let side = self.side_mut(dir);
                     side.dead = true;
                     let offset = side.offset;
                     let mut rec = self.blank(dir, time, offset, None, 0, 0, PREFACE.len() as u32);
                     rec.detail = Detail::Malformed;
-                    rec.violations.push(violation(
-                        "§3.4",
-                        "invalid connection preface (not HTTP/2 prior knowledge?); rest of this direction not decoded",
-                        ErrorCode::PROTOCOL_ERROR,
-                        true,
-                    ));
+                    let why = if first == 0x16 {
+                        "invalid connection preface (TLS handshake? only cleartext HTTP/2 can be decoded); rest of this direction not decoded"
+                    } else {
+                        "invalid connection preface (not HTTP/2 prior knowledge?); rest of this direction not decoded"
+                    };
+                    rec.violations.push(violation("§3.4", why, ErrorCode::PROTOCOL_ERROR, true));
                     out.push(rec);
                     return;
                 }
@@ -629,6 +663,11 @@ impl Inspector {
                     continue;
                 }
                 side.hdr_len = 0;
+                if side.offset == 0 && side.frames_seen == 0 && side.hdr.starts_with(b"HTTP/1.") {
+                    // A 101 (or any HTTP/1.1) response before HTTP/2: read its head.
+                    side.http1 = Some(side.hdr.to_vec());
+                    continue;
+                }
                 let header = FrameHeader::parse(&side.hdr);
                 let offset = side.offset;
                 side.offset = side.offset.saturating_add(FRAME_HEADER_LEN as u64);
@@ -699,6 +738,91 @@ impl Inspector {
                 out.push(rec);
             }
         }
+    }
+
+    /// Take bytes of an HTTP/1.1 head; returns how many of `rest` were used.
+    /// At CRLFCRLF the head is judged: an h2c upgrade request makes stream 1
+    /// and the preface must follow; a 101 response lets frames follow; anything
+    /// else is not HTTP/2 and the direction stops.
+    fn http1_bytes(&mut self, dir: Direction, time: f64, rest: &[u8], out: &mut Vec<Record>) -> usize {
+        let side = self.side_mut(dir);
+        let Some(buf) = side.http1.as_mut() else { return rest.len() };
+        let before = buf.len();
+        let room = MAX_HTTP1_HEAD.saturating_sub(before);
+        buf.extend_from_slice(rest.get(..room.min(rest.len())).unwrap_or_default());
+        let end = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i.saturating_add(4));
+        let Some(end) = end else {
+            if buf.len() >= MAX_HTTP1_HEAD {
+                side.http1 = None;
+                side.dead = true;
+                let offset = side.offset;
+                let mut rec = self.blank(dir, time, offset, None, 0, 0, 0);
+                rec.detail = Detail::Malformed;
+                rec.violations.push(violation("§3.4", "HTTP/1.1 head over 64 KiB: not HTTP/2", ErrorCode::PROTOCOL_ERROR, true));
+                out.push(rec);
+            }
+            return rest.len().min(room);
+        };
+        let used = end.saturating_sub(before).min(rest.len());
+        let head: Vec<u8> = buf.get(..end).unwrap_or_default().to_vec();
+        side.http1 = None;
+        let offset = side.offset;
+        side.offset = side.offset.saturating_add(end as u64);
+        let mut lines = head.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+        let start_line = lines.next().unwrap_or_default().to_vec();
+        let fields: Vec<(Vec<u8>, Vec<u8>, bool)> = lines
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| {
+                let colon = l.iter().position(|&b| b == b':')?;
+                let (n, v) = (l.get(..colon)?, l.get(colon.saturating_add(1)..)?);
+                Some((n.to_ascii_lowercase(), v.trim_ascii().to_vec(), false))
+            })
+            .collect();
+        let get = |name: &[u8]| fields.iter().find(|(n, _, _)| n.as_slice() == name).map(|(_, v, _)| v.clone());
+        let mut rec = self.blank(dir, time, offset, None, 0, 1, u32::try_from(end).unwrap_or(u32::MAX));
+        rec.detail = Detail::Http1 { start_line: start_line.clone() };
+        let is_http1 = |line: &[u8]| line.windows(7).any(|w| w == b"HTTP/1.");
+        match dir {
+            Direction::ClientToServer => {
+                let upgrade = get(b"upgrade").is_some_and(|v| v.to_ascii_lowercase().windows(3).any(|w| w == b"h2c"));
+                if !is_http1(&start_line) || !upgrade {
+                    self.side_mut(dir).dead = true;
+                    rec.violations.push(violation(
+                        "§3.4",
+                        "HTTP/1.1 request without an h2c upgrade: not HTTP/2; rest of this direction not decoded",
+                        ErrorCode::PROTOCOL_ERROR,
+                        true,
+                    ));
+                } else {
+                    rec.notes.push("h2c upgrade (RFC 7540 §3.2, deprecated by RFC 9113 §3.1): this request is stream 1; the client preface follows".to_string());
+                    if get(b"http2-settings").is_none() {
+                        rec.notes.push("no HTTP2-Settings header (RFC 7540 §3.2.1 requires exactly one)".to_string());
+                    }
+                    let skip = get(b"content-length").and_then(|v| semantics::parse_content_length(&v)).unwrap_or(0);
+                    let side = self.side_mut(dir);
+                    side.skip = skip;
+                    side.preface_pos = 0;
+                    side.last_stream = 1;
+                    let windows = [i64::from(settings::DEFAULT_WINDOW_SIZE); 2];
+                    self.track(&mut rec, 1, StreamInfo { client_done: true, windows, ..StreamInfo::default() });
+                }
+                rec.headers = Some(HeaderBlock { stream_id: 1, kind: BlockKind::Request, encoded_len: end, frames: 0, fields });
+            }
+            Direction::ServerToClient => {
+                let switched = start_line.split(|&b| b == b' ').nth(1) == Some(b"101".as_slice());
+                if switched {
+                    rec.notes.push("101 Switching Protocols: HTTP/2 frames follow; the response to the upgrade request comes on stream 1".to_string());
+                } else {
+                    self.side_mut(dir).dead = true;
+                    rec.notes.push("the server answered in HTTP/1.1 (no upgrade): rest of this direction not decoded".to_string());
+                }
+                rec.headers = Some(HeaderBlock { stream_id: 1, kind: BlockKind::Response, encoded_len: end, frames: 0, fields });
+            }
+        }
+        rec.state = self.streams.get(&1).map(StreamInfo::state);
+        rec.windows = self.windows(1);
+        out.push(rec);
+        used
     }
 
     fn side(&self, dir: Direction) -> &Side {
@@ -1774,6 +1898,11 @@ impl Record {
         match &self.detail {
             Detail::None | Detail::Unknown => out.push_str("{}"),
             Detail::Preface => out.push_str("{\"preface\":true}"),
+            Detail::Http1 { start_line } => {
+                out.push_str("{\"startLine\":");
+                json_bytes(out, start_line);
+                out.push('}');
+            }
             Detail::Malformed => out.push_str("{\"malformed\":true}"),
             Detail::Data { data_len, pad_len, end_stream, preview } => {
                 out.push_str(&format!(
@@ -2206,8 +2335,8 @@ mod tests {
 
     #[test]
     fn flags_bad_preface_and_stops_that_direction() {
-        let recs = violations_of(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", &settings(&[]));
-        assert!(has(&recs, "§3.4", "invalid connection preface"));
+        let recs = violations_of(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", &settings(&[]));
+        assert!(has(&recs, "§3.4", "invalid connection preface (TLS handshake?"));
         assert_eq!(recs.iter().filter(|r| r.dir == Direction::ClientToServer).count(), 1);
         // The server direction still decodes.
         assert!(recs.iter().any(|r| r.dir == Direction::ServerToClient && r.type_name() == "SETTINGS"));
@@ -2288,6 +2417,43 @@ mod tests {
         let notes: Vec<&String> = recs.iter().flat_map(|r| &r.notes).collect();
         assert!(notes.iter().any(|n| n.contains("bytes before the end of this frame")), "{notes:?}");
         assert!(notes.iter().any(|n| n.contains("inside a frame header")), "{notes:?}");
+    }
+
+    #[test]
+    fn h2c_upgrade_then_frames() {
+        let mut c2s = b"GET /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n".to_vec();
+        c2s.extend(with_preface(&[settings(&[]), settings_ack(), headers(3, &get_block(), true)]));
+        let mut s2c = b"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n".to_vec();
+        s2c.extend([settings(&[]), settings_ack(), headers(1, &[0x88], false), data(1, b"up", true)].concat());
+        for piece in [usize::MAX, 1, 7] {
+            let mut insp = Inspector::new(true);
+            let mut out = Vec::new();
+            // The request head, then the server's bytes, then the client's frames.
+            let head = c2s.windows(5).position(|w| w == b"PRI *").unwrap();
+            for (dir, bytes) in [
+                (Direction::ClientToServer, &c2s[..head]),
+                (Direction::ServerToClient, &s2c[..]),
+                (Direction::ClientToServer, &c2s[head..]),
+            ] {
+                for chunk in bytes.chunks(piece) {
+                    insp.feed(dir, 0.0, chunk, &mut out);
+                }
+            }
+            assert_eq!(sections(&out), Vec::<&str>::new(), "piece {piece}: {:#?}", out);
+            let names: Vec<_> = out.iter().map(|r| (r.dir.as_str(), r.type_name(), r.stream_id)).collect();
+            assert!(names.contains(&("c2s", "HTTP/1.1", 1)) && names.contains(&("s2c", "HTTP/1.1", 1)), "{names:?}");
+            assert!(names.contains(&("c2s", "PREFACE", 0)));
+            assert!(names.contains(&("c2s", "HEADERS", 3)));
+            let up = out.iter().find(|r| r.type_name() == "HTTP/1.1" && r.dir == Direction::ClientToServer).unwrap();
+            assert_eq!(up.detail, Detail::Http1 { start_line: b"GET /up HTTP/1.1".to_vec() });
+            assert_eq!(field_strs(up.headers.as_ref().unwrap())[2], ("upgrade".into(), "h2c".into()));
+            let data = out.iter().find(|r| r.type_name() == "DATA").unwrap();
+            assert_eq!(data.state, Some("closed"));
+        }
+        // Plain HTTP/1.1 without an upgrade: flagged, not decoded further.
+        let recs = violations_of(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 200 OK\r\n\r\nhello");
+        assert!(has(&recs, "§3.4", "without an h2c upgrade"));
+        assert!(recs.iter().any(|r| r.notes.iter().any(|n| n.contains("answered in HTTP/1.1"))));
     }
 
     // --- robustness and output ---------------------------------------------

@@ -207,6 +207,7 @@ function detailFields(r) {
     case 'CONTINUATION': return [['fragment', `${d.fragmentLen} bytes`]];
     case 'PRIORITY_UPDATE': return [['prioritized stream', d.prioritizedId], ['priority field', `<code>${esc(d.value)}</code>`]];
     case 'PREFACE': return [['bytes', '<code>PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n</code>']];
+    case 'HTTP/1.1': return [['start line', `<code>${esc(d.startLine)}</code>`]];
     default: return d.malformed ? [['decoded', 'no (see below)']] : [];
   }
 }
@@ -232,9 +233,9 @@ function renderDetail() {
   html += kvTable([
     ['time', `${fmtT(r.t)} ms`],
     ['offset', `${r.off} (in this direction)`],
-    ['type', r.code == null ? 'connection preface' : `${esc(r.type)} (0x${r.code.toString(16)})`],
+    ['type', r.code == null ? (r.type === 'PREFACE' ? 'connection preface' : 'HTTP/1.1 head (h2c upgrade)') : `${esc(r.type)} (0x${r.code.toString(16)})`],
     ['flags', r.flags.length ? `${esc(r.flags.join(' | '))} (0x${r.flagBits.toString(16)})` : r.code == null ? '' : 'none'],
-    ['stream', r.code == null ? '' : r.stream],
+    ['stream', r.type === 'PREFACE' ? '' : r.stream],
     ['length', r.len],
     ['stream state', r.state ? esc(r.state) : ''],
     ...detailFields(r),
