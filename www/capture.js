@@ -12,6 +12,18 @@
 
 export const PREFACE = new TextEncoder().encode('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
+/** An HTTP/1.1 request line ("GET / HTTP/1.1"): maybe an h2c upgrade the Inspector follows. */
+export function startsWithHttp1Request(bytes) {
+  let i = 0;
+  while (i < bytes.length && i < 16 && bytes[i] >= 0x41 && bytes[i] <= 0x5a) i++;
+  return i > 0 && bytes[i] === 0x20;
+}
+
+/** Does a client→server byte stream start at the beginning of a connection? */
+export function startsConnection(bytes) {
+  return startsWithPreface(bytes) || startsWithHttp1Request(bytes);
+}
+
 export function startsWithPreface(bytes) {
   const n = Math.min(bytes.length, PREFACE.length);
   if (n < 4) return false;
@@ -75,7 +87,7 @@ export function connectionFromDirections(c2s, s2c, label = 'pasted bytes') {
   return {
     id: 1, label, client: 'client', server: 'server', chunks,
     bytes: { c2s: c2s.length, s2c: s2c.length },
-    expectPreface: c2s.length === 0 || startsWithPreface(c2s),
+    expectPreface: c2s.length === 0 || startsConnection(c2s),
     notes: c2s.length && s2c.length ? ['no timestamps: each direction is decoded in order, client bytes first'] : [],
     untimed: true,
   };
@@ -96,7 +108,7 @@ export function sniff(bytes) {
     const head = new TextDecoder().decode(bytes.subarray(i, Math.min(bytes.length, i + 200)));
     if (/^\{\s*"k"\s*:/.test(head)) return 'trace';
   }
-  if (startsWithPreface(bytes)) return 'raw-c2s';
+  if (startsConnection(bytes)) return 'raw-c2s';
   // A text file holding hex or base64?
   let printable = true;
   for (let j = 0; j < Math.min(bytes.length, 4096); j++) {
@@ -124,7 +136,7 @@ export function connectionsFromFiles(files /* [{name, bytes}] */) {
     } else {
       let bytes = f.bytes;
       if (kind === 'text') bytes = parseText(new TextDecoder().decode(f.bytes));
-      const dir = startsWithPreface(bytes) ? 'c2s' : (raw.s2c ? 'c2s' : 's2c');
+      const dir = startsConnection(bytes) ? 'c2s' : (raw.s2c ? 'c2s' : 's2c');
       raw[dir] = bytes;
       raw.names.push(f.name);
     }
@@ -345,7 +357,7 @@ export function tcpConnections(packets) {
     // Who is the client: the SYN sender; else whoever starts with the preface; else the higher port.
     let client = c.synFrom;
     if (!client) {
-      const pre = streams.find((x) => x.chunks.length && startsWithPreface(x.chunks[0].bytes));
+      const pre = streams.find((x) => x.chunks.length && startsConnection(x.chunks[0].bytes));
       if (pre) client = pre.side.name;
     }
     if (!client && sides.length) {
@@ -373,8 +385,8 @@ export function tcpConnections(packets) {
       label: `${clientName} → ${serverName}`,
       client: clientName, server: serverName, chunks,
       bytes: { c2s: cs ? cs.total : 0, s2c: sc ? sc.total : 0 },
-      expectPreface: first ? startsWithPreface(first.bytes) : true,
-      h2: first ? startsWithPreface(first.bytes) : false,
+      expectPreface: first ? startsConnection(first.bytes) : true,
+      h2: first ? startsConnection(first.bytes) : false,
       notes,
       first: c.first,
     });
@@ -454,7 +466,7 @@ export function traceConnections(text) {
     const server = x.info.localAddress != null ? ep(x.info.localAddress, x.info.localPort) : 'server';
     out.push({
       id: x.id, label: `#${x.id} ${client} → ${server}`, client, server, chunks: x.chunks, bytes: x.bytes,
-      expectPreface: !x.partial && (!first || startsWithPreface(first.bytes)),
+      expectPreface: !x.partial && (!first || startsConnection(first.bytes)),
       notes: x.partial ? ['the start of this connection was not in the trace ring'] : [],
     });
   }
