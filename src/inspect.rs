@@ -296,6 +296,11 @@ struct StreamInfo {
     /// Any HEADERS from the server was seen.
     server_headers: bool,
     windows: [i64; 2],
+    /// Declared content-length per direction (§8.1.1), and DATA seen.
+    content_length: [Option<u64>; 2],
+    body: [u64; 2],
+    /// The request was HEAD: the response has no content.
+    head: bool,
 }
 
 impl StreamInfo {
@@ -461,6 +466,13 @@ fn entry_size(name: &[u8], value: &[u8]) -> usize {
 // ---------------------------------------------------------------------------
 // Per-direction state
 
+/// The parts of an unacknowledged SETTINGS that take effect on its ACK.
+#[derive(Clone, Copy, Debug, Default)]
+struct PendingSettings {
+    header_table_size: Option<u32>,
+    max_concurrent_streams: Option<u32>,
+}
+
 /// A header block being reassembled.
 #[derive(Debug)]
 struct PendingBlock {
@@ -513,7 +525,9 @@ struct Side {
     /// This side's settings as it announced them (applied when seen).
     announced: PeerSettings,
     /// SETTINGS of this side not yet acknowledged by the other (HEADER_TABLE_SIZE values).
-    unacked: VecDeque<Option<u32>>,
+    unacked: VecDeque<PendingSettings>,
+    /// This side's SETTINGS_MAX_CONCURRENT_STREAMS, once acknowledged.
+    max_streams: Option<u32>,
     /// This side's SETTINGS_MAX_FRAME_SIZE: limits frames the *other* side sends.
     max_frame_size: u32,
     /// Window for DATA this side sends, connection level.
@@ -541,6 +555,7 @@ impl Side {
             block: None,
             announced: PeerSettings::default(),
             unacked: VecDeque::new(),
+            max_streams: None,
             max_frame_size: settings::MIN_MAX_FRAME_SIZE,
             conn_window: Window::new(settings::DEFAULT_WINDOW_SIZE),
             last_stream: 0,
@@ -1006,8 +1021,23 @@ impl Inspector {
                 ));
             }
         }
+        if let (Some(b), Some(cl)) = (stream.body.get_mut(dir.idx()), stream.content_length.get(dir.idx())) {
+            let before = *b;
+            *b = b.saturating_add(u64::from(progress.payload));
+            if let Some(cl) = *cl {
+                if *b > cl && before <= cl {
+                    rec.violations.push(violation(
+                        "§8.1.1",
+                        &format!("stream {sid}: DATA beyond the declared content-length {cl}"),
+                        ErrorCode::PROTOCOL_ERROR,
+                        false,
+                    ));
+                }
+            }
+        }
         if progress.end_stream {
             stream.set_done(dir);
+            body_end(rec, sid, stream, dir);
         }
     }
 
@@ -1261,6 +1291,7 @@ impl Inspector {
                         rec.violations.push(semantic_violation(reason, sid));
                     }
                     s.client_done = true;
+                    body_end(rec, sid, s, dir);
                     return BlockKind::Trailers;
                 }
                 // A new stream.
@@ -1291,14 +1322,32 @@ impl Inspector {
                     rec.violations.push(semantic_violation(reason, sid));
                 }
                 // A direction's window starts at what its receiver announced.
+                // §5.1.2: streams open or half-closed count against the server's limit.
+                if let Some(max) = self.side(Direction::ServerToClient).max_streams {
+                    let open = self.streams.values().filter(|s| !(s.pushed || s.reset || (s.client_done && s.server_done))).count();
+                    if open >= usize::try_from(max).unwrap_or(usize::MAX) {
+                        rec.violations.push(violation(
+                            "§5.1.2",
+                            &format!("stream {sid} exceeds the server's SETTINGS_MAX_CONCURRENT_STREAMS ({max}); {open} already open"),
+                            ErrorCode::REFUSED_STREAM,
+                            false,
+                        ));
+                    }
+                }
+                let field = |name: &[u8]| fields.iter().find(|(n, _, _)| n.as_slice() == name).map(|(_, v, _)| v.as_slice());
                 let info = StreamInfo {
                     client_done: block.end_stream,
+                    content_length: [field(b"content-length").and_then(semantics::parse_content_length), None],
+                    head: field(b":method") == Some(b"HEAD".as_slice()),
                     windows: [
                         i64::from(self.side(Direction::ServerToClient).announced.initial_window_size),
                         i64::from(self.side(Direction::ClientToServer).announced.initial_window_size),
                     ],
                     ..StreamInfo::default()
                 };
+                if block.end_stream {
+                    body_end(rec, sid, &info, dir);
+                }
                 self.track(rec, sid, info);
                 BlockKind::Request
             }
@@ -1330,6 +1379,9 @@ impl Inspector {
                         rec.violations.push(semantic_violation(reason, sid));
                     }
                     s.server_done |= block.end_stream;
+                    if block.end_stream {
+                        body_end(rec, sid, s, dir);
+                    }
                     return BlockKind::Trailers;
                 }
                 let (kind, problem) = check_response(fields);
@@ -1346,8 +1398,16 @@ impl Inspector {
                 }
                 if kind == BlockKind::Response {
                     s.responded = true;
+                    let field = |name: &[u8]| fields.iter().find(|(n, _, _)| n.as_slice() == name).map(|(_, v, _)| v.as_slice());
+                    let no_content = s.head || matches!(field(b":status"), Some(b"204" | b"304"));
+                    if !no_content {
+                        s.content_length[1] = field(b"content-length").and_then(semantics::parse_content_length);
+                    }
                 }
                 s.server_done |= block.end_stream;
+                if block.end_stream {
+                    body_end(rec, sid, s, dir);
+                }
                 kind
             }
         }
@@ -1423,8 +1483,11 @@ impl Inspector {
     }
 
     fn on_settings(&mut self, dir: Direction, rec: &mut Record, list: &[(u16, u32)]) {
-        let mut table_size = None;
+        let mut pending = PendingSettings::default();
         for &(id, value) in list {
+            if id == settings::id::MAX_CONCURRENT_STREAMS {
+                pending.max_concurrent_streams = Some(value);
+            }
             if dir == Direction::ServerToClient && id == settings::id::ENABLE_PUSH && value != 0 {
                 rec.violations.push(violation(
                     "§6.5.2",
@@ -1435,7 +1498,7 @@ impl Inspector {
                 continue;
             }
             match self.side_mut(dir).announced.apply(id, value) {
-                Ok(PeerChange::HeaderTableSize(n)) => table_size = Some(n),
+                Ok(PeerChange::HeaderTableSize(n)) => pending.header_table_size = Some(n),
                 Ok(PeerChange::MaxFrameSize(n)) => self.side_mut(dir).max_frame_size = n,
                 Ok(PeerChange::InitialWindow { delta }) => {
                     // Windows of DATA sent *to* this side, on every stream (§6.9.2).
@@ -1465,7 +1528,7 @@ impl Inspector {
                 )),
             }
         }
-        self.side_mut(dir).unacked.push_back(table_size);
+        self.side_mut(dir).unacked.push_back(pending);
         if self.side(dir).unacked.len() > 64 {
             self.side_mut(dir).unacked.pop_front();
         }
@@ -1473,24 +1536,24 @@ impl Inspector {
 
     fn on_settings_ack(&mut self, dir: Direction, rec: &mut Record) {
         // This ACK acknowledges the other side's oldest unacknowledged SETTINGS.
-        match self.side_mut(dir.other()).unacked.pop_front() {
-            None => rec.notes.push("SETTINGS ACK with no SETTINGS outstanding".to_string()),
-            Some(None) => {}
-            Some(Some(size)) => {
-                // The other side announced the table size its decoder allows;
-                // that decoder is the one for blocks `dir` sends.
-                let n = usize::try_from(size).unwrap_or(usize::MAX).min(MAX_TABLE_SIZE);
-                let side = self.side_mut(dir);
-                side.hpack.set_max_allowed_table_size(n);
-                // The decoder shrinks its table at once when the limit drops below it.
-                if side.table.max > n {
-                    side.table.set_max(n);
-                }
-                rec.notes.push(format!(
-                    "{} may now use an HPACK table of up to {n} bytes",
-                    endpoint(dir)
-                ));
+        let Some(pending) = self.side_mut(dir.other()).unacked.pop_front() else {
+            rec.notes.push("SETTINGS ACK with no SETTINGS outstanding".to_string());
+            return;
+        };
+        if let Some(max) = pending.max_concurrent_streams {
+            self.side_mut(dir.other()).max_streams = Some(max);
+        }
+        if let Some(size) = pending.header_table_size {
+            // The other side announced the table size its decoder allows;
+            // that decoder is the one for blocks `dir` sends.
+            let n = usize::try_from(size).unwrap_or(usize::MAX).min(MAX_TABLE_SIZE);
+            let side = self.side_mut(dir);
+            side.hpack.set_max_allowed_table_size(n);
+            // The decoder shrinks its table at once when the limit drops below it.
+            if side.table.max > n {
+                side.table.set_max(n);
             }
+            rec.notes.push(format!("{} may now use an HPACK table of up to {n} bytes", endpoint(dir)));
         }
     }
 
@@ -1654,6 +1717,19 @@ fn check_response(fields: &[(Vec<u8>, Vec<u8>, bool)]) -> (BlockKind, Option<(&'
         }
     };
     (kind, problem)
+}
+
+/// END_STREAM in `dir`: the DATA seen must match a declared content-length (§8.1.1).
+fn body_end(rec: &mut Record, sid: u32, s: &StreamInfo, dir: Direction) {
+    let (Some(Some(cl)), Some(&got)) = (s.content_length.get(dir.idx()), s.body.get(dir.idx())) else { return };
+    if got < *cl {
+        rec.violations.push(violation(
+            "§8.1.1",
+            &format!("stream {sid}: {got} bytes of DATA, content-length said {cl}"),
+            ErrorCode::PROTOCOL_ERROR,
+            false,
+        ));
+    }
 }
 
 fn self_dependency(rec: &mut Record, stream_id: u32, dependency: u32) {
@@ -2454,6 +2530,38 @@ mod tests {
         let recs = violations_of(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 200 OK\r\n\r\nhello");
         assert!(has(&recs, "§3.4", "without an h2c upgrade"));
         assert!(recs.iter().any(|r| r.notes.iter().any(|n| n.contains("answered in HTTP/1.1"))));
+    }
+
+    #[test]
+    fn content_length_and_concurrency() {
+        let mut post = vec![0x83, 0x86, 0x84];
+        post.extend(lit_idx(1, "x"));
+        post.extend(lit_idx(28, "5")); // content-length: 5
+        let c2s = with_preface(&[
+            settings(&[]),
+            settings_ack(),
+            headers(1, &post, false),
+            data(1, b"abc", true),          // short
+            headers(3, &post, false),
+            data(3, b"abcdef", true),       // long
+            headers(5, &post, false),
+            data(5, b"ab", false),
+            data(5, b"cde", true),          // exact
+            headers(7, &get_block(), false), // 4th open stream: over the limit of 3
+        ]);
+        let mut resp = vec![0x88];
+        resp.extend(lit_idx(28, "2"));
+        let s2c = [settings(&[(3, 3)]), settings_ack(), headers(1, &resp, false), data(1, b"ok", true)].concat();
+        let mut insp = Inspector::new(true);
+        let mut out = Vec::new();
+        insp.feed(Direction::ServerToClient, 0.0, &s2c[..24], &mut out); // the server's SETTINGS first
+        insp.feed(Direction::ClientToServer, 1.0, &c2s, &mut out);
+        insp.feed(Direction::ServerToClient, 2.0, &s2c[24..], &mut out);
+        assert!(has(&out, "§8.1.1", "stream 1: 3 bytes of DATA, content-length said 5"), "{:#?}", sections(&out));
+        assert!(has(&out, "§8.1.1", "stream 3: DATA beyond the declared content-length 5"));
+        assert!(!out.iter().flat_map(|r| &r.violations).any(|v| v.message.contains("stream 5")));
+        assert!(has(&out, "§5.1.2", "stream 7 exceeds the server's SETTINGS_MAX_CONCURRENT_STREAMS (3)"));
+        assert_eq!(sections(&out).len(), 3, "{:#?}", sections(&out));
     }
 
     // --- robustness and output ---------------------------------------------
