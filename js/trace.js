@@ -16,6 +16,18 @@
 //                                  (replay only): its bytes cannot be decoded from the start.
 //   {"k":"hello", "t":<ms>, "capacity":{events,bytes}} — first event of every subscription.
 // c2s = client→server (what the server read), s2c = server→client (what it wrote).
+//
+// Wiring (what `h2wasm serve --trace` does):
+//   const hub = new TraceHub();
+//   on each accepted socket:   const tap = hub.tap({ remoteAddress, remotePort, localAddress, localPort });
+//                              socket 'data' → tap.inbound(chunk); every write → tap.outbound(bytes);
+//                              socket 'close' → tap.closed();
+//   on a request for GET /_trace:  const cb = hub.handle(stream, tap);   // pass that connection's tap
+//                              forward the request's connectionLost(reason) to cb.connectionLost(reason).
+// Passing the tap lets the hub leave the trace stream's own connection out (it
+// would otherwise trace its own output forever); without it the hub matches
+// stream.getPeer() against the tapped addresses. Serve www/ at / and open
+// /?live for the live view.
 
 /** Defaults (every bound documented): */
 export const TRACE_DEFAULTS = Object.freeze({
