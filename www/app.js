@@ -146,6 +146,7 @@ function render() {
   renderRows();
   renderDetail();
   renderCharts();
+  renderStreamTable();
   renderViolations();
 }
 
@@ -155,6 +156,32 @@ function renderCharts() {
   const sel = conn.records.find((r) => r.i === state.selected);
   renderLanes($('lanes'), conn.records, { bySeq, selected: state.selected, onSelect: select });
   renderFlow($('flow'), conn.records, { bySeq, stream: sel && sel.stream ? sel.stream : null, onSelect: select });
+}
+
+/** One row per stream: request, response, bytes each way, state, frames. */
+function renderStreamTable() {
+  const box = $('stream-table');
+  const by = new Map();
+  for (const r of state.current.records) {
+    if (!r.stream || r.type === 'PREFACE') continue;
+    let s = by.get(r.stream);
+    if (!s) { s = { id: r.stream, first: r, last: r, frames: 0, bytes: { c2s: 0, s2c: 0 }, req: null, status: null, state: '', bad: 0 }; by.set(r.stream, s); }
+    s.frames++;
+    s.last = r;
+    s.bad += r.violations.length;
+    if (r.state) s.state = r.state;
+    if (r.type === 'DATA') s.bytes[r.dir] += r.detail.dataLen ?? 0;
+    const f = r.headers?.fields;
+    if (f && (r.headers.kind === 'request' || r.headers.kind === 'push-request') && !s.req) {
+      const get = (n) => f.find(([k]) => k === n)?.[1] ?? '';
+      s.req = `${get(':method')} ${get(':path')}`;
+    }
+    if (f && r.headers.kind === 'response') s.status = f.find(([k]) => k === ':status')?.[1] ?? '?';
+  }
+  const rowsHtml = [...by.values()].sort((a, b) => a.id - b.id).map((s) => `<tr data-i="${s.first.i}">`
+    + `<td>${s.id}</td><td>${esc(s.req ?? '')}</td><td>${esc(s.status ?? '')}</td><td>${s.bytes.c2s}</td><td>${s.bytes.s2c}</td>`
+    + `<td>${s.frames}</td><td>${fmtT(s.last.t - s.first.t)}</td><td>${esc(s.state)}</td><td>${s.bad ? `<span class="warn">⚠ ${s.bad}</span>` : ''}</td></tr>`).join('');
+  box.innerHTML = by.size ? `<table><thead><tr><th>stream</th><th>request</th><th>status</th><th>DATA c→s</th><th>DATA s→c</th><th>frames</th><th>duration (ms)</th><th>state</th><th></th></tr></thead><tbody>${rowsHtml}</tbody></table>` : '';
 }
 
 function renderViolations() {
@@ -410,6 +437,10 @@ $('frames').addEventListener('keydown', (e) => {
   if (next) { e.preventDefault(); select(Number(next.dataset.i), true); }
 });
 $('frames').tabIndex = 0;
+$('stream-table').addEventListener('click', (e) => {
+  const tr = e.target.closest('tr[data-i]');
+  if (tr) select(Number(tr.dataset.i), true);
+});
 
 $('file').addEventListener('change', async (e) => {
   const files = [...e.target.files];

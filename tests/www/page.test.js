@@ -61,6 +61,9 @@ test('pcap: frame rows, decoded headers, HPACK table, stream lanes, windows plot
   assert.equal(await page.$$eval('#lanes rect.mark', (m) => m.length), 11);
   assert.ok((await page.$$eval('#flow path', (p) => p.length)) >= 2);
   assert.match(await page.textContent('#violations'), /none found/);
+  // Stream summary: request, status, bytes each way.
+  const streams = await page.$$eval('#stream-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].slice(0, 5).map((c) => c.textContent)));
+  assert.deepEqual(streams, [['1', 'GET /', '200', '0', '22'], ['3', 'GET /', '200', '0', '6']]);
   await page.screenshot({ path: join(RESULTS, 'inspector-pcap.png'), fullPage: true });
   assert.deepEqual(errors, []);
 });
