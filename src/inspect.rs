@@ -301,6 +301,8 @@ struct StreamInfo {
     body: [u64; 2],
     /// The request was HEAD: the response has no content.
     head: bool,
+    /// Who sent the first RST_STREAM.
+    reset_by: Option<Direction>,
 }
 
 impl StreamInfo {
@@ -994,7 +996,9 @@ impl Inspector {
             rec.violations.push(idle_violation("DATA", sid, self.sides[0].last_stream, self.sides[1].last_stream));
             return;
         };
-        if stream.done(dir) {
+        if after_reset(rec, stream, dir, "DATA", sid) {
+            // Judged there; still counted against the connection window above (§6.9).
+        } else if stream.done(dir) {
             rec.violations.push(violation(
                 "§5.1",
                 &format!("DATA on stream {sid} after the {} ended it (state {})", endpoint(dir), stream.state()),
@@ -1079,7 +1083,10 @@ impl Inspector {
             Frame::RstStream { stream_id, code } => {
                 rec.detail = Detail::RstStream { code };
                 match self.streams.get_mut(&stream_id) {
-                    Some(s) => s.reset = true,
+                    Some(s) => {
+                        s.reset = true;
+                        s.reset_by.get_or_insert(dir);
+                    }
                     None => {
                         let v = idle_violation("RST_STREAM", stream_id, self.sides[0].last_stream, self.sides[1].last_stream);
                         if v.code == ErrorCode::PROTOCOL_ERROR {
@@ -1269,6 +1276,9 @@ impl Inspector {
         match dir {
             Direction::ClientToServer => {
                 if let Some(s) = self.streams.get_mut(&sid) {
+                    if after_reset(rec, s, dir, "HEADERS", sid) {
+                        return BlockKind::Trailers;
+                    }
                     if s.client_done {
                         rec.violations.push(violation(
                             "§5.1",
@@ -1356,6 +1366,9 @@ impl Inspector {
                     rec.violations.push(idle_violation("HEADERS", sid, self.sides[0].last_stream, self.sides[1].last_stream));
                     return BlockKind::Response;
                 };
+                if after_reset(rec, s, dir, "HEADERS", sid) {
+                    return BlockKind::Response;
+                }
                 if s.server_done {
                     rec.violations.push(violation(
                         "§5.1",
@@ -1717,6 +1730,27 @@ fn check_response(fields: &[(Vec<u8>, Vec<u8>, bool)]) -> (BlockKind, Option<(&'
         }
     };
     (kind, problem)
+}
+
+/// A frame on a reset stream: a violation from the side that sent the
+/// RST_STREAM (§6.4: it must not send more), in flight and ignored from the other.
+fn after_reset(rec: &mut Record, s: &StreamInfo, dir: Direction, what: &str, sid: u32) -> bool {
+    match s.reset_by {
+        None => false,
+        Some(by) if by == dir => {
+            rec.violations.push(violation(
+                "§6.4",
+                &format!("{what} on stream {sid} after the {} reset it", endpoint(dir)),
+                ErrorCode::STREAM_CLOSED,
+                false,
+            ));
+            true
+        }
+        Some(_) => {
+            rec.notes.push(format!("{what} on stream {sid} after the peer's RST_STREAM: in flight, ignored by the receiver (§5.1)"));
+            true
+        }
+    }
 }
 
 /// END_STREAM in `dir`: the DATA seen must match a declared content-length (§8.1.1).
@@ -2562,6 +2596,22 @@ mod tests {
         assert!(!out.iter().flat_map(|r| &r.violations).any(|v| v.message.contains("stream 5")));
         assert!(has(&out, "§5.1.2", "stream 7 exceeds the server's SETTINGS_MAX_CONCURRENT_STREAMS (3)"));
         assert_eq!(sections(&out).len(), 3, "{:#?}", sections(&out));
+    }
+
+    #[test]
+    fn frames_after_rst_stream() {
+        let c2s = with_preface(&[
+            settings(&[]),
+            headers(1, &get_block(), false),
+            frame(kind::RST_STREAM, 0, 1, &8u32.to_be_bytes()),
+            data(1, b"late", false), // the client reset it, then sent more: §6.4
+        ]);
+        let s2c = [settings(&[]), headers(1, &[0x88], false), data(1, b"in flight", true)].concat();
+        let recs = violations_of(&c2s, &s2c);
+        assert!(has(&recs, "§6.4", "DATA on stream 1 after the client reset it"), "{:#?}", sections(&recs));
+        assert_eq!(sections(&recs), vec!["§6.4"]);
+        let late = recs.iter().filter(|r| r.dir == Direction::ServerToClient && r.stream_id == 1).collect::<Vec<_>>();
+        assert!(late.iter().all(|r| r.notes.iter().any(|n| n.contains("in flight"))));
     }
 
     // --- robustness and output ---------------------------------------------
