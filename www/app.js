@@ -115,6 +115,29 @@ function filtered(records) {
 const fmtT = (t) => (t == null ? '' : t.toFixed(3));
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 
+/** One-line summary for the frame list (like Wireshark's Info column). */
+function info(r) {
+  const d = r.detail ?? {};
+  const f = r.headers?.fields;
+  const get = (n) => f?.find(([k]) => k === n)?.[1];
+  switch (r.type) {
+    case 'HEADERS': case 'CONTINUATION': case 'PUSH_PROMISE': case 'HTTP/1.1':
+      if (!f) return r.type === 'PUSH_PROMISE' ? `promised ${d.promisedId}` : d.startLine ?? (d.endHeaders === false ? '(continued)' : '');
+      if (get(':status')) return `:status ${get(':status')}${r.headers.kind === 'informational' ? ' (1xx)' : ''}`;
+      if (get(':method')) return `${get(':method')} ${get(':path') ?? get(':authority') ?? ''}`;
+      return `${r.headers.kind}: ${f.length} fields`;
+    case 'DATA': return `${d.dataLen} bytes${d.padLen ? ` + ${d.padLen} padding` : ''}`;
+    case 'SETTINGS': return d.ack ? '' : d.settings.map((x) => `${x.name}=${x.value}`).join(' ');
+    case 'WINDOW_UPDATE': return `+${d.increment}`;
+    case 'RST_STREAM': return d.error.name;
+    case 'GOAWAY': return `last ${d.lastStreamId} ${d.error.name}${d.debug ? ` "${d.debug}"` : ''}`;
+    case 'PING': return d.data;
+    case 'PRIORITY': return `→ ${d.priority.dependency} w${d.priority.weight}`;
+    case 'PRIORITY_UPDATE': return `${d.prioritizedId}: ${d.value}`;
+    default: return '';
+  }
+}
+
 function rowFor(r) {
   const tr = document.createElement('tr');
   tr.dataset.i = r.i;
@@ -124,7 +147,7 @@ function rowFor(r) {
   if (r.i === state.selected) tr.classList.add('sel');
   const arrow = r.dir === 'c2s' ? '→ c2s' : '← s2c';
   tr.innerHTML = `<td>${r.i}</td><td>${fmtT(r.t)}</td><td class="dir-${r.dir}">${arrow}</td><td>${esc(r.type)}</td>`
-    + `<td>${esc(r.flags.join(' '))}</td><td>${r.type === 'PREFACE' ? '' : r.stream}</td><td>${r.len}</td>`
+    + `<td>${esc(r.flags.join(' '))}</td><td>${r.type === 'PREFACE' ? '' : r.stream}</td><td>${r.len}</td><td class="info">${esc(info(r))}</td>`
     + `<td>${r.violations.length ? `<span class="warn" title="${esc(r.violations.map((v) => `${v.sec} ${v.msg}`).join('\n'))}">⚠ ${esc(r.violations[0].sec)}</span>` : ''}</td>`;
   return tr;
 }

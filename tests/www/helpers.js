@@ -3,7 +3,7 @@
 // headless Chromium through playwright-core.
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -209,7 +209,25 @@ export function ensureWasm() {
     for (const f of spawnSync('find', [dir, '-name', '*.rs'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean)) m = Math.max(m, statSync(f).mtimeMs);
     return m;
   };
-  if (existsSync(js) && statSync(js).mtimeMs >= newest(join(ROOT, 'src'))) return;
+  const fresh = () => existsSync(js) && statSync(js).mtimeMs >= newest(join(ROOT, 'src'));
+  if (fresh()) return;
+  // Test files run in parallel: one builds, the others wait for it.
+  const lock = join(WWW, '.wasm-build-lock');
+  const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  for (;;) {
+    try { mkdirSync(lock); break; } catch { /* someone else is building */ }
+    try { if (Date.now() - statSync(lock).mtimeMs > 15 * 60_000) rmSync(lock, { recursive: true, force: true }); } catch { /* gone */ }
+    sleep(200);
+    if (fresh()) return;
+  }
+  try {
+    if (!fresh()) buildWasm(js, newest);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function buildWasm(js, newest) {
   const script = join(ROOT, 'scripts', 'build.sh');
   const run = (cmd, args) => {
     const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
@@ -270,7 +288,7 @@ export async function openFiles(page, url, files /* [{name, buffer}] */) {
 export async function rows(page) {
   return page.$$eval('#frames tbody tr', (trs) => trs.map((tr) => {
     const c = [...tr.cells].map((td) => td.textContent.trim());
-    return { i: Number(c[0]), t: c[1], dir: c[2], type: c[3], flags: c[4], stream: c[5], len: Number(c[6]), warn: c[7] };
+    return { i: Number(c[0]), t: c[1], dir: c[2], type: c[3], flags: c[4], stream: c[5], len: Number(c[6]), info: c[7], warn: c[8] };
   }));
 }
 

@@ -35,6 +35,10 @@ test('pcap: frame rows, decoded headers, HPACK table, stream lanes, windows plot
   assert.equal(r[3].flags, 'ACK');
   assert.equal(r[5].flags, 'END_STREAM END_HEADERS');
   assert.equal(r[7].len, 'hello from the fixture'.length);
+  assert.equal(r[5].info, 'GET /');
+  assert.equal(r[6].info, ':status 200');
+  assert.equal(r[4].info, '+1000000');
+  assert.equal(r[1].info, 'MAX_CONCURRENT_STREAMS=100 INITIAL_WINDOW_SIZE=65535');
   assert.ok(r.every((x) => !x.warn), 'no violations in a valid exchange');
   // Times come from the capture (ms, relative to its first packet).
   assert.ok(Number(r[11].t) > Number(r[1].t));
