@@ -106,18 +106,54 @@ pub enum Detail {
     None,
     Preface,
     /// An HTTP/1.1 head before HTTP/2 (h2c upgrade): request or status line.
-    Http1 { start_line: Vec<u8> },
-    Data { data_len: u32, pad_len: u32, end_stream: bool, preview: Vec<u8> },
-    Headers { end_stream: bool, end_headers: bool, priority: Option<Prio>, fragment_len: u32 },
+    Http1 {
+        start_line: Vec<u8>,
+    },
+    Data {
+        data_len: u32,
+        pad_len: u32,
+        end_stream: bool,
+        preview: Vec<u8>,
+    },
+    Headers {
+        end_stream: bool,
+        end_headers: bool,
+        priority: Option<Prio>,
+        fragment_len: u32,
+    },
     Priority(Prio),
-    RstStream { code: ErrorCode },
-    Settings { ack: bool, params: Vec<(u16, u32)> },
-    PushPromise { promised_id: u32, end_headers: bool, fragment_len: u32 },
-    Ping { ack: bool, data: [u8; 8] },
-    GoAway { last_stream_id: u32, code: ErrorCode, debug: Vec<u8> },
-    WindowUpdate { increment: u32 },
-    Continuation { end_headers: bool, fragment_len: u32 },
-    PriorityUpdate { prioritized_id: u32, field_value: Vec<u8> },
+    RstStream {
+        code: ErrorCode,
+    },
+    Settings {
+        ack: bool,
+        params: Vec<(u16, u32)>,
+    },
+    PushPromise {
+        promised_id: u32,
+        end_headers: bool,
+        fragment_len: u32,
+    },
+    Ping {
+        ack: bool,
+        data: [u8; 8],
+    },
+    GoAway {
+        last_stream_id: u32,
+        code: ErrorCode,
+        debug: Vec<u8>,
+    },
+    WindowUpdate {
+        increment: u32,
+    },
+    Continuation {
+        end_headers: bool,
+        fragment_len: u32,
+    },
+    PriorityUpdate {
+        prioritized_id: u32,
+        field_value: Vec<u8>,
+    },
     Unknown,
     /// The frame could not be decoded (see the violations).
     Malformed,
@@ -343,7 +379,9 @@ impl StreamInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Rep {
     /// A field line; `indexed` = literal with incremental indexing (inserted).
-    Field { inserted: bool },
+    Field {
+        inserted: bool,
+    },
     SizeUpdate(usize),
 }
 
@@ -592,10 +630,7 @@ impl Inspector {
     /// preface (false for a capture that starts mid-connection).
     pub fn new(expect_preface: bool) -> Self {
         Inspector {
-            sides: [
-                Side::new(expect_preface),
-                Side::new(false),
-            ],
+            sides: [Side::new(expect_preface), Side::new(false)],
             streams: BTreeMap::new(),
             untracked_flagged: false,
             next_index: 0,
@@ -632,7 +667,12 @@ impl Inspector {
                 // "GET / HTTP/1.1…": maybe an h2c upgrade (RFC 7540 §3.2).
                 let matched = PREFACE.get(..side.preface_pos).unwrap_or_default();
                 let first = matched.first().or(rest.first()).copied().unwrap_or(0);
-                if !ok && dir == Direction::ClientToServer && side.offset == side.preface_pos as u64 && first.is_ascii_uppercase() && side.frames_seen == 0 {
+                if !ok
+                    && dir == Direction::ClientToServer
+                    && side.offset == side.preface_pos as u64
+                    && first.is_ascii_uppercase()
+                    && side.frames_seen == 0
+                {
                     let side = self.side_mut(dir);
                     side.http1 = Some(matched.to_vec());
                     side.offset = 0;
@@ -688,13 +728,7 @@ impl Inspector {
                 let header = FrameHeader::parse(&side.hdr);
                 let offset = side.offset;
                 side.offset = side.offset.saturating_add(FRAME_HEADER_LEN as u64);
-                let mut cur = Current {
-                    header,
-                    offset,
-                    remaining: header.length,
-                    buf: Vec::new(),
-                    data: None,
-                };
+                let mut cur = Current { header, offset, remaining: header.length, buf: Vec::new(), data: None };
                 if header.kind == kind::DATA {
                     let mut progress = DataProgress {
                         decoder: frame_decoder_for(&header),
@@ -775,7 +809,12 @@ impl Inspector {
                 let offset = side.offset;
                 let mut rec = self.blank(dir, time, offset, None, 0, 0, 0);
                 rec.detail = Detail::Malformed;
-                rec.violations.push(violation("§3.4", "HTTP/1.1 head over 64 KiB: not HTTP/2", ErrorCode::PROTOCOL_ERROR, true));
+                rec.violations.push(violation(
+                    "§3.4",
+                    "HTTP/1.1 head over 64 KiB: not HTTP/2",
+                    ErrorCode::PROTOCOL_ERROR,
+                    true,
+                ));
                 out.push(rec);
             }
             return rest.len().min(room);
@@ -823,7 +862,8 @@ impl Inspector {
                     let windows = [i64::from(settings::DEFAULT_WINDOW_SIZE); 2];
                     self.track(&mut rec, 1, StreamInfo { client_done: true, windows, ..StreamInfo::default() });
                 }
-                rec.headers = Some(HeaderBlock { stream_id: 1, kind: BlockKind::Request, encoded_len: end, frames: 0, fields });
+                rec.headers =
+                    Some(HeaderBlock { stream_id: 1, kind: BlockKind::Request, encoded_len: end, frames: 0, fields });
             }
             Direction::ServerToClient => {
                 let switched = start_line.split(|&b| b == b' ').nth(1) == Some(b"101".as_slice());
@@ -831,9 +871,12 @@ impl Inspector {
                     rec.notes.push("101 Switching Protocols: HTTP/2 frames follow; the response to the upgrade request comes on stream 1".to_string());
                 } else {
                     self.side_mut(dir).dead = true;
-                    rec.notes.push("the server answered in HTTP/1.1 (no upgrade): rest of this direction not decoded".to_string());
+                    rec.notes.push(
+                        "the server answered in HTTP/1.1 (no upgrade): rest of this direction not decoded".to_string(),
+                    );
                 }
-                rec.headers = Some(HeaderBlock { stream_id: 1, kind: BlockKind::Response, encoded_len: end, frames: 0, fields });
+                rec.headers =
+                    Some(HeaderBlock { stream_id: 1, kind: BlockKind::Response, encoded_len: end, frames: 0, fields });
             }
         }
         rec.state = self.streams.get(&1).map(StreamInfo::state);
@@ -984,7 +1027,8 @@ impl Inspector {
         let sid = h.stream_id;
         // Flow control counts the whole payload, padding included (§6.9.1).
         let len = i64::from(h.length);
-        if self.side_mut(dir).conn_window.adjust(len.saturating_neg()).is_err() || self.side(dir).conn_window.get() < 0 {
+        if self.side_mut(dir).conn_window.adjust(len.saturating_neg()).is_err() || self.side(dir).conn_window.get() < 0
+        {
             rec.violations.push(violation(
                 "§6.9.1",
                 &format!("DATA exceeds the connection flow-control window (now {})", self.side(dir).conn_window.get()),
@@ -1063,13 +1107,10 @@ impl Inspector {
         };
         match frame {
             Frame::Headers { stream_id, end_stream, end_headers, priority, fragment } => {
-                let prio = priority.map(|p| Prio { exclusive: p.exclusive, dependency: p.dependency, weight: p.weight });
-                rec.detail = Detail::Headers {
-                    end_stream,
-                    end_headers,
-                    priority: prio,
-                    fragment_len: len32(fragment.len()),
-                };
+                let prio =
+                    priority.map(|p| Prio { exclusive: p.exclusive, dependency: p.dependency, weight: p.weight });
+                rec.detail =
+                    Detail::Headers { end_stream, end_headers, priority: prio, fragment_len: len32(fragment.len()) };
                 if let Some(p) = prio {
                     self_dependency(rec, stream_id, p.dependency);
                 }
@@ -1088,7 +1129,12 @@ impl Inspector {
                         s.reset_by.get_or_insert(dir);
                     }
                     None => {
-                        let v = idle_violation("RST_STREAM", stream_id, self.sides[0].last_stream, self.sides[1].last_stream);
+                        let v = idle_violation(
+                            "RST_STREAM",
+                            stream_id,
+                            self.sides[0].last_stream,
+                            self.sides[1].last_stream,
+                        );
                         if v.code == ErrorCode::PROTOCOL_ERROR {
                             rec.violations.push(v);
                         }
@@ -1179,7 +1225,14 @@ impl Inspector {
         }
     }
 
-    fn on_continuation(&mut self, dir: Direction, rec: &mut Record, stream_id: u32, end_headers: bool, fragment: &[u8]) {
+    fn on_continuation(
+        &mut self,
+        dir: Direction,
+        rec: &mut Record,
+        stream_id: u32,
+        end_headers: bool,
+        fragment: &[u8],
+    ) {
         let Some(mut block) = self.side_mut(dir).block.take() else {
             rec.violations.push(violation(
                 "§6.10",
@@ -1316,7 +1369,9 @@ impl Inspector {
                 } else if sid <= last {
                     rec.violations.push(violation(
                         "§5.1.1",
-                        &format!("stream id {sid} not above the client's previous stream {last} (closed or skipped stream)"),
+                        &format!(
+                            "stream id {sid} not above the client's previous stream {last} (closed or skipped stream)"
+                        ),
                         ErrorCode::PROTOCOL_ERROR,
                         true,
                     ));
@@ -1325,7 +1380,9 @@ impl Inspector {
                 }
                 if let Some(goaway) = self.side(Direction::ServerToClient).goaway {
                     if sid > goaway {
-                        rec.notes.push(format!("stream above the server's GOAWAY last-stream-id {goaway}: ignored by the server"));
+                        rec.notes.push(format!(
+                            "stream above the server's GOAWAY last-stream-id {goaway}: ignored by the server"
+                        ));
                     }
                 }
                 if let Err(reason) = semantics::check_request(pairs()) {
@@ -1334,7 +1391,11 @@ impl Inspector {
                 // A direction's window starts at what its receiver announced.
                 // §5.1.2: streams open or half-closed count against the server's limit.
                 if let Some(max) = self.side(Direction::ServerToClient).max_streams {
-                    let open = self.streams.values().filter(|s| !(s.pushed || s.reset || (s.client_done && s.server_done))).count();
+                    let open = self
+                        .streams
+                        .values()
+                        .filter(|s| !(s.pushed || s.reset || (s.client_done && s.server_done)))
+                        .count();
                     if open >= usize::try_from(max).unwrap_or(usize::MAX) {
                         rec.violations.push(violation(
                             "§5.1.2",
@@ -1344,7 +1405,8 @@ impl Inspector {
                         ));
                     }
                 }
-                let field = |name: &[u8]| fields.iter().find(|(n, _, _)| n.as_slice() == name).map(|(_, v, _)| v.as_slice());
+                let field =
+                    |name: &[u8]| fields.iter().find(|(n, _, _)| n.as_slice() == name).map(|(_, v, _)| v.as_slice());
                 let info = StreamInfo {
                     client_done: block.end_stream,
                     content_length: [field(b"content-length").and_then(semantics::parse_content_length), None],
@@ -1363,7 +1425,12 @@ impl Inspector {
             }
             Direction::ServerToClient => {
                 let Some(s) = self.streams.get_mut(&sid) else {
-                    rec.violations.push(idle_violation("HEADERS", sid, self.sides[0].last_stream, self.sides[1].last_stream));
+                    rec.violations.push(idle_violation(
+                        "HEADERS",
+                        sid,
+                        self.sides[0].last_stream,
+                        self.sides[1].last_stream,
+                    ));
                     return BlockKind::Response;
                 };
                 if after_reset(rec, s, dir, "HEADERS", sid) {
@@ -1411,7 +1478,9 @@ impl Inspector {
                 }
                 if kind == BlockKind::Response {
                     s.responded = true;
-                    let field = |name: &[u8]| fields.iter().find(|(n, _, _)| n.as_slice() == name).map(|(_, v, _)| v.as_slice());
+                    let field = |name: &[u8]| {
+                        fields.iter().find(|(n, _, _)| n.as_slice() == name).map(|(_, v, _)| v.as_slice())
+                    };
                     let no_content = s.head || matches!(field(b":status"), Some(b"204" | b"304"));
                     if !no_content {
                         s.content_length[1] = field(b"content-length").and_then(semantics::parse_content_length);
@@ -1701,7 +1770,8 @@ fn check_response(fields: &[(Vec<u8>, Vec<u8>, bool)]) -> (BlockKind, Option<(&'
             regular_seen = true;
         }
     }
-    let regular = fields.iter().filter(|(n, _, _)| n.first() != Some(&b':')).map(|(n, v, _)| (n.as_slice(), v.as_slice()));
+    let regular =
+        fields.iter().filter(|(n, _, _)| n.first() != Some(&b':')).map(|(n, v, _)| (n.as_slice(), v.as_slice()));
     if let Err(reason) = semantics::check_trailers(regular) {
         if problem.is_none() {
             problem = Some((reason_section(reason), reason.to_string()));
@@ -1747,7 +1817,9 @@ fn after_reset(rec: &mut Record, s: &StreamInfo, dir: Direction, what: &str, sid
             true
         }
         Some(_) => {
-            rec.notes.push(format!("{what} on stream {sid} after the peer's RST_STREAM: in flight, ignored by the receiver (§5.1)"));
+            rec.notes.push(format!(
+                "{what} on stream {sid} after the peer's RST_STREAM: in flight, ignored by the receiver (§5.1)"
+            ));
             true
         }
     }
@@ -1832,7 +1904,12 @@ fn reason_section(reason: &str) -> &'static str {
         "§8.1.1"
     } else if reason.contains("trailers") {
         "§8.1"
-    } else if reason.contains("host") || reason.contains(":authority") || reason.contains(":path") || reason.contains(":scheme") || reason.contains(":method") {
+    } else if reason.contains("host")
+        || reason.contains(":authority")
+        || reason.contains(":path")
+        || reason.contains(":scheme")
+        || reason.contains(":method")
+    {
         "§8.3.1"
     } else {
         "§8.3"
@@ -1974,10 +2051,7 @@ impl Record {
             out.push_str(",\"state\":");
             json_str(out, s);
         }
-        out.push_str(&format!(
-            ",\"win\":{{\"conn\":[{},{}]",
-            self.windows.connection[0], self.windows.connection[1]
-        ));
+        out.push_str(&format!(",\"win\":{{\"conn\":[{},{}]", self.windows.connection[0], self.windows.connection[1]));
         if let Some(s) = self.windows.stream {
             out.push_str(&format!(",\"stream\":[{},{}]", s[0], s[1]));
         }
@@ -2232,7 +2306,12 @@ mod tests {
                 ("s2c", "DATA", 3),
             ]
         );
-        assert_eq!(sections(&recs), Vec::<&str>::new(), "{:#?}", recs.iter().map(|r| &r.violations).collect::<Vec<_>>());
+        assert_eq!(
+            sections(&recs),
+            Vec::<&str>::new(),
+            "{:#?}",
+            recs.iter().map(|r| &r.violations).collect::<Vec<_>>()
+        );
         // Settings list, named.
         assert_eq!(recs[1].detail, Detail::Settings { ack: false, params: vec![(3, 100), (4, 65_535)] });
         assert_eq!(flag_names(recs[3].kind, recs[3].flags), vec!["ACK"]);
@@ -2241,7 +2320,13 @@ mod tests {
         assert_eq!(req.kind, BlockKind::Request);
         assert_eq!(
             field_strs(req),
-            pairs(&[(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", "localhost"), ("user-agent", "test-agent")])
+            pairs(&[
+                (":method", "GET"),
+                (":scheme", "http"),
+                (":path", "/"),
+                (":authority", "localhost"),
+                ("user-agent", "test-agent")
+            ])
         );
         // The client's dynamic table after its first block: newest first.
         let table = recs[5].table.as_ref().unwrap();
@@ -2274,7 +2359,10 @@ mod tests {
         let bytes = run(&sample(), 1);
         assert_eq!(whole.len(), bytes.len());
         for (a, b) in whole.iter().zip(&bytes) {
-            assert_eq!((a.dir, a.kind, a.stream_id, &a.detail, &a.headers, &a.table, a.state, a.windows), (b.dir, b.kind, b.stream_id, &b.detail, &b.headers, &b.table, b.state, b.windows));
+            assert_eq!(
+                (a.dir, a.kind, a.stream_id, &a.detail, &a.headers, &a.table, a.state, a.windows),
+                (b.dir, b.kind, b.stream_id, &b.detail, &b.headers, &b.table, b.state, b.windows)
+            );
         }
     }
 
@@ -2339,7 +2427,12 @@ mod tests {
     #[test]
     fn flags_stream_id_rules() {
         let recs = violations_of(
-            &with_preface(&[settings(&[]), headers(2, &get_block(), true), headers(5, &get_block(), true), headers(3, &get_block(), true)]),
+            &with_preface(&[
+                settings(&[]),
+                headers(2, &get_block(), true),
+                headers(5, &get_block(), true),
+                headers(3, &get_block(), true),
+            ]),
             &[],
         );
         assert!(has(&recs, "§5.1.1", "even stream id 2 from client"));
@@ -2395,14 +2488,14 @@ mod tests {
     fn flags_frame_level_problems() {
         let c2s = with_preface(&[
             settings(&[]),
-            frame(kind::PING, 0, 0, &[0; 7]),                   // §6.7 size
+            frame(kind::PING, 0, 0, &[0; 7]),                      // §6.7 size
             frame(kind::CONTINUATION, flags::END_HEADERS, 1, &[]), // §6.10 no HEADERS
-            frame(kind::HEADERS, 0, 1, &[0x82]),                  // block open…
-            frame(kind::PING, 0, 0, &[0; 8]),                     // …interleaved
-            window_update(0, 0),                                  // §6.9
-            frame(kind::DATA, 0, 0, b"x"),                        // DATA on stream 0
-            frame(kind::PRIORITY, 0, 7, &[0, 0, 0, 7, 16]),       // §5.3.1 self-dependency
-            frame(0x42, 0, 0, b"whatever"),                       // unknown: note only
+            frame(kind::HEADERS, 0, 1, &[0x82]),                   // block open…
+            frame(kind::PING, 0, 0, &[0; 8]),                      // …interleaved
+            window_update(0, 0),                                   // §6.9
+            frame(kind::DATA, 0, 0, b"x"),                         // DATA on stream 0
+            frame(kind::PRIORITY, 0, 7, &[0, 0, 0, 7, 16]),        // §5.3.1 self-dependency
+            frame(0x42, 0, 0, b"whatever"),                        // unknown: note only
             frame(kind::HEADERS, flags::END_HEADERS | flags::END_STREAM, 9, &vec![0x82; 20_000]), // §4.2 too big
         ]);
         let recs = violations_of(&c2s, &settings(&[]));
@@ -2434,7 +2527,16 @@ mod tests {
 
     #[test]
     fn flags_flow_control_violations() {
-        let c2s = with_preface(&[settings(&[]), headers(1, &get_block(), false), window_update(1, 0x7fff_ffff), data(1, &[0; 16_000], false), data(1, &[0; 16_000], false), data(1, &[0; 16_000], false), data(1, &[0; 16_000], false), data(1, &[0; 16_000], false)]);
+        let c2s = with_preface(&[
+            settings(&[]),
+            headers(1, &get_block(), false),
+            window_update(1, 0x7fff_ffff),
+            data(1, &[0; 16_000], false),
+            data(1, &[0; 16_000], false),
+            data(1, &[0; 16_000], false),
+            data(1, &[0; 16_000], false),
+            data(1, &[0; 16_000], false),
+        ]);
         let recs = violations_of(&c2s, &settings(&[]));
         assert!(has(&recs, "§6.9.1", "connection flow-control window"), "{:#?}", sections(&recs));
         assert!(has(&recs, "§6.9.1", "stream 1's flow-control window"));
@@ -2460,7 +2562,8 @@ mod tests {
 
     #[test]
     fn hpack_errors_are_compression_errors_and_decoding_goes_on() {
-        let c2s = with_preface(&[settings(&[]), headers(1, &[0xff, 0xff, 0xff, 0x0f], true), headers(3, &get_block(), true)]);
+        let c2s =
+            with_preface(&[settings(&[]), headers(1, &[0xff, 0xff, 0xff, 0x0f], true), headers(3, &get_block(), true)]);
         let recs = violations_of(&c2s, &[]);
         let bad = recs.iter().find(|r| r.stream_id == 1).unwrap();
         assert_eq!(bad.violations[0].section, "§4.3");
@@ -2480,7 +2583,12 @@ mod tests {
         let mut insp = Inspector::new(true);
         let mut out = Vec::new();
         insp.feed(Direction::ServerToClient, 0.0, &settings(&[(1, 8192)]), &mut out);
-        insp.feed(Direction::ClientToServer, 1.0, &with_preface(&[settings(&[]), settings_ack(), headers(1, &upd, true)]), &mut out);
+        insp.feed(
+            Direction::ClientToServer,
+            1.0,
+            &with_preface(&[settings(&[]), settings_ack(), headers(1, &upd, true)]),
+            &mut out,
+        );
         assert_eq!(sections(&out), Vec::<&str>::new());
         let t = out.iter().find_map(|r| r.table.as_ref()).unwrap();
         assert_eq!(t.max_size, 8192);
@@ -2513,8 +2621,13 @@ mod tests {
         assert!(json.contains("\"name\":\"ENHANCE_YOUR_CALM\""), "{json}");
         assert!(json.contains("\"debug\":\"calm down\""));
         // Push from a client, or after the client disabled push, is flagged.
-        let c2s2 = with_preface(&[settings(&[(2, 0)]), headers(1, &get_block(), true), frame(kind::PUSH_PROMISE, flags::END_HEADERS, 1, &pp)]);
-        let recs2 = violations_of(&c2s2, &[settings(&[]), frame(kind::PUSH_PROMISE, flags::END_HEADERS, 1, &pp)].concat());
+        let c2s2 = with_preface(&[
+            settings(&[(2, 0)]),
+            headers(1, &get_block(), true),
+            frame(kind::PUSH_PROMISE, flags::END_HEADERS, 1, &pp),
+        ]);
+        let recs2 =
+            violations_of(&c2s2, &[settings(&[]), frame(kind::PUSH_PROMISE, flags::END_HEADERS, 1, &pp)].concat());
         assert!(has(&recs2, "§8.4", "PUSH_PROMISE sent by the client"));
         assert!(has(&recs2, "§6.6", "ENABLE_PUSH to 0"));
     }
@@ -2575,12 +2688,12 @@ mod tests {
             settings(&[]),
             settings_ack(),
             headers(1, &post, false),
-            data(1, b"abc", true),          // short
+            data(1, b"abc", true), // short
             headers(3, &post, false),
-            data(3, b"abcdef", true),       // long
+            data(3, b"abcdef", true), // long
             headers(5, &post, false),
             data(5, b"ab", false),
-            data(5, b"cde", true),          // exact
+            data(5, b"cde", true),           // exact
             headers(7, &get_block(), false), // 4th open stream: over the limit of 3
         ]);
         let mut resp = vec![0x88];
@@ -2665,7 +2778,10 @@ mod tests {
         assert_eq!(h["state"], "half-closed (remote)");
         assert_eq!(v[0]["type"], "PREFACE");
         assert_eq!(v[0]["code"], serde_json::Value::Null);
-        assert_eq!(v[1]["detail"]["settings"][0], serde_json::json!({"id": 3, "name": "MAX_CONCURRENT_STREAMS", "value": 100}));
+        assert_eq!(
+            v[1]["detail"]["settings"][0],
+            serde_json::json!({"id": 3, "name": "MAX_CONCURRENT_STREAMS", "value": 100})
+        );
         assert_eq!(v[7]["win"]["stream"], serde_json::json!([1 << 20, 65_535 - 5]));
         let mut s = String::new();
         json_str(&mut s, "a\"b\\c\n\u{1}\u{2028}é");
@@ -2682,7 +2798,12 @@ mod tests {
         block.extend(lit_new("a", "b"));
         assert_eq!(
             representations(&block),
-            Some(vec![Rep::Field { inserted: false }, Rep::SizeUpdate(4096), Rep::Field { inserted: true }, Rep::Field { inserted: false }])
+            Some(vec![
+                Rep::Field { inserted: false },
+                Rep::SizeUpdate(4096),
+                Rep::Field { inserted: true },
+                Rep::Field { inserted: false }
+            ])
         );
         assert_eq!(representations(&[0x40, 0x05, b'a']), None);
     }
