@@ -34,6 +34,7 @@ export const TRACE_DEFAULTS = Object.freeze({
   maxEvents: 10_000,          // events kept in the ring for late subscribers
   maxBytes: 8 * 1024 * 1024,  // base64 characters kept in the ring
   maxSubscribers: 16,         // concurrent /_trace streams
+  maxPendingBytes: 4 * 1024 * 1024, // per subscriber, held while its stream is flow-blocked; beyond: dropped
   heartbeatMs: 15_000,        // SSE comment line to keep idle streams open
 });
 
@@ -52,16 +53,24 @@ function encodeText(s) {
   return typeof Buffer !== 'undefined' ? Buffer.from(s, 'utf8') : new TextEncoder().encode(s);
 }
 
+/**
+ * Addresses of a connection, from either shape the server may pass:
+ * {remoteAddress, remotePort, localAddress, localPort} (node:net names) or
+ * {peer: {address, port}, host: {address, port}, secure} (js/connection.js).
+ */
 function pickInfo(info) {
   const out = {};
-  if (info && typeof info === 'object') {
-    for (const k of ['remoteAddress', 'remotePort', 'localAddress', 'localPort']) {
-      const v = info[k];
-      if (typeof v === 'string' || typeof v === 'number') out[k] = v;
-    }
-  }
+  if (!info || typeof info !== 'object') return out;
+  const put = (k, v) => { if (typeof v === 'string' || typeof v === 'number') out[k] = v; };
+  put('remoteAddress', info.remoteAddress ?? info.peer?.address);
+  put('remotePort', info.remotePort ?? info.peer?.port);
+  put('localAddress', info.localAddress ?? info.host?.address);
+  put('localPort', info.localPort ?? info.host?.port);
+  if (typeof info.secure === 'boolean') out.secure = info.secure;
   return out;
 }
+
+const bare = (a) => String(a).replace(/^::ffff:/, '');
 
 export class TraceHub {
   constructor(options = {}) {
@@ -128,12 +137,28 @@ export class TraceHub {
 
   _send(sub, bytes) {
     try {
+      if (sub.paused) {
+        // The stream is flow-blocked: hold a bounded amount, then give up on
+        // this subscriber rather than let the server's memory grow.
+        sub.pending.push(bytes);
+        sub.pendingBytes += bytes.length;
+        if (sub.pendingBytes > this.opts.maxPendingBytes) this._drop(sub);
+        return;
+      }
       const r = sub.stream.write(bytes);
       if (r === false) sub.pressure++;
       if (sub.pressure > 1000) this._drop(sub);
     } catch {
       this._drop(sub);
     }
+  }
+
+  _resume(sub) {
+    sub.paused = false;
+    const pending = sub.pending;
+    sub.pending = [];
+    sub.pendingBytes = 0;
+    for (const b of pending) this._send(sub, b);
   }
 
   _drop(sub) {
@@ -168,11 +193,14 @@ export class TraceHub {
     }
     let peer = null;
     try { peer = stream?.getPeer?.() ?? null; } catch { peer = null; }
-    const addr = peer?.address ?? peer?.remoteAddress ?? peer?.host;
-    const port = peer?.port ?? peer?.remotePort;
+    if (peer == null) return null;
+    // js/stream.js: getPeer() is the very object the connection passed to tap() as `peer`.
+    for (const [id, c] of this.conns) if (c.raw?.peer === peer) return id;
+    const addr = peer.address ?? peer.remoteAddress ?? peer.host;
+    const port = peer.port ?? peer.remotePort;
     if (addr != null && port != null) {
       for (const [id, c] of this.conns) {
-        if (c.info.remotePort === port && String(c.info.remoteAddress).replace(/^::ffff:/, '') === String(addr).replace(/^::ffff:/, '')) return id;
+        if (c.info.remotePort === port && bare(c.info.remoteAddress) === bare(addr)) return id;
       }
     }
     return null;
@@ -184,7 +212,7 @@ export class TraceHub {
    * Returns callbacks for the request: connectionLost(reason).
    */
   handle(stream, via) {
-    const sub = { stream, conn: null, pressure: 0 };
+    const sub = { stream, conn: null, pressure: 0, paused: false, pending: [], pendingBytes: 0 };
     try {
       if (this.subscribers.size >= this.opts.maxSubscribers) {
         stream.writeHeaders(503, [['content-type', 'text/plain'], ['retry-after', '5']]);
@@ -203,6 +231,17 @@ export class TraceHub {
         ['access-control-allow-origin', '*'],
       ]);
       this.subscribers.add(sub);
+      // Follow the stream's flow control when it offers the producer API (js/stream.js does).
+      if (typeof stream.registerProducer === 'function') {
+        const hub = this;
+        try {
+          stream.registerProducer({
+            pauseProducing() { sub.paused = true; },
+            resumeProducing() { if (sub.paused) hub._resume(sub); },
+            stopProducing() { hub._drop(sub); },
+          }, true);
+        } catch { /* not fatal: write without it */ }
+      }
       // Replay the ring so connections already under way can be decoded.
       const partial = new Set();
       for (const c of this.conns.values()) if (c.partial) partial.add(c.id);

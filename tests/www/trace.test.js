@@ -105,3 +105,34 @@ test('subscribers are bounded', () => {
   assert.equal(hub.subscribers.size, 2);
   hub.close();
 });
+
+test('a flow-blocked subscriber is held within a bound, then dropped', () => {
+  const hub = new TraceHub({ heartbeatMs: 0, maxPendingBytes: 5000 });
+  const sub = new FakeStream();
+  let producer = null;
+  sub.registerProducer = (p, streaming) => { assert.equal(streaming, true); producer = p; };
+  hub.handle(sub);
+  const t = hub.tap({ peer: { address: '127.0.0.1', port: 1 }, host: { address: '127.0.0.1', port: 2 } });
+  producer.pauseProducing();
+  const before = sub.chunks.length;
+  t.inbound(new Uint8Array(100));
+  assert.equal(sub.chunks.length, before, 'nothing written while paused');
+  producer.resumeProducing();
+  assert.equal(sub.events().filter((e) => e.k === 'data').length, 1);
+  assert.equal(sub.events().find((e) => e.k === 'open').info.remotePort, 1);
+  producer.pauseProducing();
+  for (let i = 0; i < 10; i++) t.inbound(new Uint8Array(1000));
+  assert.equal(hub.subscribers.size, 0);
+  assert.ok(sub.lost);
+});
+
+test('js/connection.js tap info: the trace stream is recognised by getPeer() identity', () => {
+  const hub = new TraceHub({ heartbeatMs: 0 });
+  const peer = { address: '127.0.0.1', port: 7000, family: 'IPv4' };
+  const own = hub.tap({ peer, host: { address: '127.0.0.1', port: 80 }, secure: false, id: 1 });
+  const sub = new FakeStream();
+  sub.getPeer = () => peer;
+  hub.handle(sub);
+  own.outbound(new Uint8Array(10));
+  assert.equal(sub.events().filter((e) => e.k === 'data').length, 0);
+});
