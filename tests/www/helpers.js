@@ -264,6 +264,7 @@ export async function launchBrowser() {
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking'],
     viewport: { width: 1400, height: 1000 },
+    ignoreHTTPSErrors: true, // h2wasm serve --tls-self-signed
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];

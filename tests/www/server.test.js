@@ -49,13 +49,22 @@ function waitFor(child, pattern, what) {
   });
 }
 
-/** Start the h2wasm CLI (port 0, 127.0.0.1); returns {port, url, stop}. */
-async function startCli(extra = []) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...extra], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Start the h2wasm CLI on 127.0.0.1, ephemeral ports; returns {port, url, tlsUrl, stop}.
+ * `tls`: also serve h2 over TLS (self-signed) — browsers speak HTTP/2 only over TLS.
+ */
+async function startCli(extra = [], { tls = false } = {}) {
+  const args = [CLI, 'serve', '--host', '127.0.0.1', '--port', '0', ...(tls ? ['--tls-self-signed', '--tls-port', '0'] : []), ...extra];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
-  const m = await waitFor(child, /https?:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)/, 'h2wasm serve');
+  const m = await waitFor(child, tls ? /http:\/\/127\.0\.0\.1:(\d+)\/[\s\S]*https:\/\/127\.0\.0\.1:(\d+)\// : /http:\/\/127\.0\.0\.1:(\d+)\//, 'h2wasm serve');
   const port = Number(m[1]);
-  return { port, url: `http://127.0.0.1:${port}/`, stop: () => child.kill('SIGTERM') };
+  return {
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    tlsUrl: tls ? `https://127.0.0.1:${Number(m[2])}/` : null,
+    stop: () => child.kill('SIGTERM'),
+  };
 }
 
 /** Stand-in until the CLI lands: Node's h2c server. */
@@ -88,7 +97,7 @@ test('(a) tcpdump of a curl request, opened in the page', { skip: !haveTcpdump |
   const dump = spawn('tcpdump', ['-i', 'lo', '-Z', 'root', '--immediate-mode', '-U', '-n', '-s', '0', '-w', pcapFile, `tcp port ${srv.port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(dump);
   await waitFor(dump, /listening on/, 'tcpdump');
-  const res = await curl(`${srv.url}hello?x=1`, ['-H', 'x-test: inspector']);
+  const res = await curl(`${srv.url}${haveCli ? 'index.html' : 'hello'}?x=1`, ['-H', 'x-test: inspector']);
   assert.equal(res, '2 200');
   // Let tcpdump see the FINs (immediate mode: no kernel buffering), then stop it (our own child).
   await new Promise((r) => setTimeout(r, 200));
@@ -112,7 +121,7 @@ test('(a) tcpdump of a curl request, opened in the page', { skip: !haveTcpdump |
     assert.ok(r.some((x) => x.type === 'DATA' && x.dir.includes('s2c') && x.stream === '1'), types.join());
     const h = Object.fromEntries(await headersOf(page, req.i));
     assert.equal(h[':method'], 'GET');
-    assert.equal(h[':path'], '/hello?x=1');
+    assert.equal(h[':path'], haveCli ? '/index.html?x=1' : '/hello?x=1');
     assert.equal(h[':scheme'], 'http');
     assert.equal(h['x-test'], 'inspector');
     assert.match(h['user-agent'], /^curl\//);
@@ -129,18 +138,20 @@ test('(a) tcpdump of a curl request, opened in the page', { skip: !haveTcpdump |
 });
 
 test('(b) live view of `h2wasm serve --trace` shows a curl request', { skip: !haveCli ? 'js/cli.js not present yet' : !haveCurl ? 'curl missing' : false }, async () => {
-  const srv = await startCli(['--trace']);
+  // The page comes from h2wasm itself, over TLS h2 (what a browser needs);
+  // curl talks h2c to the cleartext port of the same server.
+  const srv = await startCli(['--trace'], { tls: true });
   const { page, errors } = browser;
-  await page.goto(`${srv.url}?live`);
+  await page.goto(`${srv.tlsUrl}?live`);
   await page.evaluate(() => window.h2inspector.ready);
   await page.waitForFunction(() => /live: connected/.test(document.getElementById('status').textContent));
-  assert.equal(await curl(`${srv.url}live-check`, ['-H', 'x-live: yes']), '2 200');
+  assert.equal(await curl(`${srv.url}index.html?live-check`, ['-H', 'x-live: yes']), '2 200');
   // The curl connection appears (the page's own connection is not traced).
   await page.waitForFunction(() => [...document.querySelectorAll('#frames tbody tr')].some((tr) => tr.dataset.type === 'DATA'));
   const r = await rows(page);
   const req = r.find((x) => x.type === 'HEADERS' && x.dir.includes('c2s'));
   const h = Object.fromEntries(await headersOf(page, req.i));
-  assert.equal(h[':path'], '/live-check');
+  assert.equal(h[':path'], '/index.html?live-check');
   assert.equal(h['x-live'], 'yes');
   assert.ok(r.some((x) => x.type === 'HEADERS' && x.dir.includes('s2c')));
   await page.screenshot({ path: join(RESULTS, 'inspector-live-curl.png'), fullPage: true });
