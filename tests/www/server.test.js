@@ -154,6 +154,10 @@ test('(b) live view of `h2wasm serve --trace` shows a curl request', { skip: !ha
   assert.equal(h[':path'], '/index.html?live-check');
   assert.equal(h['x-live'], 'yes');
   assert.ok(r.some((x) => x.type === 'HEADERS' && x.dir.includes('s2c')));
+  // The page's own connection (the one carrying /_trace) is not traced:
+  // only curl's connection has frames, so the trace never feeds on itself.
+  const conns = await page.evaluate(() => window.h2inspector.state.conns.map((c) => c.records.length));
+  assert.equal(conns.filter((n) => n > 0).length, 1, JSON.stringify(conns));
   await page.screenshot({ path: join(RESULTS, 'inspector-live-curl.png'), fullPage: true });
   srv.stop();
   assert.deepEqual(errors.filter((e) => !/EventSource|net::ERR/.test(e)), []);
