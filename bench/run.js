@@ -137,8 +137,15 @@ function runCapture(cmd, args, timeoutMs) {
 
 function h2load(port, sc, seconds) {
   const url = `http://127.0.0.1:${port}${sc.path}`;
-  const args = ['-c', '1', 'h2load', '-D', String(seconds), ...sc.args, url];
-  return runCapture('taskset', args, (seconds + 30) * 1000);
+  // bash's `times` prints the children's (h2load's) user and system time last: the
+  // client's CPU, to tell core-1 noise apart from h2load's own work.
+  const args = ['-c', '1', 'bash', '-c', 'h2load "$@"; rc=$?; times; exit $rc', 'h2load',
+    '-D', String(seconds), ...sc.args, url];
+  return runCapture('taskset', args, (seconds + 30) * 1000).then((r) => {
+    const t = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(r.out);
+    r.clientCpuSeconds = t ? Number(t[1]) * 60 + Number(t[2]) + Number(t[3]) * 60 + Number(t[4]) : NaN;
+    return r;
+  });
 }
 
 // ---------- /proc ----------
@@ -196,13 +203,18 @@ async function measure(server, sc, opts) {
     }
     const t0 = cpuTicks(srv.pid);
     const c0 = coreTicks(0);
+    const k0 = coreTicks(1);
     const r = await h2load(srv.port, sc, opts.duration);
     const t1 = cpuTicks(srv.pid);
     const c1 = coreTicks(0);
+    const k1 = coreTicks(1);
     const res = parseH2load(r.out);
     // Share of core 0 used by anything but our server during the timed run
     // (other processes, steal): a noise indicator, high means distrust the cell.
     res.core0OtherPct = (100 * Math.max(0, c1.busy - c0.busy - (t1 - t0))) / Math.max(1, c1.total - c0.total);
+    // Same for core 1, minus h2load's own CPU.
+    res.core1OtherPct = (100 * Math.max(0, k1.busy - k0.busy - r.clientCpuSeconds * CLK_TCK)) / Math.max(1, k1.total - k0.total);
+    res.clientCpuUsPerReq = res.done ? (r.clientCpuSeconds * 1e6) / res.done : NaN;
     res.peakRssKiB = statusKiB(srv.pid, 'VmHWM');
     res.cpuSeconds = (t1 - t0) / CLK_TCK;
     res.cpuUsPerReq = res.done ? (res.cpuSeconds * 1e6) / res.done : NaN;
@@ -315,7 +327,7 @@ function render(result) {
     `${result.options.rounds} round(s), medians.`);
   out.push('');
   const rows = [['scenario', 'server', 'req/s', 'MiB/s', 'mean latency ms', 'CPU µs/req', 'peak RSS MiB', 'failed',
-    'core0 other %', 'req/s ratio', 'CPU/req ratio', 'peak RSS ratio']];
+    'other load core0/core1 %', 'req/s ratio', 'CPU/req ratio', 'peak RSS ratio']];
   for (const sc of scenarios) {
     for (const s of servers) {
       const r = sc.results[s.label];
@@ -323,7 +335,7 @@ function render(result) {
       const b = sc.results[base.label];
       const isBase = s.label === base.label;
       rows.push([sc.name, s.label, fmt(r.reqPerSec), r.uploadMiBPerSec !== undefined ? `${fmt(r.uploadMiBPerSec, 1)} up` : fmt(r.mibPerSec, 1), fmt(r.meanLatencyMs, 2), fmt(r.cpuUsPerReq, 1),
-        fmt(r.peakRssKiB / 1024, 1), fmt(r.failed + (r.errored || 0)), fmt(r.core0OtherPct),
+        fmt(r.peakRssKiB / 1024, 1), fmt(r.failed + (r.errored || 0)), `${fmt(r.core0OtherPct)}/${fmt(r.core1OtherPct)}`,
         isBase ? '1' : fmtRatio(r.reqPerSec / b.reqPerSec), isBase ? '1' : fmtRatio(r.cpuUsPerReq / b.cpuUsPerReq),
         isBase ? '1' : fmtRatio(r.peakRssKiB / b.peakRssKiB)]);
     }
