@@ -15,6 +15,7 @@
 //     --rounds N       repeat every scenario N times, alternating servers; medians reported (default 1)
 //     --only a,b       scenarios to run (small,onecon,big,upload,idle)
 //     --self-test      Node in both slots: proves the harness (ratios should be ~1.0)
+//     --servers a,b    bench/servers/<a>.js vs <b>.js (first = baseline), e.g. node-http2,floor-net
 //     --fetch          also bench the fetch-style serve() server (bench/servers/h2wasm-fetch.js)
 //     --cpu-prof DIR   run the servers under `node --cpu-prof --cpu-prof-dir DIR`
 //     --no-write       do not update docs/PERFORMANCE.md and bench/results/latest.json
@@ -39,7 +40,7 @@ const CLK_TCK = (() => {
 // ---------- options ----------
 function parseArgs(argv) {
   const o = { duration: 5, warmup: 1, rounds: 1, only: null, selfTest: false, fetch: false,
-    cpuProf: null, write: true, idle: 1000 };
+    cpuProf: null, write: true, idle: 1000, servers: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -52,6 +53,7 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = next().split(',');
     else if (a === '--self-test') o.selfTest = true;
     else if (a === '--fetch') o.fetch = true;
+    else if (a === '--servers') o.servers = next().split(',');
     else if (a === '--cpu-prof') o.cpuProf = path.resolve(next());
     else if (a === '--no-write') o.write = false;
     else if (a === '--idle') o.idle = Number(next());
@@ -419,7 +421,10 @@ async function main() {
 
   const nodeServer = { label: 'node', script: path.join(SERVERS_DIR, 'node-http2.js') };
   let servers;
-  if (opts.selfTest) {
+  if (opts.servers) {
+    servers = opts.servers.map((n) => ({ label: n === 'node-http2' ? 'node' : n, script: path.join(SERVERS_DIR, `${n}.js`) }));
+    for (const s of servers) if (!fs.existsSync(s.script)) die(`no ${path.relative(ROOT, s.script)}`);
+  } else if (opts.selfTest) {
     servers = [nodeServer, { label: 'node-b', script: nodeServer.script }];
   } else {
     const missing = ['js/index.js'].filter((f) => !fs.existsSync(path.join(ROOT, f)));
@@ -477,7 +482,7 @@ async function main() {
 
   const wasm = wasmSizes();
   const result = {
-    date: new Date().toISOString(), mode: opts.selfTest ? 'self-test: Node in both slots' : `${servers.map((s) => s.label).join(' vs ')}`,
+    date: new Date().toISOString(), mode: opts.selfTest && !opts.servers ? 'self-test: Node in both slots' : `${servers.map((s) => s.label).join(' vs ')}`,
     command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), machine, options: opts,
     servers: servers.map(({ label }) => ({ label })), scenarios, idle, wasm,
   };
