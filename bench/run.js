@@ -198,6 +198,7 @@ function durMs(s) {
 // ---------- one measurement ----------
 async function measure(server, sc, opts) {
   const srv = await startServer({ ...server, scenario: sc.name }, opts);
+  const startRssKiB = statusKiB(srv.pid, 'VmRSS');
   try {
     if (opts.warmup > 0) {
       const w = await h2load(srv.port, sc, opts.warmup);
@@ -218,6 +219,7 @@ async function measure(server, sc, opts) {
     res.core1OtherPct = (100 * Math.max(0, k1.busy - k0.busy - r.clientCpuSeconds * CLK_TCK)) / Math.max(1, k1.total - k0.total);
     res.clientCpuUsPerReq = res.done ? (r.clientCpuSeconds * 1e6) / res.done : NaN;
     res.peakRssKiB = statusKiB(srv.pid, 'VmHWM');
+    res.startRssKiB = startRssKiB; // the process before any request: peak − start is what load cost
     res.cpuSeconds = (t1 - t0) / CLK_TCK;
     res.cpuUsPerReq = res.done ? (res.cpuSeconds * 1e6) / res.done : NaN;
     // h2load's MB/s counts what it received; for the upload the interesting rate is what it sent.
@@ -328,7 +330,7 @@ function render(result) {
     `server on core 0, h2load on core 1; ${result.options.duration} s timed + ${result.options.warmup} s warm-up per cell, ` +
     `${result.options.rounds} round(s), medians.`);
   out.push('');
-  const rows = [['scenario', 'server', 'req/s', 'MiB/s', 'mean latency ms', 'CPU µs/req', 'peak RSS MiB', 'failed',
+  const rows = [['scenario', 'server', 'req/s', 'MiB/s', 'mean latency ms', 'CPU µs/req', 'peak RSS MiB (start)', 'failed',
     'other load core0/core1 %', 'req/s ratio', 'CPU/req ratio', 'peak RSS ratio']];
   for (const sc of scenarios) {
     for (const s of servers) {
@@ -337,7 +339,7 @@ function render(result) {
       const b = sc.results[base.label];
       const isBase = s.label === base.label;
       rows.push([sc.name, s.label, fmt(r.reqPerSec), r.uploadMiBPerSec !== undefined ? `${fmt(r.uploadMiBPerSec, 1)} up` : fmt(r.mibPerSec, 1), fmt(r.meanLatencyMs, 2), fmt(r.cpuUsPerReq, 1),
-        fmt(r.peakRssKiB / 1024, 1), fmt(r.failed + (r.errored || 0)), `${fmt(r.core0OtherPct)}/${fmt(r.core1OtherPct)}`,
+        `${fmt(r.peakRssKiB / 1024, 1)} (${fmt(r.startRssKiB / 1024, 1)})`, fmt(r.failed + (r.errored || 0)), `${fmt(r.core0OtherPct)}/${fmt(r.core1OtherPct)}`,
         isBase ? '1' : fmtRatio(r.reqPerSec / b.reqPerSec), isBase ? '1' : fmtRatio(r.cpuUsPerReq / b.cpuUsPerReq),
         isBase ? '1' : fmtRatio(r.peakRssKiB / b.peakRssKiB)]);
     }
