@@ -16,8 +16,19 @@ const RESP = Buffer.concat([Buffer.from([0, 0, 1, 1, 4, 0, 0, 0, 0, 0x88]),
   Buffer.from([0, 0, BODY.length, 0, 1, 0, 0, 0, 0]), BODY]);
 const RESP_LEN = RESP.length;
 
+// FLOOR_RECORD=FILE: append the first connection's client bytes to FILE (bench/engine
+// replays them into the engine without sockets).
+const fs = require('node:fs');
+const record = process.env.FLOOR_RECORD;
+let recorded = false;
+
 const server = net.createServer((sock) => {
   sock.setNoDelay(true);
+  if (record && !recorded) {
+    recorded = true;
+    fs.writeFileSync(record, '');
+    sock.on('data', (chunk) => fs.appendFileSync(record, chunk));
+  }
   let pending = null;
   let skip = PREFACE_LEN;
   sock.write(SETTINGS);
