@@ -17,3 +17,7 @@ for (const chunk of [1400, 200]) {
   const ns = ((performance.now() - t0) * 1e6) / n;
   console.log(`wasm32 (Node ${process.version}): ${n} requests, chunk ${chunk} B: ${ns.toFixed(0)} ns/request (${(ns / 1000).toFixed(2)} µs)`);
 }
+const before = x.memory.buffer.byteLength;
+const n = x.idle(1000);
+const after = x.memory.buffer.byteLength;
+console.log(`wasm32: ${n} idle connections grew wasm memory by ${((after - before) / 1024).toFixed(0)} KiB: ≈ ${((after - before) / n).toFixed(0)} B/connection (64 KiB page resolution)`);

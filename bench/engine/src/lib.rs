@@ -46,10 +46,47 @@ mod wasm {
         }
     }
 
+    static mut IDLE: Vec<h2wasm::connection::Connection> = Vec::new();
+
+    /// Opens n idle connections (kept until the next call); JS measures memory growth.
+    #[no_mangle]
+    pub extern "C" fn idle(n: usize) -> usize {
+        #[allow(static_mut_refs)]
+        unsafe {
+            let hs = super::handshake_bytes(&INPUT);
+            IDLE = super::idle_connections(&hs, n);
+            IDLE.len()
+        }
+    }
+
     #[no_mangle]
     pub extern "C" fn run(chunk: usize, reps: u32) -> f64 {
         #[allow(static_mut_refs)]
         let input = unsafe { &INPUT[..] };
         super::replay(input, chunk, reps) as f64
     }
+}
+
+/// The handshake of the recorded client: preface, SETTINGS, WINDOW_UPDATE (the first
+/// 58 bytes of h2load-onecon.bin) and an ACK of our SETTINGS.
+pub fn handshake_bytes(input: &[u8]) -> Vec<u8> {
+    let mut v = input.get(..58).unwrap_or(input).to_vec();
+    v.extend_from_slice(&[0, 0, 0, 4, 1, 0, 0, 0, 0]);
+    v
+}
+
+/// Open `n` connections that have done the whole handshake and keep them (idle).
+pub fn idle_connections(handshake: &[u8], n: usize) -> Vec<Connection> {
+    let mut out = Output::new();
+    (0..n)
+        .map(|_| {
+            let mut conn = Connection::new(Config::default(), 0);
+            conn.receive(handshake, 1);
+            while conn.poll_event().is_some() {}
+            out.clear();
+            conn.write_output(&mut out, usize::MAX);
+            while conn.poll_event().is_some() {}
+            conn
+        })
+        .collect()
 }
