@@ -3,6 +3,8 @@
 //! request is answered like bench/servers' `GET /` (HEADERS with content-length +
 //! 12-byte DATA, END_STREAM) and the output is drained after every chunk, as the
 //! JS side would after each socket read. Returns the number of requests seen.
+pub mod proto;
+
 use h2wasm::connection::{Config, Connection, Event, Output};
 
 pub fn replay(input: &[u8], chunk: usize, reps: u32) -> u64 {
