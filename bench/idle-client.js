@@ -5,9 +5,11 @@
 // and independent of any HTTP/2 library.
 //   node bench/idle-client.js PORT N
 // Protocol with the parent (bench/run.js), line-based on stdout/stdin:
-//   1. opens 10 connections, closes them, prints "warm"          (server JIT/heap warmed)
+//   1. opens and closes 500 connections, 10 at a time, prints "warm" (server code paths
+//      hot — JIT, wasm tier-up — with a low memory high-water)
 //   2. waits for a line "go" on stdin, opens N, prints "ready OPEN CLOSED_BY_SERVER"
-//   3. waits for "status" lines (prints "status OPEN CLOSED_BY_SERVER"), exits on stdin end.
+//   3. "status" → prints "status OPEN CLOSED_BY_SERVER"; "drop" closes the kept
+//      connections and prints "dropped" once the server has seen them close; exits on stdin end.
 const net = require('node:net');
 const readline = require('node:readline');
 
@@ -66,13 +68,17 @@ async function openMany(n, keep) {
 }
 
 (async () => {
-  await openMany(10, false);
+  for (let i = 0; i < 50; i++) await openMany(10, false);
   console.log('warm');
   const rl = readline.createInterface({ input: process.stdin });
   rl.on('line', async (line) => {
     if (line === 'go') {
       try { await openMany(total, true); } catch (e) { console.log(`error ${e.message}`); return; }
       console.log(`ready ${open} ${closedByServer}`);
+    } else if (line === 'drop') {
+      const closing = sockets.splice(0).map((s) => new Promise((r) => { s.destroyedByUs = true; open--; s.once('close', r); s.end(); }));
+      await Promise.all(closing);
+      console.log('dropped');
     } else if (line === 'status') {
       console.log(`status ${open} ${closedByServer}`);
     }

@@ -32,15 +32,20 @@ const BIG = Buffer.alloc(1024 * 1024, 0x61);
 const REC = 8;
 const MAX_FLUSH = Number(process.env.PROTO_MAX_FLUSH || 256 * 1024); // bytes per write_output/writev
 
-function serve(sock) {
-  sock.setNoDelay(true);
-  const h = x.p_open(Date.now());
-  const bodies = new Map(); // sid -> [Buffer, offset]
-  const uploads = new Map(); // sid -> bytes received
-  let closing = false;
-  let open = true;
+// Per-connection state is one small object; the listeners are shared functions
+// (no per-connection closures) and the Maps are made on first use: idle connections
+// should cost little more than the socket itself.
+class Conn {
+  constructor(sock) {
+    this.sock = sock;
+    this.h = x.p_open(Date.now());
+    this.bodies = null; // sid -> [Buffer, offset]
+    this.uploads = null; // sid -> bytes received
+    this.closing = false;
+    this.open = true;
+  }
 
-  function events(n) {
+  events(n) {
     views();
     const base = x.p_events_ptr() >>> 2;
     for (let i = 0; i < n; i++) {
@@ -51,34 +56,35 @@ function serve(sock) {
         const method = mbuf.latin1Slice(u32[r + 2], u32[r + 2] + u32[r + 3]);
         const p = mbuf.latin1Slice(u32[r + 4], u32[r + 4] + u32[r + 5]);
         if (method === 'POST' && p === '/echo') {
-          if (u32[r + 6]) respond(sid, Buffer.from('0'));
-          else uploads.set(sid, 0);
-        } else if (method === 'GET' && p === '/') respond(sid, SMALL);
-        else if (method === 'GET' && p === '/big') respond(sid, BIG);
-        else { x.p_respond(h, sid, 404, 0); }
+          if (u32[r + 6]) this.respond(sid, Buffer.from('0'));
+          else (this.uploads ??= new Map()).set(sid, 0);
+        } else if (method === 'GET' && p === '/') this.respond(sid, SMALL);
+        else if (method === 'GET' && p === '/big') this.respond(sid, BIG);
+        else { x.p_respond(this.h, sid, 404, 0); }
       } else if (kind === 2) {
         const len = u32[r + 3] - u32[r + 2];
-        const got = uploads.get(sid);
-        if (got !== undefined) uploads.set(sid, got + len);
-        x.p_consumed(h, sid, len);
+        const got = this.uploads && this.uploads.get(sid);
+        if (got !== undefined) this.uploads.set(sid, got + len);
+        x.p_consumed(this.h, sid, len);
       } else if (kind === 3) {
-        const got = uploads.get(sid);
-        if (got !== undefined) { uploads.delete(sid); respond(sid, Buffer.from(String(got))); }
-      } else if (kind === 4) closing = true;
-      else if (kind === 5) { bodies.delete(sid); uploads.delete(sid); }
+        const got = this.uploads && this.uploads.get(sid);
+        if (got !== undefined) { this.uploads.delete(sid); this.respond(sid, Buffer.from(String(got))); }
+      } else if (kind === 4) this.closing = true;
+      else if (kind === 5) { if (this.bodies) this.bodies.delete(sid); if (this.uploads) this.uploads.delete(sid); }
     }
   }
 
-  function respond(sid, body) {
-    x.p_respond(h, sid, 200, body.length);
-    bodies.set(sid, [body, 0]);
+  respond(sid, body) {
+    x.p_respond(this.h, sid, 200, body.length);
+    (this.bodies ??= new Map()).set(sid, [body, 0]);
   }
 
-  function flush() {
-    while (open) {
-      const nseg = x.p_flush(h, MAX_FLUSH);
+  flush() {
+    const sock = this.sock;
+    while (this.open) {
+      const nseg = x.p_flush(this.h, MAX_FLUSH);
       const nev = x.p_events_len();
-      if (nseg === 0) { if (nev) events(nev); break; }
+      if (nseg === 0) { if (nev) this.events(nev); break; }
       views();
       const segBase = x.p_seg_ptr() >>> 2;
       let total = 0;
@@ -94,31 +100,43 @@ function serve(sock) {
         const len = u32[s + 1];
         if (u32[s] === 0) { ok = sock.write(frames.subarray(fo, fo + len)); fo += len; } else {
           const sid = u32[s + 2];
-          const b = bodies.get(sid);
+          const b = this.bodies && this.bodies.get(sid);
           if (!b) continue; // reset meanwhile
           ok = sock.write(b[0].subarray(b[1], b[1] + len));
           b[1] += len;
-          if (b[1] >= b[0].length) bodies.delete(sid);
+          if (b[1] >= b[0].length) this.bodies.delete(sid);
         }
       }
       sock.uncork();
-      if (nev) events(nev);
-      if (!ok) { sock.once('drain', flush); return; }
+      if (nev) this.events(nev);
+      if (!ok) { sock.once('drain', onDrain); return; }
     }
-    if (closing && open) sock.end();
+    if (this.closing && this.open) sock.end();
   }
+}
 
-  sock.on('data', (chunk) => {
-    const ptr = x.p_input(chunk.length);
-    views();
-    u8.set(chunk, ptr);
-    const n = x.p_receive(h, chunk.length, Date.now());
-    if (n) events(n);
-    flush();
-  });
-  sock.on('error', () => {});
-  sock.on('close', () => { open = false; x.p_close(h); });
-  flush(); // our SETTINGS
+const kConn = Symbol('conn');
+function onData(chunk) {
+  const c = this[kConn];
+  const ptr = x.p_input(chunk.length);
+  views();
+  u8.set(chunk, ptr);
+  const n = x.p_receive(c.h, chunk.length, Date.now());
+  if (n) c.events(n);
+  c.flush();
+}
+function onDrain() { this[kConn].flush(); }
+function onClose() { const c = this[kConn]; c.open = false; x.p_close(c.h); }
+function onError() {}
+
+function serve(sock) {
+  sock.setNoDelay(true);
+  const c = new Conn(sock);
+  sock[kConn] = c;
+  sock.on('data', onData);
+  sock.on('error', onError);
+  sock.on('close', onClose);
+  c.flush(); // our SETTINGS
 }
 
 const server = net.createServer(serve);
