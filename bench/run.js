@@ -30,6 +30,8 @@ const path = require('node:path');
 const zlib = require('node:zlib');
 
 const ROOT = path.resolve(__dirname, '..');
+// H2WASM_ROOT: bench another checkout/build of the package (inherited by bench/servers/h2wasm.js).
+const PKG_ROOT = process.env.H2WASM_ROOT ? path.resolve(process.env.H2WASM_ROOT) : ROOT;
 const SERVERS_DIR = path.join(__dirname, 'servers');
 const DOC = path.join(ROOT, 'docs', 'PERFORMANCE.md');
 const RESULT = path.join(__dirname, 'results', 'latest.json');
@@ -300,7 +302,7 @@ const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const fmtRatio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}×` : '—');
 
 function wasmSizes() {
-  const dir = path.join(ROOT, 'js', 'wasm');
+  const dir = path.join(PKG_ROOT, 'js', 'wasm');
   let files = [];
   try { files = fs.readdirSync(dir).filter((f) => f.endsWith('.wasm')); } catch { /* none */ }
   return files.map((f) => {
@@ -433,7 +435,7 @@ async function main() {
   } else if (opts.selfTest) {
     servers = [nodeServer, { label: 'node-b', script: nodeServer.script }];
   } else {
-    const missing = ['js/index.js'].filter((f) => !fs.existsSync(path.join(ROOT, f)));
+    const missing = ['js/index.js'].filter((f) => !fs.existsSync(path.join(PKG_ROOT, f)));
     if (!wasmSizes().length) missing.push('js/wasm/*.wasm');
     if (missing.length) {
       die(`missing ${missing.join(', ')}: build first with scripts/build.sh ` +
@@ -490,7 +492,7 @@ async function main() {
   const wasm = wasmSizes();
   const result = {
     date: new Date().toISOString(), mode: opts.selfTest && !opts.servers ? 'self-test: Node in both slots' : `${servers.map((s) => s.label).join(' vs ')}`,
-    command: `node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), machine, options: opts,
+    command: `${process.env.H2WASM_ROOT ? `H2WASM_ROOT=${process.env.H2WASM_ROOT} ` : ''}node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), machine, options: opts,
     servers: servers.map(({ label }) => ({ label })), scenarios, idle, wasm,
   };
   result.targets = targetsOf(result.servers, scenarios, idle, wasm);

@@ -4,14 +4,11 @@
 //   node bench/servers/h2wasm.js PORT     (PORT 0 = ephemeral)
 // Prints "listening PORT" once bound to 127.0.0.1.
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-let api;
-try {
-  api = require(path.join(__dirname, '..', '..', 'js', 'index.js'));
-} catch (e) {
-  console.error(`h2wasm bench server: cannot load js/index.js (${e.message}); run scripts/build.sh first`);
-  process.exit(2);
-}
+// H2WASM_ROOT: another checkout/build to bench (default: this repository).
+const ROOT = process.env.H2WASM_ROOT || path.join(__dirname, '..', '..');
+const ENTRY = path.join(ROOT, 'js', 'index.js');
 
 const SMALL = Buffer.from('hello world\n'); // 12 bytes
 const BIG = Buffer.alloc(1024 * 1024, 0x61); // 1 MiB, preallocated once
@@ -43,12 +40,16 @@ function requestFactory(stream) {
   };
 }
 
-const server = api.createServer({}, requestFactory);
-const port = Number(process.argv[2] || 0);
-function announce() {
-  const addr = server.address();
-  console.log(`listening ${addr.port}`);
-}
-const r = server.listen(port, '127.0.0.1', announce);
-if (r && typeof r.then === 'function') r.then(() => {}, (e) => { console.error(e); process.exit(1); });
+// js/index.js is an ES module: import() works from this CommonJS file on any Node.
+import(pathToFileURL(ENTRY).href).then(async (mod) => {
+  const api = mod.createServer ? mod : mod.default;
+  const server = api.createServer({}, requestFactory);
+  const port = Number(process.argv[2] || 0);
+  // issue 3: listen(port, host) resolves with the address.
+  const addr = await server.listen(port, '127.0.0.1');
+  console.log(`listening ${(addr && addr.port) || server.address().port}`);
+}).catch((e) => {
+  console.error(`h2wasm bench server: cannot start from ${ENTRY} (${e.message}); run scripts/build.sh first`);
+  process.exit(2);
+});
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));
