@@ -94,7 +94,7 @@ impl Default for Limits {
             shutdown_ping_timeout_ms: 5_000,
             drain_timeout_ms: 30_000,
             close_timeout_ms: 15_000,
-            stall_timeout_ms: 30_000,
+            stall_timeout_ms: 60_000,
         }
     }
 }

@@ -1,10 +1,11 @@
 //! RFC 7541 §5.2 / Appendix B Huffman coding.
 //!
-//! Decoding walks the code tree four bits at a time through a table built at
-//! compile time (a `const fn`) from the Appendix B code list: one lookup per
-//! nibble, no branches on individual bits, no allocation. The tree has 256
-//! internal nodes (257 leaves), so a state fits in a `u8`; the table is
-//! 256 states × 16 nibbles × 3 bytes = 12 KiB.
+//! Decoding peeks 12 bits at a time into a table built at compile time (a
+//! `const fn`) from the Appendix B code list. Each entry holds the one or two
+//! whole symbols those bits start with and how many bits they use, so typical
+//! header text (5–8-bit codes) costs about one table load per two symbols.
+//! Codes longer than 12 bits (rare bytes, EOS) take a bit-by-bit walk of the
+//! code tree. Table: 4096 × u32 = 16 KiB; no allocation.
 //!
 //! Errors (RFC 7541 §5.2): EOS decoded inside a string, padding longer than
 //! 7 bits, or padding that is not the most significant bits of EOS (all ones).
@@ -272,27 +273,12 @@ pub(crate) const CODES: [(u32, u8); 257] = [
     (0x3fffffff, 30),
 ];
 
-/// The transition emits `sym`.
-const EMIT: u8 = 1;
-/// The transition decoded EOS: always an error.
-const FAIL: u8 = 2;
-/// After the transition the bits since the last symbol are a valid padding
-/// (at most 7 bits, all ones), so the string may end here.
-const ACCEPT: u8 = 4;
-
-#[derive(Clone, Copy)]
-struct Transition {
-    next: u8,
-    sym: u8,
-    flags: u8,
-}
-
-/// Child pointers of one internal node: `>= 0` internal node id, `< 0` leaf
-/// `-(symbol + 1)`.
+/// Child pointers of one internal node: `> 0` internal node id, `< 0` leaf
+/// `-(symbol + 1)`. The root is node 0 (never a child).
 type Tree = [[i16; 2]; 256];
 
-// Evaluated only at compile time (for `DECODE`): an out-of-range index or
-// overflow here is a build error, never a runtime panic.
+// Evaluated only at compile time: an out-of-range index or overflow here is a
+// build error, never a runtime panic.
 #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
 const fn build_tree() -> Tree {
     let mut tree: Tree = [[0; 2]; 256];
@@ -318,103 +304,177 @@ const fn build_tree() -> Tree {
     tree
 }
 
-/// For each internal node: is the path from the root to it all ones and at
-/// most 7 bits long (a valid end-of-string padding)?
-// Evaluated only at compile time (for `DECODE`): an out-of-range index or
-// overflow here is a build error, never a runtime panic.
+static TREE: Tree = build_tree();
+
+/// Bits peeked per fast-table lookup.
+const PEEK: u32 = 12;
+
+// Fast-table entry layout: sym1 (bits 0-7), sym2 (8-15), symbol count 0..=2
+// (16-17; 0 = the first code is longer than PEEK bits, and bits 0-7 hold the
+// tree node after those PEEK bits), bits used by all the symbols (20-24),
+// bits used by the first symbol (25-29).
+const COUNT_SHIFT: u32 = 16;
+const USED_SHIFT: u32 = 20;
+const FIRST_SHIFT: u32 = 25;
+
+/// The first symbol a left-aligned `PEEK`-bit pattern starts with, if its
+/// code is at most `PEEK` bits: `(symbol, len)`, len 0 = none.
+// Compile time only (see build_tree).
 #[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const fn build_accepting(tree: &Tree) -> [bool; 256] {
-    let mut acc = [false; 256];
-    acc[0] = true;
-    let mut node = 0usize;
-    let mut depth = 0;
-    while depth < 7 {
-        let child = tree[node][1];
-        if child <= 0 {
-            break;
+const fn build_single() -> [(u8, u8); 1 << PEEK] {
+    let mut single = [(0u8, 0u8); 1 << PEEK];
+    let mut sym = 0;
+    while sym < 256 {
+        let (code, len) = CODES[sym];
+        if len as u32 <= PEEK {
+            let shift = PEEK - len as u32;
+            let base = (code << shift) as usize;
+            let mut j = 0;
+            while j < (1usize << shift) {
+                single[base + j] = (sym as u8, len);
+                j += 1;
+            }
+        }
+        sym += 1;
+    }
+    single
+}
+
+// Compile time only (see build_tree).
+#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
+const fn build_fast() -> [u32; 1 << PEEK] {
+    let single = build_single();
+    let tree = build_tree();
+    let mut fast = [0u32; 1 << PEEK];
+    let mut p = 0usize;
+    while p < (1 << PEEK) {
+        let (s1, l1) = single[p];
+        if l1 > 0 {
+            let mut entry = (s1 as u32)
+                | (1 << COUNT_SHIFT)
+                | ((l1 as u32) << USED_SHIFT)
+                | ((l1 as u32) << FIRST_SHIFT);
+            // A second symbol wholly inside the remaining bits?
+            let rest = (p << l1) & ((1 << PEEK) - 1);
+            let (s2, l2) = single[rest];
+            if l2 > 0 && (l1 as u32 + l2 as u32) <= PEEK {
+                entry = (s1 as u32)
+                    | ((s2 as u32) << 8)
+                    | (2 << COUNT_SHIFT)
+                    | ((l1 as u32 + l2 as u32) << USED_SHIFT)
+                    | ((l1 as u32) << FIRST_SHIFT);
+            }
+            fast[p] = entry;
+        } else {
+            // A code longer than PEEK bits: store the tree node those bits
+            // lead to, so the slow path walks only the remaining bits.
+            let mut node = 0usize;
+            let mut i = PEEK;
+            while i > 0 {
+                i -= 1;
+                node = tree[node][(p >> i) & 1] as usize;
+            }
+            fast[p] = node as u32;
+        }
+        p += 1;
+    }
+    fast
+}
+
+static FAST: [u32; 1 << PEEK] = build_fast();
+
+/// Decode one code longer than `PEEK` bits from the top of the `nbits` valid
+/// low bits of `acc`, walking the tree from `node` (where its first `PEEK`
+/// bits lead). `Ok(Some((symbol, len)))`, or `Ok(None)` if the bits run out
+/// first (end of input: the caller's padding check fails).
+#[inline(never)]
+fn decode_long(acc: u64, nbits: u32, mut node: usize) -> Result<Option<(u8, u32)>, DecodeError> {
+    let mut used = PEEK;
+    while used < nbits {
+        used = used.saturating_add(1);
+        let bit = ((acc >> nbits.saturating_sub(used)) & 1) as usize;
+        let child = TREE
+            .get(node)
+            .and_then(|n| n.get(bit))
+            .copied()
+            .ok_or(DecodeError::Huffman)?;
+        if child < 0 {
+            // -(sym + 1): sym 256 is EOS, an error inside a string.
+            return match u8::try_from((-1i32).saturating_sub(i32::from(child))) {
+                Ok(sym) => Ok(Some((sym, used))),
+                Err(_) => Err(DecodeError::Huffman),
+            };
         }
         node = child as usize;
-        acc[node] = true;
-        depth += 1;
     }
-    acc
-}
-
-// Evaluated only at compile time (for `DECODE`): an out-of-range index or
-// overflow here is a build error, never a runtime panic.
-#[allow(clippy::indexing_slicing, clippy::arithmetic_side_effects)]
-const fn build_decode_table() -> [[Transition; 16]; 256] {
-    let tree = build_tree();
-    let accepting = build_accepting(&tree);
-    let mut table = [[Transition { next: 0, sym: 0, flags: 0 }; 16]; 256];
-    let mut state = 0usize;
-    while state < 256 {
-        let mut nibble = 0usize;
-        while nibble < 16 {
-            let mut node = state;
-            let mut flags = 0u8;
-            let mut sym = 0u8;
-            let mut bit = 4;
-            while bit > 0 {
-                bit -= 1;
-                let child = tree[node][(nibble >> bit) & 1];
-                if child < 0 {
-                    let s = -(child + 1);
-                    if s == 256 {
-                        flags |= FAIL;
-                        node = 0;
-                        break;
-                    }
-                    // Codes are ≥ 5 bits, so at most one symbol per nibble.
-                    sym = s as u8;
-                    flags |= EMIT;
-                    node = 0;
-                } else {
-                    node = child as usize;
-                }
-            }
-            if flags & FAIL == 0 && accepting[node] {
-                flags |= ACCEPT;
-            }
-            table[state][nibble] = Transition { next: node as u8, sym, flags };
-            nibble += 1;
-        }
-        state += 1;
-    }
-    table
-}
-
-static DECODE: [[Transition; 16]; 256] = build_decode_table();
-
-#[inline(always)]
-fn step(state: u8, nibble: u8, out: &mut Vec<u8>) -> Result<(u8, u8), DecodeError> {
-    // state < 256 and nibble < 16 by construction; `get` keeps clippy's
-    // no-indexing rule without a reachable panic.
-    let t = DECODE
-        .get(usize::from(state))
-        .and_then(|row| row.get(usize::from(nibble & 0x0f)))
-        .copied()
-        .ok_or(DecodeError::Huffman)?;
-    if t.flags & (EMIT | FAIL) != 0 {
-        if t.flags & FAIL != 0 {
-            return Err(DecodeError::Huffman);
-        }
-        out.push(t.sym);
-    }
-    Ok((t.next, t.flags))
+    Ok(None)
 }
 
 /// Decode `input` and append the symbols to `out`.
 pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
-    // A symbol is at least 5 bits: reserve once so pushes never reallocate.
+    const MASK: u64 = (1 << PEEK) - 1;
     out.reserve(input.len().saturating_mul(8) / 5);
-    let mut state = 0u8;
-    let mut flags = ACCEPT;
-    for &b in input {
-        (state, _) = step(state, b >> 4, out)?;
-        (state, flags) = step(state, b & 0x0f, out)?;
+    let mut acc: u64 = 0;
+    let mut nbits: u32 = 0;
+    let mut rest = input;
+    loop {
+        // Refill to at least 57 bits while input remains (enough for a
+        // 30-bit code whatever is already buffered): 4 bytes at once when
+        // possible, then byte by byte.
+        if nbits <= 32 {
+            if let Some((four, tail)) = rest.split_first_chunk::<4>() {
+                acc = (acc << 32) | u64::from(u32::from_be_bytes(*four));
+                nbits = nbits.saturating_add(32);
+                rest = tail;
+            }
+        }
+        while nbits <= 56 {
+            let Some((&b, tail)) = rest.split_first() else {
+                break;
+            };
+            acc = (acc << 8) | u64::from(b);
+            nbits = nbits.saturating_add(8);
+            rest = tail;
+        }
+        if nbits < PEEK {
+            break;
+        }
+        let e = FAST
+            .get(((acc >> (nbits.saturating_sub(PEEK))) & MASK) as usize)
+            .copied()
+            .unwrap_or(0);
+        let count = (e >> COUNT_SHIFT) & 3;
+        if count == 0 {
+            match decode_long(acc, nbits, (e & 0xff) as usize)? {
+                Some((sym, len)) => {
+                    out.push(sym);
+                    nbits = nbits.saturating_sub(len);
+                }
+                None => return Err(DecodeError::Huffman), // ≥ 12 bits left over
+            }
+            continue;
+        }
+        out.push(e as u8);
+        if count == 2 {
+            out.push((e >> 8) as u8);
+        }
+        nbits = nbits.saturating_sub((e >> USED_SHIFT) & 0x1f);
     }
-    if flags & ACCEPT == 0 {
+    // Input exhausted, fewer than PEEK bits left: decode what fits (pad the
+    // peek with ones), then the rest must be padding.
+    while nbits > 0 {
+        let pad = PEEK.saturating_sub(nbits);
+        let p = ((acc << pad) | ((1u64 << pad).saturating_sub(1))) & MASK;
+        let e = FAST.get(p as usize).copied().unwrap_or(0);
+        let first = (e >> FIRST_SHIFT) & 0x1f;
+        if (e >> COUNT_SHIFT) & 3 == 0 || first > nbits {
+            break;
+        }
+        out.push(e as u8);
+        nbits = nbits.saturating_sub(first);
+    }
+    let ones = (1u64 << nbits).saturating_sub(1);
+    if nbits > 7 || acc & ones != ones {
         return Err(DecodeError::Huffman);
     }
     Ok(())
@@ -425,7 +485,11 @@ pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError>
 pub(crate) fn encoded_len(input: &[u8]) -> usize {
     let bits: usize = input
         .iter()
-        .map(|&b| CODES.get(usize::from(b)).map_or(0, |&(_, len)| usize::from(len)))
+        .map(|&b| {
+            CODES
+                .get(usize::from(b))
+                .map_or(0, |&(_, len)| usize::from(len))
+        })
         .sum();
     bits.div_ceil(8)
 }
@@ -462,13 +526,18 @@ mod tests {
 
     #[test]
     fn rfc_c4_strings() {
-        let www = [0xf1, 0xe3, 0xc2, 0xe5, 0xf2, 0x3a, 0x6b, 0xa0, 0xab, 0x90, 0xf4, 0xff];
+        let www = [
+            0xf1, 0xe3, 0xc2, 0xe5, 0xf2, 0x3a, 0x6b, 0xa0, 0xab, 0x90, 0xf4, 0xff,
+        ];
         assert_eq!(dec(&www).unwrap(), b"www.example.com");
         let mut out = Vec::new();
         encode(b"www.example.com", &mut out);
         assert_eq!(out, www);
         assert_eq!(encoded_len(b"www.example.com"), 12);
-        assert_eq!(dec(&[0xa8, 0xeb, 0x10, 0x64, 0x9c, 0xbf]).unwrap(), b"no-cache");
+        assert_eq!(
+            dec(&[0xa8, 0xeb, 0x10, 0x64, 0x9c, 0xbf]).unwrap(),
+            b"no-cache"
+        );
     }
 
     #[test]
@@ -486,6 +555,69 @@ mod tests {
         }
     }
 
+    /// Reference decoder: one bit at a time down the tree, RFC rules spelled
+    /// out (EOS is an error, padding ≤ 7 bits and all ones).
+    fn reference(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        let mut out = Vec::new();
+        let (mut node, mut depth, mut all_ones) = (0usize, 0u32, true);
+        for &b in input {
+            for i in (0..8).rev() {
+                let bit = usize::from((b >> i) & 1);
+                let child = TREE[node][bit];
+                depth += 1;
+                all_ones &= bit == 1;
+                if child < 0 {
+                    let sym = -(i32::from(child) + 1);
+                    if sym == 256 {
+                        return Err(DecodeError::Huffman);
+                    }
+                    out.push(sym as u8);
+                    (node, depth, all_ones) = (0, 0, true);
+                } else {
+                    node = child as usize;
+                }
+            }
+        }
+        if depth > 7 || !all_ones {
+            return Err(DecodeError::Huffman);
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn agrees_with_reference_on_random_input() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(0x5241_4e44);
+        let (mut ok, mut bad) = (0, 0);
+        for _ in 0..50_000 {
+            let len = rng.gen_range(0..24);
+            let bias = rng.gen_range(0..4);
+            let input: Vec<u8> = (0..len)
+                .map(|_| {
+                    if rng.gen_range(0..4) < bias {
+                        0xff
+                    } else {
+                        rng.gen()
+                    }
+                })
+                .collect();
+            let want = reference(&input);
+            assert_eq!(dec(&input), want, "{input:02x?}");
+            if want.is_ok() {
+                ok += 1
+            } else {
+                bad += 1
+            }
+            // and valid encodings of random strings, long codes included
+            let s: Vec<u8> = (0..rng.gen_range(0..20)).map(|_| rng.gen()).collect();
+            let mut enc = Vec::new();
+            encode(&s, &mut enc);
+            assert_eq!(dec(&enc).unwrap(), s);
+            assert_eq!(reference(&enc).unwrap(), s);
+        }
+        assert!(ok > 500 && bad > 500, "ok {ok} bad {bad}");
+    }
+
     #[test]
     fn malformed() {
         // EOS (30 ones) inside a string
@@ -496,7 +628,7 @@ mod tests {
         // padding that is not all ones
         assert_eq!(dec(&[0x00]), Err(DecodeError::Huffman)); // '0' then 000
         assert_eq!(dec(&[0x06]), Err(DecodeError::Huffman)); // '0' then 110
-        // valid: '0' then 111
+                                                             // valid: '0' then 111
         assert_eq!(dec(&[0x07]).unwrap(), b"0");
         assert_eq!(dec(&[]).unwrap(), b"");
     }

@@ -42,7 +42,11 @@ pub struct HeaderField<'a> {
 
 impl<'a> HeaderField<'a> {
     pub fn new(name: &'a [u8], value: &'a [u8]) -> Self {
-        HeaderField { name, value, sensitive: false }
+        HeaderField {
+            name,
+            value,
+            sensitive: false,
+        }
     }
 }
 
@@ -57,9 +61,13 @@ pub struct DecodeLimits {
 }
 
 impl Default for DecodeLimits {
-    /// 64 KiB header list, 256 fields (the engine's documented defaults).
+    /// 64 KiB header list, 128 fields (issue 2's header-list default and
+    /// `Limits::max_header_fields`' default).
     fn default() -> Self {
-        DecodeLimits { max_list_size: 64 * 1024, max_fields: 256 }
+        DecodeLimits {
+            max_list_size: 64 * 1024,
+            max_fields: 128,
+        }
     }
 }
 

@@ -1,0 +1,41 @@
+'use strict';
+// h2wasm with the fetch-style serve() API (issue 3): same routes as
+// bench/servers/node-http2.js. Shows the cost of the WHATWG Request/Response
+// layer on top of the Twisted-style API.
+//   node bench/servers/h2wasm-fetch.js PORT   (PORT 0 = ephemeral)
+const path = require('node:path');
+
+let api;
+try {
+  api = require(path.join(__dirname, '..', '..', 'js', 'index.js'));
+} catch (e) {
+  console.error(`h2wasm bench server: cannot load js/index.js (${e.message}); run scripts/build.sh first`);
+  process.exit(2);
+}
+
+const SMALL = new Uint8Array(Buffer.from('hello world\n'));
+const BIG = new Uint8Array(1024 * 1024).fill(0x61);
+
+async function handler(request) {
+  const url = new URL(request.url, 'http://x');
+  if (request.method === 'GET' && url.pathname === '/') {
+    return new Response(SMALL, { headers: { 'content-type': 'text/plain' } });
+  }
+  if (request.method === 'GET' && url.pathname === '/big') {
+    return new Response(BIG, { headers: { 'content-type': 'application/octet-stream' } });
+  }
+  if (request.method === 'POST' && url.pathname === '/echo') {
+    let n = 0;
+    if (request.body) for await (const c of request.body) n += c.byteLength;
+    return new Response(String(n), { headers: { 'content-type': 'text/plain' } });
+  }
+  return new Response(null, { status: 404 });
+}
+
+const port = Number(process.argv[2] || 0);
+const server = api.serve({ port, hostname: '127.0.0.1', host: '127.0.0.1' }, handler);
+Promise.resolve(server).then((s) => {
+  const addr = s && typeof s.address === 'function' ? s.address() : null;
+  console.log(`listening ${addr ? addr.port : port}`);
+});
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));

@@ -1,0 +1,806 @@
+//! `Connection`: the HTTP/2 server connection state machine (sans-IO).
+//!
+//! Bytes in ([`Connection::receive`]) → events out ([`Connection::poll_event`]);
+//! commands in (`send_headers`, `send_data`, …) → bytes out
+//! ([`Connection::write_output`]). Time comes in as `now_ms`.
+//!
+//! Split by job:
+//! - `mod.rs`: public types, the command API, stream teardown, errors.
+//! - `recv.rs`: the preface and every inbound frame (§5.1 state rules, §6).
+//! - `send.rs`: `write_output`, the DATA scheduler loop, SendReady/SendBlocked.
+//! - `timers.rs`: `tick` and `next_deadline`.
+//!
+//! Response bytes never enter the engine: the application keeps them and
+//! the engine only counts lengths; `write_output` says "take N bytes of
+//! stream S" ([`Segment::Data`]) where the body goes.
+
+mod recv;
+mod send;
+mod timers;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+
+use crate::error::{ErrorCode, UserError};
+use crate::flow::{RecvFlow, Window};
+use crate::frame;
+use crate::hpack::{self, HeaderField};
+use crate::limits::{Limits, TokenBucket};
+use crate::schedule::{Priority, Scheduler};
+use crate::semantics;
+use crate::settings::{LocalSettings, PeerSettings, DEFAULT_HEADER_TABLE_SIZE, DEFAULT_WINDOW_SIZE};
+use crate::stream::{CloseKind, ClosedStreams, SendState, Stream};
+
+/// Stream id used in the first GOAWAY of a graceful shutdown (§6.8).
+const MAX_STREAM_ID: u32 = 0x7fff_ffff;
+/// Opaque data of the PING that ends phase 1 of a graceful shutdown.
+const SHUTDOWN_PING: [u8; 8] = *b"h2wasm\x00\x01";
+
+/// Connection configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub limits: Limits,
+    pub settings: LocalSettings,
+    /// The connection-level receive window we open at start (default 1 MiB,
+    /// with a WINDOW_UPDATE right after our SETTINGS). The protocol's 65,535
+    /// bytes would cap uploads at 64 KiB per round trip for the whole
+    /// connection (Twisted never raises it); 1 MiB lets ~16 streams upload at
+    /// full per-stream window at once while bounding what one peer can make
+    /// us buffer before the application consumes it.
+    pub connection_window: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            limits: Limits::default(),
+            settings: LocalSettings::default(),
+            connection_window: 1 << 20,
+        }
+    }
+}
+
+/// Output of [`Connection::write_output`]: frame bytes plus where the
+/// application's queued body bytes go.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    pub bytes: Vec<u8>,
+    pub segments: Vec<Segment>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Segment {
+    /// The next `len` bytes of `Output::bytes`.
+    Bytes { len: u32 },
+    /// The next `len` bytes the application queued on that stream.
+    Data { stream_id: u32, len: u32 },
+}
+
+impl Output {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.segments.clear();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.segments.is_empty()
+    }
+
+    /// Append frame bytes, merging with a preceding Bytes segment.
+    pub(crate) fn push_bytes(&mut self, b: &[u8]) {
+        if b.is_empty() {
+            return;
+        }
+        self.bytes.extend_from_slice(b);
+        let n = u32::try_from(b.len()).unwrap_or(u32::MAX);
+        if let Some(Segment::Bytes { len }) = self.segments.last_mut() {
+            *len = len.saturating_add(n);
+        } else {
+            self.segments.push(Segment::Bytes { len: n });
+        }
+    }
+
+    pub(crate) fn push_data(&mut self, stream_id: u32, len: u32) {
+        self.segments.push(Segment::Data { stream_id, len });
+    }
+}
+
+/// What happened. Ranges point into the current `receive()` input (Data) or
+/// the header arena read with [`Connection::field`] (valid until the next
+/// `receive()`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A new request. `fields` indexes [`Connection::field`]; pseudo-headers
+    /// come first (they must, §8.3). With `end_stream` no `End` follows.
+    Request { stream_id: u32, fields: Range<u32>, end_stream: bool },
+    /// Request trailers; an `End` follows.
+    Trailers { stream_id: u32, fields: Range<u32> },
+    /// Request body bytes `input[start..end]`. Report them with `consumed()`.
+    Data { stream_id: u32, start: u32, end: u32 },
+    /// The request body is complete.
+    End { stream_id: u32 },
+    /// The stream is gone (reset by the peer, by us, or by the application's
+    /// `reset_stream`). `unsent`: bytes the application queued that will never
+    /// be sent; stop work on the stream.
+    Reset { stream_id: u32, code: ErrorCode, remote: bool, unsent: u64 },
+    /// The producer may write again (window − queued > 0 and buffers below the soft limits).
+    SendReady { stream_id: u32 },
+    /// Pause the producer (window − queued ≤ 0 or a send buffer is full).
+    SendBlocked { stream_id: u32 },
+    /// Both sides finished; the stream's state is freed.
+    StreamClosed { stream_id: u32 },
+    /// We answered a malformed request ourselves (`status`, then RST_STREAM).
+    Rejected { stream_id: u32, status: u16, reason: &'static str },
+    /// The peer's SETTINGS were applied (values: [`Connection::peer_settings`]).
+    Settings,
+    /// ACK of a PING sent with [`Connection::ping`].
+    PingAck { data: [u8; 8] },
+    /// The peer sent GOAWAY (debug data: [`Connection::debug_data`]).
+    GoAway { last_stream_id: u32, code: ErrorCode },
+    /// Connection error: a GOAWAY was sent (`remote: false`) or received with an error code.
+    Error { code: ErrorCode, reason: &'static str, remote: bool },
+    /// Flush the output, then close the socket. Nothing more will happen.
+    Closed,
+}
+
+/// Where the connection is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Waiting for (the rest of) the 24-byte client preface.
+    Preface { matched: usize },
+    /// Preface seen; frames flow (the first must be SETTINGS).
+    Open,
+    /// Our GOAWAY is out after an idle timeout; input is ignored and
+    /// `Closed` follows at `until` unless the peer closes first.
+    Closing { until: u64 },
+    Closed,
+}
+
+/// Graceful shutdown phases (§6.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shutdown {
+    None,
+    /// GOAWAY(2^31-1) + PING sent; waiting for the ACK or `deadline`.
+    AwaitPing { deadline: u64 },
+    /// Final GOAWAY(last) sent; waiting for open streams or `deadline`.
+    Draining { deadline: u64 },
+}
+
+/// A header block being collected (HEADERS without END_HEADERS so far).
+#[derive(Clone, Copy, Debug)]
+struct Block {
+    stream_id: u32,
+    end_stream: bool,
+    self_dependent: bool,
+    continuations: u32,
+    started_ms: u64,
+}
+
+/// The DATA frame being streamed in.
+#[derive(Clone, Copy, Debug)]
+struct DataFrame {
+    stream_id: u32,
+    length: u32,
+    delivered: u32,
+    /// Not delivered to the application (stream gone or in error).
+    discard: bool,
+}
+
+/// One decoded field in the arena: `arena[start..start+name_len]` is the
+/// name, the value follows it.
+#[derive(Clone, Copy, Debug)]
+struct FieldRef {
+    start: u32,
+    name_len: u32,
+    value_len: u32,
+}
+
+/// The HTTP/2 server connection.
+pub struct Connection {
+    frames: frame::FrameDecoder,
+    core: Core,
+}
+
+/// Everything but the frame decoder (whose items borrow it while the rest is mutated).
+struct Core {
+    limits: Limits,
+    local: LocalSettings,
+    now: u64,
+    state: State,
+    shutdown: Shutdown,
+    /// The peer's first SETTINGS arrived.
+    got_settings: bool,
+    created_ms: u64,
+    /// When our unacknowledged SETTINGS went out (None: ACKed).
+    settings_sent_ms: Option<u64>,
+    peer: PeerSettings,
+    decoder: hpack::Decoder,
+    encoder: hpack::Encoder,
+    streams: BTreeMap<u32, Stream>,
+    closed: ClosedStreams,
+    /// Highest stream id the peer opened (§5.1.1).
+    last_peer_id: u32,
+    /// last_stream_id of our final GOAWAY, once sent: later streams are ignored.
+    goaway_last: Option<u32>,
+    peer_goaway: bool,
+    sched: Scheduler,
+    conn_send: Window,
+    conn_recv: RecvFlow,
+    /// Initial window of new streams on the receive side: the protocol
+    /// default until the peer ACKs our SETTINGS, then ours.
+    recv_initial: u32,
+    /// Bytes queued by the application on all streams, not yet written.
+    conn_queued: u64,
+    /// Frames to write, in order, before any DATA.
+    pending: Vec<u8>,
+    /// Bytes of `pending` caused by peer input.
+    control_bytes: usize,
+    pending_ping_acks: usize,
+    outstanding_pings: VecDeque<[u8; 8]>,
+    events: VecDeque<Event>,
+    arena: Vec<u8>,
+    fields: Vec<FieldRef>,
+    debug: Vec<u8>,
+    block: Option<Block>,
+    block_buf: Vec<u8>,
+    data: Option<DataFrame>,
+    idle_priorities: VecDeque<(u32, Priority)>,
+    reset_bucket: TokenBucket,
+    glitch_bucket: TokenBucket,
+    settings_bucket: TokenBucket,
+    ping_bucket: TokenBucket,
+    /// Last activity for the idle timeout (valid frame in, DATA out).
+    active_ms: u64,
+    /// Scratch for HPACK encoding.
+    scratch: Vec<u8>,
+    /// Set when the current receive() hit an error: the idle timer is not reset.
+    input_error: bool,
+    input_frames: u32,
+    closed_emitted: bool,
+}
+
+impl Connection {
+    /// A new server connection; our SETTINGS and the connection WINDOW_UPDATE are queued.
+    pub fn new(config: Config, now_ms: u64) -> Self {
+        let local = config.settings.sanitized();
+        let l = config.limits;
+        let mut core = Core {
+            limits: l,
+            local,
+            now: now_ms,
+            state: State::Preface { matched: 0 },
+            shutdown: Shutdown::None,
+            got_settings: false,
+            created_ms: now_ms,
+            settings_sent_ms: Some(now_ms),
+            peer: PeerSettings::default(),
+            decoder: hpack::Decoder::new(
+                usize::try_from(local.header_table_size.max(DEFAULT_HEADER_TABLE_SIZE))
+                    .unwrap_or(usize::MAX),
+            ),
+            encoder: hpack::Encoder::new(),
+            streams: BTreeMap::new(),
+            closed: ClosedStreams::new(l.closed_stream_memory),
+            last_peer_id: 0,
+            goaway_last: None,
+            peer_goaway: false,
+            sched: Scheduler::new(),
+            conn_send: Window::new(DEFAULT_WINDOW_SIZE),
+            conn_recv: RecvFlow::new(
+                DEFAULT_WINDOW_SIZE,
+                config.connection_window.clamp(DEFAULT_WINDOW_SIZE, crate::settings::MAX_WINDOW_SIZE),
+            ),
+            recv_initial: DEFAULT_WINDOW_SIZE,
+            conn_queued: 0,
+            pending: Vec::new(),
+            control_bytes: 0,
+            pending_ping_acks: 0,
+            outstanding_pings: VecDeque::new(),
+            events: VecDeque::new(),
+            arena: Vec::new(),
+            fields: Vec::new(),
+            debug: Vec::new(),
+            block: None,
+            block_buf: Vec::new(),
+            data: None,
+            idle_priorities: VecDeque::new(),
+            reset_bucket: TokenBucket::new(l.reset_burst, l.reset_rate_per_s, now_ms),
+            glitch_bucket: TokenBucket::new(l.glitch_burst, l.glitch_rate_per_s, now_ms),
+            settings_bucket: TokenBucket::new(l.settings_burst, l.settings_rate_per_s, now_ms),
+            ping_bucket: TokenBucket::new(l.ping_burst, l.ping_rate_per_s, now_ms),
+            active_ms: now_ms,
+            scratch: Vec::new(),
+            input_error: false,
+            input_frames: 0,
+            closed_emitted: false,
+        };
+        frame::write_settings(&mut core.pending, false, &local.params());
+        if let Some(inc) = core.conn_recv.open_to_target() {
+            frame::write_window_update(&mut core.pending, 0, inc);
+        }
+        Connection { frames: frame::FrameDecoder::new(local.max_frame_size), core }
+    }
+
+    /// Feed one socket chunk. Events are queued; read them with
+    /// `poll_event()` before the next `receive()`.
+    pub fn receive(&mut self, input: &[u8], now_ms: u64) {
+        self.core.now = now_ms;
+        self.core.arena.clear();
+        self.core.fields.clear();
+        self.core.receive(&mut self.frames, input);
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.core.events.pop_front()
+    }
+
+    /// Header field `i` (name, value) from the arena; empty if out of range.
+    pub fn field(&self, i: u32) -> (&[u8], &[u8]) {
+        let c = &self.core;
+        let Some(f) = usize::try_from(i).ok().and_then(|i| c.fields.get(i)) else {
+            return (&[], &[]);
+        };
+        let start = f.start as usize;
+        let mid = start.saturating_add(f.name_len as usize);
+        let end = mid.saturating_add(f.value_len as usize);
+        (c.arena.get(start..mid).unwrap_or(&[]), c.arena.get(mid..end).unwrap_or(&[]))
+    }
+
+    /// Debug data of the last GOAWAY received.
+    pub fn debug_data(&self) -> &[u8] {
+        &self.core.debug
+    }
+
+    /// The peer's settings as last received.
+    pub fn peer_settings(&self) -> &PeerSettings {
+        &self.core.peer
+    }
+
+    /// Number of live streams (for tests and inspection).
+    pub fn open_streams(&self) -> usize {
+        self.core.streams.len()
+    }
+
+    /// Final response headers. `fields` must be lowercase, valid, and free of
+    /// connection-specific fields: invalid fields are refused, not stripped.
+    pub fn send_headers(
+        &mut self,
+        stream_id: u32,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+        end_stream: bool,
+    ) -> Result<(), UserError> {
+        self.core.send_headers(stream_id, status, fields, end_stream, false)
+    }
+
+    /// A 1xx response (e.g. 100-continue); may be sent several times before the final one.
+    pub fn send_informational(
+        &mut self,
+        stream_id: u32,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+    ) -> Result<(), UserError> {
+        self.core.send_headers(stream_id, status, fields, false, true)
+    }
+
+    /// Queue `len` body bytes (the caller keeps them). Accepted while the
+    /// stream's and the connection's queues are below their hard caps
+    /// (BufferFull beyond); SendBlocked tells the producer to pause long before that.
+    pub fn send_data(&mut self, stream_id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
+        self.core.send_data(stream_id, len, end_stream)
+    }
+
+    /// Response trailers; they end the stream after the queued DATA.
+    pub fn send_trailers(&mut self, stream_id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {
+        self.core.send_trailers(stream_id, fields)
+    }
+
+    /// Reset a stream (RST_STREAM). A `Reset { remote: false }` event follows
+    /// with the bytes that will not be sent.
+    pub fn reset_stream(&mut self, stream_id: u32, code: ErrorCode) -> Result<(), UserError> {
+        let c = &mut self.core;
+        c.check_open()?;
+        if !c.streams.contains_key(&stream_id) {
+            return Err(UserError::StreamClosed);
+        }
+        c.reset_local(stream_id, code, false);
+        Ok(())
+    }
+
+    /// The application took `n` body bytes of the stream: reopen windows
+    /// (WINDOW_UPDATE once half a window has been consumed). Unknown or
+    /// finished streams are ignored (their bytes were credited when they ended).
+    pub fn consumed(&mut self, stream_id: u32, n: u32) -> Result<(), UserError> {
+        let c = &mut self.core;
+        if c.state == State::Closed {
+            return Ok(());
+        }
+        let Some(s) = c.streams.get_mut(&stream_id) else { return Ok(()) };
+        let n = u64::from(n).min(s.recv.unconsumed());
+        let recv_open = !s.recv_closed;
+        let stream_inc = s.recv.credit(n);
+        if let (Some(inc), true) = (stream_inc, recv_open) {
+            frame::write_window_update(&mut c.pending, stream_id, inc);
+        }
+        if let Some(inc) = c.conn_recv.credit(n) {
+            frame::write_window_update(&mut c.pending, 0, inc);
+        }
+        Ok(())
+    }
+
+    /// Send a PING; its ACK is reported as `Event::PingAck`.
+    pub fn ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
+        let c = &mut self.core;
+        c.check_open()?;
+        if c.outstanding_pings.len() >= c.limits.max_outstanding_pings {
+            return Err(UserError::BufferFull);
+        }
+        c.outstanding_pings.push_back(data);
+        frame::write_ping(&mut c.pending, false, data);
+        Ok(())
+    }
+
+    /// Graceful shutdown: GOAWAY(2^31-1) + PING, then GOAWAY(last processed)
+    /// after the PING ACK (or a timeout); `Closed` once open streams finish
+    /// (or after the drain timeout).
+    pub fn shutdown(&mut self) {
+        self.core.start_shutdown();
+    }
+
+    /// GOAWAY(code) now, every stream reset, then `Closed`.
+    pub fn abort(&mut self, code: ErrorCode) {
+        self.core.close_with(code, "aborted by the application", false);
+    }
+
+    /// Advance timers (idle, preface, header block, SETTINGS ACK, shutdown, stall).
+    pub fn tick(&mut self, now_ms: u64) {
+        self.core.now = now_ms;
+        self.core.tick();
+    }
+
+    /// The earliest time `tick` has something to do.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.core.next_deadline()
+    }
+
+    /// Append frames and DATA segments to `out`: control frames and headers
+    /// first, then DATA by priority, at most `max_bytes` of DATA payload.
+    pub fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
+        self.core.write_output(out, max_bytes);
+    }
+
+    /// Something is ready to be written now.
+    pub fn wants_write(&self) -> bool {
+        self.core.wants_write()
+    }
+
+    /// The connection is over: flush the output, then close the socket.
+    pub fn is_closed(&self) -> bool {
+        self.core.state == State::Closed
+    }
+}
+
+impl Core {
+    fn check_open(&self) -> Result<(), UserError> {
+        match self.state {
+            State::Closed | State::Closing { .. } => Err(UserError::ConnectionClosed),
+            _ => Ok(()),
+        }
+    }
+
+    /// Queue an event; nothing follows `Closed`.
+    fn emit(&mut self, e: Event) {
+        if self.closed_emitted {
+            return;
+        }
+        self.closed_emitted = e == Event::Closed;
+        self.events.push_back(e);
+    }
+
+    fn conn_send_avail(&self) -> u64 {
+        self.conn_send.available()
+    }
+
+    /// Write a frame caused by peer input, counting it against the control-queue cap.
+    fn control(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        let before = self.pending.len();
+        f(&mut self.pending);
+        let added = self.pending.len().saturating_sub(before);
+        self.control_bytes = self.control_bytes.saturating_add(added);
+        if self.control_bytes > self.limits.max_control_bytes {
+            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "control frame queue full", false);
+        }
+    }
+
+    /// Spend a glitch token; on exhaustion the connection is closed. Returns
+    /// false when the connection was closed.
+    fn glitch(&mut self) -> bool {
+        self.input_error = true;
+        if self.glitch_bucket.take(self.now) {
+            true
+        } else {
+            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many protocol errors", false);
+            false
+        }
+    }
+
+    /// Drop a live stream's state, remembering how it ended.
+    fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<Stream> {
+        let s = self.streams.remove(&id)?;
+        if s.scheduled {
+            self.sched.remove(id);
+        }
+        // Bytes the application will never consume go back to the connection window.
+        if let Some(inc) = self.conn_recv.credit(s.recv.unconsumed()) {
+            if self.state == State::Open {
+                frame::write_window_update(&mut self.pending, 0, inc);
+            }
+        }
+        let was_full = self.conn_queued >= self.limits.connection_send_buffer;
+        self.conn_queued = self.conn_queued.saturating_sub(s.queued);
+        self.closed.insert(id, kind);
+        if let Some(d) = self.data.as_mut() {
+            if d.stream_id == id {
+                d.discard = true;
+            }
+        }
+        if was_full && self.conn_queued < self.limits.connection_send_buffer {
+            self.refresh_all();
+        }
+        Some(s)
+    }
+
+    /// Both sides finished normally.
+    fn finish_stream(&mut self, id: u32) {
+        if self.drop_stream(id, CloseKind::Ended).is_some() {
+            self.emit(Event::StreamClosed { stream_id: id });
+        }
+        self.check_drained();
+    }
+
+    /// RST_STREAM(code) from us; `Reset { remote: false }` to the application.
+    fn reset_local(&mut self, id: u32, code: ErrorCode, peer_caused: bool) {
+        if let Some(s) = self.drop_stream(id, CloseKind::ResetLocal) {
+            self.emit(Event::Reset { stream_id: id, code, remote: false, unsent: s.queued });
+        }
+        if peer_caused {
+            self.control(|p| frame::write_rst_stream(p, id, code));
+        } else {
+            frame::write_rst_stream(&mut self.pending, id, code);
+        }
+        self.check_drained();
+    }
+
+    /// A stream error the peer provoked (§5.4.2): RST_STREAM, Reset event, a glitch.
+    fn stream_error(&mut self, id: u32, code: ErrorCode) {
+        if self.glitch() {
+            self.reset_local(id, code, true);
+        }
+    }
+
+    /// End the connection: GOAWAY(code, reason), every stream reset, then
+    /// Error (for real errors) and Closed.
+    fn close_with(&mut self, code: ErrorCode, reason: &'static str, remote: bool) {
+        if self.state == State::Closed {
+            return;
+        }
+        let last = self.goaway_last.map_or(self.last_peer_id, |g| g.min(self.last_peer_id));
+        if !matches!(self.state, State::Closing { .. }) {
+            frame::write_goaway(&mut self.pending, last, code, reason.as_bytes());
+        }
+        self.state = State::Closed;
+        self.shutdown = Shutdown::None;
+        self.reset_all(code);
+        if code != ErrorCode::NO_ERROR {
+            self.emit(Event::Error { code, reason, remote });
+        }
+        self.emit(Event::Closed);
+    }
+
+    /// Forget every stream, telling the application.
+    fn reset_all(&mut self, code: ErrorCode) {
+        let ids: Vec<u32> = self.streams.keys().copied().collect();
+        for id in ids {
+            if let Some(s) = self.drop_stream(id, CloseKind::ResetLocal) {
+                self.emit(Event::Reset { stream_id: id, code, remote: false, unsent: s.queued });
+            }
+        }
+    }
+
+    fn start_shutdown(&mut self) {
+        if self.state != State::Open && !matches!(self.state, State::Preface { .. }) {
+            return;
+        }
+        if self.shutdown != Shutdown::None {
+            return;
+        }
+        if !self.got_settings {
+            // Nothing was ever requested: say goodbye at once.
+            self.final_goaway();
+            return;
+        }
+        frame::write_goaway(&mut self.pending, MAX_STREAM_ID, ErrorCode::NO_ERROR, b"");
+        frame::write_ping(&mut self.pending, false, SHUTDOWN_PING);
+        self.shutdown = Shutdown::AwaitPing {
+            deadline: self.now.saturating_add(self.limits.shutdown_ping_timeout_ms),
+        };
+    }
+
+    /// Phase 2: GOAWAY(last processed). Streams above it will be ignored.
+    fn final_goaway(&mut self) {
+        let last = self.last_peer_id;
+        frame::write_goaway(&mut self.pending, last, ErrorCode::NO_ERROR, b"");
+        self.goaway_last = Some(last);
+        self.shutdown =
+            Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
+        self.check_drained();
+    }
+
+    /// After a GOAWAY (ours final, or the peer's), close once no stream is left.
+    fn check_drained(&mut self) {
+        if self.state == State::Closed || !self.streams.is_empty() {
+            return;
+        }
+        let ours = matches!(self.shutdown, Shutdown::Draining { .. });
+        if ours || self.peer_goaway {
+            if !ours {
+                frame::write_goaway(&mut self.pending, self.last_peer_id, ErrorCode::NO_ERROR, b"");
+            }
+            self.state = State::Closed;
+            self.emit(Event::Closed);
+        }
+    }
+
+    // ---- commands ----
+
+    fn send_headers(
+        &mut self,
+        id: u32,
+        status: u16,
+        fields: &[(&[u8], &[u8])],
+        end_stream: bool,
+        informational: bool,
+    ) -> Result<(), UserError> {
+        self.check_open()?;
+        semantics::check_status(status, informational)?;
+        semantics::check_response_fields(fields)?;
+        let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
+        if s.send != SendState::Idle {
+            return Err(UserError::InvalidState);
+        }
+        let mut digits = [0u8; 3];
+        let status_bytes = status_digits(status, &mut digits);
+        let status_field = HeaderField { name: b":status", value: status_bytes, sensitive: false };
+        let list = core::iter::once(status_field).chain(fields.iter().map(|(n, v)| HeaderField {
+            name: n,
+            value: v,
+            sensitive: is_sensitive(n),
+        }));
+        self.scratch.clear();
+        self.encoder.encode(list, &mut self.scratch);
+        frame::write_headers(&mut self.pending, id, &self.scratch, end_stream, self.peer.max_frame_size);
+        if informational {
+            return Ok(());
+        }
+        if end_stream {
+            s.send = SendState::Done;
+            if s.is_finished() {
+                self.finish_stream(id);
+            }
+        } else {
+            s.send = SendState::Headers;
+            self.refresh(id);
+        }
+        Ok(())
+    }
+
+    fn send_data(&mut self, id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
+        self.check_open()?;
+        let l = self.limits;
+        let conn_queued = self.conn_queued;
+        let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
+        if s.send != SendState::Headers {
+            return Err(UserError::InvalidState);
+        }
+        let len64 = u64::from(len);
+        if s.queued.saturating_add(len64) > l.stream_send_buffer_hard
+            || conn_queued.saturating_add(len64) > l.connection_send_buffer_hard
+        {
+            return Err(UserError::BufferFull);
+        }
+        s.queued = s.queued.saturating_add(len64);
+        if end_stream {
+            s.send = SendState::Ending;
+        }
+        let was_full = conn_queued >= l.connection_send_buffer;
+        self.conn_queued = conn_queued.saturating_add(len64);
+        self.schedule(id);
+        if !was_full && self.conn_queued >= l.connection_send_buffer {
+            self.refresh_all();
+        } else {
+            self.refresh(id);
+        }
+        Ok(())
+    }
+
+    fn send_trailers(&mut self, id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {
+        self.check_open()?;
+        semantics::check_response_fields(fields)?;
+        let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
+        if s.send != SendState::Headers {
+            return Err(UserError::InvalidState);
+        }
+        let mut packed = Vec::new();
+        for (n, v) in fields {
+            let (Ok(nl), Ok(vl)) = (u32::try_from(n.len()), u32::try_from(v.len())) else {
+                return Err(UserError::InvalidHeader);
+            };
+            packed.extend_from_slice(&nl.to_le_bytes());
+            packed.extend_from_slice(&vl.to_le_bytes());
+            packed.extend_from_slice(n);
+            packed.extend_from_slice(v);
+        }
+        s.trailers = Some(packed);
+        s.send = SendState::Ending;
+        self.schedule(id);
+        self.refresh(id);
+        Ok(())
+    }
+}
+
+/// Three ASCII digits of a status code in 100..=999.
+fn status_digits(status: u16, buf: &mut [u8; 3]) -> &[u8] {
+    let s = status.clamp(100, 999);
+    let d = [s / 100, (s / 10) % 10, s % 10];
+    for (b, x) in buf.iter_mut().zip(d) {
+        *b = b'0'.saturating_add(u8::try_from(x).unwrap_or(0));
+    }
+    &buf[..]
+}
+
+/// Fields never added to the HPACK table (RFC 7541 §7.1.3).
+fn is_sensitive(name: &[u8]) -> bool {
+    matches!(name, b"authorization" | b"proxy-authorization" | b"set-cookie")
+}
+
+/// Iterate packed trailers (see `Stream::trailers`).
+fn unpack_fields(mut p: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    core::iter::from_fn(move || {
+        let (nl, rest) = p.split_first_chunk::<4>()?;
+        let (vl, rest) = rest.split_first_chunk::<4>()?;
+        let (n, rest) = rest.split_at_checked(u32::from_le_bytes(*nl) as usize)?;
+        let (v, rest) = rest.split_at_checked(u32::from_le_bytes(*vl) as usize)?;
+        p = rest;
+        Some((n, v))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_digits_work() {
+        let mut b = [0; 3];
+        assert_eq!(status_digits(204, &mut b), b"204");
+        assert_eq!(status_digits(100, &mut b), b"100");
+        assert_eq!(status_digits(999, &mut b), b"999");
+    }
+
+    #[test]
+    fn packed_trailers_roundtrip() {
+        let mut p = Vec::new();
+        for (n, v) in [(&b"a"[..], &b"1"[..]), (b"grpc-status", b"")] {
+            p.extend_from_slice(&(n.len() as u32).to_le_bytes());
+            p.extend_from_slice(&(v.len() as u32).to_le_bytes());
+            p.extend_from_slice(n);
+            p.extend_from_slice(v);
+        }
+        let v: Vec<_> = unpack_fields(&p).collect();
+        assert_eq!(v, [(&b"a"[..], &b"1"[..]), (b"grpc-status", b"")]);
+    }
+}

@@ -1,0 +1,137 @@
+//! Timers. The caller passes time in (`tick(now_ms)`) and asks when to call
+//! again (`next_deadline`). Every deadline is computed from state, so
+//! nothing needs cancelling. A limit of 0 disables that timer.
+//!
+//! | timer           | starts                          | fires                                              |
+//! |-----------------|---------------------------------|----------------------------------------------------|
+//! | preface         | connection created              | no preface + SETTINGS yet → GOAWAY(PROTOCOL_ERROR) |
+//! | SETTINGS ACK    | our SETTINGS queued             | no ACK → GOAWAY(SETTINGS_TIMEOUT)                  |
+//! | header block    | HEADERS without END_HEADERS     | block unfinished → GOAWAY(PROTOCOL_ERROR)          |
+//! | idle            | last valid frame in / DATA out  | GOAWAY(NO_ERROR, or PROTOCOL_ERROR if streams are open), Closed after close_timeout |
+//! | shutdown PING   | GOAWAY(2^31-1) + PING           | final GOAWAY(last) without waiting for the ACK     |
+//! | drain           | final GOAWAY                    | remaining streams reset (CANCEL), Closed           |
+//! | zero-window stall | stream has queued data, no window | RST_STREAM(CANCEL) on that stream              |
+//! | close linger    | idle-timeout GOAWAY             | Closed (the peer did not close first)              |
+
+use crate::error::ErrorCode;
+use crate::frame;
+
+use super::{Core, Event, Shutdown, State};
+
+fn after(start: u64, limit: u64) -> Option<u64> {
+    (limit > 0).then(|| start.saturating_add(limit))
+}
+
+impl Core {
+    pub(super) fn next_deadline(&self) -> Option<u64> {
+        let l = &self.limits;
+        let mut d: Option<u64> = None;
+        let mut add = |t: Option<u64>| {
+            if let Some(t) = t {
+                d = Some(d.map_or(t, |d| d.min(t)));
+            }
+        };
+        match self.state {
+            State::Closed => return None,
+            State::Closing { until } => return Some(until),
+            State::Preface { .. } | State::Open => {}
+        }
+        if !self.got_settings {
+            add(after(self.created_ms, l.preface_timeout_ms));
+        }
+        if let Some(sent) = self.settings_sent_ms {
+            add(after(sent, l.settings_ack_timeout_ms));
+        }
+        if let Some(b) = self.block {
+            add(after(b.started_ms, l.header_block_timeout_ms));
+        }
+        add(after(self.active_ms, l.idle_timeout_ms));
+        match self.shutdown {
+            Shutdown::None => {}
+            Shutdown::AwaitPing { deadline } | Shutdown::Draining { deadline } => add(Some(deadline)),
+        }
+        if l.stall_timeout_ms > 0 {
+            for s in self.streams.values() {
+                if let Some(since) = s.stalled_since {
+                    add(after(since, l.stall_timeout_ms));
+                }
+            }
+        }
+        d
+    }
+
+    pub(super) fn tick(&mut self) {
+        let now = self.now;
+        let due = |t: Option<u64>| t.is_some_and(|t| now >= t);
+        let l = self.limits;
+        match self.state {
+            State::Closed => return,
+            State::Closing { until } => {
+                if now >= until {
+                    self.state = State::Closed;
+                    self.emit(Event::Closed);
+                }
+                return;
+            }
+            State::Preface { .. } | State::Open => {}
+        }
+        if !self.got_settings && due(after(self.created_ms, l.preface_timeout_ms)) {
+            self.close_with(ErrorCode::PROTOCOL_ERROR, "preface timeout", false);
+            return;
+        }
+        if self.settings_sent_ms.is_some_and(|t| due(after(t, l.settings_ack_timeout_ms))) {
+            self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
+            return;
+        }
+        if self.block.is_some_and(|b| due(after(b.started_ms, l.header_block_timeout_ms))) {
+            self.close_with(ErrorCode::PROTOCOL_ERROR, "header block timeout", false);
+            return;
+        }
+        if due(after(self.active_ms, l.idle_timeout_ms)) {
+            self.idle_timeout();
+            return;
+        }
+        match self.shutdown {
+            Shutdown::AwaitPing { deadline } if now >= deadline => self.final_goaway(),
+            Shutdown::Draining { deadline } if now >= deadline => {
+                let ids: Vec<u32> = self.streams.keys().copied().collect();
+                for id in ids {
+                    self.reset_local(id, ErrorCode::CANCEL, false);
+                }
+                if self.state != State::Closed {
+                    self.state = State::Closed;
+                    self.emit(Event::Closed);
+                }
+                return;
+            }
+            _ => {}
+        }
+        if l.stall_timeout_ms > 0 {
+            let stalled: Vec<u32> = self
+                .streams
+                .values()
+                .filter(|s| s.stalled_since.is_some_and(|t| due(after(t, l.stall_timeout_ms))))
+                .map(|s| s.id)
+                .collect();
+            for id in stalled {
+                self.reset_local(id, ErrorCode::CANCEL, false);
+            }
+        }
+    }
+
+    /// Twisted's timeoutConnection: GOAWAY(NO_ERROR) if no stream is open,
+    /// else PROTOCOL_ERROR; then wait up to close_timeout for the peer to close.
+    fn idle_timeout(&mut self) {
+        let code = if self.streams.is_empty() { ErrorCode::NO_ERROR } else { ErrorCode::PROTOCOL_ERROR };
+        frame::write_goaway(&mut self.pending, self.last_peer_id, code, b"idle timeout");
+        self.state = State::Closing { until: self.now.saturating_add(self.limits.close_timeout_ms) };
+        self.reset_all(code);
+        if code != ErrorCode::NO_ERROR {
+            self.emit(Event::Error { code, reason: "idle timeout", remote: false });
+        }
+        if self.limits.close_timeout_ms == 0 {
+            self.state = State::Closed;
+            self.emit(Event::Closed);
+        }
+    }
+}
