@@ -369,3 +369,99 @@ fn writes_are_coalesced_into_frames() {
     }
     assert_eq!(data_frames(&c.flush()), vec![(1, b"0123456789".to_vec(), false)]);
 }
+
+/// Echo `total` bytes through one stream the way the demo POST /echo route
+/// does (every received chunk is consumed and written straight back), with
+/// the peer sending everything its windows allow and write_output held back
+/// until the peer is blocked (the socket-backpressure case: the JS layer keeps
+/// calling receive()+consumed()+send_data() but not write_output). Returns the
+/// echoed bytes and the most WINDOW_UPDATE frames seen in one flush.
+fn echo_with_delayed_output(cfg: Config, total: usize) -> (Vec<u8>, Vec<u8>, usize) {
+    let conn_target = cfg.connection_window;
+    let mut c = Client::with_config(cfg);
+    let body: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
+    let ev = c.request(1, &post("/echo"), false);
+    assert!(matches!(ev[..], [Ev::Request { .. }]), "{ev:?}");
+    c.conn.send_headers(1, 200, &[], false).unwrap();
+    // The peer's view of our receive windows (Client::new already took the
+    // connection WINDOW_UPDATE that opens ours to its target).
+    let (mut peer_stream, mut peer_conn) = (65_535i64, i64::from(conn_target.max(65_535)));
+    let (mut sent, mut echoed, mut ended) = (0usize, Vec::new(), false);
+    let mut most_updates = 0;
+    while !ended {
+        // The peer sends all it may, in 16 KiB frames; the application
+        // consumes and echoes each 4 KiB piece as it arrives. No write_output.
+        while sent < total && peer_stream > 0 && peer_conn > 0 {
+            let n = (total - sent).min(16_384).min(peer_stream as usize).min(peer_conn as usize);
+            let end = sent + n == total;
+            let bytes = build::data(1, &body[sent..sent + n], end);
+            sent += n;
+            peer_stream -= n as i64;
+            peer_conn -= n as i64;
+            for piece in bytes.chunks(4_096) {
+                for e in c.feed(piece) {
+                    match e {
+                        Ev::Data { id: 1, data } => {
+                            c.conn.consumed(1, data.len() as u32).unwrap();
+                            c.write(1, &data, false);
+                        }
+                        Ev::End(1) => c.conn.send_data(1, 0, true).unwrap(),
+                        Ev::SendBlocked(1) | Ev::SendReady(1) => {}
+                        other => panic!("unexpected event {other:?} after {sent} bytes"),
+                    }
+                }
+            }
+        }
+        // The socket drains: everything queued goes out at once.
+        let frames = c.flush();
+        let updates = window_updates(&frames);
+        most_updates = most_updates.max(updates.len());
+        for (id, inc) in updates {
+            if id == 0 {
+                peer_conn += i64::from(inc);
+            } else {
+                peer_stream += i64::from(inc);
+            }
+        }
+        assert!(goaways(&frames).is_empty() && rsts(&frames).is_empty(), "{frames:?}");
+        let mut got = 0u32;
+        for (id, data, end) in data_frames(&frames) {
+            assert_eq!(id, 1);
+            got += data.len() as u32;
+            echoed.extend(data);
+            ended |= end;
+        }
+        // The peer reads the echo and reopens our send windows.
+        if got > 0 {
+            let mut wu = build::window_update(1, got);
+            wu.extend(build::window_update(0, got));
+            let ev = c.feed(&wu);
+            assert!(ev.iter().all(|e| matches!(e, Ev::SendReady(1) | Ev::SendBlocked(1) | Ev::StreamClosed(1))), "{ev:?}");
+        }
+        assert!(sent == total || peer_stream > 0 || peer_conn > 0 || got > 0 || ended, "deadlock at {sent}");
+    }
+    (body, echoed, most_updates)
+}
+
+/// Regression (Node http2 client, 10 MiB POST /echo reset with
+/// ENHANCE_YOUR_CALM): the engine side of the echo with output held back.
+/// WINDOW_UPDATEs from consumed() are bounded by the windows themselves, are
+/// not peer-provoked control frames, and never trip the control-queue cap.
+#[test]
+fn echo_10_mib_with_output_held_back() {
+    let (body, echoed, most) = echo_with_delayed_output(Config::default(), 10 * 1024 * 1024);
+    assert_eq!(echoed.len(), body.len());
+    assert!(echoed == body, "echo differs");
+    // At most one per half-window consumed per level between two flushes.
+    assert!(most <= 4, "{most} WINDOW_UPDATEs in one flush");
+}
+
+/// Even with a control-queue cap far below one WINDOW_UPDATE per consumed()
+/// call, a legitimate upload is never cut off by its own flow control.
+#[test]
+fn window_updates_do_not_count_against_control_cap() {
+    let limits = Limits { max_control_bytes: 16, ..Limits::default() };
+    let cfg = Config { limits, ..Config::default() };
+    let (body, echoed, _) = echo_with_delayed_output(cfg, 2 * 1024 * 1024);
+    assert!(echoed == body, "echo differs");
+}
