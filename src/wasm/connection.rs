@@ -1,1 +1,356 @@
-//! WasmConnection (stub: being written)
+//! `WasmConnection`: the engine as seen from js/engine.js.
+//!
+//! Why it looks like this (see docs/ARCHITECTURE.md, "Boundary format"):
+//! crossing the JS↔wasm boundary is cheap for numbers and expensive for
+//! objects, so nothing here returns a JS object. JS copies each socket chunk
+//! into `input` (one copy), calls `receive`, and reads the events as fixed
+//! 24-byte records from `events` with a DataView. Header fields are packed on
+//! request into `scratch` and read lazily. DATA is reported as offsets into
+//! the chunk JS already holds, and outbound DATA never enters wasm: JS gets
+//! frame-header bytes plus "take N bytes of stream S" segments.
+
+use wasm_bindgen::prelude::*;
+
+use crate::connection::{Config, Connection, Event, Output, Segment};
+use crate::error::{ErrorCode, UserError};
+
+// One event record is 24 bytes: six little-endian u32 words `[kind, stream_id, a, b, c, d]`.
+
+/// Event kinds (word 0 of a record). Keep in sync with js/engine.js.
+mod kind {
+    pub const REQUEST: u32 = 1; // a=fields.start b=fields.end c=end_stream
+    pub const TRAILERS: u32 = 2; // a=fields.start b=fields.end
+    pub const DATA: u32 = 3; // a=start b=end (offsets into the chunk)
+    pub const END: u32 = 4;
+    pub const RESET: u32 = 5; // a=code b=remote c=unsent low 32 d=unsent high 32
+    pub const SEND_READY: u32 = 6;
+    pub const SEND_BLOCKED: u32 = 7;
+    pub const STREAM_CLOSED: u32 = 8;
+    pub const REJECTED: u32 = 9; // a=status b=text offset c=text len
+    pub const SETTINGS: u32 = 10;
+    pub const PING_ACK: u32 = 11; // a,b = the 8 data bytes
+    pub const GOAWAY: u32 = 12; // a=last_stream_id b=code
+    pub const ERROR: u32 = 13; // a=code b=remote c=text offset d=text len
+    pub const CLOSED: u32 = 14;
+}
+
+/// Result codes of commands: 0 = ok, otherwise a `UserError` (keep in sync with js/errors.js).
+fn user_error_code(r: Result<(), UserError>) -> u32 {
+    match r {
+        Ok(()) => 0,
+        Err(UserError::StreamClosed) => 1,
+        Err(UserError::InvalidState) => 2,
+        Err(UserError::InvalidHeader) => 3,
+        Err(UserError::InvalidStatus) => 4,
+        Err(UserError::ConnectionClosed) => 5,
+        Err(UserError::BufferFull) => 6,
+    }
+}
+
+fn le_u32(b: &[u8], at: usize) -> Option<u32> {
+    let end = at.checked_add(4)?;
+    let s: [u8; 4] = b.get(at..end)?.try_into().ok()?;
+    Some(u32::from_le_bytes(s))
+}
+
+/// Parse JS's packed header list: repeated `[u32 name_len][u32 value_len][name][value]`.
+/// `None` if the packing is inconsistent (a JS bug, reported as InvalidHeader).
+fn unpack_fields(b: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    while at < b.len() {
+        let nl = usize::try_from(le_u32(b, at)?).ok()?;
+        let vl = usize::try_from(le_u32(b, at.checked_add(4)?)?).ok()?;
+        let ns = at.checked_add(8)?;
+        let ne = ns.checked_add(nl)?;
+        let ve = ne.checked_add(vl)?;
+        out.push((b.get(ns..ne)?, b.get(ne..ve)?));
+        at = ve;
+    }
+    Some(out)
+}
+
+#[wasm_bindgen]
+pub struct WasmConnection {
+    conn: Connection,
+    /// The current socket chunk (JS writes it at `input_ptr`).
+    input: Vec<u8>,
+    /// Command arguments (packed header lists) written by JS.
+    args: Vec<u8>,
+    /// Event records of the last `receive`/`poll`.
+    events: Vec<u8>,
+    /// Reason strings referenced by event records (offset, len).
+    text: Vec<u8>,
+    /// Packed header fields for `pack_fields`.
+    scratch: Vec<u8>,
+    out: Output,
+    /// Segments of the last `write_output` as u32 pairs `[stream_id (0 = bytes), len]`.
+    segs: Vec<u32>,
+}
+
+#[wasm_bindgen]
+impl WasmConnection {
+    /// A connection with the default `Config` (Twisted's SETTINGS, 1 MiB connection window).
+    #[wasm_bindgen(constructor)]
+    pub fn new(now_ms: f64) -> WasmConnection {
+        WasmConnection {
+            conn: Connection::new(Config::default(), ms(now_ms)),
+            input: Vec::new(),
+            args: Vec::new(),
+            events: Vec::new(),
+            text: Vec::new(),
+            scratch: Vec::new(),
+            out: Output::new(),
+            segs: Vec::new(),
+        }
+    }
+
+    /// Make room for an `len`-byte chunk and return where JS must write it.
+    pub fn input_ptr(&mut self, len: usize) -> *mut u8 {
+        self.input.clear();
+        self.input.resize(len, 0);
+        self.input.as_mut_ptr()
+    }
+
+    /// Room for `len` bytes of command arguments.
+    pub fn args_ptr(&mut self, len: usize) -> *mut u8 {
+        self.args.clear();
+        self.args.resize(len, 0);
+        self.args.as_mut_ptr()
+    }
+
+    /// Feed the chunk written at `input_ptr(len)`. Returns the number of event records.
+    pub fn receive(&mut self, len: usize, now_ms: f64) -> u32 {
+        let n = len.min(self.input.len());
+        self.events.clear();
+        self.text.clear();
+        let input = self.input.get(..n).unwrap_or(&[]);
+        self.conn.receive(input, ms(now_ms));
+        self.drain()
+    }
+
+    /// Collect events produced by commands or timers (clears the previous records).
+    pub fn poll(&mut self) -> u32 {
+        self.events.clear();
+        self.text.clear();
+        self.drain()
+    }
+
+    pub fn events_ptr(&self) -> *const u8 {
+        self.events.as_ptr()
+    }
+
+    pub fn text_ptr(&self) -> *const u8 {
+        self.text.as_ptr()
+    }
+
+    /// Pack header fields `start..end` of the arena into `scratch` as
+    /// `[u32 name_len][u32 value_len][name][value]…`; returns the byte length
+    /// (read it at `scratch_ptr`). Valid until the next `receive`.
+    pub fn pack_fields(&mut self, start: u32, end: u32) -> usize {
+        self.scratch.clear();
+        for i in start..end {
+            let (n, v) = self.conn.field(i);
+            let nl = u32::try_from(n.len()).unwrap_or(0);
+            let vl = u32::try_from(v.len()).unwrap_or(0);
+            self.scratch.extend_from_slice(&nl.to_le_bytes());
+            self.scratch.extend_from_slice(&vl.to_le_bytes());
+            self.scratch.extend_from_slice(n);
+            self.scratch.extend_from_slice(v);
+        }
+        self.scratch.len()
+    }
+
+    pub fn scratch_ptr(&self) -> *const u8 {
+        self.scratch.as_ptr()
+    }
+
+    /// Last GOAWAY debug data, copied to `scratch`; returns its length.
+    pub fn pack_debug_data(&mut self) -> usize {
+        self.scratch.clear();
+        self.scratch.extend_from_slice(self.conn.debug_data());
+        self.scratch.len()
+    }
+
+    /// Response HEADERS; the fields are the `args_len` packed bytes at `args_ptr`.
+    pub fn send_headers(&mut self, stream_id: u32, status: u16, args_len: usize, end_stream: bool) -> u32 {
+        let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
+            return user_error_code(Err(UserError::InvalidHeader));
+        };
+        user_error_code(self.conn.send_headers(stream_id, status, &fields, end_stream))
+    }
+
+    pub fn send_informational(&mut self, stream_id: u32, status: u16, args_len: usize) -> u32 {
+        let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
+            return user_error_code(Err(UserError::InvalidHeader));
+        };
+        user_error_code(self.conn.send_informational(stream_id, status, &fields))
+    }
+
+    /// Queue `len` body bytes JS keeps itself.
+    pub fn send_data(&mut self, stream_id: u32, len: u32, end_stream: bool) -> u32 {
+        user_error_code(self.conn.send_data(stream_id, len, end_stream))
+    }
+
+    pub fn send_trailers(&mut self, stream_id: u32, args_len: usize) -> u32 {
+        let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
+            return user_error_code(Err(UserError::InvalidHeader));
+        };
+        user_error_code(self.conn.send_trailers(stream_id, &fields))
+    }
+
+    pub fn reset_stream(&mut self, stream_id: u32, code: u32) -> u32 {
+        user_error_code(self.conn.reset_stream(stream_id, ErrorCode(code)))
+    }
+
+    pub fn consumed(&mut self, stream_id: u32, n: u32) -> u32 {
+        user_error_code(self.conn.consumed(stream_id, n))
+    }
+
+    pub fn ping(&mut self, hi: u32, lo: u32) -> u32 {
+        let mut data = [0u8; 8];
+        data[..4].copy_from_slice(&hi.to_be_bytes());
+        data[4..].copy_from_slice(&lo.to_be_bytes());
+        user_error_code(self.conn.ping(data))
+    }
+
+    pub fn shutdown(&mut self) {
+        self.conn.shutdown();
+    }
+
+    pub fn abort(&mut self, code: u32) {
+        self.conn.abort(ErrorCode(code));
+    }
+
+    pub fn tick(&mut self, now_ms: f64) {
+        self.conn.tick(ms(now_ms));
+    }
+
+    /// Next timer deadline in ms, or -1 when none.
+    pub fn next_deadline(&self) -> f64 {
+        match self.conn.next_deadline() {
+            Some(t) => t as f64,
+            None => -1.0,
+        }
+    }
+
+    /// Produce output. Returns the number of segments; frame-header/control
+    /// bytes are at `out_ptr` (`out_len` bytes), segments at `segs_ptr` as u32
+    /// pairs `[stream_id, len]` where stream 0 means "the next len bytes of out".
+    pub fn write_output(&mut self, max_bytes: usize) -> u32 {
+        self.out.clear();
+        self.segs.clear();
+        self.conn.write_output(&mut self.out, max_bytes);
+        for s in &self.out.segments {
+            match *s {
+                Segment::Bytes { len } => {
+                    self.segs.push(0);
+                    self.segs.push(len);
+                }
+                Segment::Data { stream_id, len } => {
+                    self.segs.push(stream_id);
+                    self.segs.push(len);
+                }
+            }
+        }
+        u32::try_from(self.out.segments.len()).unwrap_or(u32::MAX)
+    }
+
+    pub fn out_ptr(&self) -> *const u8 {
+        self.out.bytes.as_ptr()
+    }
+
+    pub fn out_len(&self) -> usize {
+        self.out.bytes.len()
+    }
+
+    pub fn segs_ptr(&self) -> *const u32 {
+        self.segs.as_ptr()
+    }
+
+    pub fn wants_write(&self) -> bool {
+        self.conn.wants_write()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.conn.is_closed()
+    }
+
+    pub fn open_streams(&self) -> u32 {
+        u32::try_from(self.conn.open_streams()).unwrap_or(u32::MAX)
+    }
+}
+
+impl WasmConnection {
+    fn drain(&mut self) -> u32 {
+        let mut n = 0u32;
+        while let Some(ev) = self.conn.poll_event() {
+            let rec = self.record(ev);
+            for w in rec {
+                self.events.extend_from_slice(&w.to_le_bytes());
+            }
+            n = n.saturating_add(1);
+        }
+        n
+    }
+
+    fn push_text(&mut self, s: &str) -> (u32, u32) {
+        let off = u32::try_from(self.text.len()).unwrap_or(0);
+        self.text.extend_from_slice(s.as_bytes());
+        (off, u32::try_from(s.len()).unwrap_or(0))
+    }
+
+    fn record(&mut self, ev: Event) -> [u32; 6] {
+        match ev {
+            Event::Request { stream_id, fields, end_stream } => {
+                [kind::REQUEST, stream_id, fields.start, fields.end, u32::from(end_stream), 0]
+            }
+            Event::Trailers { stream_id, fields } => [kind::TRAILERS, stream_id, fields.start, fields.end, 0, 0],
+            Event::Data { stream_id, start, end } => [kind::DATA, stream_id, start, end, 0, 0],
+            Event::End { stream_id } => [kind::END, stream_id, 0, 0, 0, 0],
+            Event::Reset { stream_id, code, remote, unsent } => [
+                kind::RESET,
+                stream_id,
+                code.0,
+                u32::from(remote),
+                (unsent & 0xffff_ffff) as u32,
+                (unsent >> 32) as u32,
+            ],
+            Event::SendReady { stream_id } => [kind::SEND_READY, stream_id, 0, 0, 0, 0],
+            Event::SendBlocked { stream_id } => [kind::SEND_BLOCKED, stream_id, 0, 0, 0, 0],
+            Event::StreamClosed { stream_id } => [kind::STREAM_CLOSED, stream_id, 0, 0, 0, 0],
+            Event::Rejected { stream_id, status, reason } => {
+                let (o, l) = self.push_text(reason);
+                [kind::REJECTED, stream_id, u32::from(status), o, l, 0]
+            }
+            Event::Settings => [kind::SETTINGS, 0, 0, 0, 0, 0],
+            Event::PingAck { data } => {
+                let hi = u32::from_be_bytes([data[0], data[1], data[2], data[3]]);
+                let lo = u32::from_be_bytes([data[4], data[5], data[6], data[7]]);
+                [kind::PING_ACK, 0, hi, lo, 0, 0]
+            }
+            Event::GoAway { last_stream_id, code } => [kind::GOAWAY, 0, last_stream_id, code.0, 0, 0],
+            Event::Error { code, reason, remote } => {
+                let (o, l) = self.push_text(reason);
+                [kind::ERROR, 0, code.0, u32::from(remote), o, l]
+            }
+            Event::Closed => [kind::CLOSED, 0, 0, 0, 0, 0],
+        }
+    }
+}
+
+/// JS numbers → engine milliseconds (negative/NaN clamp to 0).
+fn ms(t: f64) -> u64 {
+    if t.is_finite() && t > 0.0 {
+        t as u64
+    } else {
+        0
+    }
+}
+
+/// Test-only: trap the instance on purpose (fault-containment tests, issue 4 item 4).
+#[cfg(feature = "test-trap")]
+#[wasm_bindgen]
+pub fn test_trap() {
+    core::arch::wasm32::unreachable()
+}

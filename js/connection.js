@@ -1,0 +1,305 @@
+// H2Connection: drives one EngineConn from a byte transport, owns the
+// per-stream send queues (body bytes never enter wasm), the timer, and
+// backpressure in both directions.
+
+import { EngineConn, EV } from './engine.js';
+import { H2Error, ERROR_CODES, check } from './errors.js';
+import { H2Stream } from './stream.js';
+
+const now = () => performance.now();
+const MAX_WRITE = 256 * 1024; // DATA payload per write_output call
+
+export class H2Connection {
+  /**
+   * @param transport {write(list) → bool, onDrain(cb), pauseReading(), resumeReading(), end(), destroy(err), peer, host, secure}
+   */
+  constructor(transport, options = {}, requestFactory) {
+    this.t = transport;
+    this.options = options;
+    this.requestFactory = requestFactory;
+    this.peer = transport.peer;
+    this.host = transport.host;
+    this.secure = !!transport.secure;
+    this.streams = new Map(); // id → H2Stream
+    this.queues = new Map(); // id → {chunks: Uint8Array[], head: 0}
+    this._socketBlocked = false;
+    this._closed = false;
+    this._kickPending = false;
+    this._timer = null;
+    this._pulls = new Set();
+    this.error = null;
+    this.tap = null;
+    try {
+      this.tap = options.tap?.({ peer: this.peer, host: this.host, secure: this.secure, id: ++H2Connection.seq }) ?? null;
+    } catch { this.tap = null; }
+    this.closedPromise = new Promise((r) => { this._resolveClosed = r; });
+    try {
+      this._eng = new EngineConn(now(), (e) => this._fail(e));
+    } catch (e) {
+      this._fail(e);
+      return;
+    }
+    transport.onDrain(() => this._drained());
+    this._flush();
+  }
+
+  // ---- inbound ----
+
+  /** One socket chunk. */
+  receive(chunk) {
+    if (this._closed) return;
+    this.tap?.inbound?.(chunk);
+    try {
+      const ev = this._eng.receive(chunk, now());
+      this._process(ev, chunk);
+      this._flush();
+    } catch (e) {
+      this._fail(e);
+    }
+  }
+
+  /** The transport ended or failed. */
+  transportClosed(err) {
+    if (this._closed) return;
+    this._finish(err ? new H2Error(ERROR_CODES.CONNECT_ERROR, `transport: ${err.message ?? err}`, { cause: err })
+      : new H2Error(ERROR_CODES.CANCEL, 'connection closed by peer'));
+  }
+
+  _process(dv, chunk) {
+    // Commands made by the application inside callbacks may queue more events;
+    // they are collected with poll() after this batch (the batch was copied out).
+    while (dv) {
+      for (let at = 0; at < dv.byteLength; at += 24) {
+        const kind = dv.getUint32(at, true), id = dv.getUint32(at + 4, true);
+        const a = dv.getUint32(at + 8, true), b = dv.getUint32(at + 12, true);
+        const c = dv.getUint32(at + 16, true), d = dv.getUint32(at + 20, true);
+        this._event(kind, id, a, b, c, d, chunk);
+      }
+      chunk = null;
+      if (this._closed) return;
+      dv = this._eng.poll();
+    }
+  }
+
+  _event(kind, id, a, b, c, d, chunk) {
+    const s = this.streams.get(id);
+    switch (kind) {
+      case EV.REQUEST: {
+        const st = new H2Stream(this, id, this._eng.fields(a, b), false);
+        this.streams.set(id, st);
+        try {
+          st._request = this.requestFactory(st) ?? null;
+          st._request?.headersReceived?.(st.rawHeaders);
+          const expect = st.headers.expect;
+          if (!c && expect && expect.toLowerCase() === '100-continue' && !st._headersSent) {
+            this._eng.sendInformational(id, 100, []);
+          }
+          if (c) st._end();
+        } catch (e) { this._appError(st, e); }
+        break;
+      }
+      case EV.TRAILERS: if (s) this._guard(s, () => s._trailers(this._eng.fields(a, b))); break;
+      case EV.DATA: if (s) this._guard(s, () => s._data(chunk.subarray(a, b))); else this._eng.consumed(id, b - a); break;
+      case EV.END: if (s) this._guard(s, () => s._end()); break;
+      case EV.RESET: {
+        this.queues.delete(id);
+        if (s) {
+          this.streams.delete(id);
+          const unsent = c + d * 2 ** 32;
+          const e = new H2Error(a, b ? `stream reset by peer (${a})` : `stream reset (${a})`);
+          e.remote = !!b; e.unsent = unsent;
+          this._guard(s, () => s._lost(e));
+        }
+        break;
+      }
+      case EV.SEND_READY: if (s) { s._blocked = false; s._resumeProducer(); } break;
+      case EV.SEND_BLOCKED: if (s) { s._blocked = true; s._pauseProducer(); } break;
+      case EV.STREAM_CLOSED:
+        if (s) { s._done = true; this.streams.delete(id); }
+        this.queues.delete(id);
+        break;
+      case EV.GOAWAY: this.goaway = { lastStreamID: a, code: b }; break;
+      case EV.ERROR: {
+        this.error = new H2Error(a, this._eng.text(c, d));
+        this.error.remote = !!b;
+        break;
+      }
+      case EV.CLOSED: this._closing = true; break;
+      default: break; // REJECTED, SETTINGS, PING_ACK: nothing for the app
+    }
+  }
+
+  _guard(s, fn) { try { fn(); } catch (e) { this._appError(s, e); } }
+
+  _appError(s, e) {
+    if (e instanceof H2Error && e.message.includes('trapped')) throw e;
+    this.options.onError?.(e);
+    if (!this.options.onError) console.error('h2wasm: request handler threw:', e);
+    try { if (!s._done) s.abortConnection(ERROR_CODES.INTERNAL_ERROR); } catch { /* closed */ }
+  }
+
+  _consumed(id, n) {
+    if (this._closed || n === 0) return;
+    try { this._eng.consumed(id, n); } catch (e) { this._fail(e); return; }
+    this._kick();
+  }
+
+  // ---- outbound ----
+
+  _queueData(stream, bytes, end) {
+    const len = bytes ? bytes.length : 0;
+    check(this._eng.sendData(stream.streamID, len, end));
+    if (len) {
+      let q = this.queues.get(stream.streamID);
+      if (!q) this.queues.set(stream.streamID, (q = { chunks: [], off: 0 }));
+      q.chunks.push(bytes);
+    }
+    this._kick();
+  }
+
+  _afterCommand() { this._kick(); }
+
+  /** Flush soon (once per microtask), so many writes become one socket write. */
+  _kick() {
+    if (this._kickPending || this._closed) return;
+    this._kickPending = true;
+    queueMicrotask(() => {
+      this._kickPending = false;
+      if (this._closed) return;
+      try {
+        this._process(this._eng.poll(), null);
+        this._flush();
+      } catch (e) { this._fail(e); }
+    });
+  }
+
+  _take(id, len, list) {
+    const q = this.queues.get(id);
+    while (len > 0 && q && q.chunks.length) {
+      const c = q.chunks[0];
+      const avail = c.length - q.off;
+      if (avail <= len) {
+        list.push(q.off ? c.subarray(q.off) : c);
+        q.chunks.shift(); q.off = 0; len -= avail;
+      } else {
+        list.push(c.subarray(q.off, q.off + len));
+        q.off += len; len = 0;
+      }
+    }
+    if (len > 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `engine asked for ${len} bytes stream ${id} does not have`);
+    if (q && q.chunks.length === 0) this._pulls.has(id) || this._maybePull(id);
+  }
+
+  _flush() {
+    if (this._closed) return;
+    while (!this._socketBlocked) {
+      const out = this._eng.writeOutput(MAX_WRITE);
+      if (!out) break;
+      const list = [];
+      let off = 0;
+      for (let i = 0; i < out.segs.length; i += 2) {
+        const id = out.segs[i], len = out.segs[i + 1];
+        if (id === 0) { list.push(out.bytes.subarray(off, off + len)); off += len; } else this._take(id, len, list);
+      }
+      if (this.tap?.outbound) for (const b of list) this.tap.outbound(b);
+      if (!this.t.write(list)) this._setSocketBlocked(true);
+      this._process(this._eng.poll(), null);
+      if (this._closed) return;
+    }
+    if (this._eng.isClosed() || this._closing) {
+      if (!this._eng.wantsWrite()) { this._finish(this.error); return; }
+    }
+    this._arm();
+  }
+
+  _setSocketBlocked(b) {
+    this._socketBlocked = b;
+    if (b) {
+      this.t.pauseReading();
+      for (const s of this.streams.values()) s._pauseProducer();
+    } else {
+      this.t.resumeReading();
+      for (const s of this.streams.values()) s._resumeProducer();
+    }
+  }
+
+  _drained() {
+    if (this._closed || !this._socketBlocked) return;
+    this._setSocketBlocked(false);
+    try { this._flush(); } catch (e) { this._fail(e); }
+  }
+
+  _maybePull(id) {
+    const s = this.streams.get(id);
+    if (s && s.producer && !s._streaming) this._schedulePull(s);
+  }
+
+  _schedulePull(s) {
+    if (this._pulls.has(s.streamID)) return;
+    this._pulls.add(s.streamID);
+    queueMicrotask(() => {
+      this._pulls.delete(s.streamID);
+      if (this._closed || s._done || !s.producer || s._streaming) return;
+      if (s._blocked || this._socketBlocked) return; // SendReady/drain will ask again
+      const q = this.queues.get(s.streamID);
+      if (q && q.chunks.length) return; // still sending the last chunk
+      try { s.producer.resumeProducing(); } catch (e) { this._appError(s, e); }
+    });
+  }
+
+  // ---- timers ----
+
+  _arm() {
+    if (this._closed) return;
+    const dl = this._eng.nextDeadline();
+    if (this._timer) { clearTimeout(this._timer); this._timer = null; }
+    if (dl < 0) return;
+    const delay = Math.max(0, Math.ceil(dl - now()));
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      if (this._closed) return;
+      try {
+        this._eng.tick(now());
+        this._process(this._eng.poll(), null);
+        this._flush();
+      } catch (e) { this._fail(e); }
+    }, delay);
+    this._timer.unref?.();
+  }
+
+  // ---- shutdown ----
+
+  /** Graceful: GOAWAY, let open streams finish. */
+  shutdown() {
+    if (this._closed) return;
+    try { this._eng.shutdown(); this._process(this._eng.poll(), null); this._flush(); } catch (e) { this._fail(e); }
+  }
+
+  /** GOAWAY(code) now, then close. */
+  abort(code = ERROR_CODES.NO_ERROR) {
+    if (this._closed) return;
+    try { this._eng.abort(code); this._process(this._eng.poll(), null); this._flush(); } catch (e) { this._fail(e); }
+  }
+
+  _fail(e) {
+    if (this._closed) return;
+    const err = e instanceof H2Error ? e : new H2Error(ERROR_CODES.INTERNAL_ERROR, String(e?.message ?? e), { cause: e });
+    this.error = err;
+    this._finish(err, true);
+  }
+
+  _finish(reason, hard = false) {
+    if (this._closed) return;
+    this._closed = true;
+    if (this._timer) { clearTimeout(this._timer); this._timer = null; }
+    const r = reason ?? new H2Error(ERROR_CODES.NO_ERROR, 'connection closed');
+    for (const s of this.streams.values()) { try { s._lost(r); } catch { /* app error */ } }
+    this.streams.clear();
+    this.queues.clear();
+    try { this.tap?.closed?.(); } catch { /* tap error */ }
+    try { this._eng?.free(); } catch { /* gone */ }
+    if (hard) this.t.destroy(); else this.t.end();
+    this._resolveClosed(reason ?? null);
+  }
+}
+H2Connection.seq = 0;

@@ -1,0 +1,256 @@
+// The JS side of the JS↔wasm boundary (docs/ARCHITECTURE.md, "Boundary format").
+//
+// We call the raw wasm exports (numbers only) rather than wasm-bindgen's class
+// glue: the glue keeps ONE module-global instance, and fault containment needs
+// to throw a trapped instance away and make a fresh one synchronously.
+// `Runtime` owns one instance; every connection made while it is healthy
+// shares it. If any call traps (WebAssembly.RuntimeError), the runtime is
+// marked dead, its connections are failed with an H2Error, and the next
+// connection gets a fresh Runtime from the same compiled Module.
+
+import { H2Error, ERROR_CODES } from './errors.js';
+
+const WASM_URL = new URL('./wasm/h2wasm_bg.wasm', import.meta.url);
+let compiled = null; // WebAssembly.Module
+
+/** Load the wasm module synchronously (Node, Deno, Bun) from the file next to this one. */
+function loadSync() {
+  if (compiled) return compiled;
+  const fs = globalThis.process?.getBuiltinModule?.('node:fs');
+  if (fs) {
+    compiled = new WebAssembly.Module(fs.readFileSync(WASM_URL));
+  } else if (globalThis.Deno?.readFileSync) {
+    compiled = new WebAssembly.Module(globalThis.Deno.readFileSync(WASM_URL));
+  }
+  return compiled;
+}
+
+/** Browsers/Workers: `await init()` (or `init(moduleOrBytes)`) before serving. */
+export async function init(source) {
+  if (compiled) return;
+  if (source instanceof WebAssembly.Module) compiled = source;
+  else if (source) compiled = await WebAssembly.compile(source);
+  else if (loadSync()) return;
+  else compiled = await WebAssembly.compileStreaming(fetch(WASM_URL));
+}
+
+const decoder = new TextDecoder();
+
+export class Runtime {
+  constructor() {
+    const module = loadSync() ?? compiled;
+    if (!module) throw new Error('h2wasm: call await init() first in this runtime');
+    let exports;
+    const env = {};
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.kind !== 'function') continue;
+      if (imp.name.includes('throw')) {
+        env[imp.name] = (p, l) => { throw new Error(decoder.decode(new Uint8Array(exports.memory.buffer, p >>> 0, l >>> 0))); };
+      } else if (imp.name === '__wbindgen_init_externref_table') {
+        env[imp.name] = () => {
+          const t = exports.__wbindgen_externrefs;
+          if (!t) return;
+          t.set(0, undefined); t.set(1024, undefined); t.set(1025, null); t.set(1026, true); t.set(1027, false);
+        };
+      } else {
+        env[imp.name] = () => { throw new Error(`h2wasm: unexpected wasm import ${imp.name}`); };
+      }
+    }
+    const mods = {};
+    for (const imp of WebAssembly.Module.imports(module)) mods[imp.module] = env;
+    exports = new WebAssembly.Instance(module, mods).exports;
+    exports.__wbindgen_start?.();
+    this.x = exports;
+    this.dead = false;
+    this.connections = new Set(); // EngineConn on this instance
+  }
+
+  mem() { return new Uint8Array(this.x.memory.buffer); }
+
+  /** A trap happened: fail every connection on this instance. */
+  fail(err) {
+    if (this.dead) return;
+    this.dead = true;
+    const e = new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${err?.message ?? err}`, { cause: err });
+    for (const c of [...this.connections]) c._onTrap(e);
+    this.connections.clear();
+    if (current === this) current = null;
+  }
+}
+
+let current = null;
+/** The shared healthy runtime (a fresh one after a trap). */
+export function runtime() {
+  if (!current || current.dead) current = new Runtime();
+  return current;
+}
+
+/** Test hook: make the next call on `rt` trap (simulates a wasm bug). */
+export function _injectTrap(rt) {
+  const x = rt.x;
+  rt.x = new Proxy(x, { get: (t, k) => (typeof t[k] === 'function' && k.startsWith('wasmconnection_'))
+    ? () => { throw new WebAssembly.RuntimeError('unreachable (injected)'); } : t[k] });
+}
+
+// Event kinds: src/wasm/connection.rs `mod kind`.
+export const EV = Object.freeze({
+  REQUEST: 1, TRAILERS: 2, DATA: 3, END: 4, RESET: 5, SEND_READY: 6, SEND_BLOCKED: 7,
+  STREAM_CLOSED: 8, REJECTED: 9, SETTINGS: 10, PING_ACK: 11, GOAWAY: 12, ERROR: 13, CLOSED: 14,
+});
+export const EVENT_RECORD = 24;
+
+const encoder = new TextEncoder();
+
+/** Pack [[name, value], …] as `[u32 nlen][u32 vlen][name][value]…` (lowercasing names). */
+export function packFields(fields) {
+  const parts = [];
+  let total = 0;
+  for (const [n, v] of fields) {
+    const nb = encoder.encode(String(n).toLowerCase());
+    const vb = encoder.encode(String(v));
+    parts.push(nb, vb);
+    total += 8 + nb.length + vb.length;
+  }
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  let at = 0;
+  for (let i = 0; i < parts.length; i += 2) {
+    dv.setUint32(at, parts[i].length, true); dv.setUint32(at + 4, parts[i + 1].length, true);
+    out.set(parts[i], at + 8); out.set(parts[i + 1], at + 8 + parts[i].length);
+    at += 8 + parts[i].length + parts[i + 1].length;
+  }
+  return out;
+}
+
+/** Decode a packed field block into [[name, value], …] (strings made here, on demand). */
+export function unpackFields(block) {
+  const dv = new DataView(block.buffer, block.byteOffset, block.byteLength);
+  const out = [];
+  let at = 0;
+  while (at + 8 <= block.length) {
+    const nl = dv.getUint32(at, true), vl = dv.getUint32(at + 4, true);
+    const ns = at + 8;
+    out.push([decoder.decode(block.subarray(ns, ns + nl)), decoder.decode(block.subarray(ns + nl, ns + nl + vl))]);
+    at = ns + nl + vl;
+  }
+  return out;
+}
+
+/**
+ * One HTTP/2 connection inside a Runtime. Thin: numbers in, DataView records
+ * out. Any wasm trap is routed to `rt.fail`, which calls `onTrap` of every
+ * connection on the instance.
+ */
+export class EngineConn {
+  constructor(now, onTrap) {
+    this.rt = runtime();
+    this.onTrap = onTrap;
+    this.ptr = this.call(() => this.rt.x.wasmconnection_new(now)) >>> 0;
+    this.rt.connections.add(this);
+  }
+
+  _onTrap(e) { this.ptr = 0; this.onTrap?.(e); }
+
+  /** Run a wasm call; a trap fails the whole instance and rethrows as H2Error. */
+  call(fn) {
+    if (this.rt.dead) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'wasm instance is gone');
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        this.rt.fail(e);
+        throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  /** Copy the events of the last receive/poll out (24-byte records) as a DataView. */
+  _events(n) {
+    if (n === 0) return null;
+    const p = this.rt.x.wasmconnection_events_ptr(this.ptr) >>> 0;
+    const bytes = this.rt.mem().slice(p, p + n * EVENT_RECORD);
+    return new DataView(bytes.buffer);
+  }
+
+  /** Feed one socket chunk (one copy into wasm memory). Returns a DataView of event records or null. */
+  receive(chunk, now) {
+    return this.call(() => {
+      const x = this.rt.x;
+      const p = x.wasmconnection_input_ptr(this.ptr, chunk.length) >>> 0;
+      this.rt.mem().set(chunk, p);
+      return this._events(x.wasmconnection_receive(this.ptr, chunk.length, now) >>> 0);
+    });
+  }
+
+  poll() {
+    return this.call(() => this._events(this.rt.x.wasmconnection_poll(this.ptr) >>> 0));
+  }
+
+  /** Copy header fields [start, end) out as one packed block (decode with unpackFields). */
+  fields(start, end) {
+    return this.call(() => {
+      const x = this.rt.x;
+      const len = x.wasmconnection_pack_fields(this.ptr, start, end) >>> 0;
+      const p = x.wasmconnection_scratch_ptr(this.ptr) >>> 0;
+      return this.rt.mem().slice(p, p + len);
+    });
+  }
+
+  text(off, len) {
+    const p = this.rt.x.wasmconnection_text_ptr(this.ptr) >>> 0;
+    return decoder.decode(this.rt.mem().subarray(p + off, p + off + len));
+  }
+
+  _args(packed) {
+    const p = this.rt.x.wasmconnection_args_ptr(this.ptr, packed.length) >>> 0;
+    this.rt.mem().set(packed, p);
+    return packed.length;
+  }
+
+  sendHeaders(id, status, fields, endStream) {
+    return this.call(() => this.rt.x.wasmconnection_send_headers(this.ptr, id, status, this._args(packFields(fields)), endStream) >>> 0);
+  }
+  sendInformational(id, status, fields) {
+    return this.call(() => this.rt.x.wasmconnection_send_informational(this.ptr, id, status, this._args(packFields(fields))) >>> 0);
+  }
+  sendData(id, len, endStream) { return this.call(() => this.rt.x.wasmconnection_send_data(this.ptr, id, len, endStream) >>> 0); }
+  sendTrailers(id, fields) {
+    return this.call(() => this.rt.x.wasmconnection_send_trailers(this.ptr, id, this._args(packFields(fields))) >>> 0);
+  }
+  resetStream(id, code) { return this.call(() => this.rt.x.wasmconnection_reset_stream(this.ptr, id, code) >>> 0); }
+  consumed(id, n) { return this.call(() => this.rt.x.wasmconnection_consumed(this.ptr, id, n) >>> 0); }
+  shutdown() { this.call(() => this.rt.x.wasmconnection_shutdown(this.ptr)); }
+  abort(code) { this.call(() => this.rt.x.wasmconnection_abort(this.ptr, code)); }
+  tick(now) { this.call(() => this.rt.x.wasmconnection_tick(this.ptr, now)); }
+  nextDeadline() { return this.call(() => this.rt.x.wasmconnection_next_deadline(this.ptr)); }
+  wantsWrite() { return this.call(() => this.rt.x.wasmconnection_wants_write(this.ptr) !== 0); }
+  isClosed() { return this.call(() => this.rt.x.wasmconnection_is_closed(this.ptr) !== 0); }
+
+  /**
+   * One write_output call. Returns {bytes, segs}: `bytes` is a JS-owned copy
+   * of the frame-header/control bytes, `segs` a Uint32Array of [stream, len]
+   * pairs (stream 0 = next len bytes of `bytes`).
+   */
+  writeOutput(maxBytes) {
+    return this.call(() => {
+      const x = this.rt.x;
+      const n = x.wasmconnection_write_output(this.ptr, maxBytes) >>> 0;
+      if (n === 0) return null;
+      const op = x.wasmconnection_out_ptr(this.ptr) >>> 0, ol = x.wasmconnection_out_len(this.ptr) >>> 0;
+      const sp = x.wasmconnection_segs_ptr(this.ptr) >>> 0;
+      const mem = this.rt.mem();
+      const bytes = mem.slice(op, op + ol);
+      const segs = new Uint32Array(mem.slice(sp, sp + n * 8).buffer);
+      return { bytes, segs };
+    });
+  }
+
+  free() {
+    if (this.ptr && !this.rt.dead) {
+      try { this.rt.x.__wbg_wasmconnection_free(this.ptr, 0); } catch { /* instance gone */ }
+    }
+    this.rt.connections.delete(this);
+    this.ptr = 0;
+  }
+}

@@ -1,0 +1,70 @@
+// h2wasm: HTTP/2 server engine (Rust → wasm) with a Twisted H2Stream-style API.
+
+import { H2Connection } from './connection.js';
+import { nodeSocketTransport, webStreamTransport } from './transport.js';
+import { H2Error, ERROR_CODES, codeName } from './errors.js';
+import { init } from './engine.js';
+import { serve, toFetchFactory } from './fetch.js';
+
+export { H2Error, ERROR_CODES, codeName, init, serve, toFetchFactory, H2Connection };
+export { H2Stream } from './stream.js';
+
+/**
+ * Serve HTTP/2 on one transport: a Node socket or a WHATWG {readable, writable} pair.
+ * Returns the H2Connection (`closed` resolves when it ends).
+ */
+export function serveConnection(transport, options = {}, requestFactory) {
+  if (typeof options === 'function') { requestFactory = options; options = {}; }
+  const t = (typeof transport.on === 'function' && typeof transport.write === 'function')
+    ? nodeSocketTransport(transport)
+    : webStreamTransport(transport, options);
+  const conn = new H2Connection(t, options, requestFactory);
+  if (!conn._closed) t.start(conn);
+  return conn;
+}
+
+/**
+ * A Node server: h2c prior knowledge, or TLS with ALPN h2 when `options.cert`/`options.key` are given.
+ * `listen(port, host)` resolves with the address; `close()` sends GOAWAY and waits for streams to finish.
+ */
+export function createServer(options = {}, requestFactory) {
+  if (typeof options === 'function') { requestFactory = options; options = {}; }
+  const gb = globalThis.process?.getBuiltinModule;
+  if (!gb) throw new Error('createServer needs Node (use serveConnection elsewhere)');
+  const conns = new Set();
+  const onSocket = (socket) => {
+    if (options.secure !== false && socket.encrypted && socket.alpnProtocol !== 'h2') {
+      socket.destroy();
+      return;
+    }
+    const c = serveConnection(socket, options, requestFactory);
+    conns.add(c);
+    c.closedPromise.then(() => conns.delete(c));
+  };
+  let server;
+  if (options.cert && options.key) {
+    const tls = gb('node:tls');
+    server = tls.createServer({ cert: options.cert, key: options.key, ALPNProtocols: ['h2'] }, onSocket);
+  } else {
+    const net = gb('node:net');
+    server = net.createServer(onSocket);
+  }
+  server.on('error', (e) => options.onError?.(e));
+  return {
+    server,
+    connections: conns,
+    listen(port = 0, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => { server.off('error', reject); resolve(server.address()); });
+      });
+    },
+    address() { return server.address(); },
+    /** Graceful: stop accepting, GOAWAY every connection, resolve when all are closed. */
+    close() {
+      const done = new Promise((r) => server.close(() => r()));
+      for (const c of conns) c.shutdown();
+      return Promise.all([done, ...[...conns].map((c) => c.closedPromise)]).then(() => {});
+    },
+  };
+}

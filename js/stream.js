@@ -1,0 +1,221 @@
+// H2Stream: one request/response exchange, modelled on Twisted's H2Stream
+// (ITransport + IConsumer + IPushProducer for inbound data).
+
+import { H2Error, ERROR_CODES, check } from './errors.js';
+import { unpackFields } from './engine.js';
+
+function toBytes(chunk) {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError('write() takes a Uint8Array, ArrayBuffer view or string');
+}
+
+function headerPairs(headers) {
+  if (!headers) return [];
+  if (Array.isArray(headers)) return headers.map(([n, v]) => [n, v]);
+  if (typeof headers.entries === 'function' && !(headers.constructor === Object)) return [...headers.entries()];
+  const out = [];
+  for (const [n, v] of Object.entries(headers)) {
+    if (Array.isArray(v)) for (const x of v) out.push([n, x]); else if (v !== undefined) out.push([n, v]);
+  }
+  return out;
+}
+
+export class H2Stream {
+  constructor(conn, streamID, block, endStream) {
+    this._conn = conn;
+    this.streamID = streamID;
+    this._block = block; // packed request fields; decoded on first access
+    this._pairs = null;
+    this._headers = null;
+    /** inbound: is the request object being fed? (IPushProducer state) */
+    this.producing = true;
+    this._inbound = []; // buffered [chunk] while paused; the window stays closed
+    this._endPending = endStream;
+    this._ended = false; // requestReceived delivered
+    this._done = false; // stream gone (closed/reset)
+    this._headersSent = false;
+    this._finished = false; // loseConnection called
+    this.producer = null;
+    this._streaming = false;
+    this._blocked = false; // flow control or socket says pause
+    this._producerPaused = false;
+    this._request = null;
+  }
+
+  /** Raw request fields, pseudo-headers first: [[name, value], …]. */
+  get rawHeaders() {
+    if (!this._pairs) { this._pairs = unpackFields(this._block); this._block = null; }
+    return this._pairs;
+  }
+
+  _pseudo(name) {
+    for (const [n, v] of this.rawHeaders) if (n === name) return v; else if (n[0] !== ':') break;
+    return undefined;
+  }
+
+  get command() { return this._pseudo(':method'); }
+  get path() { return this._pseudo(':path'); }
+  get scheme() { return this._pseudo(':scheme'); }
+  get authority() { return this._pseudo(':authority'); }
+
+  /** HTTP/1.1-like view: lowercase names, no pseudo-headers, `host` from :authority, repeated values joined. */
+  get headers() {
+    if (this._headers) return this._headers;
+    const h = Object.create(null);
+    const add = (n, v) => {
+      if (h[n] === undefined) h[n] = v; else h[n] += (n === 'cookie' ? '; ' : ', ') + v;
+    };
+    const auth = this.authority;
+    if (auth !== undefined) h.host = auth;
+    for (const [n, v] of this.rawHeaders) {
+      if (n[0] === ':') continue;
+      if (n === 'host' && auth !== undefined) continue;
+      add(n, v);
+    }
+    return (this._headers = h);
+  }
+
+  // ---- outbound (ITransport / IConsumer) ----
+
+  /** Send the response head. `headers`: object, array of pairs, or Headers. */
+  writeHeaders(status, headers, { endStream = false } = {}) {
+    if (this._done) return;
+    check(this._conn._eng.sendHeaders(this.streamID, status | 0, headerPairs(headers), endStream));
+    if (status >= 200) this._headersSent = true;
+    if (endStream) this._finished = true;
+    this._conn._kick();
+  }
+
+  write(chunk) {
+    if (this._done) return;
+    const b = toBytes(chunk);
+    if (!this._headersSent) this.writeHeaders(200, {});
+    if (b.length === 0) return;
+    this._conn._queueData(this, b, false);
+  }
+
+  writeSequence(chunks) { for (const c of chunks) this.write(c); }
+
+  writeTrailers(headers) {
+    if (this._done) return;
+    if (!this._headersSent) this.writeHeaders(200, {});
+    check(this._conn._eng.sendTrailers(this.streamID, headerPairs(headers)));
+    this._finished = true;
+    this._conn._kick();
+  }
+
+  /** End the response after all queued data (Twisted: loseConnection ends the stream). */
+  loseConnection() {
+    if (this._done || this._finished) return;
+    if (!this._headersSent) this.writeHeaders(200, {});
+    this._finished = true;
+    this._conn._queueData(this, null, true);
+  }
+
+  /** RST_STREAM with `code` (default CANCEL). */
+  abortConnection(code = ERROR_CODES.CANCEL) {
+    if (this._done) return;
+    check(this._conn._eng.resetStream(this.streamID, code));
+    this._conn._afterCommand();
+  }
+
+  getPeer() { return this._conn.peer; }
+  getHost() { return this._conn.host; }
+  isSecure() { return this._conn.secure; }
+
+  registerProducer(producer, streaming) {
+    if (this.producer) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'a producer is already registered');
+    this.producer = producer;
+    this._streaming = !!streaming;
+    this._producerPaused = false;
+    if (this._streaming) {
+      if (this._blocked || this._conn._socketBlocked) this._pauseProducer();
+    } else {
+      this._conn._schedulePull(this);
+    }
+  }
+
+  unregisterProducer() {
+    this.producer = null;
+    this._producerPaused = false;
+  }
+
+  _pauseProducer() {
+    if (this.producer && this._streaming && !this._producerPaused) {
+      this._producerPaused = true;
+      this.producer.pauseProducing?.();
+    }
+  }
+
+  _resumeProducer() {
+    if (!this.producer || this._done) return;
+    if (this._blocked || this._conn._socketBlocked) return;
+    if (this._streaming) {
+      if (this._producerPaused) { this._producerPaused = false; this.producer.resumeProducing?.(); }
+    } else {
+      this._conn._schedulePull(this);
+    }
+  }
+
+  // ---- inbound backpressure (IPushProducer, driven by the app) ----
+
+  pauseProducing() { this.producing = false; }
+
+  resumeProducing() {
+    if (this._done && this._inbound.length === 0 && !this._endPending) return;
+    this.producing = true;
+    let taken = 0;
+    while (this.producing && this._inbound.length) {
+      const c = this._inbound.shift();
+      taken += c.length;
+      this._request?.dataReceived?.(c);
+    }
+    if (taken) this._conn._consumed(this.streamID, taken);
+    if (this.producing && this._endPending && this._inbound.length === 0) this._deliverEnd();
+  }
+
+  stopProducing() {
+    this.producing = false;
+    this._inbound = [];
+    this.abortConnection(ERROR_CODES.CANCEL);
+  }
+
+  // ---- called by the connection ----
+
+  _data(chunk) {
+    if (this.producing && this._inbound.length === 0) {
+      this._request?.dataReceived?.(chunk);
+      this._conn._consumed(this.streamID, chunk.length);
+    } else {
+      this._inbound.push(chunk);
+    }
+  }
+
+  _trailers(block) {
+    this.trailers = unpackFields(block);
+    this._request?.trailersReceived?.(this.trailers);
+  }
+
+  _end() {
+    this._endPending = true;
+    if (this.producing && this._inbound.length === 0) this._deliverEnd();
+  }
+
+  _deliverEnd() {
+    this._endPending = false;
+    if (this._ended) return;
+    this._ended = true;
+    this._request?.requestReceived?.(this.command, this.path, 'HTTP/2');
+  }
+
+  _lost(reason) {
+    if (this._done) return;
+    this._done = true;
+    this._inbound = [];
+    if (this.producer) { const p = this.producer; this.producer = null; p.stopProducing?.(); }
+    this._request?.connectionLost?.(reason);
+  }
+}

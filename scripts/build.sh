@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Build the wasm engine and its ESM glue into js/wasm/ and www/wasm/ (both gitignored).
+# H2WASM_FEATURES=test-trap adds the test-only trap export.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+feat=()
+[ -n "${H2WASM_FEATURES:-}" ] && feat=(--features "$H2WASM_FEATURES")
+cargo build --quiet --release --target wasm32-unknown-unknown --lib "${feat[@]}"
+wasm=target/wasm32-unknown-unknown/release/h2wasm.wasm
+mkdir -p js/wasm www/wasm
+# --target web: ES module glue that runs in Node, browsers, Deno and Workers.
+wasm-bindgen --target web --out-dir js/wasm --out-name h2wasm "$wasm" 2>&1 | grep -v 'target_features' >&2 || true
+cp js/wasm/h2wasm.js js/wasm/h2wasm.d.ts js/wasm/h2wasm_bg.wasm www/wasm/
+raw=$(wc -c < js/wasm/h2wasm_bg.wasm)
+gz=$(gzip -9c js/wasm/h2wasm_bg.wasm | wc -c)
+echo "build: js/wasm/h2wasm_bg.wasm ${raw} bytes raw, ${gz} bytes gzip -9"

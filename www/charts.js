@@ -1,0 +1,181 @@
+// Inline-SVG charts: per-stream timeline lanes and flow-control windows.
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+export const TYPE_COLORS = {
+  PREFACE: '#9e9e9e', DATA: '#2e7d32', HEADERS: '#1565c0', CONTINUATION: '#64b5f6', PRIORITY: '#8d6e63',
+  RST_STREAM: '#c62828', SETTINGS: '#6a1b9a', PUSH_PROMISE: '#00838f', PING: '#f9a825', GOAWAY: '#000000',
+  WINDOW_UPDATE: '#ef6c00', PRIORITY_UPDATE: '#795548', UNKNOWN: '#bdbdbd',
+};
+
+function el(name, attrs = {}, text) {
+  const e = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+  if (text != null) e.textContent = text;
+  return e;
+}
+
+/** x positions for records: by time, or by frame order. */
+function xScale(records, bySeq, x0, width) {
+  if (bySeq) {
+    const n = Math.max(1, records.length - 1);
+    return (r, i) => x0 + (i / n) * width;
+  }
+  const ts = records.map((r) => r.t ?? 0);
+  const lo = Math.min(...ts);
+  const hi = Math.max(...ts);
+  const span = hi - lo || 1;
+  return (r) => x0 + (((r.t ?? 0) - lo) / span) * width;
+}
+
+function axis(svg, records, bySeq, x0, width, y) {
+  svg.append(el('line', { x1: x0, x2: x0 + width, y1: y, y2: y, stroke: '#ccc' }));
+  if (bySeq) {
+    svg.append(el('text', { x: x0, y: y + 14 }, '#0'));
+    svg.append(el('text', { x: x0 + width, y: y + 14, 'text-anchor': 'end' }, `#${records.length - 1}`));
+    return;
+  }
+  const ts = records.map((r) => r.t ?? 0);
+  const lo = Math.min(...ts);
+  const hi = Math.max(...ts);
+  if (hi === lo) {
+    svg.append(el('text', { x: x0, y: y + 15 }, `${lo.toFixed(1)} ms (all frames)`));
+    return;
+  }
+  for (let k = 0; k <= 4; k++) {
+    const x = x0 + (k / 4) * width;
+    svg.append(el('line', { x1: x, x2: x, y1: y, y2: y + 4, stroke: '#ccc' }));
+    svg.append(el('text', { x, y: y + 15, 'text-anchor': k === 0 ? 'start' : k === 4 ? 'end' : 'middle' }, `${(lo + ((hi - lo) * k) / 4).toFixed(1)} ms`));
+  }
+}
+
+/** One lane per stream (0 = connection), c2s marks above the line, s2c below. */
+export function renderLanes(container, records, { bySeq, selected, onSelect }) {
+  container.textContent = '';
+  if (!records.length) return;
+  const streams = [...new Set(records.filter((r) => r.type !== 'PREFACE').map((r) => r.stream))].sort((a, b) => a - b);
+  const laneH = 26;
+  const x0 = 90;
+  const right = 150; // room for the last state label
+  const width = Math.max(300, container.clientWidth - x0 - right);
+  const height = streams.length * laneH + 34;
+  const svg = el('svg', { width: x0 + width + right, height, role: 'img', 'aria-label': 'per-stream timeline' });
+  const x = xScale(records, bySeq, x0, width);
+  const laneOf = new Map(streams.map((s, i) => [s, i]));
+  streams.forEach((s, i) => {
+    const y = 10 + i * laneH + laneH / 2;
+    const recs = records.map((r, j) => [r, j]).filter(([r]) => r.stream === s && r.type !== 'PREFACE');
+    const last = recs[recs.length - 1]?.[0];
+    const label = s === 0 ? 'conn (0)' : `stream ${s}`;
+    svg.append(el('text', { x: 4, y: y + 4, class: 'lane-label' }, label));
+    if (recs.length) {
+      const xa = x(recs[0][0], recs[0][1]);
+      const xb = x(last, recs[recs.length - 1][1]);
+      const closed = last.state && last.state.startsWith('closed');
+      svg.append(el('line', { x1: xa, x2: xb, y1: y, y2: y, stroke: closed ? '#bbb' : '#777', 'stroke-width': 2 }));
+      if (last.state) svg.append(el('text', { x: xb + 8, y: y + 4 }, last.state));
+    }
+    for (const [r, j] of recs) {
+      const up = r.dir === 'c2s';
+      const rect = el('rect', {
+        x: x(r, j) - 3, y: up ? y - 10 : y + 1, width: 6, height: 9, rx: 1,
+        fill: TYPE_COLORS[r.type] ?? '#999', class: `mark${r.i === selected ? ' sel' : ''}`,
+        'data-i': r.i,
+      });
+      if (r.violations.length) rect.setAttribute('stroke', '#c62828');
+      rect.append(el('title', {}, `#${r.i} ${r.dir} ${r.type} [${r.flags.join(' ')}] len ${r.len}${r.violations.length ? ' ⚠ ' + r.violations.map((v) => v.sec).join(' ') : ''}`));
+      rect.addEventListener('click', () => onSelect(r.i));
+      svg.append(rect);
+    }
+  });
+  void laneOf;
+  axis(svg, records, bySeq, x0, width, height - 22);
+  container.append(svg);
+  const legend = document.createElement('div');
+  legend.className = 'legend';
+  legend.append(Object.assign(document.createElement('span'), { textContent: '▲ client → server   ▼ server → client' }));
+  for (const t of new Set(records.map((r) => r.type))) {
+    const s = document.createElement('span');
+    s.innerHTML = `<i style="background:${TYPE_COLORS[t] ?? '#999'}"></i>${t}`;
+    legend.append(s);
+  }
+  container.append(legend);
+}
+
+function fmtPow(v) {
+  return v >= 1e9 ? `${v / 1e9}G` : v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : String(v);
+}
+
+/** Connection windows (both directions) and the selected stream's, as step lines. */
+export function renderFlow(container, records, { bySeq, stream, onSelect }) {
+  container.textContent = '';
+  const recs = records.map((r, j) => [r, j]).filter(([r]) => r.win);
+  if (!recs.length) return;
+  const series = [
+    { name: 'connection c2s', color: '#1f6feb', get: (r) => r.win.conn?.[0] },
+    { name: 'connection s2c', color: '#b5470b', get: (r) => r.win.conn?.[1] },
+  ];
+  if (stream) {
+    series.push({ name: `stream ${stream} c2s`, color: '#1f6feb', dash: '4 3', get: (r) => (r.stream === stream ? r.win.stream?.[0] : undefined) });
+    series.push({ name: `stream ${stream} s2c`, color: '#b5470b', dash: '4 3', get: (r) => (r.stream === stream ? r.win.stream?.[1] : undefined) });
+  }
+  // Symmetric log scale: windows span from negative values to 2^31-1, and
+  // the interesting moves (a 16 KiB DATA frame) must stay visible next to a
+  // 1 MiB WINDOW_UPDATE.
+  const slog = (v) => Math.sign(v) * Math.log10(1 + Math.abs(v));
+  let lo = 0;
+  let hi = slog(65_535);
+  for (const s of series) for (const [r] of recs) { const v = s.get(r); if (v != null) { lo = Math.min(lo, slog(v)); hi = Math.max(hi, slog(v)); } }
+  const x0 = 90;
+  const width = Math.max(300, container.clientWidth - x0 - 110);
+  const h = 180;
+  const top = 12;
+  const svg = el('svg', { width: x0 + width + 110, height: h + 60, role: 'img', 'aria-label': 'flow-control windows (symmetric log scale)' });
+  const x = xScale(records, bySeq, x0, width);
+  const y = (v) => top + (1 - (slog(v) - lo) / (hi - lo || 1)) * h;
+  const ticks = [0];
+  for (let p = 1; p <= 10; p++) { const v = 10 ** p; if (slog(v) <= hi) ticks.push(v); if (-slog(v) >= lo) ticks.push(-v); }
+  for (const v of ticks) {
+    svg.append(el('line', { x1: x0, x2: x0 + width, y1: y(v), y2: y(v), stroke: v === 0 ? '#999' : '#eee' }));
+    svg.append(el('text', { x: x0 - 6, y: y(v) + 4, 'text-anchor': 'end' }, v === 0 ? '0' : `${v < 0 ? '−' : ''}${fmtPow(Math.abs(v))}`));
+  }
+  // The last value of each series, labelled at the right edge.
+  const used = [];
+  for (const s of series) {
+    const lastV = [...recs].reverse().map(([r]) => s.get(r)).find((v) => v != null);
+    if (lastV == null) continue;
+    let ly = y(lastV) + 4;
+    while (used.some((u) => Math.abs(u - ly) < 11)) ly += 11; // do not print labels over each other
+    used.push(ly);
+    svg.append(el('text', { x: x0 + width + 6, y: ly, style: `fill:${s.color}` }, lastV.toLocaleString('en')));
+  }
+  for (const s of series) {
+    let d = '';
+    let prev = null;
+    for (const [r, j] of recs) {
+      const v = s.get(r);
+      if (v == null) continue;
+      const px = x(r, j);
+      const py = y(v);
+      d += prev == null ? `M${px},${py}` : `H${px}V${py}`;
+      prev = py;
+    }
+    if (d) svg.append(el('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 1.6, 'stroke-dasharray': s.dash ?? '' }));
+  }
+  // Invisible hit targets: click to select the frame that changed a window.
+  for (const [r, j] of recs) {
+    if (r.type !== 'DATA' && r.type !== 'WINDOW_UPDATE' && r.type !== 'SETTINGS') continue;
+    const hit = el('rect', { x: x(r, j) - 2, y: top, width: 4, height: h, fill: 'transparent', class: 'mark' });
+    hit.append(el('title', {}, `#${r.i} ${r.type} ${r.dir}: conn [${r.win.conn.join(', ')}]${r.win.stream ? ` stream ${r.stream} [${r.win.stream.join(', ')}]` : ''}`));
+    hit.addEventListener('click', () => onSelect(r.i));
+    svg.append(hit);
+  }
+  axis(svg, records, bySeq, x0, width, top + h + 8);
+  let lx = x0;
+  for (const s of series) {
+    svg.append(el('line', { x1: lx, x2: lx + 18, y1: h + 50, y2: h + 50, stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash ?? '' }));
+    svg.append(el('text', { x: lx + 22, y: h + 54 }, s.name));
+    lx += 150;
+  }
+  container.append(svg);
+}
