@@ -55,9 +55,13 @@ export function demoApp({ root, traceHub = null }) {
     if (traceHub && p === '/_trace') return traceHub.handle(stream);
     if (m === 'POST' && p === '/echo') {
       return {
-        headersReceived() { stream.writeHeaders(200, { 'content-type': stream.headers['content-type'] ?? 'application/octet-stream' }); },
+        headersReceived() {
+          stream.writeHeaders(200, { 'content-type': stream.headers['content-type'] ?? 'application/octet-stream' });
+          // Backpressure: while the response cannot be sent, stop taking the request body.
+          stream.registerProducer({ pauseProducing: () => stream.pauseProducing(), resumeProducing: () => stream.resumeProducing(), stopProducing() {} }, true);
+        },
         dataReceived(chunk) { stream.write(chunk.slice()); },
-        requestReceived() { stream.loseConnection(); },
+        requestReceived() { stream.unregisterProducer(); stream.loseConnection(); },
       };
     }
     const bytes = /^\/bytes\/(\d+)$/.exec(p);

@@ -27,6 +27,7 @@ export class H2Connection {
     this._kickPending = false;
     this._timer = null;
     this._pulls = new Set();
+    this._pendingConsumed = new Map();
     this.error = null;
     this.tap = null;
     try {
@@ -138,10 +139,17 @@ export class H2Connection {
     try { if (!s._done) s.abortConnection(ERROR_CODES.INTERNAL_ERROR); } catch { /* closed */ }
   }
 
+  /** The app took n bytes: batched per stream and reported once per flush (fewer WINDOW_UPDATEs). */
   _consumed(id, n) {
     if (this._closed || n === 0) return;
-    try { this._eng.consumed(id, n); } catch (e) { this._fail(e); return; }
+    this._pendingConsumed.set(id, (this._pendingConsumed.get(id) ?? 0) + n);
     this._kick();
+  }
+
+  _reportConsumed() {
+    if (this._pendingConsumed.size === 0) return;
+    for (const [id, n] of this._pendingConsumed) this._eng.consumed(id, n);
+    this._pendingConsumed.clear();
   }
 
   // ---- outbound ----
@@ -192,6 +200,7 @@ export class H2Connection {
 
   _flush() {
     if (this._closed) return;
+    this._reportConsumed();
     while (!this._socketBlocked) {
       const out = this._eng.writeOutput(MAX_WRITE);
       if (!out) break;

@@ -87,9 +87,11 @@ export function runtime() {
 
 /** Test hook: make the next call on `rt` trap (simulates a wasm bug). */
 export function _injectTrap(rt) {
-  const x = rt.x;
-  rt.x = new Proxy(x, { get: (t, k) => (typeof t[k] === 'function' && k.startsWith('wasmconnection_'))
-    ? () => { throw new WebAssembly.RuntimeError('unreachable (injected)'); } : t[k] });
+  const x = { ...rt.x }; // wasm exports objects are frozen: replace, not proxy
+  for (const k of Object.keys(x)) {
+    if (k.startsWith('wasmconnection_')) x[k] = () => { throw new WebAssembly.RuntimeError('unreachable (injected)'); };
+  }
+  rt.x = x;
 }
 
 // Event kinds: src/wasm/connection.rs `mod kind`.

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 feat=()
 [ -n "${H2WASM_FEATURES:-}" ] && feat=(--features "$H2WASM_FEATURES")
 cargo build --quiet --release --target wasm32-unknown-unknown --lib "${feat[@]}"
-wasm=target/wasm32-unknown-unknown/release/h2wasm.wasm
+wasm=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/h2wasm.wasm
 mkdir -p js/wasm www/wasm
 # --target web: ES module glue that runs in Node, browsers, Deno and Workers.
 wasm-bindgen --target web --out-dir js/wasm --out-name h2wasm "$wasm" 2>&1 | grep -v 'target_features' >&2 || true

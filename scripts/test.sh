@@ -20,7 +20,7 @@ group tools      bash scripts/ensure-tools.sh
 group build      bash scripts/build.sh
 group cargo      cargo test --quiet
 group wasm       bash scripts/test-wasm.sh
-group js         node --test --test-concurrency=1 tests/js/
+group js         node --test --test-concurrency=1 tests/js/*.test.js
 # (other groups: add one line each here)
 
 echo "=== summary"

@@ -1463,3 +1463,41 @@ fn s6_2_padded_headers_from_h2wasm_frame_encoder() {
     c.send(&out);
     c.expect_200(1);
 }
+
+#[test]
+fn s6_5_3_settings_values_processed_in_order() {
+    // Two values for the same parameter in one frame: the last one applies.
+    let mut c = Server::shared().connect();
+    c.auto_window = false;
+    c.handshake_with(&[(setting::INITIAL_WINDOW_SIZE, 0), (setting::INITIAL_WINDOW_SIZE, 5)]);
+    c.get(1, "/");
+    let mut got = 0;
+    while got < 5 {
+        let f = c.read_until("DATA within the 5-byte window", |f| f.kind == kind::DATA && f.stream == 1);
+        got += f.payload.len();
+    }
+    assert_eq!(got, 5);
+}
+
+#[test]
+fn s8_2_2_te_trailers_and_other_value() {
+    malformed(&with(&[("te", "trailers, gzip")]), true);
+}
+
+fn malformed_trailers(fields: &[(&str, &str)]) {
+    let mut c = conn();
+    c.headers(1, &req("POST", "/echo"), false);
+    c.data(1, b"body", false);
+    c.send(&frame(kind::HEADERS, flag::END_HEADERS | flag::END_STREAM, 1, &block(fields)));
+    c.expect_malformed(1);
+}
+
+#[test]
+fn s8_2_uppercase_name_in_trailers() {
+    malformed_trailers(&[("X-Trailer", "1")]);
+}
+
+#[test]
+fn s8_2_2_connection_specific_field_in_trailers() {
+    malformed_trailers(&[("connection", "close")]);
+}
