@@ -4,14 +4,10 @@
 // layer on top of the Twisted-style API.
 //   node bench/servers/h2wasm-fetch.js PORT   (PORT 0 = ephemeral)
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-let api;
-try {
-  api = require(path.join(__dirname, '..', '..', 'js', 'index.js'));
-} catch (e) {
-  console.error(`h2wasm bench server: cannot load js/index.js (${e.message}); run scripts/build.sh first`);
-  process.exit(2);
-}
+const ROOT = process.env.H2WASM_ROOT || path.join(__dirname, '..', '..');
+const ENTRY = path.join(ROOT, 'js', 'index.js');
 
 const SMALL = new Uint8Array(Buffer.from('hello world\n'));
 const BIG = new Uint8Array(1024 * 1024).fill(0x61);
@@ -32,10 +28,14 @@ async function handler(request) {
   return new Response(null, { status: 404 });
 }
 
-const port = Number(process.argv[2] || 0);
-const server = api.serve({ port, hostname: '127.0.0.1', host: '127.0.0.1' }, handler);
-Promise.resolve(server).then((s) => {
-  const addr = s && typeof s.address === 'function' ? s.address() : null;
-  console.log(`listening ${addr ? addr.port : port}`);
+import(pathToFileURL(ENTRY).href).then(async (mod) => {
+  const api = mod.serve ? mod : mod.default;
+  // serve(options, handler) returns the same server object as createServer (issue 3).
+  const server = api.serve({}, handler);
+  const addr = await server.listen(Number(process.argv[2] || 0), '127.0.0.1');
+  console.log(`listening ${(addr && addr.port) || server.address().port}`);
+}).catch((e) => {
+  console.error(`h2wasm bench server: cannot start from ${ENTRY} (${e.message}); run scripts/build.sh first`);
+  process.exit(2);
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(0));
