@@ -5,6 +5,7 @@
 import { EngineConn, EV } from './engine.js';
 import { H2Error, ERROR_CODES, check } from './errors.js';
 import { H2Stream } from './stream.js';
+import { engineConfig } from './options.js';
 
 const now = () => performance.now();
 const MAX_WRITE = 256 * 1024; // DATA payload per write_output call
@@ -35,7 +36,7 @@ export class H2Connection {
     } catch { this.tap = null; }
     this.closedPromise = new Promise((r) => { this._resolveClosed = r; });
     try {
-      this._eng = new EngineConn(now(), (e) => this._fail(e));
+      this._eng = new EngineConn(now(), (e) => this._fail(e), engineConfig(options));
     } catch (e) {
       this._fail(e);
       return;

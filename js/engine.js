@@ -144,11 +144,24 @@ export function unpackFields(block) {
  * connection on the instance.
  */
 export class EngineConn {
-  constructor(now, onTrap) {
+  /** `config`: js/options.js engineConfig() text ('' = engine defaults). */
+  constructor(now, onTrap, config = '') {
     this.rt = runtime();
     this.onTrap = onTrap;
     this.ptr = this.call(() => this.rt.x.wasmconnection_new(now)) >>> 0;
     this.rt.connections.add(this);
+    if (config) {
+      const bytes = encoder.encode(config);
+      const bad = this.call(() => {
+        const p = this.rt.x.wasmconnection_args_ptr(this.ptr, bytes.length) >>> 0;
+        this.rt.mem().set(bytes, p);
+        return this.rt.x.wasmconnection_configure(this.ptr, bytes.length, now) >>> 0;
+      });
+      if (bad) {
+        this.free();
+        throw new RangeError(`h2wasm: engine rejected option "${config.split('\n')[bad - 1]}"`);
+      }
+    }
   }
 
   _onTrap(e) { this.ptr = 0; this.onTrap?.(e); }

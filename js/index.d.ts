@@ -61,7 +61,31 @@ export type RequestFactory = (stream: H2Stream) => Request | null | undefined | 
 export interface ConnInfo { id: number; peer: Address | null; host: Address | null; secure: boolean }
 export interface Tap { inbound?(bytes: Uint8Array): void; outbound?(bytes: Uint8Array): void; closed?(): void }
 
-export interface ServerOptions {
+/** Engine limits: camelCase names of `h2wasm::limits::Limits` (defaults and meaning: docs/SECURITY.md). Times in ms, 0 disables a timer. */
+export interface Limits {
+  maxHeaderFields?: number; maxHeaderBlockBytes?: number; continuationFramesBase?: number;
+  maxControlBytes?: number; maxPendingPingAcks?: number; maxOutstandingPings?: number;
+  closedStreamMemory?: number; idlePriorityMemory?: number;
+  streamSendBuffer?: number; connectionSendBuffer?: number; streamSendBufferHard?: number; connectionSendBufferHard?: number;
+  resetBurst?: number; resetRatePerS?: number; glitchBurst?: number; glitchRatePerS?: number;
+  settingsBurst?: number; settingsRatePerS?: number; pingBurst?: number; pingRatePerS?: number;
+  prefaceTimeoutMs?: number; headerBlockTimeoutMs?: number; idleTimeoutMs?: number; settingsAckTimeoutMs?: number;
+  shutdownPingTimeoutMs?: number; drainTimeoutMs?: number; closeTimeoutMs?: number; stallTimeoutMs?: number;
+}
+/** Our SETTINGS (RFC 9113 §6.5.2). */
+export interface Settings {
+  headerTableSize?: number; maxConcurrentStreams?: number; initialWindowSize?: number;
+  maxFrameSize?: number; maxHeaderListSize?: number;
+}
+export declare const LIMIT_NAMES: Readonly<Record<keyof Limits, [number, number]>>;
+export declare const SETTINGS_NAMES: Readonly<Record<keyof Settings, [number, number]>>;
+
+/** Limit/settings names are also accepted at the top level (flat shorthand). Unknown names in `limits`/`settings` throw TypeError; out-of-range values RangeError. */
+export interface ServerOptions extends Limits, Settings {
+  limits?: Limits & Settings;
+  settings?: Settings;
+  /** Connection receive window opened at start (default 1 MiB; 65535 … 2^31−1). */
+  connectionWindow?: number;
   /** TLS (ALPN h2) when both are given; h2c prior knowledge otherwise. */
   cert?: string | Uint8Array;
   key?: string | Uint8Array;

@@ -5,8 +5,9 @@ import { nodeSocketTransport, webStreamTransport } from './transport.js';
 import { H2Error, ERROR_CODES, codeName } from './errors.js';
 import { init } from './engine.js';
 import { serve, toFetchFactory } from './fetch.js';
+import { engineConfig, LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
 
-export { H2Error, ERROR_CODES, codeName, init, serve, toFetchFactory, H2Connection };
+export { H2Error, ERROR_CODES, codeName, init, serve, toFetchFactory, H2Connection, LIMIT_NAMES, SETTINGS_NAMES };
 export { H2Stream } from './stream.js';
 
 /**
@@ -15,6 +16,7 @@ export { H2Stream } from './stream.js';
  */
 export function serveConnection(transport, options = {}, requestFactory) {
   if (typeof options === 'function') { requestFactory = options; options = {}; }
+  engineConfig(options); // bad limits/settings throw here, before the transport is touched
   const t = (typeof transport.on === 'function' && typeof transport.write === 'function')
     ? nodeSocketTransport(transport)
     : webStreamTransport(transport, options);
@@ -29,6 +31,7 @@ export function serveConnection(transport, options = {}, requestFactory) {
  */
 export function createServer(options = {}, requestFactory) {
   if (typeof options === 'function') { requestFactory = options; options = {}; }
+  engineConfig(options); // TypeError/RangeError for bad limits/settings, at createServer time
   const gb = globalThis.process?.getBuiltinModule;
   if (!gb) throw new Error('createServer needs Node (use serveConnection elsewhere)');
   const conns = new Set();

@@ -21,7 +21,17 @@ export function nodeSocketTransport(socket) {
     onDrain(cb) { socket.on('drain', cb); },
     pauseReading() { socket.pause(); },
     resumeReading() { socket.resume(); },
-    end() { if (!socket.destroyed) socket.end(); },
+    // After our final GOAWAY: flush what is queued, stop reading, and close the
+    // socket for good once the write side has finished (or after a 1 s linger
+    // if the peer does not read). Half-closing alone would let a peer keep
+    // streaming into a dead connection (CONTINUATION/empty-frame floods).
+    end() {
+      if (socket.destroyed) return;
+      socket.pause();
+      const linger = setTimeout(() => socket.destroy(), 1000);
+      linger.unref?.();
+      socket.end(() => { clearTimeout(linger); socket.destroy(); });
+    },
     destroy() { socket.destroy(); },
     start(conn) {
       socket.setNoDelay?.(true);

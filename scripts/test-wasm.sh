@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ls tests/wasm_*.rs >/dev/null 2>&1 || { echo "no wasm tests"; exit 0; }
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --quiet --target wasm32-unknown-unknown $(for f in tests/wasm_*.rs; do b=$(basename "$f" .rs); echo --test "$b"; done)
+  cargo test --target wasm32-unknown-unknown $(for f in tests/wasm_*.rs; do b=$(basename "$f" .rs); echo --test "$b"; done)

@@ -105,6 +105,24 @@ impl WasmConnection {
         }
     }
 
+    /// Replace the engine with one built from `Config::default()` plus the
+    /// overrides JS wrote at `args_ptr(len)`: UTF-8 lines `name=value` with the
+    /// camelCase names of `Limits`/`LocalSettings` fields and
+    /// `connectionWindow` (js/options.js holds the same list and validates
+    /// first). Call before the first `receive`/`write_output`. Returns 0, or
+    /// the 1-based line number of an unknown name or out-of-range value (the
+    /// connection then keeps its previous config).
+    pub fn configure(&mut self, len: usize, now_ms: f64) -> u32 {
+        let text = self.args.get(..len).unwrap_or(&[]);
+        match parse_config(text) {
+            Ok(config) => {
+                self.conn = Connection::new(config, ms(now_ms));
+                0
+            }
+            Err(line) => line,
+        }
+    }
+
     /// Make room for an `len`-byte chunk and return where JS must write it.
     pub fn input_ptr(&mut self, len: usize) -> *mut u8 {
         self.input.clear();
@@ -337,6 +355,69 @@ impl WasmConnection {
             Event::Closed => [kind::CLOSED, 0, 0, 0, 0, 0],
         }
     }
+}
+
+/// Parse `name=value` lines (see `configure`) over `Config::default()`.
+/// `Err(line)` (1-based) for an unknown name, a non-decimal value or a value
+/// out of the field's range; never panics.
+pub fn parse_config(text: &[u8]) -> Result<Config, u32> {
+    let mut c = Config::default();
+    let text = core::str::from_utf8(text).map_err(|_| 1u32)?;
+    for (i, line) in text.lines().enumerate() {
+        let no = u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1);
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (name, value) = line.split_once('=').ok_or(no)?;
+        let v: u64 = value.trim().parse().map_err(|_| no)?;
+        let u32v = || u32::try_from(v).map_err(|_| no);
+        let usz = || usize::try_from(v).map_err(|_| no);
+        let l = &mut c.limits;
+        let s = &mut c.settings;
+        match name.trim() {
+            "maxHeaderFields" => l.max_header_fields = usz()?,
+            "maxHeaderBlockBytes" => l.max_header_block_bytes = usz()?,
+            "continuationFramesBase" => l.continuation_frames_base = u32v()?,
+            "maxControlBytes" => l.max_control_bytes = usz()?,
+            "maxPendingPingAcks" => l.max_pending_ping_acks = usz()?,
+            "maxOutstandingPings" => l.max_outstanding_pings = usz()?,
+            "closedStreamMemory" => l.closed_stream_memory = usz()?,
+            "idlePriorityMemory" => l.idle_priority_memory = usz()?,
+            "streamSendBuffer" => l.stream_send_buffer = v,
+            "connectionSendBuffer" => l.connection_send_buffer = v,
+            "streamSendBufferHard" => l.stream_send_buffer_hard = v,
+            "connectionSendBufferHard" => l.connection_send_buffer_hard = v,
+            "resetBurst" => l.reset_burst = u32v()?,
+            "resetRatePerS" => l.reset_rate_per_s = u32v()?,
+            "glitchBurst" => l.glitch_burst = u32v()?,
+            "glitchRatePerS" => l.glitch_rate_per_s = u32v()?,
+            "settingsBurst" => l.settings_burst = u32v()?,
+            "settingsRatePerS" => l.settings_rate_per_s = u32v()?,
+            "pingBurst" => l.ping_burst = u32v()?,
+            "pingRatePerS" => l.ping_rate_per_s = u32v()?,
+            "prefaceTimeoutMs" => l.preface_timeout_ms = v,
+            "headerBlockTimeoutMs" => l.header_block_timeout_ms = v,
+            "idleTimeoutMs" => l.idle_timeout_ms = v,
+            "settingsAckTimeoutMs" => l.settings_ack_timeout_ms = v,
+            "shutdownPingTimeoutMs" => l.shutdown_ping_timeout_ms = v,
+            "drainTimeoutMs" => l.drain_timeout_ms = v,
+            "closeTimeoutMs" => l.close_timeout_ms = v,
+            "stallTimeoutMs" => l.stall_timeout_ms = v,
+            "headerTableSize" => s.header_table_size = u32v()?,
+            "maxConcurrentStreams" => s.max_concurrent_streams = u32v()?,
+            "initialWindowSize" if v <= u64::from(crate::settings::MAX_WINDOW_SIZE) => {
+                s.initial_window_size = u32v()?
+            }
+            "maxFrameSize" if (16_384..=16_777_215).contains(&v) => s.max_frame_size = u32v()?,
+            "maxHeaderListSize" => s.max_header_list_size = u32v()?,
+            "connectionWindow" if (65_535..=u64::from(crate::settings::MAX_WINDOW_SIZE)).contains(&v) => {
+                c.connection_window = u32v()?
+            }
+            _ => return Err(no),
+        }
+    }
+    Ok(c)
 }
 
 /// JS numbers → engine milliseconds (negative/NaN clamp to 0).

@@ -3,3 +3,6 @@
 //! - `inspector`: the offline frame decoder, used by www/.
 mod connection;
 mod inspector;
+
+// Re-exported for the wasm-bindgen-test suite (tests/wasm_connection.rs).
+pub use connection::{parse_config, WasmConnection};

@@ -1,0 +1,78 @@
+// Engine limits and SETTINGS from JS options (README "Limits and settings").
+//
+// `options.limits` takes the camelCase names of the fields of
+// `h2wasm::limits::Limits`, `options.settings` those of `LocalSettings`, and
+// `options.connectionWindow` the connection receive window. The same names are
+// also accepted at the top level of the options (a flat shorthand), and
+// `limits` also accepts the settings names (one flat bag, as
+// tests/conformance/server.js passes them). Validated here, at
+// createServer/serveConnection time: an unknown name is a TypeError listing
+// the valid ones, a value out of range a RangeError. The result is the
+// `name=value` lines src/wasm/connection.rs `parse_config` reads.
+
+const U32 = 2 ** 32 - 1;
+const U53 = Number.MAX_SAFE_INTEGER;
+const WIN = 2 ** 31 - 1;
+
+/** name → [min, max]. Limits fields (usize is 32-bit in wasm32). */
+export const LIMIT_NAMES = Object.freeze({
+  maxHeaderFields: [0, U32], maxHeaderBlockBytes: [0, U32], continuationFramesBase: [0, U32],
+  maxControlBytes: [0, U32], maxPendingPingAcks: [0, U32], maxOutstandingPings: [0, U32],
+  closedStreamMemory: [0, U32], idlePriorityMemory: [0, U32],
+  streamSendBuffer: [0, U53], connectionSendBuffer: [0, U53],
+  streamSendBufferHard: [0, U53], connectionSendBufferHard: [0, U53],
+  resetBurst: [0, U32], resetRatePerS: [0, U32], glitchBurst: [0, U32], glitchRatePerS: [0, U32],
+  settingsBurst: [0, U32], settingsRatePerS: [0, U32], pingBurst: [0, U32], pingRatePerS: [0, U32],
+  prefaceTimeoutMs: [0, U53], headerBlockTimeoutMs: [0, U53], idleTimeoutMs: [0, U53],
+  settingsAckTimeoutMs: [0, U53], shutdownPingTimeoutMs: [0, U53], drainTimeoutMs: [0, U53],
+  closeTimeoutMs: [0, U53], stallTimeoutMs: [0, U53],
+});
+
+/** Our SETTINGS (RFC 9113 §6.5.2 ranges). */
+export const SETTINGS_NAMES = Object.freeze({
+  headerTableSize: [0, U32], maxConcurrentStreams: [0, U32], initialWindowSize: [0, WIN],
+  maxFrameSize: [16384, 16777215], maxHeaderListSize: [0, U32],
+});
+
+const OTHER = Object.freeze({ connectionWindow: [65535, WIN] });
+const ALL = Object.freeze({ ...LIMIT_NAMES, ...SETTINGS_NAMES, ...OTHER });
+
+function unknown(where, name, valid) {
+  return new TypeError(`h2wasm: unknown ${where} option "${name}"; valid names: ${Object.keys(valid).join(', ')}`);
+}
+
+function put(out, name, value, where) {
+  const [min, max] = ALL[name];
+  if (typeof value === 'bigint') value = Number(value);
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`h2wasm: ${where}${name} must be an integer, got ${typeof value === 'number' ? value : typeof value}`);
+  }
+  if (value < min || value > max) throw new RangeError(`h2wasm: ${where}${name} = ${value} is out of range [${min}, ${max}]`);
+  out.set(name, value);
+}
+
+function bag(out, obj, valid, where) {
+  if (obj === undefined || obj === null) return;
+  if (typeof obj !== 'object') throw new TypeError(`h2wasm: options.${where} must be an object`);
+  for (const [k, v] of Object.entries(obj)) {
+    if (v === undefined) continue;
+    if (!Object.hasOwn(valid, k)) throw unknown(`options.${where}`, k, valid);
+    put(out, k, v, `options.${where}.`);
+  }
+}
+
+/**
+ * Engine config text for these options, or '' when nothing is overridden.
+ * Throws TypeError/RangeError on bad names or values. Cached on the options object.
+ */
+export function engineConfig(options = {}) {
+  if (options[CACHE] !== undefined) return options[CACHE];
+  const out = new Map();
+  for (const [k, v] of Object.entries(options)) if (Object.hasOwn(ALL, k) && v !== undefined) put(out, k, v, 'options.');
+  bag(out, options.limits, { ...LIMIT_NAMES, ...SETTINGS_NAMES }, 'limits');
+  bag(out, options.settings, SETTINGS_NAMES, 'settings');
+  const text = [...out].map(([k, v]) => `${k}=${v}`).join('\n');
+  try { Object.defineProperty(options, CACHE, { value: text }); } catch { /* frozen options */ }
+  return text;
+}
+const CACHE = Symbol('h2wasm.engineConfig');
