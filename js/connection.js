@@ -8,7 +8,10 @@ import { H2Stream } from './stream.js';
 import { engineConfig } from './options.js';
 
 const now = () => performance.now();
-const MAX_WRITE = 256 * 1024; // DATA payload per write_output call
+// DATA payload per write_output call. 4 MiB (= the default connection send buffer) lets one
+// flush carry a whole large response in one cork/writev batch: 256 KiB made 15x more writev
+// calls on 1 MiB bodies (docs/PERFORMANCE.md, "big"). Socket backpressure still stops flushing.
+const MAX_WRITE = 4 * 1024 * 1024;
 
 export class H2Connection {
   /**
@@ -92,9 +95,11 @@ export class H2Connection {
         try {
           st._request = this.requestFactory(st) ?? null;
           st._request?.headersReceived?.(st.rawHeaders);
-          const expect = st.headers.expect;
-          if (!c && expect && expect.toLowerCase() === '100-continue' && !st._headersSent) {
-            this._eng.sendInformational(id, 100, []);
+          if (!c) {
+            const expect = st.headers.expect;
+            if (expect && expect.toLowerCase() === '100-continue' && !st._headersSent) {
+              this._eng.sendInformational(id, 100, []);
+            }
           }
           if (c) st._end();
         } catch (e) { this._appError(st, e); }

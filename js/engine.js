@@ -105,6 +105,39 @@ const encoder = new TextEncoder();
 
 /** Pack [[name, value], …] as `[u32 nlen][u32 vlen][name][value]…` (lowercasing names). */
 export function packFields(fields) {
+  // Fast path: header names/values are almost always ASCII; write them byte by byte
+  // into one array (no TextEncoder call and no intermediate arrays per field).
+  let total = 0;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const n = String(f[0]), v = String(f[1]);
+    total += 8 + n.length + v.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
+    const n = String(f[0]), v = String(f[1]);
+    const nl = n.length, vl = v.length;
+    out[at] = nl; out[at + 1] = nl >>> 8; out[at + 2] = nl >>> 16; out[at + 3] = nl >>> 24;
+    out[at + 4] = vl; out[at + 5] = vl >>> 8; out[at + 6] = vl >>> 16; out[at + 7] = vl >>> 24;
+    at += 8;
+    for (let k = 0; k < nl; k++) {
+      let c = n.charCodeAt(k);
+      if (c > 0x7f) return packFieldsSlow(fields);
+      if (c >= 65 && c <= 90) c += 32; // lowercase
+      out[at++] = c;
+    }
+    for (let k = 0; k < vl; k++) {
+      const c = v.charCodeAt(k);
+      if (c > 0x7f) return packFieldsSlow(fields);
+      out[at++] = c;
+    }
+  }
+  return out;
+}
+
+function packFieldsSlow(fields) {
   const parts = [];
   let total = 0;
   for (const [n, v] of fields) {
@@ -126,16 +159,29 @@ export function packFields(fields) {
 
 /** Decode a packed field block into [[name, value], …] (strings made here, on demand). */
 export function unpackFields(block) {
-  const dv = new DataView(block.buffer, block.byteOffset, block.byteLength);
   const out = [];
   let at = 0;
-  while (at + 8 <= block.length) {
-    const nl = dv.getUint32(at, true), vl = dv.getUint32(at + 4, true);
+  const n = block.length;
+  while (at + 8 <= n) {
+    const nl = block[at] | (block[at + 1] << 8) | (block[at + 2] << 16) | (block[at + 3] << 24);
+    const vl = block[at + 4] | (block[at + 5] << 8) | (block[at + 6] << 16) | (block[at + 7] << 24);
     const ns = at + 8;
-    out.push([decoder.decode(block.subarray(ns, ns + nl)), decoder.decode(block.subarray(ns + nl, ns + nl + vl))]);
+    out.push([str(block, ns, ns + nl), str(block, ns + nl, ns + nl + vl)]);
     at = ns + nl + vl;
   }
   return out;
+}
+
+// Short ASCII strings: fromCharCode is cheaper than a TextDecoder call.
+function str(b, s, e) {
+  if (e - s > 64) return decoder.decode(b.subarray(s, e));
+  let r = '';
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c > 0x7f) return decoder.decode(b.subarray(s, e));
+    r += String.fromCharCode(c);
+  }
+  return r;
 }
 
 /**
