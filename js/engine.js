@@ -163,17 +163,21 @@ export function unpackFields(block) {
   let at = 0;
   const n = block.length;
   while (at + 8 <= n) {
-    const nl = block[at] | (block[at + 1] << 8) | (block[at + 2] << 16) | (block[at + 3] << 24);
-    const vl = block[at + 4] | (block[at + 5] << 8) | (block[at + 6] << 16) | (block[at + 7] << 24);
+    const nl = u32le(block, at), vl = u32le(block, at + 4);
     const ns = at + 8;
-    out.push([str(block, ns, ns + nl), str(block, ns + nl, ns + nl + vl)]);
+    out.push([fieldString(block, ns, ns + nl), fieldString(block, ns + nl, ns + nl + vl)]);
     at = ns + nl + vl;
   }
   return out;
 }
 
-// Short ASCII strings: fromCharCode is cheaper than a TextDecoder call.
-function str(b, s, e) {
+/** Little-endian u32 at `at` of a packed field block (the length prefixes). */
+export function u32le(b, at) {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
+}
+
+/** One field string of a packed block. Short ASCII strings: fromCharCode is cheaper than a TextDecoder call. */
+export function fieldString(b, s, e) {
   if (e - s > 64) return decoder.decode(b.subarray(s, e));
   let r = '';
   for (let i = s; i < e; i++) {

@@ -2,15 +2,8 @@
 // (ITransport + IConsumer + IPushProducer for inbound data).
 
 import { H2Error, ERROR_CODES, check } from './errors.js';
-import { unpackFields } from './engine.js';
+import { unpackFields, u32le, fieldString } from './engine.js';
 
-const td = new TextDecoder();
-function latin1(b, s, e) {
-  if (e - s > 64) return td.decode(b.subarray(s, e));
-  let r = '';
-  for (let i = s; i < e; i++) { const c = b[i]; if (c > 0x7f) return td.decode(b.subarray(s, e)); r += String.fromCharCode(c); }
-  return r;
-}
 
 function toBytes(chunk) {
   if (chunk instanceof Uint8Array) return chunk;
@@ -65,14 +58,13 @@ export class H2Stream {
       // Scan the packed block without decoding every field: pseudo-headers come first.
       let at = 0;
       while (at + 8 <= b.length) {
-        const nl = b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24);
-        const vl = b[at + 4] | (b[at + 5] << 8) | (b[at + 6] << 16) | (b[at + 7] << 24);
+        const nl = u32le(b, at), vl = u32le(b, at + 4);
         const ns = at + 8;
         if (b[ns] !== 58) break; // ':'
         if (nl === name.length) {
           let k = 1;
           while (k < nl && b[ns + k] === name.charCodeAt(k)) k++;
-          if (k === nl) return latin1(b, ns + nl, ns + nl + vl);
+          if (k === nl) return fieldString(b, ns + nl, ns + nl + vl);
         }
         at = ns + nl + vl;
       }
