@@ -15,37 +15,60 @@ const MAX_WRITE = 4 * 1024 * 1024;
 
 export class H2Connection {
   /**
-   * @param transport {write(list) → bool, onDrain(cb), pauseReading(), resumeReading(), end(), destroy(err), peer, host, secure}
+   * @param transport {attach(conn), write(list) → bool, pauseReading(), resumeReading(), end(), destroy(), peer, host, secure}
+   *   (js/transport.js); `attach` is called here, before the first write.
    */
   constructor(transport, options = {}, requestFactory) {
+    // Idle connections are the common case on a busy server: keep this object
+    // small (docs/PERFORMANCE.md, idle memory). Maps, the closed promise and the
+    // peer/host objects are made on first use.
     this.t = transport;
     this.options = options;
     this.requestFactory = requestFactory;
-    this.peer = transport.peer;
-    this.host = transport.host;
-    this.secure = !!transport.secure;
     this.streams = new Map(); // id → H2Stream
-    this.queues = new Map(); // id → {chunks: Uint8Array[], head: 0}
+    this.queues = null; // id → {chunks: Uint8Array[], off} (body bytes waiting for write_output)
+    this._pulls = null; // ids with a pull-producer call scheduled
+    this._pendingConsumed = null; // id → bytes the app took since the last flush
     this._socketBlocked = false;
     this._closed = false;
     this._kickPending = false;
+    // Inside a receive/flush cycle that ends with its own flush: commands made by
+    // callbacks need no extra microtask flush (one socket write per chunk).
+    this._busy = false;
     this._timer = null;
-    this._pulls = new Set();
-    this._pendingConsumed = new Map();
+    this._timerAt = Infinity; // when the armed timer fires (ms, performance.now clock)
+    this._closedP = null;
+    this._resolveClosed = null;
+    this._closeReason = null;
+    this._set = null; // createServer's connection set: removed from it on close
     this.error = null;
     this.tap = null;
+    if (options.tap) {
+      try {
+        this.tap = options.tap({ peer: this.peer, host: this.host, secure: this.secure, id: ++H2Connection.seq }) ?? null;
+      } catch { this.tap = null; }
+    }
     try {
-      this.tap = options.tap?.({ peer: this.peer, host: this.host, secure: this.secure, id: ++H2Connection.seq }) ?? null;
-    } catch { this.tap = null; }
-    this.closedPromise = new Promise((r) => { this._resolveClosed = r; });
-    try {
-      this._eng = new EngineConn(now(), (e) => this._fail(e), engineConfig(options));
+      this._eng = new EngineConn(now(), this, engineConfig(options));
     } catch (e) {
       this._fail(e);
       return;
     }
-    transport.onDrain(() => this._drained());
+    transport.attach(this);
     this._flush();
+  }
+
+  get peer() { return this.t.peer; }
+  get host() { return this.t.host; }
+  get secure() { return !!this.t.secure; }
+
+  /** Resolves (never rejects) with the H2Error that ended the connection, or null. */
+  get closedPromise() {
+    if (!this._closedP) {
+      this._closedP = this._closed ? Promise.resolve(this._closeReason)
+        : new Promise((r) => { this._resolveClosed = r; });
+    }
+    return this._closedP;
   }
 
   // ---- inbound ----
@@ -54,12 +77,15 @@ export class H2Connection {
   receive(chunk) {
     if (this._closed) return;
     this.tap?.inbound?.(chunk);
+    this._busy = true;
     try {
       const ev = this._eng.receive(chunk, now());
       this._process(ev, chunk);
       this._flush();
     } catch (e) {
       this._fail(e);
+    } finally {
+      this._busy = false;
     }
   }
 
@@ -96,7 +122,7 @@ export class H2Connection {
           st._request = this.requestFactory(st) ?? null;
           st._request?.headersReceived?.(st.rawHeaders);
           if (!c) {
-            const expect = st.headers.expect;
+            const expect = st._field('expect');
             if (expect && expect.toLowerCase() === '100-continue' && !st._headersSent) {
               this._eng.sendInformational(id, 100, []);
             }
@@ -109,7 +135,7 @@ export class H2Connection {
       case EV.DATA: if (s) this._guard(s, () => s._data(chunk.subarray(a, b))); else this._eng.consumed(id, b - a); break;
       case EV.END: if (s) this._guard(s, () => s._end()); break;
       case EV.RESET: {
-        this.queues.delete(id);
+        this.queues?.delete(id);
         if (s) {
           this.streams.delete(id);
           const unsent = c + d * 2 ** 32;
@@ -123,7 +149,7 @@ export class H2Connection {
       case EV.SEND_BLOCKED: if (s) { s._blocked = true; s._pauseProducer(); } break;
       case EV.STREAM_CLOSED:
         if (s) { s._done = true; this.streams.delete(id); }
-        this.queues.delete(id);
+        this.queues?.delete(id);
         break;
       case EV.GOAWAY: this.goaway = { lastStreamID: a, code: b }; break;
       case EV.ERROR: {
@@ -148,14 +174,16 @@ export class H2Connection {
   /** The app took n bytes: batched per stream and reported once per flush (fewer WINDOW_UPDATEs). */
   _consumed(id, n) {
     if (this._closed || n === 0) return;
-    this._pendingConsumed.set(id, (this._pendingConsumed.get(id) ?? 0) + n);
+    const m = this._pendingConsumed ??= new Map();
+    m.set(id, (m.get(id) ?? 0) + n);
     this._kick();
   }
 
   _reportConsumed() {
-    if (this._pendingConsumed.size === 0) return;
-    for (const [id, n] of this._pendingConsumed) this._eng.consumed(id, n);
-    this._pendingConsumed.clear();
+    const m = this._pendingConsumed;
+    if (m === null || m.size === 0) return;
+    for (const [id, n] of m) this._eng.consumed(id, n);
+    m.clear();
   }
 
   // ---- outbound ----
@@ -164,31 +192,37 @@ export class H2Connection {
     const len = bytes ? bytes.length : 0;
     check(this._eng.sendData(stream.streamID, len, end));
     if (len) {
-      let q = this.queues.get(stream.streamID);
-      if (!q) this.queues.set(stream.streamID, (q = { chunks: [], off: 0 }));
-      q.chunks.push(bytes);
+      const qs = this.queues ??= new Map();
+      const q = qs.get(stream.streamID);
+      if (q) q.chunks.push(bytes); else qs.set(stream.streamID, { chunks: [bytes], off: 0 });
     }
     this._kick();
   }
 
   _afterCommand() { this._kick(); }
 
-  /** Flush soon (once per microtask), so many writes become one socket write. */
+  /**
+   * Flush soon (once per microtask), so many writes become one socket write.
+   * Not needed while a receive/flush cycle is running: it flushes at its end.
+   */
   _kick() {
-    if (this._kickPending || this._closed) return;
+    if (this._kickPending || this._busy || this._closed) return;
     this._kickPending = true;
-    queueMicrotask(() => {
-      this._kickPending = false;
-      if (this._closed) return;
-      try {
-        this._process(this._eng.poll(), null);
-        this._flush();
-      } catch (e) { this._fail(e); }
-    });
+    queueMicrotask(() => this._kicked());
+  }
+
+  _kicked() {
+    this._kickPending = false;
+    if (this._closed) return;
+    this._busy = true;
+    try {
+      this._process(this._eng.poll(), null);
+      this._flush();
+    } catch (e) { this._fail(e); } finally { this._busy = false; }
   }
 
   _take(id, len, list) {
-    const q = this.queues.get(id);
+    const q = this.queues?.get(id);
     while (len > 0 && q && q.chunks.length) {
       const c = q.chunks[0];
       const avail = c.length - q.off;
@@ -201,13 +235,14 @@ export class H2Connection {
       }
     }
     if (len > 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `engine asked for ${len} bytes stream ${id} does not have`);
-    if (q && q.chunks.length === 0) this._pulls.has(id) || this._maybePull(id);
+    if (q && q.chunks.length === 0 && !this._pulls?.has(id)) this._maybePull(id);
   }
 
   _flush() {
     if (this._closed) return;
-    this._reportConsumed();
     while (!this._socketBlocked) {
+      // Again each round: callbacks run by the previous round's events may have consumed data.
+      this._reportConsumed();
       const out = this._eng.writeOutput(MAX_WRITE);
       if (!out) break;
       const list = [];
@@ -240,8 +275,11 @@ export class H2Connection {
 
   _drained() {
     if (this._closed || !this._socketBlocked) return;
-    this._setSocketBlocked(false);
-    try { this._flush(); } catch (e) { this._fail(e); }
+    this._busy = true;
+    try {
+      this._setSocketBlocked(false);
+      this._flush();
+    } catch (e) { this._fail(e); } finally { this._busy = false; }
   }
 
   _maybePull(id) {
@@ -250,13 +288,14 @@ export class H2Connection {
   }
 
   _schedulePull(s) {
-    if (this._pulls.has(s.streamID)) return;
-    this._pulls.add(s.streamID);
+    const pulls = this._pulls ??= new Set();
+    if (pulls.has(s.streamID)) return;
+    pulls.add(s.streamID);
     queueMicrotask(() => {
-      this._pulls.delete(s.streamID);
+      pulls.delete(s.streamID);
       if (this._closed || s._done || !s.producer || s._streaming) return;
       if (s._blocked || this._socketBlocked) return; // SendReady/drain will ask again
-      const q = this.queues.get(s.streamID);
+      const q = this.queues?.get(s.streamID);
       if (q && q.chunks.length) return; // still sending the last chunk
       try { s.producer.resumeProducing(); } catch (e) { this._appError(s, e); }
     });
@@ -264,22 +303,35 @@ export class H2Connection {
 
   // ---- timers ----
 
+  // One timer per connection, moved only when the engine's next deadline comes
+  // earlier than the armed one: the idle deadline moves later with every chunk,
+  // and re-arming a timer per flush cost a Timeout object each time. A timer that
+  // fires early just ticks the engine (nothing due) and is armed again.
   _arm() {
     if (this._closed) return;
     const dl = this._eng.nextDeadline();
-    if (this._timer) { clearTimeout(this._timer); this._timer = null; }
-    if (dl < 0) return;
-    const delay = Math.max(0, Math.ceil(dl - now()));
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      if (this._closed) return;
-      try {
-        this._eng.tick(now());
-        this._process(this._eng.poll(), null);
-        this._flush();
-      } catch (e) { this._fail(e); }
-    }, delay);
+    if (dl < 0) { this._disarm(); return; }
+    if (this._timer !== null && this._timerAt <= dl) return;
+    this._disarm();
+    this._timerAt = dl;
+    this._timer = setTimeout(onTimer, Math.max(0, Math.ceil(dl - now())), this);
     this._timer.unref?.();
+  }
+
+  _disarm() {
+    if (this._timer !== null) { clearTimeout(this._timer); this._timer = null; this._timerAt = Infinity; }
+  }
+
+  _fired() {
+    this._timer = null;
+    this._timerAt = Infinity;
+    if (this._closed) return;
+    this._busy = true;
+    try {
+      this._eng.tick(now());
+      this._process(this._eng.poll(), null);
+      this._flush();
+    } catch (e) { this._fail(e); } finally { this._busy = false; }
   }
 
   // ---- shutdown ----
@@ -306,15 +358,19 @@ export class H2Connection {
   _finish(reason, hard = false) {
     if (this._closed) return;
     this._closed = true;
-    if (this._timer) { clearTimeout(this._timer); this._timer = null; }
+    this._disarm();
     const r = reason ?? new H2Error(ERROR_CODES.NO_ERROR, 'connection closed');
     for (const s of this.streams.values()) { try { s._lost(r); } catch { /* app error */ } }
     this.streams.clear();
-    this.queues.clear();
+    this.queues?.clear();
     try { this.tap?.closed?.(); } catch { /* tap error */ }
     try { this._eng?.free(); } catch { /* gone */ }
     if (hard) this.t.destroy(); else this.t.end();
-    this._resolveClosed(reason ?? null);
+    this._closeReason = reason ?? null;
+    this._set?.delete(this);
+    this._resolveClosed?.(this._closeReason);
   }
 }
 H2Connection.seq = 0;
+
+function onTimer(conn) { conn._fired(); }

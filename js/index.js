@@ -21,7 +21,7 @@ export function serveConnection(transport, options = {}, requestFactory) {
     ? nodeSocketTransport(transport)
     : webStreamTransport(transport, options);
   const conn = new H2Connection(t, options, requestFactory);
-  if (!conn._closed) t.start(conn);
+  if (!conn._closed) t.start();
   return conn;
 }
 
@@ -41,8 +41,7 @@ export function createServer(options = {}, requestFactory) {
       return;
     }
     const c = serveConnection(socket, options, requestFactory);
-    conns.add(c);
-    c.closedPromise.then(() => conns.delete(c));
+    if (!c._closed) { conns.add(c); c._set = conns; } // H2Connection removes itself when it closes
   };
   let server;
   if (options.cert && options.key) {

@@ -33,7 +33,7 @@ export class H2Stream {
     this._headers = null;
     /** inbound: is the request object being fed? (IPushProducer state) */
     this.producing = true;
-    this._inbound = []; // buffered [chunk] while paused; the window stays closed
+    this._inbound = null; // [chunk] buffered while paused (made on first use); the window stays closed
     this._endPending = endStream;
     this._ended = false; // requestReceived delivered
     this._done = false; // stream gone (closed/reset)
@@ -71,6 +71,27 @@ export class H2Stream {
       return undefined;
     }
     for (const [n, v] of this.rawHeaders) if (n === name) return v; else if (n[0] !== ':') break;
+    return undefined;
+  }
+
+  /** First value of a regular field (lowercase `name`), without decoding the others. */
+  _field(name) {
+    const b = this._block;
+    if (b && !this._pairs) {
+      let at = 0;
+      while (at + 8 <= b.length) {
+        const nl = u32le(b, at), vl = u32le(b, at + 4);
+        const ns = at + 8;
+        if (nl === name.length) {
+          let k = 0;
+          while (k < nl && b[ns + k] === name.charCodeAt(k)) k++;
+          if (k === nl) return fieldString(b, ns + nl, ns + nl + vl);
+        }
+        at = ns + nl + vl;
+      }
+      return undefined;
+    }
+    for (const [n, v] of this.rawHeaders) if (n === name) return v;
     return undefined;
   }
 
@@ -183,32 +204,32 @@ export class H2Stream {
   pauseProducing() { this.producing = false; }
 
   resumeProducing() {
-    if (this._done && this._inbound.length === 0 && !this._endPending) return;
+    if (this._done && !this._inbound?.length && !this._endPending) return;
     this.producing = true;
     let taken = 0;
-    while (this.producing && this._inbound.length) {
+    while (this.producing && this._inbound?.length) {
       const c = this._inbound.shift();
       taken += c.length;
       this._request?.dataReceived?.(c);
     }
     if (taken) this._conn._consumed(this.streamID, taken);
-    if (this.producing && this._endPending && this._inbound.length === 0) this._deliverEnd();
+    if (this.producing && this._endPending && !this._inbound?.length) this._deliverEnd();
   }
 
   stopProducing() {
     this.producing = false;
-    this._inbound = [];
+    this._inbound = null;
     this.abortConnection(ERROR_CODES.CANCEL);
   }
 
   // ---- called by the connection ----
 
   _data(chunk) {
-    if (this.producing && this._inbound.length === 0) {
+    if (this.producing && !this._inbound?.length) {
       this._request?.dataReceived?.(chunk);
       this._conn._consumed(this.streamID, chunk.length);
     } else {
-      this._inbound.push(chunk);
+      (this._inbound ??= []).push(chunk);
     }
   }
 
@@ -219,7 +240,7 @@ export class H2Stream {
 
   _end() {
     this._endPending = true;
-    if (this.producing && this._inbound.length === 0) this._deliverEnd();
+    if (this.producing && !this._inbound?.length) this._deliverEnd();
   }
 
   _deliverEnd() {
@@ -232,7 +253,7 @@ export class H2Stream {
   _lost(reason) {
     if (this._done) return;
     this._done = true;
-    this._inbound = [];
+    this._inbound = null;
     if (this.producer) { const p = this.producer; this.producer = null; p.stopProducing?.(); }
     this._request?.connectionLost?.(reason);
   }

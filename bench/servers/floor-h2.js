@@ -5,6 +5,10 @@
 // responses of one socket chunk in one write. No HPACK decoding, no state, no
 // validation: what is left is Node's socket cost per request. Only GET / (small,
 // onecon). `node bench/run.js --servers node-http2,floor-h2 --only small,onecon`
+// FLOOR_BIG=1: every HEADERS gets a canned 1 MiB answer instead (HEADERS + 64 full DATA
+// frames, one prebuilt buffer whose stream ids are patched, one write): the most a client
+// like h2load can take in the big scenario (`FLOOR_BIG=1 node bench/run.js
+// --servers node-http2,floor-h2 --only big`).
 const net = require('node:net');
 
 const PREFACE_LEN = 24;
@@ -15,6 +19,23 @@ const BODY = Buffer.from('hello world\n');
 const RESP = Buffer.concat([Buffer.from([0, 0, 1, 1, 4, 0, 0, 0, 0, 0x88]),
   Buffer.from([0, 0, BODY.length, 0, 1, 0, 0, 0, 0]), BODY]);
 const RESP_LEN = RESP.length;
+const BIG_FRAME = 16384;
+const BIG_BODY = Buffer.alloc(BIG_FRAME * 64, 0x61); // one shared body, as the real servers have
+// Per response: the 65 frame headers in one small buffer, and the body as 64 slices of
+// the shared buffer (no copy), all under cork: one writev, like Node's and ours.
+function bigWrite(sock, sid) {
+  const h = Buffer.allocUnsafe(10 + 64 * 9);
+  h[0] = 0; h[1] = 0; h[2] = 1; h[3] = 1; h[4] = 4; h.writeUInt32BE(sid, 5); h[9] = 0x88;
+  sock.cork();
+  sock.write(h.subarray(0, 10));
+  for (let i = 0, at = 10; i < 64; i++, at += 9) {
+    h[at] = 0; h[at + 1] = BIG_FRAME >> 8; h[at + 2] = 0; h[at + 3] = 0; h[at + 4] = i === 63 ? 1 : 0;
+    h.writeUInt32BE(sid, at + 5);
+    sock.write(h.subarray(at, at + 9));
+    sock.write(BIG_BODY.subarray(i * BIG_FRAME, (i + 1) * BIG_FRAME));
+  }
+  sock.uncork();
+}
 
 // FLOOR_RECORD=FILE: append the first connection's client bytes to FILE (bench/engine
 // replays them into the engine without sockets).
@@ -46,7 +67,9 @@ const server = net.createServer((sock) => {
       const type = buf[p + 3];
       const flags = buf[p + 4];
       const sid = buf.readUInt32BE(p + 5) & 0x7fffffff;
-      if (type === 1) {
+      if (type === 1 && process.env.FLOOR_BIG) {
+        bigWrite(sock, sid);
+      } else if (type === 1) {
         if (!out) out = Buffer.allocUnsafe(RESP_LEN * 256);
         if (o + RESP_LEN > out.length) { sock.write(out.subarray(0, o)); out = Buffer.allocUnsafe(RESP_LEN * 256); o = 0; }
         RESP.copy(out, o);
