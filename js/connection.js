@@ -12,6 +12,11 @@ const now = () => performance.now();
 // flush carry a whole large response in one cork/writev batch: 256 KiB made 15x more writev
 // calls on 1 MiB bodies (docs/PERFORMANCE.md, "big"). Socket backpressure still stops flushing.
 const MAX_WRITE = 4 * 1024 * 1024;
+// Bodies up to this size are copied next to their frame header rather than written as views.
+const COALESCE = 2048;
+// Node: Buffer.allocUnsafe takes small buffers from a shared pool (no malloc per flush)
+// and is what socket.write wants; elsewhere a plain Uint8Array.
+const alloc = globalThis.Buffer ? (n) => globalThis.Buffer.allocUnsafe(n) : (n) => new Uint8Array(n);
 
 export class H2Connection {
   /**
@@ -26,7 +31,6 @@ export class H2Connection {
     this.options = options;
     this.requestFactory = requestFactory;
     this.streams = new Map(); // id → H2Stream
-    this.queues = null; // id → {chunks: Uint8Array[], off} (body bytes waiting for write_output)
     this._pulls = null; // ids with a pull-producer call scheduled
     this._pendingConsumed = null; // id → bytes the app took since the last flush
     this._socketBlocked = false;
@@ -135,8 +139,8 @@ export class H2Connection {
       case EV.DATA: if (s) this._guard(s, () => s._data(chunk.subarray(a, b))); else this._eng.consumed(id, b - a); break;
       case EV.END: if (s) this._guard(s, () => s._end()); break;
       case EV.RESET: {
-        this.queues?.delete(id);
         if (s) {
+          s._q = null;
           this.streams.delete(id);
           const unsent = c + d * 2 ** 32;
           const e = new H2Error(a, b ? `stream reset by peer (${a})` : `stream reset (${a})`);
@@ -148,8 +152,7 @@ export class H2Connection {
       case EV.SEND_READY: if (s) { s._blocked = false; s._resumeProducer(); } break;
       case EV.SEND_BLOCKED: if (s) { s._blocked = true; s._pauseProducer(); } break;
       case EV.STREAM_CLOSED:
-        if (s) { s._done = true; this.streams.delete(id); }
-        this.queues?.delete(id);
+        if (s) { s._done = true; s._q = null; this.streams.delete(id); }
         break;
       case EV.GOAWAY: this.goaway = { lastStreamID: a, code: b }; break;
       case EV.ERROR: {
@@ -191,10 +194,9 @@ export class H2Connection {
   _queueData(stream, bytes, end) {
     const len = bytes ? bytes.length : 0;
     check(this._eng.sendData(stream.streamID, len, end));
+    // Body bytes wait on the stream itself (`_q`, `_qoff`) until write_output asks for them.
     if (len) {
-      const qs = this.queues ??= new Map();
-      const q = qs.get(stream.streamID);
-      if (q) q.chunks.push(bytes); else qs.set(stream.streamID, { chunks: [bytes], off: 0 });
+      if (stream._q === null) { stream._q = [bytes]; stream._qoff = 0; } else stream._q.push(bytes);
     }
     this._kick();
   }
@@ -221,43 +223,85 @@ export class H2Connection {
     } catch (e) { this._fail(e); } finally { this._busy = false; }
   }
 
+  /** Push views of the next `len` queued body bytes of stream `id` onto `list`. */
   _take(id, len, list) {
-    const q = this.queues?.get(id);
-    while (len > 0 && q && q.chunks.length) {
-      const c = q.chunks[0];
-      const avail = c.length - q.off;
+    const s = this.streams.get(id);
+    const q = s?._q;
+    while (len > 0 && q && q.length) {
+      const c = q[0];
+      const off = s._qoff;
+      const avail = c.length - off;
       if (avail <= len) {
-        list.push(q.off ? c.subarray(q.off) : c);
-        q.chunks.shift(); q.off = 0; len -= avail;
+        list.push(off ? c.subarray(off) : c);
+        q.shift(); s._qoff = 0; len -= avail;
       } else {
-        list.push(c.subarray(q.off, q.off + len));
-        q.off += len; len = 0;
+        list.push(c.subarray(off, off + len));
+        s._qoff = off + len; len = 0;
       }
     }
-    if (len > 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `engine asked for ${len} bytes stream ${id} does not have`);
-    if (q && q.chunks.length === 0 && !this._pulls?.has(id)) this._maybePull(id);
+    this._taken(s, id, len);
   }
 
+  /** Copy the next `len` queued body bytes of stream `id` into `dst` at `at` (small bodies). */
+  _takeInto(id, len, dst, at) {
+    const s = this.streams.get(id);
+    const q = s?._q;
+    while (len > 0 && q && q.length) {
+      const c = q[0];
+      const off = s._qoff;
+      const n = Math.min(c.length - off, len);
+      if (n <= 64) { for (let i = 0; i < n; i++) dst[at + i] = c[off + i]; } else dst.set(c.subarray(off, off + n), at);
+      at += n; len -= n;
+      if (off + n === c.length) { q.shift(); s._qoff = 0; } else s._qoff = off + n;
+    }
+    this._taken(s, id, len);
+  }
+
+  _taken(s, id, missing) {
+    if (missing > 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `engine asked for ${missing} bytes stream ${id} does not have`);
+    if (s && s._q && s._q.length === 0 && !this._pulls?.has(id)) this._maybePull(id);
+  }
+
+  /**
+   * Write everything the engine has, in rounds of up to MAX_WRITE body bytes,
+   * one socket write (one writev under cork) per round. Frame headers, control
+   * frames and bodies up to COALESCE bytes are copied into one buffer: a small
+   * response leaves as one piece instead of a write per frame and per body;
+   * larger bodies go out as views of the application's own buffers.
+   */
   _flush() {
     if (this._closed) return;
+    const eng = this._eng;
     while (!this._socketBlocked) {
       // Again each round: callbacks run by the previous round's events may have consumed data.
       this._reportConsumed();
-      const out = this._eng.writeOutput(MAX_WRITE);
-      if (!out) break;
-      const list = [];
-      let off = 0;
-      for (let i = 0; i < out.segs.length; i += 2) {
-        const id = out.segs[i], len = out.segs[i + 1];
-        if (id === 0) { list.push(out.bytes.subarray(off, off + len)); off += len; } else this._take(id, len, list);
+      const n = eng.writeOutput(MAX_WRITE);
+      if (n === 0) break;
+      let small = 0;
+      for (let i = 0; i < 2 * n; i += 2) {
+        const id = eng.segAt(i), len = eng.segAt(i + 1);
+        if (id === 0 || len <= COALESCE) small += len;
       }
+      const buf = small ? alloc(small) : null;
+      const list = [];
+      let at = 0, mark = 0, off = 0;
+      for (let i = 0; i < 2 * n; i += 2) {
+        const id = eng.segAt(i), len = eng.segAt(i + 1);
+        if (id === 0) { eng.copyOut(off, len, buf, at); off += len; at += len; }
+        else if (len <= COALESCE) { this._takeInto(id, len, buf, at); at += len; }
+        else {
+          if (at > mark) { list.push(buf.subarray(mark, at)); mark = at; }
+          this._take(id, len, list);
+        }
+      }
+      if (at > mark) list.push(mark === 0 && at === buf.length ? buf : buf.subarray(mark, at));
       if (this.tap?.outbound) for (const b of list) this.tap.outbound(b);
       if (!this.t.write(list)) this._setSocketBlocked(true);
-      this._process(this._eng.poll(), null);
+      this._process(eng.poll(), null);
       if (this._closed) return;
     }
-    if (this._eng.isClosed() || this._closing) {
-      if (!this._eng.wantsWrite()) { this._finish(this.error); return; }
+    if (eng.isClosed() || this._closing) {
+      if (!eng.wantsWrite()) { this._finish(this.error); return; }
     }
     this._arm();
   }
@@ -295,8 +339,7 @@ export class H2Connection {
       pulls.delete(s.streamID);
       if (this._closed || s._done || !s.producer || s._streaming) return;
       if (s._blocked || this._socketBlocked) return; // SendReady/drain will ask again
-      const q = this.queues?.get(s.streamID);
-      if (q && q.chunks.length) return; // still sending the last chunk
+      if (s._q && s._q.length) return; // still sending the last chunk
       try { s.producer.resumeProducing(); } catch (e) { this._appError(s, e); }
     });
   }
@@ -362,7 +405,6 @@ export class H2Connection {
     const r = reason ?? new H2Error(ERROR_CODES.NO_ERROR, 'connection closed');
     for (const s of this.streams.values()) { try { s._lost(r); } catch { /* app error */ } }
     this.streams.clear();
-    this.queues?.clear();
     try { this.tap?.closed?.(); } catch { /* tap error */ }
     try { this._eng?.free(); } catch { /* gone */ }
     if (hard) this.t.destroy(); else this.t.end();

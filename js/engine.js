@@ -111,40 +111,7 @@ export const EVENT_RECORD = 24;
 
 const encoder = new TextEncoder();
 
-/** Pack [[name, value], …] as `[u32 nlen][u32 vlen][name][value]…` (lowercasing names). */
-export function packFields(fields) {
-  // Fast path: header names/values are almost always ASCII; write them byte by byte
-  // into one array (no TextEncoder call and no intermediate arrays per field).
-  let total = 0;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    const n = String(f[0]), v = String(f[1]);
-    total += 8 + n.length + v.length;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i];
-    const n = String(f[0]), v = String(f[1]);
-    const nl = n.length, vl = v.length;
-    out[at] = nl; out[at + 1] = nl >>> 8; out[at + 2] = nl >>> 16; out[at + 3] = nl >>> 24;
-    out[at + 4] = vl; out[at + 5] = vl >>> 8; out[at + 6] = vl >>> 16; out[at + 7] = vl >>> 24;
-    at += 8;
-    for (let k = 0; k < nl; k++) {
-      let c = n.charCodeAt(k);
-      if (c > 0x7f) return packFieldsSlow(fields);
-      if (c >= 65 && c <= 90) c += 32; // lowercase
-      out[at++] = c;
-    }
-    for (let k = 0; k < vl; k++) {
-      const c = v.charCodeAt(k);
-      if (c > 0x7f) return packFieldsSlow(fields);
-      out[at++] = c;
-    }
-  }
-  return out;
-}
-
+/** Pack [[name, value], …] with TextEncoder (any non-ASCII field; EngineConn._args is the fast path). */
 function packFieldsSlow(fields) {
   const parts = [];
   let total = 0;
@@ -228,18 +195,28 @@ export class EngineConn {
 
   _onTrap(e) { this.ptr = 0; this.owner?._fail(e); }
 
+  /**
+   * A failed wasm call: a trap fails the whole instance and becomes an H2Error;
+   * anything else is rethrown as is. Methods catch around their own calls rather
+   * than through a `call(() => …)` helper: no closure per call on the hot path.
+   */
+  _trap(e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      this.rt.fail(e);
+      return new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${e.message}`, { cause: e });
+    }
+    return e;
+  }
+
+  _x() {
+    if (this.rt.dead) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'wasm instance is gone');
+    return this.rt.x;
+  }
+
   /** Run a wasm call; a trap fails the whole instance and rethrows as H2Error. */
   call(fn) {
-    if (this.rt.dead) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'wasm instance is gone');
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError) {
-        this.rt.fail(e);
-        throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${e.message}`, { cause: e });
-      }
-      throw e;
-    }
+    this._x();
+    try { return fn(); } catch (e) { throw this._trap(e); }
   }
 
   /** Copy the events of the last receive/poll out (24-byte records) as a DataView. */
@@ -252,26 +229,27 @@ export class EngineConn {
 
   /** Feed one socket chunk (one copy into wasm memory). Returns a DataView of event records or null. */
   receive(chunk, now) {
-    return this.call(() => {
-      const x = this.rt.x;
+    const x = this._x();
+    try {
       const p = x.wasmconnection_input_ptr(this.ptr, chunk.length) >>> 0;
       this.rt.mem().set(chunk, p);
       return this._events(x.wasmconnection_receive(this.ptr, chunk.length, now) >>> 0);
-    });
+    } catch (e) { throw this._trap(e); }
   }
 
   poll() {
-    return this.call(() => this._events(this.rt.x.wasmconnection_poll(this.ptr) >>> 0));
+    const x = this._x();
+    try { return this._events(x.wasmconnection_poll(this.ptr) >>> 0); } catch (e) { throw this._trap(e); }
   }
 
   /** Copy header fields [start, end) out as one packed block (decode with unpackFields). */
   fields(start, end) {
-    return this.call(() => {
-      const x = this.rt.x;
+    const x = this._x();
+    try {
       const len = x.wasmconnection_pack_fields(this.ptr, start, end) >>> 0;
       const p = x.wasmconnection_scratch_ptr(this.ptr) >>> 0;
       return this.rt.mem().slice(p, p + len);
-    });
+    } catch (e) { throw this._trap(e); }
   }
 
   text(off, len) {
@@ -279,48 +257,117 @@ export class EngineConn {
     return decoder.decode(this.rt.mem().subarray(p + off, p + off + len));
   }
 
-  _args(packed) {
+  /**
+   * Pack [[name, value], …] (`[u32 nlen][u32 vlen][name][value]…`, names
+   * lowercased) straight into wasm memory at args_ptr: no intermediate array
+   * for the usual all-ASCII fields. Returns the packed length.
+   */
+  _args(fields) {
+    const x = this.rt.x;
+    let total = 0;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      total += 8 + String(f[0]).length + String(f[1]).length;
+    }
+    const p = x.wasmconnection_args_ptr(this.ptr, total) >>> 0;
+    const m = this.rt.mem(); // after args_ptr: it may have grown the memory
+    let at = p;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i];
+      const n = String(f[0]), v = String(f[1]);
+      const nl = n.length, vl = v.length;
+      m[at] = nl; m[at + 1] = nl >>> 8; m[at + 2] = nl >>> 16; m[at + 3] = nl >>> 24;
+      m[at + 4] = vl; m[at + 5] = vl >>> 8; m[at + 6] = vl >>> 16; m[at + 7] = vl >>> 24;
+      at += 8;
+      for (let k = 0; k < nl; k++) {
+        let c = n.charCodeAt(k);
+        if (c > 0x7f) return this._argsBytes(packFieldsSlow(fields));
+        if (c >= 65 && c <= 90) c += 32; // lowercase
+        m[at++] = c;
+      }
+      for (let k = 0; k < vl; k++) {
+        const c = v.charCodeAt(k);
+        if (c > 0x7f) return this._argsBytes(packFieldsSlow(fields));
+        m[at++] = c;
+      }
+    }
+    return total;
+  }
+
+  _argsBytes(packed) {
     const p = this.rt.x.wasmconnection_args_ptr(this.ptr, packed.length) >>> 0;
     this.rt.mem().set(packed, p);
     return packed.length;
   }
 
   sendHeaders(id, status, fields, endStream) {
-    return this.call(() => this.rt.x.wasmconnection_send_headers(this.ptr, id, status, this._args(packFields(fields)), endStream) >>> 0);
+    const x = this._x();
+    try { return x.wasmconnection_send_headers(this.ptr, id, status, this._args(fields), endStream) >>> 0; } catch (e) { throw this._trap(e); }
   }
   sendInformational(id, status, fields) {
-    return this.call(() => this.rt.x.wasmconnection_send_informational(this.ptr, id, status, this._args(packFields(fields))) >>> 0);
+    const x = this._x();
+    try { return x.wasmconnection_send_informational(this.ptr, id, status, this._args(fields)) >>> 0; } catch (e) { throw this._trap(e); }
   }
-  sendData(id, len, endStream) { return this.call(() => this.rt.x.wasmconnection_send_data(this.ptr, id, len, endStream) >>> 0); }
+  sendData(id, len, endStream) {
+    const x = this._x();
+    try { return x.wasmconnection_send_data(this.ptr, id, len, endStream) >>> 0; } catch (e) { throw this._trap(e); }
+  }
   sendTrailers(id, fields) {
-    return this.call(() => this.rt.x.wasmconnection_send_trailers(this.ptr, id, this._args(packFields(fields))) >>> 0);
+    const x = this._x();
+    try { return x.wasmconnection_send_trailers(this.ptr, id, this._args(fields)) >>> 0; } catch (e) { throw this._trap(e); }
   }
-  resetStream(id, code) { return this.call(() => this.rt.x.wasmconnection_reset_stream(this.ptr, id, code) >>> 0); }
-  consumed(id, n) { return this.call(() => this.rt.x.wasmconnection_consumed(this.ptr, id, n) >>> 0); }
+  resetStream(id, code) {
+    const x = this._x();
+    try { return x.wasmconnection_reset_stream(this.ptr, id, code) >>> 0; } catch (e) { throw this._trap(e); }
+  }
+  consumed(id, n) {
+    const x = this._x();
+    try { return x.wasmconnection_consumed(this.ptr, id, n) >>> 0; } catch (e) { throw this._trap(e); }
+  }
   shutdown() { this.call(() => this.rt.x.wasmconnection_shutdown(this.ptr)); }
   abort(code) { this.call(() => this.rt.x.wasmconnection_abort(this.ptr, code)); }
   tick(now) { this.call(() => this.rt.x.wasmconnection_tick(this.ptr, now)); }
-  nextDeadline() { return this.call(() => this.rt.x.wasmconnection_next_deadline(this.ptr)); }
-  wantsWrite() { return this.call(() => this.rt.x.wasmconnection_wants_write(this.ptr) !== 0); }
-  isClosed() { return this.call(() => this.rt.x.wasmconnection_is_closed(this.ptr) !== 0); }
+  nextDeadline() {
+    const x = this._x();
+    try { return x.wasmconnection_next_deadline(this.ptr); } catch (e) { throw this._trap(e); }
+  }
+  wantsWrite() {
+    const x = this._x();
+    try { return x.wasmconnection_wants_write(this.ptr) !== 0; } catch (e) { throw this._trap(e); }
+  }
+  isClosed() {
+    const x = this._x();
+    try { return x.wasmconnection_is_closed(this.ptr) !== 0; } catch (e) { throw this._trap(e); }
+  }
 
   /**
-   * One write_output call. Returns {bytes, segs}: `bytes` is a JS-owned copy
-   * of the frame-header/control bytes, `segs` a Uint32Array of [stream, len]
-   * pairs (stream 0 = next len bytes of `bytes`).
+   * One write_output call. Returns the number of segments (0 = nothing to
+   * write). Until the next call on this instance: `outBytes(off, len)` views
+   * the frame-header/control bytes in wasm memory (copy before keeping them),
+   * `segAt(i)` reads word i of the [stream, len] pairs (stream 0 = next len
+   * bytes of the output bytes).
    */
   writeOutput(maxBytes) {
-    return this.call(() => {
-      const x = this.rt.x;
+    const x = this._x();
+    try {
       const n = x.wasmconnection_write_output(this.ptr, maxBytes) >>> 0;
-      if (n === 0) return null;
-      const op = x.wasmconnection_out_ptr(this.ptr) >>> 0, ol = x.wasmconnection_out_len(this.ptr) >>> 0;
-      const sp = x.wasmconnection_segs_ptr(this.ptr) >>> 0;
-      const mem = this.rt.mem();
-      const bytes = mem.slice(op, op + ol);
-      const segs = new Uint32Array(mem.slice(sp, sp + n * 8).buffer);
-      return { bytes, segs };
-    });
+      if (n === 0) return 0;
+      this._op = x.wasmconnection_out_ptr(this.ptr) >>> 0;
+      this._sp = x.wasmconnection_segs_ptr(this.ptr) >>> 0;
+      return n;
+    } catch (e) { throw this._trap(e); }
+  }
+
+  /** Word i of the last writeOutput's segments. */
+  segAt(i) {
+    const m = this.rt.mem(), at = this._sp + i * 4;
+    return (m[at] | (m[at + 1] << 8) | (m[at + 2] << 16) | (m[at + 3] << 24)) >>> 0;
+  }
+
+  /** Copy `len` output bytes from offset `off` of the last writeOutput into `dst` at `at`. */
+  copyOut(off, len, dst, at) {
+    const m = this.rt.mem(), from = this._op + off;
+    if (len <= 64) { for (let i = 0; i < len; i++) dst[at + i] = m[from + i]; } else dst.set(m.subarray(from, from + len), at);
   }
 
   free() {

@@ -13,9 +13,12 @@ function toBytes(chunk) {
   throw new TypeError('write() takes a Uint8Array, ArrayBuffer view or string');
 }
 
+const NO_FIELDS = Object.freeze([]);
+
+/** [[name, value], …] for EngineConn._args, which only reads f[0] and f[1]: arrays pass as they are. */
 function headerPairs(headers) {
-  if (!headers) return [];
-  if (Array.isArray(headers)) return headers.map(([n, v]) => [n, v]);
+  if (!headers) return NO_FIELDS;
+  if (Array.isArray(headers)) return headers;
   if (typeof headers.entries === 'function' && !(headers.constructor === Object)) return [...headers.entries()];
   const out = [];
   for (const [n, v] of Object.entries(headers)) {
@@ -44,6 +47,8 @@ export class H2Stream {
     this._blocked = false; // flow control or socket says pause
     this._producerPaused = false;
     this._request = null;
+    this._q = null; // body chunks waiting for write_output (js/connection.js _queueData/_take)
+    this._qoff = 0; // bytes of _q[0] already sent
   }
 
   /** Raw request fields, pseudo-headers first: [[name, value], …]. */
