@@ -220,6 +220,9 @@ async function measure(server, sc, opts) {
     // Same for core 1, minus h2load's own CPU.
     res.core1OtherPct = (100 * Math.max(0, k1.busy - k0.busy - r.clientCpuSeconds * CLK_TCK)) / Math.max(1, k1.total - k0.total);
     res.clientCpuUsPerReq = res.done ? (r.clientCpuSeconds * 1e6) / res.done : NaN;
+    // How busy the client was: near 100 % means h2load, not the server, set the pace
+    // (then no server can go much faster in this cell; see docs/PERFORMANCE.md, "big").
+    res.clientCpuPct = (100 * r.clientCpuSeconds * CLK_TCK) / Math.max(1, k1.total - k0.total);
     res.peakRssKiB = statusKiB(srv.pid, 'VmHWM');
     res.startRssKiB = startRssKiB; // the process before any request: peak − start is what load cost
     res.cpuSeconds = (t1 - t0) / CLK_TCK;
@@ -334,7 +337,7 @@ function render(result) {
     `server on core 0, h2load on core 1; ${result.options.duration} s timed + ${result.options.warmup} s warm-up per cell, ` +
     `${result.options.rounds} round(s), medians.`);
   out.push('');
-  const rows = [['scenario', 'server', 'req/s', 'MiB/s', 'mean latency ms', 'CPU µs/req', 'peak RSS MiB (start)', 'failed',
+  const rows = [['scenario', 'server', 'req/s', 'MiB/s', 'mean latency ms', 'CPU µs/req', 'h2load CPU %', 'peak RSS MiB (start)', 'failed',
     'other load core0/core1 %', 'req/s ratio', 'CPU/req ratio', 'peak RSS ratio']];
   for (const sc of scenarios) {
     for (const s of servers) {
@@ -343,7 +346,7 @@ function render(result) {
       const b = sc.results[base.label];
       const isBase = s.label === base.label;
       rows.push([sc.name, s.label, fmt(r.reqPerSec), r.uploadMiBPerSec !== undefined ? `${fmt(r.uploadMiBPerSec, 1)} up` : fmt(r.mibPerSec, 1), fmt(r.meanLatencyMs, 2), fmt(r.cpuUsPerReq, 1),
-        `${fmt(r.peakRssKiB / 1024, 1)} (${fmt(r.startRssKiB / 1024, 1)})`, fmt(r.failed + (r.errored || 0)), `${fmt(r.core0OtherPct)}/${fmt(r.core1OtherPct)}`,
+        fmt(r.clientCpuPct), `${fmt(r.peakRssKiB / 1024, 1)} (${fmt(r.startRssKiB / 1024, 1)})`, fmt(r.failed + (r.errored || 0)), `${fmt(r.core0OtherPct)}/${fmt(r.core1OtherPct)}`,
         isBase ? '1' : fmtRatio(r.reqPerSec / b.reqPerSec), isBase ? '1' : fmtRatio(r.cpuUsPerReq / b.cpuUsPerReq),
         isBase ? '1' : fmtRatio(r.peakRssKiB / b.peakRssKiB)]);
     }

@@ -9,6 +9,9 @@
 // frames, one prebuilt buffer whose stream ids are patched, one write): the most a client
 // like h2load can take in the big scenario (`FLOOR_BIG=1 node bench/run.js
 // --servers node-http2,floor-h2 --only big`).
+// FLOOR_UPLOAD=1: answers when a request's body ends (DATA with END_STREAM) and gives every
+// DATA frame's bytes back at once (WINDOW_UPDATE on the stream and the connection): the
+// least any server must do for the upload scenario (`--only upload`).
 const net = require('node:net');
 
 const PREFACE_LEN = 24;
@@ -69,6 +72,21 @@ const server = net.createServer((sock) => {
       const sid = buf.readUInt32BE(p + 5) & 0x7fffffff;
       if (type === 1 && process.env.FLOOR_BIG) {
         bigWrite(sock, sid);
+      } else if (process.env.FLOOR_UPLOAD && type === 1) {
+        // wait for the body
+      } else if (process.env.FLOOR_UPLOAD && type === 0) {
+        if (len) {
+          // WINDOW_UPDATE(0, len) then WINDOW_UPDATE(sid, len): 13 bytes each.
+          const wu = Buffer.alloc(26);
+          wu[2] = 4; wu[3] = 8; wu.writeUInt32BE(len, 9);
+          wu[15] = 4; wu[16] = 8; wu.writeUInt32BE(sid, 18); wu.writeUInt32BE(len, 22);
+          sock.write(wu);
+        }
+        if (flags & 1) {
+          const r = Buffer.from(RESP);
+          r.writeUInt32BE(sid, 5); r.writeUInt32BE(sid, 10 + 5);
+          sock.write(r);
+        }
       } else if (type === 1) {
         if (!out) out = Buffer.allocUnsafe(RESP_LEN * 256);
         if (o + RESP_LEN > out.length) { sock.write(out.subarray(0, o)); out = Buffer.allocUnsafe(RESP_LEN * 256); o = 0; }
