@@ -57,36 +57,21 @@ export class H2Stream {
     return this._pairs;
   }
 
-  _pseudo(name) {
-    const b = this._block;
-    if (b && !this._pairs) {
-      // Scan the packed block without decoding every field: pseudo-headers come first.
-      let at = 0;
-      while (at + 8 <= b.length) {
-        const nl = u32le(b, at), vl = u32le(b, at + 4);
-        const ns = at + 8;
-        if (b[ns] !== 58) break; // ':'
-        if (nl === name.length) {
-          let k = 1;
-          while (k < nl && b[ns + k] === name.charCodeAt(k)) k++;
-          if (k === nl) return fieldString(b, ns + nl, ns + nl + vl);
-        }
-        at = ns + nl + vl;
-      }
-      return undefined;
-    }
-    for (const [n, v] of this.rawHeaders) if (n === name) return v; else if (n[0] !== ':') break;
-    return undefined;
-  }
+  /** A pseudo-header's value (they come first in the block), decoding nothing else. */
+  _pseudo(name) { return this._find(name, true); }
 
   /** First value of a regular field (lowercase `name`), without decoding the others. */
-  _field(name) {
+  _field(name) { return this._find(name, false); }
+
+  _find(name, pseudo) {
     const b = this._block;
     if (b && !this._pairs) {
+      // Scan the packed block; only the value found becomes a string.
       let at = 0;
       while (at + 8 <= b.length) {
         const nl = u32le(b, at), vl = u32le(b, at + 4);
         const ns = at + 8;
+        if (pseudo && b[ns] !== 58) break; // ':' — past the pseudo-headers
         if (nl === name.length) {
           let k = 0;
           while (k < nl && b[ns + k] === name.charCodeAt(k)) k++;
@@ -96,7 +81,10 @@ export class H2Stream {
       }
       return undefined;
     }
-    for (const [n, v] of this.rawHeaders) if (n === name) return v;
+    for (const [n, v] of this.rawHeaders) {
+      if (pseudo && n[0] !== ':') break;
+      if (n === name) return v;
+    }
     return undefined;
   }
 
