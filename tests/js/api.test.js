@@ -249,3 +249,33 @@ test('fault containment: a wasm trap fails its connections with H2Error, a fresh
   c2.close();
   await s.close();
 });
+
+test('per-connection state made on demand: closedPromise after close, server set emptied, one flush per response mix', async () => {
+  // Small bodies are coalesced with their frame headers, large ones written as views:
+  // a mix of both on one stream must arrive whole and in order.
+  const big = randomBytes(40_000);
+  const { s, url } = await startServer((stream) => ({
+    requestReceived() {
+      stream.writeHeaders(200, [['content-type', 'application/octet-stream']]);
+      stream.write('head-');
+      stream.write(big);
+      stream.write(new Uint8Array([0x2d, 0x74, 0x61, 0x69, 0x6c])); // "-tail"
+      stream.loseConnection();
+    },
+  }));
+  const c = connect(url);
+  const rs = await Promise.all(Array.from({ length: 20 }, () => request(c, { ':path': '/mix' })));
+  const want = Buffer.concat([Buffer.from('head-'), big, Buffer.from('-tail')]);
+  for (const r of rs) assert.ok(r.body.equals(want));
+  assert.equal(s.connections.size, 1);
+  const [conn] = s.connections;
+  const peer = conn.peer; // made on first use, then the same object every time (js/trace.js relies on it)
+  assert.equal(peer.address, '127.0.0.1');
+  assert.equal(conn.peer, peer);
+  c.close();
+  for (let i = 0; i < 100 && s.connections.size; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(s.connections.size, 0, 'a closed connection leaves the server set');
+  const reason = await conn.closedPromise; // first read after the close: already settled
+  assert.ok(reason === null || reason instanceof H2Error);
+  await s.close();
+});
