@@ -142,3 +142,23 @@ fn configure_applies_and_refuses() {
     assert_eq!(parse_config(b"resetBurst"), Err(1));
     assert_eq!(parse_config(&[0xff]), Err(1));
 }
+
+#[wasm_bindgen_test]
+fn large_chunks_do_not_pin_scratch_memory() {
+    // One ~60 KB socket chunk (a request with four 15,000-byte DATA frames):
+    // once it is processed, the connection keeps no buffer of that size.
+    let mut c = WasmConnection::new(0.0);
+    let mut input = PREFACE.to_vec();
+    input.extend(frame(4, 0, 0, &[]));
+    input.extend(frame(1, 0x4, 1, &request_block())); // HEADERS END_HEADERS, body follows
+    for i in 0..4 {
+        input.extend(frame(0, if i == 3 { 0x1 } else { 0 }, 1, &[0x61; 15_000]));
+    }
+    let events = feed(&mut c, &input, 1.0);
+    let data: usize = events.iter().filter(|r| r[0] == 3).map(|r| (r[3] - r[2]) as usize).sum();
+    assert_eq!(data, 60_000, "all DATA reported as offsets into the caller's chunk");
+    assert!(c.scratch_capacity() < 16 * 1024, "after receive: {} bytes held", c.scratch_capacity());
+    c.consumed(1, 60_000);
+    let _ = output_frames(&mut c);
+    assert!(c.scratch_capacity() < 16 * 1024, "after output: {} bytes held", c.scratch_capacity());
+}

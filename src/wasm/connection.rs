@@ -70,6 +70,20 @@ fn unpack_fields(b: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
     Some(out)
 }
 
+/// Per-connection scratch buffers above this capacity are freed once used,
+/// rather than kept at their high-water mark for the connection's life: one
+/// 64 KiB socket read would otherwise pin 64 KiB of wasm memory per connection
+/// (and wasm memory never shrinks). Freed blocks go back to the allocator and
+/// serve the next connection's call; below this size buffers are kept, so
+/// steady small traffic does not allocate.
+const KEEP_CAPACITY: usize = 4096;
+
+fn trim<T>(v: &mut Vec<T>) {
+    if v.capacity().saturating_mul(core::mem::size_of::<T>()) > KEEP_CAPACITY {
+        *v = Vec::new();
+    }
+}
+
 #[wasm_bindgen]
 pub struct WasmConnection {
     conn: Connection,
@@ -140,18 +154,33 @@ impl WasmConnection {
     /// Feed the chunk written at `input_ptr(len)`. Returns the number of event records.
     pub fn receive(&mut self, len: usize, now_ms: f64) -> u32 {
         let n = len.min(self.input.len());
-        self.events.clear();
-        self.text.clear();
+        self.clear_events();
+        // JS has read the previous call's header block and arguments by now.
+        trim(&mut self.scratch);
+        trim(&mut self.args);
         let input = self.input.get(..n).unwrap_or(&[]);
         self.conn.receive(input, ms(now_ms));
+        // DATA events point into JS's own copy of the chunk, not into `input`.
+        trim(&mut self.input);
         self.drain()
     }
 
     /// Collect events produced by commands or timers (clears the previous records).
     pub fn poll(&mut self) -> u32 {
-        self.events.clear();
-        self.text.clear();
+        self.clear_events();
         self.drain()
+    }
+
+    /// Bytes held by this connection's scratch buffers (diagnostics and tests).
+    pub fn scratch_capacity(&self) -> usize {
+        self.input.capacity()
+            .saturating_add(self.args.capacity())
+            .saturating_add(self.events.capacity())
+            .saturating_add(self.text.capacity())
+            .saturating_add(self.scratch.capacity())
+            .saturating_add(self.out.bytes.capacity())
+            .saturating_add(self.out.segments.capacity().saturating_mul(core::mem::size_of::<Segment>()))
+            .saturating_add(self.segs.capacity().saturating_mul(4))
     }
 
     pub fn events_ptr(&self) -> *const u8 {
@@ -256,6 +285,10 @@ impl WasmConnection {
     /// bytes are at `out_ptr` (`out_len` bytes), segments at `segs_ptr` as u32
     /// pairs `[stream_id, len]` where stream 0 means "the next len bytes of out".
     pub fn write_output(&mut self, max_bytes: usize) -> u32 {
+        // JS has copied the previous call's bytes and segments out by now.
+        trim(&mut self.out.bytes);
+        trim(&mut self.out.segments);
+        trim(&mut self.segs);
         self.out.clear();
         self.segs.clear();
         self.conn.write_output(&mut self.out, max_bytes);
@@ -300,6 +333,13 @@ impl WasmConnection {
 }
 
 impl WasmConnection {
+    fn clear_events(&mut self) {
+        trim(&mut self.events);
+        trim(&mut self.text);
+        self.events.clear();
+        self.text.clear();
+    }
+
     fn drain(&mut self) -> u32 {
         let mut n = 0u32;
         while let Some(ev) = self.conn.poll_event() {
