@@ -2,7 +2,7 @@
 // per-stream send queues (body bytes never enter wasm), the timer, and
 // backpressure in both directions.
 
-import { EngineConn, EV } from './engine.js';
+import { EngineConn, EV, copyBytes } from './engine.js';
 import { H2Error, ERROR_CODES, check } from './errors.js';
 import { H2Stream } from './stream.js';
 import { engineConfig } from './options.js';
@@ -250,7 +250,7 @@ export class H2Connection {
       const c = q[0];
       const off = s._qoff;
       const n = Math.min(c.length - off, len);
-      if (n <= 64) { for (let i = 0; i < n; i++) dst[at + i] = c[off + i]; } else dst.set(c.subarray(off, off + n), at);
+      copyBytes(dst, at, c, off, n);
       at += n; len -= n;
       if (off + n === c.length) { q.shift(); s._qoff = 0; } else s._qoff = off + n;
     }

@@ -146,6 +146,11 @@ export function unpackFields(block) {
   return out;
 }
 
+/** Copy `len` bytes of `src` from `from` into `dst` at `at`; a short copy by hand beats making a subarray view. */
+export function copyBytes(dst, at, src, from, len) {
+  if (len <= 64) { for (let i = 0; i < len; i++) dst[at + i] = src[from + i]; } else dst.set(src.subarray(from, from + len), at);
+}
+
 /** Little-endian u32 at `at` of a packed field block (the length prefixes). */
 export function u32le(b, at) {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
@@ -359,16 +364,10 @@ export class EngineConn {
   }
 
   /** Word i of the last writeOutput's segments. */
-  segAt(i) {
-    const m = this.rt.mem(), at = this._sp + i * 4;
-    return (m[at] | (m[at + 1] << 8) | (m[at + 2] << 16) | (m[at + 3] << 24)) >>> 0;
-  }
+  segAt(i) { return u32le(this.rt.mem(), this._sp + i * 4); }
 
   /** Copy `len` output bytes from offset `off` of the last writeOutput into `dst` at `at`. */
-  copyOut(off, len, dst, at) {
-    const m = this.rt.mem(), from = this._op + off;
-    if (len <= 64) { for (let i = 0; i < len; i++) dst[at + i] = m[from + i]; } else dst.set(m.subarray(from, from + len), at);
-  }
+  copyOut(off, len, dst, at) { copyBytes(dst, at, this.rt.mem(), this._op + off, len); }
 
   free() {
     if (this.ptr && !this.rt.dead) {
