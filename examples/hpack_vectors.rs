@@ -31,11 +31,7 @@ pub struct Report {
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} stories, {} cases, {} failed",
-            self.stories, self.cases, self.failed
-        )
+        write!(f, "{} stories, {} cases, {} failed", self.stories, self.cases, self.failed)
     }
 }
 
@@ -48,13 +44,9 @@ pub fn default_corpus() -> PathBuf {
 
 /// Every directory of the corpus, sorted.
 pub fn corpus_dirs(root: &Path) -> Result<Vec<PathBuf>, String> {
-    let rd = std::fs::read_dir(root)
-        .map_err(|e| format!("{}: {e} (hpack-test-case corpus missing?)", root.display()))?;
-    let mut dirs: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.is_dir())
-        .collect();
+    let rd =
+        std::fs::read_dir(root).map_err(|e| format!("{}: {e} (hpack-test-case corpus missing?)", root.display()))?;
+    let mut dirs: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     Ok(dirs)
 }
@@ -63,10 +55,7 @@ fn expected(case: &Value) -> Fields {
     let mut out = Vec::new();
     for h in case["headers"].as_array().into_iter().flatten() {
         for (k, v) in h.as_object().into_iter().flatten() {
-            out.push((
-                k.as_bytes().to_vec(),
-                v.as_str().unwrap_or_default().as_bytes().to_vec(),
-            ));
+            out.push((k.as_bytes().to_vec(), v.as_str().unwrap_or_default().as_bytes().to_vec()));
         }
     }
     out
@@ -76,22 +65,13 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     if s.len() % 2 != 0 {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
 }
 
 fn decode(d: &mut Decoder, block: &[u8]) -> Result<Fields, String> {
     let mut got = Vec::new();
-    let limits = DecodeLimits {
-        max_list_size: usize::MAX,
-        max_fields: usize::MAX,
-    };
-    d.decode(block, &limits, &mut |f| {
-        got.push((f.name.to_vec(), f.value.to_vec()))
-    })
-    .map_err(|e| e.to_string())?;
+    let limits = DecodeLimits { max_list_size: usize::MAX, max_fields: usize::MAX };
+    d.decode(block, &limits, &mut |f| got.push((f.name.to_vec(), f.value.to_vec()))).map_err(|e| e.to_string())?;
     Ok(got)
 }
 
@@ -107,12 +87,7 @@ fn check_decode(d: &mut Decoder, case: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn check_roundtrip(
-    enc: &mut Encoder,
-    dec: &mut Decoder,
-    case: &Value,
-    buf: &mut Vec<u8>,
-) -> Result<(), String> {
+fn check_roundtrip(enc: &mut Encoder, dec: &mut Decoder, case: &Value, buf: &mut Vec<u8>) -> Result<(), String> {
     let want = expected(case);
     buf.clear();
     enc.encode(want.iter().map(|(n, v)| HeaderField::new(n, v)), buf);
@@ -139,10 +114,7 @@ pub fn run_story(path: &Path, roundtrip: bool) -> (usize, usize) {
     let has_wire = cases.iter().any(|c| c.get("wire").is_some());
     let mut decoder = Decoder::new(4096);
     // Round trip twice: default table, and a peer that limits it to 256.
-    let mut rt = [
-        (Encoder::new(), Decoder::new(4096)),
-        (Encoder::new(), Decoder::new(4096)),
-    ];
+    let mut rt = [(Encoder::new(), Decoder::new(4096)), (Encoder::new(), Decoder::new(4096))];
     rt[1].0.set_max_table_size(256);
     rt[1].1.set_max_allowed_table_size(256);
     let mut buf = Vec::new();
@@ -197,12 +169,8 @@ fn main() {
             dirs.push(PathBuf::from(a));
         }
     }
-    let result = if dirs.is_empty() {
-        corpus_dirs(&default_corpus())
-    } else {
-        Ok(dirs)
-    }
-    .and_then(|d| run_dirs(&d, roundtrip));
+    let result =
+        if dirs.is_empty() { corpus_dirs(&default_corpus()) } else { Ok(dirs) }.and_then(|d| run_dirs(&d, roundtrip));
     match result {
         Ok(r) => {
             println!("{r}");

@@ -104,8 +104,7 @@ impl Limits {
     pub fn max_continuation_frames(&self, max_frame_size: u32) -> u32 {
         let frame = usize::try_from(max_frame_size.max(1)).unwrap_or(usize::MAX);
         let by_size = self.max_header_block_bytes.div_ceil(frame);
-        self.continuation_frames_base
-            .saturating_add(u32::try_from(by_size).unwrap_or(u32::MAX))
+        self.continuation_frames_base.saturating_add(u32::try_from(by_size).unwrap_or(u32::MAX))
     }
 }
 
@@ -123,12 +122,7 @@ pub struct TokenBucket {
 
 impl TokenBucket {
     pub fn new(burst: u32, rate_per_s: u32, now_ms: u64) -> Self {
-        TokenBucket {
-            burst,
-            rate_per_s,
-            milli_tokens: u64::from(burst).saturating_mul(1000),
-            last_ms: now_ms,
-        }
+        TokenBucket { burst, rate_per_s, milli_tokens: u64::from(burst).saturating_mul(1000), last_ms: now_ms }
     }
 
     fn refill(&mut self, now_ms: u64) {

@@ -37,7 +37,9 @@ impl Priority {
             // drop parameters (";...") of a member
             let member = member.split(|&b| b == b';').next().unwrap_or(&[]);
             let (key, val) = match member.iter().position(|&b| b == b'=') {
-                Some(i) => (trim(member.get(..i).unwrap_or(&[])), Some(trim(member.get(i.saturating_add(1)..).unwrap_or(&[])))),
+                Some(i) => {
+                    (trim(member.get(..i).unwrap_or(&[])), Some(trim(member.get(i.saturating_add(1)..).unwrap_or(&[]))))
+                }
                 None => (trim(member), None),
             };
             match key {

@@ -24,8 +24,7 @@ pub struct RequestHead {
 /// §8.2.1: no 0x00-0x20, no uppercase, no 0x7f-0xff, no colon (pseudo-header
 /// names are checked separately).
 pub fn name_ok(name: &[u8]) -> bool {
-    !name.is_empty()
-        && name.iter().all(|&b| b > 0x20 && b < 0x7f && !b.is_ascii_uppercase() && b != b':')
+    !name.is_empty() && name.iter().all(|&b| b > 0x20 && b < 0x7f && !b.is_ascii_uppercase() && b != b':')
 }
 
 /// §8.2.1: no NUL, CR or LF anywhere; no leading or trailing SP/HTAB.
@@ -38,10 +37,7 @@ pub fn value_ok(value: &[u8]) -> bool {
 
 /// §8.2.2: fields that only mean something on one HTTP/1.1 hop.
 pub fn is_connection_specific(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"connection" | b"keep-alive" | b"proxy-connection" | b"transfer-encoding" | b"upgrade"
-    )
+    matches!(name, b"connection" | b"keep-alive" | b"proxy-connection" | b"transfer-encoding" | b"upgrade")
 }
 
 /// Checks shared by requests, trailers and responses for a regular field.
@@ -75,9 +71,7 @@ pub fn parse_content_length(value: &[u8]) -> Option<u64> {
 }
 
 /// Validate a request header block (§8.3.1 and §8.2). Fields in wire order.
-pub fn check_request<'a>(
-    fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
-) -> Result<RequestHead, &'static str> {
+pub fn check_request<'a>(fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Result<RequestHead, &'static str> {
     let mut head = RequestHead::default();
     let mut method: Option<&[u8]> = None;
     let mut scheme: Option<&[u8]> = None;
@@ -170,9 +164,7 @@ pub fn check_request<'a>(
 }
 
 /// Validate a trailer section (§8.1: no pseudo-headers).
-pub fn check_trailers<'a>(
-    fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>,
-) -> Result<(), &'static str> {
+pub fn check_trailers<'a>(fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Result<(), &'static str> {
     for (name, value) in fields {
         if name.first() == Some(&b':') {
             return Err("pseudo-header in trailers");
@@ -195,11 +187,7 @@ pub fn check_response_fields(fields: &[(&[u8], &[u8])]) -> Result<(), UserError>
 
 /// Final status: 200..=999; informational: 100..=199 except 101 (§8.6).
 pub fn check_status(status: u16, informational: bool) -> Result<(), UserError> {
-    let ok = if informational {
-        (100..200).contains(&status) && status != 101
-    } else {
-        (200..1000).contains(&status)
-    };
+    let ok = if informational { (100..200).contains(&status) && status != 101 } else { (200..1000).contains(&status) };
     if ok {
         Ok(())
     } else {
@@ -215,8 +203,7 @@ mod tests {
         check_request(f.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())))
     }
 
-    const BASE: [(&str, &str); 4] =
-        [(":method", "GET"), (":scheme", "https"), (":path", "/"), (":authority", "x")];
+    const BASE: [(&str, &str); 4] = [(":method", "GET"), (":scheme", "https"), (":path", "/"), (":authority", "x")];
 
     fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
         let mut v = BASE.to_vec();
@@ -291,14 +278,8 @@ mod tests {
     #[test]
     fn content_length() {
         assert_eq!(req(&with(&[("content-length", "5")])).unwrap().content_length, Some(5));
-        assert_eq!(
-            req(&with(&[("content-length", "5"), ("content-length", "5")])).unwrap().content_length,
-            Some(5)
-        );
-        assert_eq!(
-            req(&with(&[("content-length", "5"), ("content-length", "6")])),
-            Err("conflicting content-length")
-        );
+        assert_eq!(req(&with(&[("content-length", "5"), ("content-length", "5")])).unwrap().content_length, Some(5));
+        assert_eq!(req(&with(&[("content-length", "5"), ("content-length", "6")])), Err("conflicting content-length"));
         assert_eq!(req(&with(&[("content-length", "-1")])), Err("invalid content-length"));
         assert_eq!(req(&with(&[("content-length", "99999999999999999999999")])), Err("invalid content-length"));
     }

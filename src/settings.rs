@@ -85,7 +85,9 @@ pub enum PeerChange {
     None,
     HeaderTableSize(u32),
     /// New INITIAL_WINDOW_SIZE and the delta to apply to every open stream.
-    InitialWindow { delta: i64 },
+    InitialWindow {
+        delta: i64,
+    },
     MaxFrameSize(u32),
 }
 
@@ -137,10 +139,7 @@ impl PeerSettings {
             }
             id::INITIAL_WINDOW_SIZE => {
                 if value > MAX_WINDOW_SIZE {
-                    return Err(ProtoError::conn(
-                        ErrorCode::FLOW_CONTROL_ERROR,
-                        "INITIAL_WINDOW_SIZE above 2^31-1",
-                    ));
+                    return Err(ProtoError::conn(ErrorCode::FLOW_CONTROL_ERROR, "INITIAL_WINDOW_SIZE above 2^31-1"));
                 }
                 let delta = i64::from(value).saturating_sub(i64::from(self.initial_window_size));
                 self.initial_window_size = value;
@@ -148,10 +147,7 @@ impl PeerSettings {
             }
             id::MAX_FRAME_SIZE => {
                 if !(MIN_MAX_FRAME_SIZE..=MAX_MAX_FRAME_SIZE).contains(&value) {
-                    return Err(ProtoError::conn(
-                        ErrorCode::PROTOCOL_ERROR,
-                        "MAX_FRAME_SIZE outside [2^14, 2^24-1]",
-                    ));
+                    return Err(ProtoError::conn(ErrorCode::PROTOCOL_ERROR, "MAX_FRAME_SIZE outside [2^14, 2^24-1]"));
                 }
                 self.max_frame_size = value;
                 Ok(PeerChange::MaxFrameSize(value))
@@ -161,13 +157,11 @@ impl PeerSettings {
                 Ok(PeerChange::None)
             }
             id::ENABLE_CONNECT_PROTOCOL => {
-                self.enable_connect_protocol =
-                    bool_setting(value, "ENABLE_CONNECT_PROTOCOL not 0 or 1")?;
+                self.enable_connect_protocol = bool_setting(value, "ENABLE_CONNECT_PROTOCOL not 0 or 1")?;
                 Ok(PeerChange::None)
             }
             id::NO_RFC7540_PRIORITIES => {
-                self.no_rfc7540_priorities =
-                    bool_setting(value, "NO_RFC7540_PRIORITIES not 0 or 1")?;
+                self.no_rfc7540_priorities = bool_setting(value, "NO_RFC7540_PRIORITIES not 0 or 1")?;
                 Ok(PeerChange::None)
             }
             _ => Ok(PeerChange::None),
@@ -190,10 +184,7 @@ mod tests {
     #[test]
     fn defaults_match_twisted() {
         let p = LocalSettings::default().params();
-        assert_eq!(
-            p,
-            [(1, 4096), (2, 0), (4, 65535), (5, 16384), (8, 0), (3, 100), (6, 65536)]
-        );
+        assert_eq!(p, [(1, 4096), (2, 0), (4, 65535), (5, 16384), (8, 0), (3, 100), (6, 65536)]);
     }
 
     #[test]
@@ -208,10 +199,7 @@ mod tests {
     #[test]
     fn initial_window_range_and_delta() {
         let mut s = PeerSettings::default();
-        assert_eq!(
-            s.apply(id::INITIAL_WINDOW_SIZE, 100).unwrap(),
-            PeerChange::InitialWindow { delta: 100 - 65535 }
-        );
+        assert_eq!(s.apply(id::INITIAL_WINDOW_SIZE, 100).unwrap(), PeerChange::InitialWindow { delta: 100 - 65535 });
         assert_eq!(
             s.apply(id::INITIAL_WINDOW_SIZE, MAX_WINDOW_SIZE).unwrap(),
             PeerChange::InitialWindow { delta: i64::from(MAX_WINDOW_SIZE) - 100 }
@@ -227,10 +215,7 @@ mod tests {
         assert!(s.apply(id::MAX_FRAME_SIZE, 0).is_err());
         assert!(s.apply(id::MAX_FRAME_SIZE, 1 << 24).is_err());
         assert_eq!(s.apply(id::MAX_FRAME_SIZE, 16_384).unwrap(), PeerChange::MaxFrameSize(16_384));
-        assert_eq!(
-            s.apply(id::MAX_FRAME_SIZE, (1 << 24) - 1).unwrap(),
-            PeerChange::MaxFrameSize((1 << 24) - 1)
-        );
+        assert_eq!(s.apply(id::MAX_FRAME_SIZE, (1 << 24) - 1).unwrap(), PeerChange::MaxFrameSize((1 << 24) - 1));
     }
 
     #[test]
@@ -251,8 +236,7 @@ mod tests {
 
     #[test]
     fn sanitize_clamps() {
-        let l = LocalSettings { max_frame_size: 1, initial_window_size: u32::MAX, ..Default::default() }
-            .sanitized();
+        let l = LocalSettings { max_frame_size: 1, initial_window_size: u32::MAX, ..Default::default() }.sanitized();
         assert_eq!(l.max_frame_size, MIN_MAX_FRAME_SIZE);
         assert_eq!(l.initial_window_size, MAX_WINDOW_SIZE);
     }

@@ -281,10 +281,7 @@ fn request_fields_pseudo_first() {
 fn malformed_request_answered_400_then_rst_connection_lives() {
     let cases: Vec<(Vec<(String, String)>, &str)> = vec![
         (fields(&[(":method", "GET"), (":path", "/")]), "missing :scheme"),
-        (
-            fields(&[(":method", "GET"), (":scheme", "https"), (":path", "/"), ("Upper", "x")]),
-            "invalid field name",
-        ),
+        (fields(&[(":method", "GET"), (":scheme", "https"), (":path", "/"), ("Upper", "x")]), "invalid field name"),
         (
             fields(&[(":method", "GET"), (":scheme", "https"), (":path", "/"), ("connection", "close")]),
             "connection-specific header field",

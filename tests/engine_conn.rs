@@ -20,7 +20,10 @@ fn wrong_preface_goaway_and_close() {
     let ev = c.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     assert_eq!(
         ev,
-        vec![Ev::Error { code: ErrorCode::PROTOCOL_ERROR, reason: "invalid connection preface", remote: false }, Ev::Closed]
+        vec![
+            Ev::Error { code: ErrorCode::PROTOCOL_ERROR, reason: "invalid connection preface", remote: false },
+            Ev::Closed
+        ]
     );
     assert_eq!(last_goaway(&mut c), (0, ErrorCode::PROTOCOL_ERROR));
     assert!(c.conn.is_closed());
@@ -47,12 +50,12 @@ fn first_frame_must_be_settings() {
 #[test]
 fn settings_values_are_range_checked() {
     let cases: [(u16, u32, ErrorCode); 6] = [
-        (2, 2, ErrorCode::PROTOCOL_ERROR),                // ENABLE_PUSH
-        (4, 1 << 31, ErrorCode::FLOW_CONTROL_ERROR),      // INITIAL_WINDOW_SIZE
-        (5, 16_383, ErrorCode::PROTOCOL_ERROR),           // MAX_FRAME_SIZE too small
-        (5, 1 << 24, ErrorCode::PROTOCOL_ERROR),          // MAX_FRAME_SIZE too large
-        (5, 0, ErrorCode::PROTOCOL_ERROR),                // CVE-2026-33814
-        (8, 2, ErrorCode::PROTOCOL_ERROR),                // ENABLE_CONNECT_PROTOCOL
+        (2, 2, ErrorCode::PROTOCOL_ERROR),           // ENABLE_PUSH
+        (4, 1 << 31, ErrorCode::FLOW_CONTROL_ERROR), // INITIAL_WINDOW_SIZE
+        (5, 16_383, ErrorCode::PROTOCOL_ERROR),      // MAX_FRAME_SIZE too small
+        (5, 1 << 24, ErrorCode::PROTOCOL_ERROR),     // MAX_FRAME_SIZE too large
+        (5, 0, ErrorCode::PROTOCOL_ERROR),           // CVE-2026-33814
+        (8, 2, ErrorCode::PROTOCOL_ERROR),           // ENABLE_CONNECT_PROTOCOL
     ];
     for (id, value, code) in cases {
         let mut c = Client::new();
@@ -154,10 +157,13 @@ fn graceful_shutdown_two_phases() {
     c.request(1, &get("/"), true);
     c.conn.shutdown();
     let f = c.flush();
-    assert!(matches!(
-        &f[..],
-        [SFrame::GoAway { last: 0x7fff_ffff, code: ErrorCode::NO_ERROR, .. }, SFrame::Ping { ack: false, .. }]
-    ), "{f:?}");
+    assert!(
+        matches!(
+            &f[..],
+            [SFrame::GoAway { last: 0x7fff_ffff, code: ErrorCode::NO_ERROR, .. }, SFrame::Ping { ack: false, .. }]
+        ),
+        "{f:?}"
+    );
     let SFrame::Ping { data, .. } = f[1] else { unreachable!() };
     // a request in flight before the client saw the GOAWAY is still served
     assert_eq!(c.request(3, &get("/"), true).len(), 1);

@@ -307,7 +307,10 @@ fn unnecessary_window_updates_harmless() {
 
 #[test]
 fn send_buffer_soft_limit_blocks_and_hard_cap_refuses() {
-    let cfg = Config { limits: Limits { stream_send_buffer: 1000, stream_send_buffer_hard: 5000, ..Limits::default() }, ..Config::default() };
+    let cfg = Config {
+        limits: Limits { stream_send_buffer: 1000, stream_send_buffer_hard: 5000, ..Limits::default() },
+        ..Config::default()
+    };
     let mut c = Client::with_settings(cfg, &[(INITIAL_WINDOW_SIZE, 1_000_000)]);
     c.feed(&build::window_update(0, 1_000_000));
     open_get(&mut c, 1);
@@ -436,7 +439,10 @@ fn echo_with_delayed_output(cfg: Config, total: usize) -> (Vec<u8>, Vec<u8>, usi
             let mut wu = build::window_update(1, got);
             wu.extend(build::window_update(0, got));
             let ev = c.feed(&wu);
-            assert!(ev.iter().all(|e| matches!(e, Ev::SendReady(1) | Ev::SendBlocked(1) | Ev::StreamClosed(1))), "{ev:?}");
+            assert!(
+                ev.iter().all(|e| matches!(e, Ev::SendReady(1) | Ev::SendBlocked(1) | Ev::StreamClosed(1))),
+                "{ev:?}"
+            );
         }
         assert!(sent == total || peer_stream > 0 || peer_conn > 0 || got > 0 || ended, "deadlock at {sent}");
     }

@@ -47,7 +47,9 @@ fn random_frame(rng: &mut SmallRng, c: &mut Client, next: &mut u32, hostile: boo
             stream_id: id.max(1),
             spec: PrioritySpec { exclusive: rng.gen(), dependency: rng.gen_range(0..12), weight: rng.gen() },
         }),
-        10 => build::frame(&Frame::Continuation { stream_id: id.max(1), end_headers: rng.gen(), fragment: &small(rng) }),
+        10 => {
+            build::frame(&Frame::Continuation { stream_id: id.max(1), end_headers: rng.gen(), fragment: &small(rng) })
+        }
         11 => {
             let block = small(rng);
             build::frame(&Frame::Headers {

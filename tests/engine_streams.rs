@@ -216,10 +216,13 @@ fn content_length_mismatch_resets_stream() {
     let mut bytes = c.headers_bytes(1, &f, false);
     bytes.extend(build::data(1, b"abcd", true));
     let ev = c.feed(&bytes);
-    assert_eq!(ev[1..], [
-        Ev::Data { id: 1, data: b"abc".to_vec() },
-        Ev::Reset { id: 1, code: ErrorCode::PROTOCOL_ERROR, remote: false, unsent: 0 }
-    ]);
+    assert_eq!(
+        ev[1..],
+        [
+            Ev::Data { id: 1, data: b"abc".to_vec() },
+            Ev::Reset { id: 1, code: ErrorCode::PROTOCOL_ERROR, remote: false, unsent: 0 }
+        ]
+    );
     assert_eq!(rsts(&c.flush()), vec![(1, ErrorCode::PROTOCOL_ERROR)]);
     // body shorter than declared
     let mut f = post("/");
@@ -227,10 +230,13 @@ fn content_length_mismatch_resets_stream() {
     let mut bytes = c.headers_bytes(3, &f, false);
     bytes.extend(build::data(3, b"abcd", true));
     let ev = c.feed(&bytes);
-    assert_eq!(ev[1..], [
-        Ev::Data { id: 3, data: b"abcd".to_vec() },
-        Ev::Reset { id: 3, code: ErrorCode::PROTOCOL_ERROR, remote: false, unsent: 0 }
-    ]);
+    assert_eq!(
+        ev[1..],
+        [
+            Ev::Data { id: 3, data: b"abcd".to_vec() },
+            Ev::Reset { id: 3, code: ErrorCode::PROTOCOL_ERROR, remote: false, unsent: 0 }
+        ]
+    );
     // declared but HEADERS ends the stream
     let ev = c.request(5, &f, true);
     assert_eq!(ev, vec![Ev::Rejected { id: 5, status: 400, reason: "content-length mismatch" }]);

@@ -109,13 +109,17 @@ fn random_frame(rng: &mut SmallRng, max: u32, out: &mut Vec<u8>, want: &mut Vec<
         },
         6 => Frame::Ping { ack, data: rng.gen() },
         7 => Frame::GoAway { last_stream_id: rng.gen_range(0..=0x7fff_ffff), code: ErrorCode(rng.gen()), debug: &frag },
-        8 => Frame::WindowUpdate { stream_id: rng.gen_range(0..=0x7fff_ffff), increment: rng.gen_range(0..=0x7fff_ffff) },
+        8 => {
+            Frame::WindowUpdate { stream_id: rng.gen_range(0..=0x7fff_ffff), increment: rng.gen_range(0..=0x7fff_ffff) }
+        }
         9 => Frame::Continuation { stream_id: sid(rng), end_headers: rng.gen(), fragment: &frag },
         10 => Frame::PriorityUpdate { prioritized_id: sid(rng), field_value: &frag },
         _ => {
             let kind = rng.gen_range(0x11..=0xff);
             let length = frag.len() as u32;
-            Frame::Unknown { header: FrameHeader { length, kind, flags: rng.gen(), stream_id: rng.gen_range(0..=0x7fff_ffff) } }
+            Frame::Unknown {
+                header: FrameHeader { length, kind, flags: rng.gen(), stream_id: rng.gen_range(0..=0x7fff_ffff) },
+            }
         }
     };
     f.encode(out, pad);

@@ -8,35 +8,18 @@ use rand::{rngs::SmallRng, Rng, SeedableRng};
 fn random_bytes(rng: &mut SmallRng, max: usize, any_byte: bool) -> Vec<u8> {
     let len = rng.gen_range(0..=max);
     (0..len)
-        .map(|_| {
-            if any_byte {
-                rng.gen()
-            } else {
-                b"abcdefghijklmnopqrstuvwxyz-0123456789"[rng.gen_range(0..37)]
-            }
-        })
+        .map(|_| if any_byte { rng.gen() } else { b"abcdefghijklmnopqrstuvwxyz-0123456789"[rng.gen_range(0..37)] })
         .collect()
 }
 
 #[test]
 fn random_lists_round_trip() {
     let mut rng = SmallRng::seed_from_u64(7541);
-    let names: Vec<&[u8]> = vec![
-        b":status",
-        b"content-type",
-        b"cookie",
-        b"set-cookie",
-        b"x-custom",
-        b"date",
-        b"server",
-        b"authorization",
-    ];
+    let names: Vec<&[u8]> =
+        vec![b":status", b"content-type", b"cookie", b"set-cookie", b"x-custom", b"date", b"server", b"authorization"];
     let mut enc = Encoder::new();
     let mut dec = Decoder::new(4096);
-    let limits = DecodeLimits {
-        max_list_size: usize::MAX,
-        max_fields: usize::MAX,
-    };
+    let limits = DecodeLimits { max_list_size: usize::MAX, max_fields: usize::MAX };
     let mut wire = Vec::new();
     for block in 0..2000 {
         if rng.gen_bool(0.05) {
@@ -61,27 +44,15 @@ fn random_lists_round_trip() {
             })
             .collect();
         wire.clear();
-        enc.encode(
-            list.iter().map(|(n, v, s)| HeaderField {
-                name: n,
-                value: v,
-                sensitive: *s,
-            }),
-            &mut wire,
-        );
+        enc.encode(list.iter().map(|(n, v, s)| HeaderField { name: n, value: v, sensitive: *s }), &mut wire);
         let mut got = Vec::new();
-        dec.decode(&wire, &limits, &mut |f| {
-            got.push((f.name.to_vec(), f.value.to_vec(), f.sensitive))
-        })
-        .unwrap_or_else(|e| panic!("block {block}: {e}"));
+        dec.decode(&wire, &limits, &mut |f| got.push((f.name.to_vec(), f.value.to_vec(), f.sensitive)))
+            .unwrap_or_else(|e| panic!("block {block}: {e}"));
         assert_eq!(got.len(), list.len(), "block {block}");
         for (g, w) in got.iter().zip(&list) {
             assert_eq!((&g.0, &g.1), (&w.0, &w.1), "block {block}");
             if w.2 {
-                assert!(
-                    g.2,
-                    "sensitive field was not sent never-indexed (block {block})"
-                );
+                assert!(g.2, "sensitive field was not sent never-indexed (block {block})");
             }
         }
         assert_eq!(dec.max_table_size(), enc.max_table_size(), "block {block}");

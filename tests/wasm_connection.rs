@@ -117,7 +117,10 @@ fn request_response_round_trip() {
     assert_eq!(c.send_data(1, 5, true), 0);
     let frames = output_frames(&mut c);
     assert!(frames.iter().any(|f| f.0 == 1 && f.2 == 1 && f.1 & 0x4 != 0), "HEADERS on 1: {frames:?}");
-    assert!(frames.iter().any(|f| f.0 == 0 && f.2 == 1 && f.3 == 5 && f.1 & 0x1 != 0), "DATA(5, END_STREAM) on 1: {frames:?}");
+    assert!(
+        frames.iter().any(|f| f.0 == 0 && f.2 == 1 && f.3 == 5 && f.1 & 0x1 != 0),
+        "DATA(5, END_STREAM) on 1: {frames:?}"
+    );
     assert_eq!(c.send_data(1, 1, false), 1, "stream closed after END_STREAM");
 }
 

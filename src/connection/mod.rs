@@ -52,11 +52,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config {
-            limits: Limits::default(),
-            settings: LocalSettings::default(),
-            connection_window: 1 << 20,
-        }
+        Config { limits: Limits::default(), settings: LocalSettings::default(), connection_window: 1 << 20 }
     }
 }
 
@@ -151,12 +147,16 @@ pub enum Event {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     /// Waiting for (the rest of) the 24-byte client preface.
-    Preface { matched: usize },
+    Preface {
+        matched: usize,
+    },
     /// Preface seen; frames flow (the first must be SETTINGS).
     Open,
     /// Our GOAWAY is out after an idle timeout; input is ignored and
     /// `Closed` follows at `until` unless the peer closes first.
-    Closing { until: u64 },
+    Closing {
+        until: u64,
+    },
     Closed,
 }
 
@@ -165,9 +165,13 @@ enum State {
 enum Shutdown {
     None,
     /// GOAWAY(2^31-1) + PING sent; waiting for the ACK or `deadline`.
-    AwaitPing { deadline: u64 },
+    AwaitPing {
+        deadline: u64,
+    },
     /// Final GOAWAY(last) sent; waiting for open streams or `deadline`.
-    Draining { deadline: u64 },
+    Draining {
+        deadline: u64,
+    },
 }
 
 /// A header block being collected (HEADERS without END_HEADERS so far).
@@ -279,8 +283,7 @@ impl Connection {
             settings_sent_ms: Some(now_ms),
             peer: PeerSettings::default(),
             decoder: hpack::Decoder::new(
-                usize::try_from(local.header_table_size.max(DEFAULT_HEADER_TABLE_SIZE))
-                    .unwrap_or(usize::MAX),
+                usize::try_from(local.header_table_size.max(DEFAULT_HEADER_TABLE_SIZE)).unwrap_or(usize::MAX),
             ),
             encoder: hpack::Encoder::new(),
             streams: BTreeMap::new(),
@@ -625,9 +628,7 @@ impl Core {
         }
         frame::write_goaway(&mut self.pending, MAX_STREAM_ID, ErrorCode::NO_ERROR, b"");
         frame::write_ping(&mut self.pending, false, SHUTDOWN_PING);
-        self.shutdown = Shutdown::AwaitPing {
-            deadline: self.now.saturating_add(self.limits.shutdown_ping_timeout_ms),
-        };
+        self.shutdown = Shutdown::AwaitPing { deadline: self.now.saturating_add(self.limits.shutdown_ping_timeout_ms) };
     }
 
     /// Phase 2: GOAWAY(last processed). Streams above it will be ignored.
@@ -635,8 +636,7 @@ impl Core {
         let last = self.last_peer_id;
         frame::write_goaway(&mut self.pending, last, ErrorCode::NO_ERROR, b"");
         self.goaway_last = Some(last);
-        self.shutdown =
-            Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
+        self.shutdown = Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
         self.check_drained();
     }
 

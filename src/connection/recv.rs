@@ -116,13 +116,7 @@ impl Core {
         match f {
             Frame::Headers { stream_id, end_stream, end_headers, priority, fragment } => {
                 let self_dependent = priority.is_some_and(|p| p.dependency == stream_id);
-                let block = Block {
-                    stream_id,
-                    end_stream,
-                    self_dependent,
-                    continuations: 0,
-                    started_ms: self.now,
-                };
+                let block = Block { stream_id, end_stream, self_dependent, continuations: 0, started_ms: self.now };
                 if end_headers {
                     self.complete_block(block, fragment);
                 } else {
@@ -258,16 +252,12 @@ impl Core {
     /// Copy of the decoded fields for the semantics checks.
     fn field_pairs(&self, range: core::ops::Range<u32>) -> impl Iterator<Item = (&[u8], &[u8])> {
         let arena = &self.arena;
-        self.fields
-            .get(range.start as usize..range.end as usize)
-            .unwrap_or(&[])
-            .iter()
-            .map(move |f| {
-                let s = f.start as usize;
-                let m = s.saturating_add(f.name_len as usize);
-                let e = m.saturating_add(f.value_len as usize);
-                (arena.get(s..m).unwrap_or(&[]), arena.get(m..e).unwrap_or(&[]))
-            })
+        self.fields.get(range.start as usize..range.end as usize).unwrap_or(&[]).iter().map(move |f| {
+            let s = f.start as usize;
+            let m = s.saturating_add(f.name_len as usize);
+            let e = m.saturating_add(f.value_len as usize);
+            (arena.get(s..m).unwrap_or(&[]), arena.get(m..e).unwrap_or(&[]))
+        })
     }
 
     /// HEADERS on a stream we no longer have.
@@ -275,9 +265,7 @@ impl Core {
         match self.closed.get(id) {
             Some(CloseKind::ResetLocal) => {} // in flight when we reset it: ignore (§5.4.2)
             Some(CloseKind::ResetRemote) => self.stream_error(id, ErrorCode::STREAM_CLOSED),
-            Some(CloseKind::Ended) => {
-                self.close_with(ErrorCode::STREAM_CLOSED, "HEADERS on a closed stream", false)
-            }
+            Some(CloseKind::Ended) => self.close_with(ErrorCode::STREAM_CLOSED, "HEADERS on a closed stream", false),
             None => self.protocol_error("stream id not above the last one (§5.1.1)"),
         }
     }
@@ -352,12 +340,7 @@ impl Core {
             self.reject(id, 400, "content-length mismatch");
             return false;
         }
-        let mut s = Stream::new(
-            id,
-            self.peer.initial_window_size,
-            self.recv_initial,
-            self.local.initial_window_size,
-        );
+        let mut s = Stream::new(id, self.peer.initial_window_size, self.recv_initial, self.local.initial_window_size);
         s.content_length = head.content_length;
         s.recv_closed = b.end_stream;
         let mut prio = head.priority.unwrap_or_default();
@@ -380,10 +363,8 @@ impl Core {
         let mut digits = [0u8; 3];
         let value = super::status_digits(status, &mut digits);
         self.scratch.clear();
-        self.encoder.encode(
-            [crate::hpack::HeaderField { name: b":status", value, sensitive: false }],
-            &mut self.scratch,
-        );
+        self.encoder
+            .encode([crate::hpack::HeaderField { name: b":status", value, sensitive: false }], &mut self.scratch);
         let (scratch, max) = (core::mem::take(&mut self.scratch), self.peer.max_frame_size);
         self.control(|p| {
             frame::write_headers(p, id, &scratch, true, max);
@@ -459,9 +440,8 @@ impl Core {
         s.body_received = before.saturating_add(u64::from(n32));
         // Past content-length: deliver exactly up to it, then the stream error,
         // so the events do not depend on how the input was split.
-        let allowed = s.content_length.map_or(n, |cl| {
-            usize::try_from(cl.saturating_sub(before)).unwrap_or(usize::MAX).min(n)
-        });
+        let allowed =
+            s.content_length.map_or(n, |cl| usize::try_from(cl.saturating_sub(before)).unwrap_or(usize::MAX).min(n));
         if allowed > 0 {
             let end = start.saturating_add(allowed);
             if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) {
@@ -601,9 +581,7 @@ impl Core {
                 let _ = s.recv.adjust(delta);
             }
         }
-        self.decoder.set_max_allowed_table_size(
-            usize::try_from(self.local.header_table_size).unwrap_or(usize::MAX),
-        );
+        self.decoder.set_max_allowed_table_size(usize::try_from(self.local.header_table_size).unwrap_or(usize::MAX));
     }
 
     fn on_ping(&mut self, ack: bool, data: [u8; 8]) {

@@ -71,11 +71,8 @@ impl Core {
                 }
             }
             if let Some(packed) = trailers {
-                let list = unpack_fields(&packed).map(|(n, v)| HeaderField {
-                    name: n,
-                    value: v,
-                    sensitive: is_sensitive(n),
-                });
+                let list =
+                    unpack_fields(&packed).map(|(n, v)| HeaderField { name: n, value: v, sensitive: is_sensitive(n) });
                 self.scratch.clear();
                 self.encoder.encode(list, &mut self.scratch);
                 header.clear();

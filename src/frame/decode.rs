@@ -111,11 +111,7 @@ impl FrameDecoder {
     /// Decode the next item from `input[*pos..]`, advancing `*pos`.
     /// `Ok(None)`: input used up (a partial frame is kept inside).
     /// `DataPayload` offsets index `input`.
-    pub fn decode<'a>(
-        &'a mut self,
-        input: &'a [u8],
-        pos: &mut usize,
-    ) -> Result<Option<Item<'a>>, ProtoError> {
+    pub fn decode<'a>(&'a mut self, input: &'a [u8], pos: &mut usize) -> Result<Option<Item<'a>>, ProtoError> {
         let step = match self.step(input, pos) {
             Ok(s) => s,
             Err(e) => {

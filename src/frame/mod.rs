@@ -17,8 +17,8 @@ pub mod types;
 
 pub use decode::FrameDecoder;
 pub use encode::{
-    write_data, write_data_header, write_goaway, write_headers, write_ping, write_rst_stream,
-    write_settings, write_window_update,
+    write_data, write_data_header, write_goaway, write_headers, write_ping, write_rst_stream, write_settings,
+    write_window_update,
 };
 pub use header::{flags, kind, FrameHeader};
 pub use types::{settings_iter, Frame, Item, PrioritySpec, SettingsIter};

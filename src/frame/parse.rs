@@ -198,11 +198,9 @@ pub(crate) fn parse_payload<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a
         }
         // §6.9: the reserved bit is ignored.
         kind::WINDOW_UPDATE => Frame::WindowUpdate { stream_id: sid, increment: be32(p) & STREAM_ID_MASK },
-        kind::CONTINUATION => Frame::Continuation {
-            stream_id: sid,
-            end_headers: h.has(flags::END_HEADERS),
-            fragment: p,
-        },
+        kind::CONTINUATION => {
+            Frame::Continuation { stream_id: sid, end_headers: h.has(flags::END_HEADERS), fragment: p }
+        }
         kind::PRIORITY_UPDATE => {
             let (id, field_value) = take(p, 4)?;
             let prioritized_id = be32(id) & STREAM_ID_MASK;

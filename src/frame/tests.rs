@@ -342,7 +342,8 @@ fn after_a_connection_error_the_decoder_keeps_failing() {
 
 #[test]
 fn reserved_bits_are_ignored_on_receipt() {
-    let evs = decode_all(DEFAULT_MAX_FRAME_SIZE, &raw(4, kind::WINDOW_UPDATE, 0, 0x8000_0001, &[0x80, 0, 0, 5])).unwrap();
+    let evs =
+        decode_all(DEFAULT_MAX_FRAME_SIZE, &raw(4, kind::WINDOW_UPDATE, 0, 0x8000_0001, &[0x80, 0, 0, 5])).unwrap();
     assert_eq!(evs, vec![Ev::Frame(format!("{:?}", Frame::WindowUpdate { stream_id: 1, increment: 5 }))]);
 }
 

@@ -87,10 +87,7 @@ impl Frame<'_> {
             | Frame::PushPromise { stream_id, .. }
             | Frame::WindowUpdate { stream_id, .. }
             | Frame::Continuation { stream_id, .. } => stream_id,
-            Frame::Settings { .. }
-            | Frame::Ping { .. }
-            | Frame::GoAway { .. }
-            | Frame::PriorityUpdate { .. } => 0,
+            Frame::Settings { .. } | Frame::Ping { .. } | Frame::GoAway { .. } | Frame::PriorityUpdate { .. } => 0,
             Frame::Unknown { header } => header.stream_id,
         }
     }
@@ -106,10 +103,21 @@ impl Frame<'_> {
 pub enum Item<'a> {
     Frame(Frame<'a>),
     /// `length` is the whole payload including padding: the flow-controlled size (§6.9.1).
-    DataStart { stream_id: u32, flags: u8, length: u32 },
+    DataStart {
+        stream_id: u32,
+        flags: u8,
+        length: u32,
+    },
     /// `input[start..end]` of the input passed to this `decode` call; padding excluded.
-    DataPayload { stream_id: u32, start: usize, end: usize },
-    DataEnd { stream_id: u32, end_stream: bool },
+    DataPayload {
+        stream_id: u32,
+        start: usize,
+        end: usize,
+    },
+    DataEnd {
+        stream_id: u32,
+        end_stream: bool,
+    },
 }
 
 /// Iterate the `(identifier, value)` pairs of a SETTINGS payload. A trailing
@@ -130,9 +138,7 @@ impl Iterator for SettingsIter<'_> {
     fn next(&mut self) -> Option<(u16, u32)> {
         let c = self.chunks.next()?;
         match *c {
-            [i0, i1, v0, v1, v2, v3] => {
-                Some((u16::from_be_bytes([i0, i1]), u32::from_be_bytes([v0, v1, v2, v3])))
-            }
+            [i0, i1, v0, v1, v2, v3] => Some((u16::from_be_bytes([i0, i1]), u32::from_be_bytes([v0, v1, v2, v3]))),
             _ => None,
         }
     }

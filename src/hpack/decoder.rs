@@ -5,9 +5,7 @@
 //! fields are borrowed from the tables. Nothing is allocated per field.
 
 use super::table::{static_entry, DynamicTable, ENTRY_OVERHEAD, STATIC_LEN};
-use super::{
-    huffman, integer, DecodeError, DecodeLimits, DecodeOutcome, HeaderField, DEFAULT_TABLE_SIZE,
-};
+use super::{huffman, integer, DecodeError, DecodeLimits, DecodeOutcome, HeaderField, DEFAULT_TABLE_SIZE};
 
 /// Scratch capacity kept between blocks; larger buffers are freed after use.
 const SCRATCH_KEEP: usize = 16 * 1024;
@@ -71,19 +69,14 @@ fn lookup(table: &DynamicTable, index: usize) -> Result<(&[u8], &[u8]), DecodeEr
     if index <= STATIC_LEN {
         static_entry(index).ok_or(DecodeError::InvalidIndex)
     } else {
-        table
-            .get(index.saturating_sub(STATIC_LEN + 1))
-            .ok_or(DecodeError::InvalidIndex)
+        table.get(index.saturating_sub(STATIC_LEN + 1)).ok_or(DecodeError::InvalidIndex)
     }
 }
 
 /// Count a field against the limits; true if it may be emitted.
 #[inline]
 fn account(out: &mut DecodeOutcome, limits: &DecodeLimits, name: &[u8], value: &[u8]) -> bool {
-    let size = name
-        .len()
-        .saturating_add(value.len())
-        .saturating_add(ENTRY_OVERHEAD);
+    let size = name.len().saturating_add(value.len()).saturating_add(ENTRY_OVERHEAD);
     out.list_size = out.list_size.saturating_add(size);
     out.fields = out.fields.saturating_add(1);
     if out.over_limit {
@@ -100,11 +93,7 @@ impl Decoder {
     /// `max_table_size`: the SETTINGS_HEADER_TABLE_SIZE we advertise; both the
     /// initial table size and the largest size update accepted.
     pub fn new(max_table_size: usize) -> Self {
-        Decoder {
-            table: DynamicTable::new(max_table_size),
-            max_allowed: max_table_size,
-            scratch: Vec::new(),
-        }
+        Decoder { table: DynamicTable::new(max_table_size), max_allowed: max_table_size, scratch: Vec::new() }
     }
 
     /// Our SETTINGS_HEADER_TABLE_SIZE changed and the peer acknowledged it.
@@ -138,11 +127,7 @@ impl Decoder {
         limits: &DecodeLimits,
         emit: &mut dyn FnMut(HeaderField<'_>),
     ) -> Result<DecodeOutcome, DecodeError> {
-        let Decoder {
-            table,
-            max_allowed,
-            scratch,
-        } = self;
+        let Decoder { table, max_allowed, scratch } = self;
         let mut input = block;
         let mut out = DecodeOutcome::default();
         let mut at_start = true;
@@ -153,11 +138,7 @@ impl Decoder {
                 let (name, value) = lookup(table, index)?;
                 at_start = false;
                 if account(&mut out, limits, name, value) {
-                    emit(HeaderField {
-                        name,
-                        value,
-                        sensitive: false,
-                    });
+                    emit(HeaderField { name, value, sensitive: false });
                 }
             } else if first & 0x40 != 0 {
                 // §6.2.1 literal with incremental indexing
@@ -178,11 +159,7 @@ impl Decoder {
                 let (name, value) = (name.resolve(scratch), value.resolve(scratch));
                 table.insert(name, value);
                 if account(&mut out, limits, name, value) {
-                    emit(HeaderField {
-                        name,
-                        value,
-                        sensitive: false,
-                    });
+                    emit(HeaderField { name, value, sensitive: false });
                 }
             } else if first & 0x20 != 0 {
                 // §6.3 dynamic table size update: only before the first field.
@@ -200,19 +177,12 @@ impl Decoder {
                 let index = integer::decode(&mut input, 4)?;
                 at_start = false;
                 scratch.clear();
-                let name = if index == 0 {
-                    read_string(&mut input, scratch)?
-                } else {
-                    Str::Borrowed(lookup(table, index)?.0)
-                };
+                let name =
+                    if index == 0 { read_string(&mut input, scratch)? } else { Str::Borrowed(lookup(table, index)?.0) };
                 let value = read_string(&mut input, scratch)?;
                 let (name, value) = (name.resolve(scratch), value.resolve(scratch));
                 if account(&mut out, limits, name, value) {
-                    emit(HeaderField {
-                        name,
-                        value,
-                        sensitive,
-                    });
+                    emit(HeaderField { name, value, sensitive });
                 }
             }
         }
@@ -233,15 +203,9 @@ mod tests {
 
     type Fields = Vec<(Vec<u8>, Vec<u8>, bool)>;
 
-    fn run(
-        d: &mut Decoder,
-        block: &[u8],
-        limits: &DecodeLimits,
-    ) -> Result<(Fields, DecodeOutcome), DecodeError> {
+    fn run(d: &mut Decoder, block: &[u8], limits: &DecodeLimits) -> Result<(Fields, DecodeOutcome), DecodeError> {
         let mut v = Vec::new();
-        let o = d.decode(block, limits, &mut |f| {
-            v.push((f.name.to_vec(), f.value.to_vec(), f.sensitive))
-        })?;
+        let o = d.decode(block, limits, &mut |f| v.push((f.name.to_vec(), f.value.to_vec(), f.sensitive)))?;
         Ok((v, o))
     }
 
@@ -256,18 +220,12 @@ mod tests {
             // C.2.x are independent; C.3..C.6 share a decoder per section;
             // C.5/C.6 use a 256-byte table.
             if sec.starts_with("C.2") || sec.ends_with(".1") {
-                let max = if sec.starts_with("C.5") || sec.starts_with("C.6") {
-                    256
-                } else {
-                    4096
-                };
+                let max = if sec.starts_with("C.5") || sec.starts_with("C.6") { 256 } else { 4096 };
                 d = Decoder::new(max);
             }
             let got = dec(&mut d, &unhex(hex)).unwrap_or_else(|e| panic!("{sec}: {e}"));
-            let want: Vec<_> = fields
-                .iter()
-                .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec(), sec == "C.2.3"))
-                .collect();
+            let want: Vec<_> =
+                fields.iter().map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec(), sec == "C.2.3")).collect();
             assert_eq!(got, want, "{sec}");
             assert_eq!(d.table_size(), size, "{sec}");
         }
@@ -283,21 +241,12 @@ mod tests {
         use DecodeError::*;
         // integers: truncated, too many octets, > 64 bits
         assert_eq!(err(&[0x3f]), Truncated);
-        assert_eq!(
-            err(&[0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f]),
-            IntegerOverflow
-        );
+        assert_eq!(err(&[0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f]), IntegerOverflow);
         assert_eq!(err(&[0xff]), Truncated);
         assert_eq!(err(&[0xff, 0x80]), Truncated);
-        assert_eq!(
-            err(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
-            IntegerOverflow
-        );
-        assert_eq!(
-            err(&[0xff, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]),
-            IntegerOverflow
-        ); // zero-padded
-           // missing strings
+        assert_eq!(err(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), IntegerOverflow);
+        assert_eq!(err(&[0xff, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00]), IntegerOverflow); // zero-padded
+                                                                                       // missing strings
         assert_eq!(err(&[0x40]), Truncated);
         assert_eq!(err(&[0x40, 0x01, 0x61]), Truncated);
         assert_eq!(err(&[0x04]), Truncated);
@@ -313,10 +262,7 @@ mod tests {
         assert_eq!(err(&[0x40, 0x05, 0x61]), Truncated);
         assert_eq!(err(&[0x40, 0x7f, 0xff, 0xff, 0xff, 0x7f]), Truncated);
         // Huffman: EOS in string, padding > 7 bits, padding not all ones
-        assert_eq!(
-            err(&[0x00, 0x84, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61]),
-            Huffman
-        );
+        assert_eq!(err(&[0x00, 0x84, 0xff, 0xff, 0xff, 0xff, 0x01, 0x61]), Huffman);
         assert_eq!(err(&[0x00, 0x82, 0x07, 0xff, 0x01, 0x61]), Huffman);
         assert_eq!(err(&[0x00, 0x81, 0x00, 0x01, 0x61]), Huffman);
         assert_eq!(err(&[0x00, 0x01, 0x61, 0x81, 0x00]), Huffman);
@@ -331,19 +277,12 @@ mod tests {
     fn size_updates() {
         let mut d = Decoder::new(4096);
         // several at block start are fine: 0 then 4096
-        assert_eq!(
-            dec(&mut d, &[0x20, 0x3f, 0xe1, 0x1f, 0x82]).unwrap().len(),
-            1
-        );
+        assert_eq!(dec(&mut d, &[0x20, 0x3f, 0xe1, 0x1f, 0x82]).unwrap().len(), 1);
         assert_eq!(d.max_table_size(), 4096);
         // exactly the limit is fine
         assert!(dec(&mut d, &[0x3f, 0xe1, 0x1f]).is_ok());
         // size update to 0 evicts
-        dec(
-            &mut d,
-            &unhex("400a637573746f6d2d6b65790d637573746f6d2d686561646572"),
-        )
-        .unwrap();
+        dec(&mut d, &unhex("400a637573746f6d2d6b65790d637573746f6d2d686561646572")).unwrap();
         assert_eq!(d.table_size(), 55);
         dec(&mut d, &[0x20]).unwrap();
         assert_eq!(d.table_size(), 0);
@@ -352,10 +291,7 @@ mod tests {
         let mut d = Decoder::new(4096);
         d.set_max_allowed_table_size(100);
         assert_eq!(d.max_table_size(), 100);
-        assert_eq!(
-            dec(&mut d, &[0x3f, 0x46]),
-            Err(DecodeError::SizeUpdateTooLarge)
-        ); // 101
+        assert_eq!(dec(&mut d, &[0x3f, 0x46]), Err(DecodeError::SizeUpdateTooLarge)); // 101
         assert!(dec(&mut d, &[0x3f, 0x45]).is_ok()); // 100
     }
 
@@ -368,15 +304,7 @@ mod tests {
             block.extend_from_slice(&[0x40, 0x01, b'n', 0x7f, 0xe9, 0x06]); // value len 127 + 105 + 6*128 = 1000
             block.extend(std::iter::repeat(b'v').take(1000));
         }
-        let (_, o) = run(
-            &mut d,
-            &block,
-            &DecodeLimits {
-                max_list_size: usize::MAX,
-                max_fields: usize::MAX,
-            },
-        )
-        .unwrap();
+        let (_, o) = run(&mut d, &block, &DecodeLimits { max_list_size: usize::MAX, max_fields: usize::MAX }).unwrap();
         assert_eq!(o.fields, 1000);
         assert!(d.table_size() <= 4096);
         assert_eq!(d.table.len(), 3); // 3 × 1033 ≤ 4096 < 4 × 1033
@@ -393,10 +321,7 @@ mod tests {
         let mut block = vec![0x40, 0x01, b'x', 0x7f, 0xa1, 0x1e]; // 127 + 33 + 30*128 = 4000
         block.extend(std::iter::repeat(b'y').take(4000));
         block.extend(std::iter::repeat(0xbe).take(10_000));
-        let limits = DecodeLimits {
-            max_list_size: 64 * 1024,
-            max_fields: 1000,
-        };
+        let limits = DecodeLimits { max_list_size: 64 * 1024, max_fields: 1000 };
         let (fields, o) = run(&mut d, &block, &limits).unwrap();
         assert!(o.over_limit);
         assert_eq!(o.fields, 10_001);
@@ -404,10 +329,7 @@ mod tests {
                                       // Later fields in the block still update the table.
         let mut block = vec![0xbe, 0xbe, 0x40, 0x01, b'a', 0x01, b'b'];
         block.extend_from_slice(&[0x40, 0x01, b'c', 0x01, b'd']);
-        let limits = DecodeLimits {
-            max_list_size: 64 * 1024,
-            max_fields: 1,
-        };
+        let limits = DecodeLimits { max_list_size: 64 * 1024, max_fields: 1 };
         let (fields, o) = run(&mut d, &block, &limits).unwrap();
         assert!(o.over_limit);
         assert_eq!(fields.len(), 1);
@@ -416,36 +338,13 @@ mod tests {
         assert_eq!(got[1].0, b"a");
         // field count limit
         let mut d = Decoder::new(4096);
-        let (fields, o) = run(
-            &mut d,
-            &[0x82, 0x84, 0x86],
-            &DecodeLimits {
-                max_list_size: 1 << 20,
-                max_fields: 2,
-            },
-        )
-        .unwrap();
+        let (fields, o) =
+            run(&mut d, &[0x82, 0x84, 0x86], &DecodeLimits { max_list_size: 1 << 20, max_fields: 2 }).unwrap();
         assert_eq!((fields.len(), o.fields, o.over_limit), (2, 3, true));
         // list size counts name + value + 32: ":method GET" = 42
-        let (fields, o) = run(
-            &mut d,
-            &[0x82, 0x82],
-            &DecodeLimits {
-                max_list_size: 84,
-                max_fields: 10,
-            },
-        )
-        .unwrap();
+        let (fields, o) = run(&mut d, &[0x82, 0x82], &DecodeLimits { max_list_size: 84, max_fields: 10 }).unwrap();
         assert_eq!((fields.len(), o.list_size, o.over_limit), (2, 84, false));
-        let (fields, o) = run(
-            &mut d,
-            &[0x82, 0x82],
-            &DecodeLimits {
-                max_list_size: 83,
-                max_fields: 10,
-            },
-        )
-        .unwrap();
+        let (fields, o) = run(&mut d, &[0x82, 0x82], &DecodeLimits { max_list_size: 83, max_fields: 10 }).unwrap();
         assert_eq!((fields.len(), o.over_limit), (1, true));
     }
 
@@ -454,18 +353,8 @@ mod tests {
         // Table 60: one entry "aaaa: bbbb" (40). A literal with incremental
         // indexing naming entry 62 with a value that forces its eviction.
         let mut d = Decoder::new(60);
-        dec(
-            &mut d,
-            &[
-                0x40, 0x04, b'a', b'a', b'a', b'a', 0x04, b'b', b'b', b'b', b'b',
-            ],
-        )
-        .unwrap();
-        let got = dec(
-            &mut d,
-            &[0x7e, 0x08, b'c', b'c', b'c', b'c', b'c', b'c', b'c', b'c'],
-        )
-        .unwrap();
+        dec(&mut d, &[0x40, 0x04, b'a', b'a', b'a', b'a', 0x04, b'b', b'b', b'b', b'b']).unwrap();
+        let got = dec(&mut d, &[0x7e, 0x08, b'c', b'c', b'c', b'c', b'c', b'c', b'c', b'c']).unwrap();
         assert_eq!(got, vec![(b"aaaa".to_vec(), b"cccccccc".to_vec(), false)]);
         assert_eq!(dec(&mut d, &[0xbe]).unwrap(), got);
     }

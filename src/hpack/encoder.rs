@@ -37,10 +37,7 @@ const ENCODER_TABLE_CAP: usize = DEFAULT_TABLE_SIZE;
 
 fn is_sensitive(f: &HeaderField<'_>) -> bool {
     f.sensitive
-        || matches!(
-            f.name,
-            b"authorization" | b"proxy-authorization" | b"set-cookie"
-        )
+        || matches!(f.name, b"authorization" | b"proxy-authorization" | b"set-cookie")
         || (f.name == b"cookie" && f.value.len() < 20)
 }
 
@@ -59,11 +56,7 @@ fn encode_string(s: &[u8], out: &mut Vec<u8>) {
 impl Encoder {
     /// 4096-byte table: the default until the peer's SETTINGS say otherwise.
     pub fn new() -> Self {
-        Encoder {
-            table: DynamicTable::new(DEFAULT_TABLE_SIZE),
-            pending_min: None,
-            signalled: DEFAULT_TABLE_SIZE,
-        }
+        Encoder { table: DynamicTable::new(DEFAULT_TABLE_SIZE), pending_min: None, signalled: DEFAULT_TABLE_SIZE }
     }
 
     /// The peer's SETTINGS_HEADER_TABLE_SIZE. We use min(setting, 4096); the
@@ -84,11 +77,7 @@ impl Encoder {
     }
 
     /// Encode one field block, appending to `out`.
-    pub fn encode<'a>(
-        &mut self,
-        fields: impl IntoIterator<Item = HeaderField<'a>>,
-        out: &mut Vec<u8>,
-    ) {
+    pub fn encode<'a>(&mut self, fields: impl IntoIterator<Item = HeaderField<'a>>, out: &mut Vec<u8>) {
         if let Some(min) = self.pending_min.take() {
             let final_size = self.table.max_size();
             // Signal the minimum only if the peer must evict below where it
@@ -126,16 +115,9 @@ impl Encoder {
                 name_index = name_index.or(Some(index));
             }
         } else if name_index.is_none() {
-            name_index = self
-                .table
-                .find(f.name, f.value)
-                .map(|(i, _)| i.saturating_add(STATIC_LEN + 1));
+            name_index = self.table.find(f.name, f.value).map(|(i, _)| i.saturating_add(STATIC_LEN + 1));
         }
-        let cost = f
-            .name
-            .len()
-            .saturating_add(f.value.len())
-            .saturating_add(ENTRY_OVERHEAD);
+        let cost = f.name.len().saturating_add(f.value.len()).saturating_add(ENTRY_OVERHEAD);
         let (prefix, flags, index) = if sensitive {
             (4, 0x10, false)
         } else if cost > self.table.max_size() {
@@ -165,17 +147,13 @@ mod tests {
 
     fn fields(sec: &str) -> Vec<HeaderField<'static>> {
         let (_, _, f, _) = RFC_C.iter().find(|c| c.0 == sec).unwrap();
-        f.iter()
-            .map(|(n, v)| HeaderField::new(n.as_bytes(), v.as_bytes()))
-            .collect()
+        f.iter().map(|(n, v)| HeaderField::new(n.as_bytes(), v.as_bytes())).collect()
     }
 
     fn decode_all(d: &mut Decoder, block: &[u8]) -> Vec<(Vec<u8>, Vec<u8>, bool)> {
         let mut v = Vec::new();
-        d.decode(block, &DecodeLimits::default(), &mut |f| {
-            v.push((f.name.to_vec(), f.value.to_vec(), f.sensitive))
-        })
-        .unwrap();
+        d.decode(block, &DecodeLimits::default(), &mut |f| v.push((f.name.to_vec(), f.value.to_vec(), f.sensitive)))
+            .unwrap();
         v
     }
 
@@ -211,10 +189,8 @@ mod tests {
             }
             // C.6.3 differs on purpose: set-cookie is never indexed.
             let got = decode_all(&mut d, &out);
-            let exp: Vec<_> = fields(sec)
-                .iter()
-                .map(|f| (f.name.to_vec(), f.value.to_vec(), f.name == b"set-cookie"))
-                .collect();
+            let exp: Vec<_> =
+                fields(sec).iter().map(|f| (f.name.to_vec(), f.value.to_vec(), f.name == b"set-cookie")).collect();
             assert_eq!(got, exp, "{sec}");
         }
         assert_eq!(d.max_table_size(), 256);
@@ -225,17 +201,10 @@ mod tests {
         let mut e = Encoder::new();
         let mut d = Decoder::new(4096);
         let list = [
-            HeaderField {
-                name: b"x-secret",
-                value: b"s3cr3t",
-                sensitive: true,
-            },
+            HeaderField { name: b"x-secret", value: b"s3cr3t", sensitive: true },
             HeaderField::new(b"authorization", b"Bearer abcdefghijklmnopqrstuvwxyz"),
             HeaderField::new(b"proxy-authorization", b"Basic Zm9vOmJhcg=="),
-            HeaderField::new(
-                b"set-cookie",
-                b"id=a3fWa; Expires=Thu, 21 Oct 2031 07:28:00 GMT",
-            ),
+            HeaderField::new(b"set-cookie", b"id=a3fWa; Expires=Thu, 21 Oct 2031 07:28:00 GMT"),
             HeaderField::new(b"cookie", b"short=1"),
             HeaderField::new(b"cookie", b"a-long-cookie-value=0123456789"),
         ];
@@ -256,13 +225,7 @@ mod tests {
         let mut e = Encoder::new();
         let big = vec![b'x'; 5000];
         let mut out = Vec::new();
-        e.encode(
-            [
-                HeaderField::new(b"x-big", &big),
-                HeaderField::new(b"x-small", b"1"),
-            ],
-            &mut out,
-        );
+        e.encode([HeaderField::new(b"x-big", &big), HeaderField::new(b"x-small", b"1")], &mut out);
         assert_eq!(e.table.len(), 1);
         let mut out2 = Vec::new();
         e.encode([HeaderField::new(b"x-small", b"1")], &mut out2);
@@ -313,13 +276,7 @@ mod tests {
             }
             out.clear();
             let v = format!("value-{i}");
-            e.encode(
-                [
-                    HeaderField::new(b"x-k", v.as_bytes()),
-                    HeaderField::new(b"x-k", v.as_bytes()),
-                ],
-                &mut out,
-            );
+            e.encode([HeaderField::new(b"x-k", v.as_bytes()), HeaderField::new(b"x-k", v.as_bytes())], &mut out);
             let got = decode_all(&mut d, &out);
             assert_eq!(got.len(), 2);
             assert_eq!(got[1].1, v.as_bytes());

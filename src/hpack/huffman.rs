@@ -350,10 +350,8 @@ const fn build_fast() -> [u32; 1 << PEEK] {
     while p < (1 << PEEK) {
         let (s1, l1) = single[p];
         if l1 > 0 {
-            let mut entry = (s1 as u32)
-                | (1 << COUNT_SHIFT)
-                | ((l1 as u32) << USED_SHIFT)
-                | ((l1 as u32) << FIRST_SHIFT);
+            let mut entry =
+                (s1 as u32) | (1 << COUNT_SHIFT) | ((l1 as u32) << USED_SHIFT) | ((l1 as u32) << FIRST_SHIFT);
             // A second symbol wholly inside the remaining bits?
             let rest = (p << l1) & ((1 << PEEK) - 1);
             let (s2, l2) = single[rest];
@@ -393,11 +391,7 @@ fn decode_long(acc: u64, nbits: u32, mut node: usize) -> Result<Option<(u8, u32)
     while used < nbits {
         used = used.saturating_add(1);
         let bit = ((acc >> nbits.saturating_sub(used)) & 1) as usize;
-        let child = TREE
-            .get(node)
-            .and_then(|n| n.get(bit))
-            .copied()
-            .ok_or(DecodeError::Huffman)?;
+        let child = TREE.get(node).and_then(|n| n.get(bit)).copied().ok_or(DecodeError::Huffman)?;
         if child < 0 {
             // -(sym + 1): sym 256 is EOS, an error inside a string.
             return match u8::try_from((-1i32).saturating_sub(i32::from(child))) {
@@ -439,10 +433,7 @@ pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError>
         if nbits < PEEK {
             break;
         }
-        let e = FAST
-            .get(((acc >> (nbits.saturating_sub(PEEK))) & MASK) as usize)
-            .copied()
-            .unwrap_or(0);
+        let e = FAST.get(((acc >> (nbits.saturating_sub(PEEK))) & MASK) as usize).copied().unwrap_or(0);
         let count = (e >> COUNT_SHIFT) & 3;
         if count == 0 {
             match decode_long(acc, nbits, (e & 0xff) as usize)? {
@@ -483,14 +474,7 @@ pub(crate) fn decode(input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError>
 /// Length in octets of the Huffman encoding of `input`.
 #[inline]
 pub(crate) fn encoded_len(input: &[u8]) -> usize {
-    let bits: usize = input
-        .iter()
-        .map(|&b| {
-            CODES
-                .get(usize::from(b))
-                .map_or(0, |&(_, len)| usize::from(len))
-        })
-        .sum();
+    let bits: usize = input.iter().map(|&b| CODES.get(usize::from(b)).map_or(0, |&(_, len)| usize::from(len))).sum();
     bits.div_ceil(8)
 }
 
@@ -526,18 +510,13 @@ mod tests {
 
     #[test]
     fn rfc_c4_strings() {
-        let www = [
-            0xf1, 0xe3, 0xc2, 0xe5, 0xf2, 0x3a, 0x6b, 0xa0, 0xab, 0x90, 0xf4, 0xff,
-        ];
+        let www = [0xf1, 0xe3, 0xc2, 0xe5, 0xf2, 0x3a, 0x6b, 0xa0, 0xab, 0x90, 0xf4, 0xff];
         assert_eq!(dec(&www).unwrap(), b"www.example.com");
         let mut out = Vec::new();
         encode(b"www.example.com", &mut out);
         assert_eq!(out, www);
         assert_eq!(encoded_len(b"www.example.com"), 12);
-        assert_eq!(
-            dec(&[0xa8, 0xeb, 0x10, 0x64, 0x9c, 0xbf]).unwrap(),
-            b"no-cache"
-        );
+        assert_eq!(dec(&[0xa8, 0xeb, 0x10, 0x64, 0x9c, 0xbf]).unwrap(), b"no-cache");
     }
 
     #[test]
@@ -592,15 +571,7 @@ mod tests {
         for _ in 0..50_000 {
             let len = rng.gen_range(0..24);
             let bias = rng.gen_range(0..4);
-            let input: Vec<u8> = (0..len)
-                .map(|_| {
-                    if rng.gen_range(0..4) < bias {
-                        0xff
-                    } else {
-                        rng.gen()
-                    }
-                })
-                .collect();
+            let input: Vec<u8> = (0..len).map(|_| if rng.gen_range(0..4) < bias { 0xff } else { rng.gen() }).collect();
             let want = reference(&input);
             assert_eq!(dec(&input), want, "{input:02x?}");
             if want.is_ok() {

@@ -92,29 +92,10 @@ mod tests {
     #[test]
     fn roundtrip_all_prefixes() {
         for prefix in 1..=8u8 {
-            for v in [
-                0usize,
-                1,
-                30,
-                31,
-                32,
-                126,
-                127,
-                128,
-                255,
-                256,
-                16383,
-                16384,
-                1 << 20,
-                u32::MAX as usize,
-            ] {
+            for v in [0usize, 1, 30, 31, 32, 126, 127, 128, 255, 256, 16383, 16384, 1 << 20, u32::MAX as usize] {
                 let mut out = Vec::new();
                 encode(v, prefix, 0, &mut out);
-                assert_eq!(
-                    dec(&out, prefix),
-                    Ok((v, out.len())),
-                    "v={v} prefix={prefix}"
-                );
+                assert_eq!(dec(&out, prefix), Ok((v, out.len())), "v={v} prefix={prefix}");
             }
         }
     }
@@ -126,27 +107,15 @@ mod tests {
         assert_eq!(dec(&[0xff, 0x80], 7), Err(DecodeError::Truncated));
         assert_eq!(dec(&[0x3f], 5), Err(DecodeError::Truncated));
         // too many octets
-        assert_eq!(
-            dec(&[0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f], 5),
-            Err(DecodeError::IntegerOverflow)
-        );
+        assert_eq!(dec(&[0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f], 5), Err(DecodeError::IntegerOverflow));
         // zero-padded past the octet bound
-        assert_eq!(
-            dec(&[0x1f, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00], 5),
-            Err(DecodeError::IntegerOverflow)
-        );
+        assert_eq!(dec(&[0x1f, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00], 5), Err(DecodeError::IntegerOverflow));
         // > 64 bits
         assert_eq!(
-            dec(
-                &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
-                8
-            ),
+            dec(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], 8),
             Err(DecodeError::IntegerOverflow)
         );
         // just over u32
-        assert_eq!(
-            dec(&[0xff, 0x80, 0xfe, 0xff, 0xff, 0x1f], 8),
-            Err(DecodeError::IntegerOverflow)
-        );
+        assert_eq!(dec(&[0xff, 0x80, 0xfe, 0xff, 0xff, 0x1f], 8), Err(DecodeError::IntegerOverflow));
     }
 }

@@ -42,11 +42,7 @@ pub struct HeaderField<'a> {
 
 impl<'a> HeaderField<'a> {
     pub fn new(name: &'a [u8], value: &'a [u8]) -> Self {
-        HeaderField {
-            name,
-            value,
-            sensitive: false,
-        }
+        HeaderField { name, value, sensitive: false }
     }
 }
 
@@ -64,10 +60,7 @@ impl Default for DecodeLimits {
     /// 64 KiB header list, 128 fields (issue 2's header-list default and
     /// `Limits::max_header_fields`' default).
     fn default() -> Self {
-        DecodeLimits {
-            max_list_size: 64 * 1024,
-            max_fields: 128,
-        }
+        DecodeLimits { max_list_size: 64 * 1024, max_fields: 128 }
     }
 }
 

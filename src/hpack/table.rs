@@ -180,13 +180,7 @@ pub(crate) struct DynamicTable {
 
 impl DynamicTable {
     pub(crate) fn new(max_size: usize) -> Self {
-        DynamicTable {
-            entries: VecDeque::new(),
-            arena: Vec::new(),
-            start: 0,
-            size: 0,
-            max_size,
-        }
+        DynamicTable { entries: VecDeque::new(), arena: Vec::new(), start: 0, size: 0, max_size }
     }
 
     #[cfg(test)]
@@ -233,16 +227,10 @@ impl DynamicTable {
                 self.size = 0;
                 break;
             };
-            let cost = e
-                .name_len
-                .saturating_add(e.value_len)
-                .saturating_add(ENTRY_OVERHEAD);
+            let cost = e.name_len.saturating_add(e.value_len).saturating_add(ENTRY_OVERHEAD);
             self.size = self.size.saturating_sub(cost);
             // Entries leave in arena order, so the oldest one starts at `start`.
-            self.start = e
-                .offset
-                .saturating_add(e.name_len)
-                .saturating_add(e.value_len);
+            self.start = e.offset.saturating_add(e.name_len).saturating_add(e.value_len);
         }
         if self.entries.is_empty() {
             self.arena.clear();
@@ -278,23 +266,13 @@ impl DynamicTable {
         if needed > self.arena.capacity() {
             // Grow geometrically but never past the budget, so the arena's
             // capacity stays ≤ 2 × max_size (idle connections stay small).
-            let target = self
-                .arena
-                .capacity()
-                .saturating_mul(2)
-                .max(needed)
-                .min(budget.max(needed));
-            self.arena
-                .reserve_exact(target.saturating_sub(self.arena.len()));
+            let target = self.arena.capacity().saturating_mul(2).max(needed).min(budget.max(needed));
+            self.arena.reserve_exact(target.saturating_sub(self.arena.len()));
         }
         let offset = self.arena.len();
         self.arena.extend_from_slice(name);
         self.arena.extend_from_slice(value);
-        self.entries.push_front(Entry {
-            offset,
-            name_len: name.len(),
-            value_len: value.len(),
-        });
+        self.entries.push_front(Entry { offset, name_len: name.len(), value_len: value.len() });
         self.size = self.size.saturating_add(cost);
     }
 
@@ -338,10 +316,7 @@ mod tests {
         assert_eq!(static_find(b":method", b"POST"), Some((3, true)));
         assert_eq!(static_find(b":method", b"PUT"), Some((2, false)));
         assert_eq!(static_find(b":status", b"404"), Some((13, true)));
-        assert_eq!(
-            static_find(b"accept-encoding", b"gzip, deflate"),
-            Some((16, true))
-        );
+        assert_eq!(static_find(b"accept-encoding", b"gzip, deflate"), Some((16, true)));
         assert_eq!(static_find(b"cookie", b""), Some((32, false)));
         assert_eq!(static_find(b"x-foo", b""), None);
         // every static name is findable at its first index

@@ -22,8 +22,5 @@ pub(crate) const RFC_C: &[(&str, &str, &[(&str, &str)], usize)] = &[
 ];
 
 pub(crate) fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
 }

@@ -173,7 +173,8 @@ impl WasmConnection {
 
     /// Bytes held by this connection's scratch buffers (diagnostics and tests).
     pub fn scratch_capacity(&self) -> usize {
-        self.input.capacity()
+        self.input
+            .capacity()
             .saturating_add(self.args.capacity())
             .saturating_add(self.events.capacity())
             .saturating_add(self.text.capacity())
@@ -446,9 +447,7 @@ pub fn parse_config(text: &[u8]) -> Result<Config, u32> {
             "stallTimeoutMs" => l.stall_timeout_ms = v,
             "headerTableSize" => s.header_table_size = u32v()?,
             "maxConcurrentStreams" => s.max_concurrent_streams = u32v()?,
-            "initialWindowSize" if v <= u64::from(crate::settings::MAX_WINDOW_SIZE) => {
-                s.initial_window_size = u32v()?
-            }
+            "initialWindowSize" if v <= u64::from(crate::settings::MAX_WINDOW_SIZE) => s.initial_window_size = u32v()?,
             "maxFrameSize" if (16_384..=16_777_215).contains(&v) => s.max_frame_size = u32v()?,
             "maxHeaderListSize" => s.max_header_list_size = u32v()?,
             "connectionWindow" if (65_535..=u64::from(crate::settings::MAX_WINDOW_SIZE)).contains(&v) => {
