@@ -3,7 +3,7 @@
 // backpressure in both directions.
 
 import { EngineConn, EV, copyBytes } from './engine.js';
-import { H2Error, ERROR_CODES, check } from './errors.js';
+import { H2Error, ERROR_CODES } from './errors.js';
 import { H2Stream } from './stream.js';
 import { engineConfig } from './options.js';
 
@@ -193,7 +193,7 @@ export class H2Connection {
 
   _queueData(stream, bytes, end) {
     const len = bytes ? bytes.length : 0;
-    check(this._eng.sendData(stream.streamID, len, end));
+    if (!stream._accepted(this._eng.sendData(stream.streamID, len, end))) return;
     // Body bytes wait on the stream itself (`_q`, `_qoff`) until write_output asks for them.
     if (len) {
       if (stream._q === null) { stream._q = [bytes]; stream._qoff = 0; } else stream._q.push(bytes);

@@ -25,14 +25,18 @@ export class H2Error extends Error {
 }
 
 // Result codes of WasmConnection commands (src/wasm/connection.rs user_error_code).
-const USER_ERRORS = [null,
-  [ERROR_CODES.STREAM_CLOSED, 'stream is closed'],
-  [ERROR_CODES.INTERNAL_ERROR, 'command not valid in the stream\'s state'],
-  [ERROR_CODES.PROTOCOL_ERROR, 'invalid header field'],
-  [ERROR_CODES.PROTOCOL_ERROR, 'invalid status code'],
-  [ERROR_CODES.STREAM_CLOSED, 'connection is closed'],
-  [ERROR_CODES.ENHANCE_YOUR_CALM, 'send buffer is full'],
-];
+export const USER_ERROR = Object.freeze({
+  STREAM_CLOSED: 1, INVALID_STATE: 2, INVALID_HEADER: 3, INVALID_STATUS: 4, CONNECTION_CLOSED: 5, BUFFER_FULL: 6,
+});
+
+const USER_ERRORS = {
+  [USER_ERROR.STREAM_CLOSED]: [ERROR_CODES.STREAM_CLOSED, 'stream is closed'],
+  [USER_ERROR.INVALID_STATE]: [ERROR_CODES.INTERNAL_ERROR, 'command not valid in the stream\'s state'],
+  [USER_ERROR.INVALID_HEADER]: [ERROR_CODES.PROTOCOL_ERROR, 'invalid header field'],
+  [USER_ERROR.INVALID_STATUS]: [ERROR_CODES.PROTOCOL_ERROR, 'invalid status code'],
+  [USER_ERROR.CONNECTION_CLOSED]: [ERROR_CODES.STREAM_CLOSED, 'connection is closed'],
+  [USER_ERROR.BUFFER_FULL]: [ERROR_CODES.ENHANCE_YOUR_CALM, 'send buffer is full'],
+};
 
 /** Throw an H2Error for a non-zero command result. */
 export function check(rc) {

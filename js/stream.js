@@ -1,7 +1,7 @@
 // H2Stream: one request/response exchange, modelled on Twisted's H2Stream
 // (ITransport + IConsumer + IPushProducer for inbound data).
 
-import { H2Error, ERROR_CODES, check } from './errors.js';
+import { H2Error, ERROR_CODES, USER_ERROR, check } from './errors.js';
 import { unpackFields, u32le, fieldString } from './engine.js';
 
 
@@ -41,7 +41,8 @@ export class H2Stream {
     this._ended = false; // requestReceived delivered
     this._done = false; // stream gone (closed/reset)
     this._headersSent = false;
-    this._finished = false; // loseConnection called
+    this._finished = false; // the application ended its response (loseConnection, writeTrailers, endStream)
+    this._gone = false; // the engine already dropped the stream; connectionLost is on its way
     this.producer = null;
     this._streaming = false;
     this._blocked = false; // flow control or socket says pause
@@ -112,46 +113,72 @@ export class H2Stream {
 
   // ---- outbound (ITransport / IConsumer) ----
 
+  /**
+   * The engine's answer to a command on this stream: true when it was taken.
+   * A peer can reset a stream (or break the connection) in the same socket chunk
+   * that carried the request, so the engine may have dropped the stream before
+   * the application could know: that command is dropped silently (false), and
+   * the reset reaches the application once, as connectionLost. Any other refusal
+   * is the application's mistake and throws an H2Error.
+   */
+  _accepted(rc) {
+    if (rc === 0) return true;
+    if (rc === USER_ERROR.STREAM_CLOSED || rc === USER_ERROR.CONNECTION_CLOSED) {
+      this._gone = true;
+      return false;
+    }
+    return check(rc);
+  }
+
+  /** Writing after the application ended the response is a bug in the application. */
+  _checkNotEnded(what) {
+    if (this._finished) {
+      throw new H2Error(ERROR_CODES.STREAM_CLOSED, `${what} after the response was ended (loseConnection, writeTrailers or endStream)`);
+    }
+  }
+
   /** Send the response head. `headers`: object, array of pairs, or Headers. */
   writeHeaders(status, headers, { endStream = false } = {}) {
-    if (this._done) return;
-    check(this._conn._eng.sendHeaders(this.streamID, status | 0, headerPairs(headers), endStream));
+    this._checkNotEnded('writeHeaders');
+    if (this._done || this._gone) return;
+    const sent = this._accepted(this._conn._eng.sendHeaders(this.streamID, status | 0, headerPairs(headers), endStream));
     if (status >= 200) this._headersSent = true;
     if (endStream) this._finished = true;
-    this._conn._kick();
+    if (sent) this._conn._kick();
   }
 
   write(chunk) {
-    if (this._done) return;
+    this._checkNotEnded('write');
     const b = toBytes(chunk);
+    if (this._done || this._gone) return;
     if (!this._headersSent) this.writeHeaders(200, {});
-    if (b.length === 0) return;
+    if (b.length === 0 || this._gone) return;
     this._conn._queueData(this, b, false);
   }
 
   writeSequence(chunks) { for (const c of chunks) this.write(c); }
 
   writeTrailers(headers) {
-    if (this._done) return;
+    this._checkNotEnded('writeTrailers');
+    if (this._done || this._gone) return;
     if (!this._headersSent) this.writeHeaders(200, {});
-    check(this._conn._eng.sendTrailers(this.streamID, headerPairs(headers)));
+    const sent = !this._gone && this._accepted(this._conn._eng.sendTrailers(this.streamID, headerPairs(headers)));
     this._finished = true;
-    this._conn._kick();
+    if (sent) this._conn._kick();
   }
 
-  /** End the response after all queued data (Twisted: loseConnection ends the stream). */
+  /** End the response after all queued data (Twisted: loseConnection ends the stream). Idempotent. */
   loseConnection() {
     if (this._done || this._finished) return;
     if (!this._headersSent) this.writeHeaders(200, {});
     this._finished = true;
-    this._conn._queueData(this, null, true);
+    if (!this._gone) this._conn._queueData(this, null, true);
   }
 
-  /** RST_STREAM with `code` (default CANCEL). */
+  /** RST_STREAM with `code` (default CANCEL). Nothing to do when the stream is already gone. */
   abortConnection(code = ERROR_CODES.CANCEL) {
-    if (this._done) return;
-    check(this._conn._eng.resetStream(this.streamID, code));
-    this._conn._afterCommand();
+    if (this._done || this._gone) return;
+    if (this._accepted(this._conn._eng.resetStream(this.streamID, code))) this._conn._afterCommand();
   }
 
   getPeer() { return this._conn.peer; }
