@@ -80,15 +80,20 @@ export interface Settings {
 export declare const LIMIT_NAMES: Readonly<Record<keyof Limits, [number, number]>>;
 export declare const SETTINGS_NAMES: Readonly<Record<keyof Settings, [number, number]>>;
 
-/** Limit/settings names are also accepted at the top level (flat shorthand). Unknown names in `limits`/`settings` throw TypeError; out-of-range values RangeError. */
+/** Limit/settings names are also accepted at the top level (flat shorthand). Unknown names (top level, `limits`, `settings`) throw TypeError; out-of-range values RangeError. */
 export interface ServerOptions extends Limits, Settings {
   limits?: Limits & Settings;
   settings?: Settings;
   /** Connection receive window opened at start (default 1 MiB; 65535 … 2^31−1). */
   connectionWindow?: number;
-  /** TLS (ALPN h2) when both are given; h2c prior knowledge otherwise. */
-  cert?: string | Uint8Array;
-  key?: string | Uint8Array;
+  /** TLS (ALPN h2) when `tls`, `cert`, `key` or `pfx` is given; h2c prior knowledge otherwise. */
+  cert?: string | Uint8Array | Array<string | Uint8Array>;
+  key?: string | Uint8Array | Array<string | Uint8Array>;
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  pfx?: string | Uint8Array | Array<string | Uint8Array>;
+  passphrase?: string;
+  /** Any other tls.createServer option, passed through (ALPNProtocols is always ['h2']). */
+  tls?: Record<string, unknown>;
   /** Called once per connection; may return taps on the raw bytes. */
   tap?(info: ConnInfo): Tap | null;
   onError?(err: unknown): void;

@@ -5,7 +5,7 @@ import { nodeSocketTransport, webStreamTransport } from './transport.js';
 import { H2Error, ERROR_CODES, codeName } from './errors.js';
 import { init } from './engine.js';
 import { serve, toFetchFactory } from './fetch.js';
-import { engineConfig, LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
+import { engineConfig, tlsOptions, LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
 
 export { H2Error, ERROR_CODES, codeName, init, serve, toFetchFactory, H2Connection, LIMIT_NAMES, SETTINGS_NAMES };
 export { H2Stream } from './stream.js';
@@ -26,12 +26,14 @@ export function serveConnection(transport, options = {}, requestFactory) {
 }
 
 /**
- * A Node server: h2c prior knowledge, or TLS with ALPN h2 when `options.cert`/`options.key` are given.
+ * A Node server: h2c prior knowledge, or TLS with ALPN h2 when `options.tls`, `cert`, `key` or `pfx` is given
+ * (js/options.js tlsOptions).
  * `listen(port, host)` resolves with the address; `close()` sends GOAWAY and waits for streams to finish.
  */
 export function createServer(options = {}, requestFactory) {
   if (typeof options === 'function') { requestFactory = options; options = {}; }
-  engineConfig(options); // TypeError/RangeError for bad limits/settings, at createServer time
+  engineConfig(options); // TypeError/RangeError for unknown names and bad limits/settings, at createServer time
+  const tlsServerOptions = tlsOptions(options);
   const gb = globalThis.process?.getBuiltinModule;
   if (!gb) throw new Error('createServer needs Node (use serveConnection elsewhere)');
   const conns = new Set();
@@ -44,9 +46,9 @@ export function createServer(options = {}, requestFactory) {
     if (!c._closed) { conns.add(c); c._set = conns; } // H2Connection removes itself when it closes
   };
   let server;
-  if (options.cert && options.key) {
+  if (tlsServerOptions) {
     const tls = gb('node:tls');
-    server = tls.createServer({ cert: options.cert, key: options.key, ALPNProtocols: ['h2'] }, onSocket);
+    server = tls.createServer(tlsServerOptions, onSocket);
   } else {
     const net = gb('node:net');
     server = net.createServer(onSocket);

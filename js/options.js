@@ -9,6 +9,12 @@
 // createServer/serveConnection time: an unknown name is a TypeError listing
 // the valid ones, a value out of range a RangeError. The result is the
 // `name=value` lines src/wasm/connection.rs `parse_config` reads.
+//
+// Every other top-level name must be one of OPTION_NAMES: a misspelt option
+// (`idleTimeoutMS`, `cerT`) throws instead of being silently ignored. TLS rule:
+// the common credentials (TLS_SHORTHAND_NAMES) may sit at the top level; any
+// other tls.createServer option goes in `options.tls`, passed through as it is
+// (Node validates it), with ALPNProtocols always ['h2'].
 
 const U32 = 2 ** 32 - 1;
 const U53 = Number.MAX_SAFE_INTEGER;
@@ -37,8 +43,42 @@ export const SETTINGS_NAMES = Object.freeze({
 const OTHER = Object.freeze({ connectionWindow: [65535, WIN] });
 const ALL = Object.freeze({ ...LIMIT_NAMES, ...SETTINGS_NAMES, ...OTHER });
 
+/** TLS credentials accepted at the top level; any other tls.createServer option goes in `options.tls`. */
+export const TLS_SHORTHAND_NAMES = Object.freeze(['cert', 'key', 'ca', 'pfx', 'passphrase']);
+
+/** Top-level option names besides the limit/settings names above, each read somewhere in js/. */
+export const OPTION_NAMES = Object.freeze([
+  'limits', 'settings', // engineConfig below
+  ...TLS_SHORTHAND_NAMES, 'tls', // createServer (tlsOptions below)
+  'tap', 'onError', // js/connection.js, js/index.js, js/fetch.js
+  'secure', 'peer', 'host', // serveConnection on a stream pair (js/transport.js); `secure: false` in createServer
+]);
+
 function unknown(where, name, valid) {
-  return new TypeError(`h2wasm: unknown ${where} option "${name}"; valid names: ${Object.keys(valid).join(', ')}`);
+  const names = Array.isArray(valid) ? valid : Object.keys(valid);
+  const near = names.find((n) => n.toLowerCase() === String(name).toLowerCase());
+  const hint = near ? ` (did you mean "${near}"?)` : '';
+  return new TypeError(`h2wasm: unknown ${where} option "${name}"${hint}; valid names: ${names.join(', ')}`);
+}
+
+/** Throw a TypeError for a top-level name that is neither an option nor a limit/setting. */
+function checkTopLevelNames(options) {
+  for (const [k, v] of Object.entries(options)) {
+    if (v === undefined || Object.hasOwn(ALL, k) || OPTION_NAMES.includes(k)) continue;
+    throw unknown('top-level', k, [...OPTION_NAMES, ...Object.keys(ALL)]);
+  }
+}
+
+/** tls.createServer options when these options ask for TLS (`tls`, `cert`, `key` or `pfx` not null), else null. */
+export function tlsOptions(options) {
+  const { tls } = options;
+  if (tls != null && typeof tls !== 'object') throw new TypeError('h2wasm: options.tls must be an object');
+  const asksForTls = tls != null || options.cert != null || options.key != null || options.pfx != null;
+  if (!asksForTls) return null;
+  const out = { ...tls };
+  for (const name of TLS_SHORTHAND_NAMES) if (options[name] != null) out[name] = options[name];
+  out.ALPNProtocols = ['h2']; // HTTP/2 only: a client that cannot speak h2 is refused at the handshake
+  return out;
 }
 
 function put(out, name, value, where) {
@@ -63,10 +103,12 @@ function bag(out, obj, valid, where) {
 
 /**
  * Engine config text for these options, or '' when nothing is overridden.
- * Throws TypeError/RangeError on bad names or values. Cached on the options object.
+ * Throws TypeError/RangeError on unknown names (top level, `limits`, `settings`) or bad values. Cached on the options object.
  */
 export function engineConfig(options = {}) {
   if (options[CACHE] !== undefined) return options[CACHE];
+  if (typeof options !== 'object' || options === null) throw new TypeError('h2wasm: options must be an object');
+  checkTopLevelNames(options);
   const out = new Map();
   for (const [k, v] of Object.entries(options)) if (Object.hasOwn(ALL, k) && v !== undefined) put(out, k, v, 'options.');
   bag(out, options.limits, { ...LIMIT_NAMES, ...SETTINGS_NAMES }, 'limits');

@@ -2,8 +2,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import { createServer, serveConnection, LIMIT_NAMES, SETTINGS_NAMES } from '../../js/index.js';
-import { engineConfig } from '../../js/options.js';
+import { createServer, serve, serveConnection, LIMIT_NAMES, SETTINGS_NAMES } from '../../js/index.js';
+import { engineConfig, tlsOptions, OPTION_NAMES, TLS_SHORTHAND_NAMES } from '../../js/options.js';
+import { selfSigned } from '../../js/cli.js';
 import { EngineConn } from '../../js/engine.js';
 
 test('every option name is accepted by the engine (js/options.js and parse_config agree)', () => {
@@ -42,5 +43,54 @@ test('settings reach the peer and limits act: SETTINGS values, idle GOAWAY', asy
   const goaway = await new Promise((r) => client.once('goaway', (code) => r(code)));
   assert.equal(goaway, 0); // idle timeout → GOAWAY(NO_ERROR)
   client.destroy();
+  await s.close();
+});
+
+test('unknown top-level names throw a TypeError listing the valid names (with a hint for a wrong case)', () => {
+  assert.throws(() => createServer({ bogus: 1 }, () => ({})),
+    (e) => e instanceof TypeError && /"bogus"/.test(e.message) && /limits/.test(e.message) && /idleTimeoutMs/.test(e.message) && /tls/.test(e.message));
+  assert.throws(() => createServer({ idleTimeoutMS: 5 }, () => ({})),
+    (e) => e instanceof TypeError && /did you mean "idleTimeoutMs"/.test(e.message));
+  assert.throws(() => serve({ cerT: 'x' }, () => new Response('')), TypeError);
+  assert.throws(() => serveConnection({ readable: null, writable: null }, { onerror() {} }, () => ({})), TypeError);
+  assert.throws(() => createServer({ tls: 'yes' }, () => ({})), TypeError);
+  // An undefined value is the same as leaving the name out.
+  assert.doesNotThrow(() => engineConfig({ bogus: undefined }));
+});
+
+test('every documented top-level name is accepted', () => {
+  const accepted = {
+    limits: {}, settings: {}, connectionWindow: 1 << 20, idleTimeoutMs: 1000, maxConcurrentStreams: 10,
+    tap: () => null, onError: () => {}, secure: false, peer: { address: '::1', port: 1 }, host: { address: '::1', port: 2 },
+  };
+  for (const name of OPTION_NAMES) assert.ok(name in accepted || TLS_SHORTHAND_NAMES.includes(name) || name === 'tls', name);
+  assert.doesNotThrow(() => engineConfig(accepted));
+  assert.doesNotThrow(() => engineConfig({ cert: 'c', key: 'k', ca: 'a', pfx: 'p', passphrase: 'x', tls: { minVersion: 'TLSv1.3' } }));
+});
+
+test('TLS rule: top-level credentials and options.tls pass through to tls.createServer, ALPN is always h2', () => {
+  assert.equal(tlsOptions({}), null);
+  assert.equal(tlsOptions({ cert: null, key: undefined }), null);
+  assert.deepEqual(tlsOptions({ cert: 'C', key: 'K', tls: { minVersion: 'TLSv1.3', ALPNProtocols: ['http/1.1'] } }),
+    { minVersion: 'TLSv1.3', cert: 'C', key: 'K', ALPNProtocols: ['h2'] });
+  assert.deepEqual(tlsOptions({ pfx: 'P', passphrase: 'pw' }), { pfx: 'P', passphrase: 'pw', ALPNProtocols: ['h2'] });
+});
+
+test('a TLS server from options.tls only (key and cert inside it) serves h2', async () => {
+  const { key, cert } = selfSigned();
+  const s = createServer({ tls: { key, cert, minVersion: 'TLSv1.2' } },
+    (st) => ({ requestReceived() { st.writeHeaders(200, {}); st.write(`secure=${st.isSecure()}`); st.loseConnection(); } }));
+  const { port } = await s.listen(0, '127.0.0.1');
+  const client = http2.connect(`https://127.0.0.1:${port}`, { ca: cert, servername: 'localhost' });
+  const body = await new Promise((resolve, reject) => {
+    const req = client.request({ ':path': '/' });
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => { text += d; });
+    req.on('end', () => resolve(text));
+    req.on('error', reject);
+  });
+  assert.equal(body, 'secure=true');
+  client.close();
   await s.close();
 });
