@@ -1,36 +1,69 @@
 #!/usr/bin/env node
-// h2wasm CLI: `h2wasm serve [--host H] [--port P] [--root DIR] [--tls-self-signed | --cert F --key F] [--tls-port P] [--trace]`
-// Static files from --root (default www/), POST /echo streams the body back,
-// GET /bytes/N sends N bytes from a push producer. With --tls-self-signed (and
-// no --port given) it serves h2c on 8080 and TLS h2 on 8443.
+// h2wasm CLI: `h2wasm serve [options]` runs the demo application (USAGE below).
+// Static files from --root (default www/, the inspector), POST /echo streams the
+// body back, GET /bytes/N sends N bytes from a push producer, /_trace (with
+// --trace) streams the live frame trace. With --tls-self-signed (and no --port
+// given) it serves h2c on 8080 and TLS h2 on 8443.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import mime from 'mime-types';
 import { createServer } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.json': 'application/json', '.wasm': 'application/wasm', '.png': 'image/png', '.svg': 'image/svg+xml', '.txt': 'text/plain' };
+export const USAGE = `usage: h2wasm serve [options]
+
+Serves the demo application over HTTP/2:
+  GET  /            static files from --root (index.html for a directory)
+  POST /echo        streams the request body back
+  GET  /bytes/N     N bytes of 'a' (HEAD: headers only)
+  GET  /_trace      live frame trace as server-sent events (with --trace)
+
+options:
+  --host H            listen address (default 127.0.0.1)
+  --port P            h2c port (default 8080; 0 picks a free port). With --cert/--key: the TLS port, and no h2c
+  --root DIR          directory of static files (default: the package's www/, the inspector)
+  --tls-self-signed   also serve TLS h2 with a throwaway certificate for localhost (needs the openssl CLI)
+  --cert F --key F    also serve TLS h2 with this PEM certificate and key
+  --tls-port P        TLS port (default 8443)
+  --trace             record every connection's frames for /_trace (the inspector's live view)
+  -h, --help          print this help
+
+h2wasm help | h2wasm --help    print this help`;
+
+/** A command line mistake: main prints it with the usage on stderr and exits 2. */
+export class UsageError extends Error {}
 
 export function parseArgs(argv) {
-  const o = { host: '127.0.0.1', port: null, tlsPort: null, root: path.join(here, '..', 'www'), tlsSelfSigned: false, cert: null, key: null, trace: false };
+  const o = { host: '127.0.0.1', port: null, tlsPort: null, root: path.join(here, '..', 'www'), tlsSelfSigned: false, cert: null, key: null, trace: false, help: false };
+  const port = (name, v) => {
+    const n = Number(v);
+    if (v === undefined || v === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${name} needs a port number (0-65535), got ${v ?? 'nothing'}`);
+    return n;
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const next = () => argv[++i];
+    const next = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
     if (a === '--host') o.host = next();
-    else if (a === '--port') o.port = Number(next());
-    else if (a === '--tls-port') o.tlsPort = Number(next());
+    else if (a === '--port') o.port = port(a, argv[++i]);
+    else if (a === '--tls-port') o.tlsPort = port(a, argv[++i]);
     else if (a === '--root') o.root = path.resolve(next());
     else if (a === '--tls-self-signed') o.tlsSelfSigned = true;
     else if (a === '--cert') o.cert = next();
     else if (a === '--key') o.key = next();
     else if (a === '--trace') o.trace = true;
-    else throw new Error(`unknown option ${a}`);
+    else if (a === '-h' || a === '--help') o.help = true;
+    else throw new UsageError(`unknown option ${a}`);
   }
+  if (!o.cert !== !o.key) throw new UsageError('--cert and --key go together');
   return o;
 }
 
@@ -48,7 +81,7 @@ export function selfSigned() {
 
 /** The demo application as a requestFactory. */
 export function demoApp({ root, traceHub = null }) {
-  const rootReal = path.resolve(root);
+  const staticRoot = realRoot(root);
   return (stream) => {
     const p = (stream.path ?? '/').split('?')[0];
     const m = stream.command;
@@ -68,7 +101,7 @@ export function demoApp({ root, traceHub = null }) {
     if (bytes && (m === 'GET' || m === 'HEAD')) {
       return { requestReceived() { sendBytes(stream, Number(bytes[1]), m === 'HEAD'); } };
     }
-    return { requestReceived() { serveFile(stream, rootReal, p, m); } };
+    return { requestReceived() { serveFile(stream, staticRoot, p, m); } };
   };
 }
 
@@ -94,24 +127,78 @@ function sendBytes(stream, total, head) {
   if (!paused) { scheduled = true; setImmediate(pump); }
 }
 
-function serveFile(stream, root, p, method) {
+// ---- static files ----
+// Self-contained (node:fs, mime-types) so it can be swapped for send/serve-static as a whole.
+
+/** The real path of the static root (symlinks resolved), or null when it does not exist (every file is then 404). */
+function realRoot(root) {
+  try { return fs.realpathSync(path.resolve(root)); } catch { return null; }
+}
+
+/** `p` is `root` itself or below it; both are real paths. The separator keeps `/x/site-secret` out of `/x/site`. */
+function isInside(root, p) {
+  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/**
+ * The file under `root` that the request path `p` names: { file }, or { status } to answer instead.
+ * Refused before the file system is touched: malformed percent-encoding (400); encoded slashes
+ * or backslashes, raw backslashes, NUL bytes and `..` segments (403). Then symlinks are resolved and
+ * a real path outside the root is refused too (403), so a link inside --root cannot lead out of it.
+ */
+async function resolveStatic(root, p) {
+  if (root === null || !p.startsWith('/')) return { status: 404 };
+  // An encoded separator would become one only after decoding, past the `..` check below.
+  if (/%2f|%5c|\\/i.test(p)) return { status: 403 };
   let rel;
-  try { rel = decodeURIComponent(p); } catch { rel = p; }
-  let file = path.join(root, rel);
-  if (!file.startsWith(root)) { stream.writeHeaders(403, {}, { endStream: true }); return; }
-  try { if (fs.statSync(file).isDirectory()) file = path.join(file, 'index.html'); } catch { /* below */ }
-  let data;
-  try { data = fs.readFileSync(file); } catch {
-    stream.writeHeaders(404, { 'content-type': 'text/plain' });
-    stream.write('not found\n');
-    stream.loseConnection();
-    return;
-  }
-  const type = MIME[path.extname(file)] ?? 'application/octet-stream';
-  stream.writeHeaders(200, { 'content-type': type, 'content-length': String(data.length) }, { endStream: method === 'HEAD' || data.length === 0 });
-  if (method === 'HEAD' || data.length === 0) return;
-  stream.write(data);
+  try { rel = decodeURIComponent(p); } catch { return { status: 400 }; }
+  if (rel.includes('\0') || rel.includes('\\') || rel.split('/').includes('..')) return { status: 403 };
+  const candidate = path.resolve(root, `.${rel}`);
+  if (!isInside(root, candidate)) return { status: 403 };
+  let real;
+  try {
+    real = await fs.promises.realpath(candidate);
+    if ((await fs.promises.stat(real)).isDirectory()) real = await fs.promises.realpath(path.join(real, 'index.html'));
+  } catch { return { status: 404 }; }
+  if (!isInside(root, real)) return { status: 403 };
+  return { file: real };
+}
+
+function answerText(stream, method, status, text, extra = {}) {
+  const body = Buffer.from(text);
+  const head = method === 'HEAD';
+  stream.writeHeaders(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), ...extra }, { endStream: head });
+  if (head) return;
+  stream.write(body);
   stream.loseConnection();
+}
+
+const STATUS_TEXT = { 400: 'bad request\n', 403: 'forbidden\n', 404: 'not found\n', 405: 'method not allowed\n' };
+
+async function serveFile(stream, root, p, method) {
+  if (method !== 'GET' && method !== 'HEAD') { answerText(stream, method, 405, STATUS_TEXT[405], { allow: 'GET, HEAD' }); return; }
+  try {
+    const found = await resolveStatic(root, p);
+    if (found.status) { answerText(stream, method, found.status, STATUS_TEXT[found.status]); return; }
+    const handle = await fs.promises.open(found.file, 'r');
+    let info, data = null;
+    try {
+      info = await handle.stat();
+      if (info.isFile() && method === 'GET') data = await handle.readFile();
+    } finally { await handle.close(); }
+    if (!info.isFile()) { answerText(stream, method, 404, STATUS_TEXT[404]); return; }
+    const length = data === null ? info.size : data.length;
+    const type = mime.contentType(path.extname(found.file)) || 'application/octet-stream';
+    const empty = data === null || data.length === 0;
+    stream.writeHeaders(200, { 'content-type': type, 'content-length': String(length) }, { endStream: empty });
+    if (empty) return;
+    stream.write(data);
+    stream.loseConnection();
+  } catch {
+    // The file vanished or could not be read between the checks and the read.
+    if (!stream._headersSent && !stream._finished) answerText(stream, method, 404, STATUS_TEXT[404]);
+    else stream.abortConnection();
+  }
 }
 
 async function loadTrace() {
@@ -126,11 +213,17 @@ async function loadTrace() {
 
 export async function main(argv) {
   const [cmd, ...rest] = argv;
-  if (cmd !== 'serve') {
-    console.log('usage: h2wasm serve [--host 127.0.0.1] [--port 8080] [--root DIR] [--tls-self-signed | --cert F --key F] [--tls-port 8443] [--trace]');
-    return cmd === undefined || cmd === '--help' ? 0 : 2;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') { console.log(USAGE); return 0; }
+  let o;
+  try {
+    if (cmd !== 'serve') throw new UsageError(`unknown command ${cmd}`);
+    o = parseArgs(rest);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`h2wasm: ${e.message}\n\n${USAGE}`);
+    return 2;
   }
-  const o = parseArgs(rest);
+  if (o.help) { console.log(USAGE); return 0; }
   const hub = o.trace ? await loadTrace() : null;
   const opts = hub ? { tap: (info) => hub.tap(info) } : {};
   const app = demoApp({ root: o.root, traceHub: hub });
