@@ -11,11 +11,7 @@ use std::path::PathBuf;
 
 fn corpus() -> Vec<PathBuf> {
     let root = vectors::default_corpus();
-    assert!(
-        root.is_dir(),
-        "hpack-test-case subset not found at {} (vendored in the repository)",
-        root.display()
-    );
+    assert!(root.is_dir(), "hpack-test-case subset not found at {} (vendored in the repository)", root.display());
     vectors::corpus_dirs(&root).unwrap()
 }
 
