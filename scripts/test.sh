@@ -16,7 +16,7 @@ group() {
   else results+=("$name: FAILED ($((SECONDS - t0))s)"); failed=$((failed + 1)); fi
 }
 
-group tools      bash scripts/ensure-tools.sh
+group tools      bash scripts/ensure-tools.sh --test
 group build      bash scripts/build.sh
 group cargo      cargo test --quiet
 group wasm       bash scripts/test-wasm.sh
