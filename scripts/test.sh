@@ -19,6 +19,7 @@ group() {
 group tools      bash scripts/ensure-tools.sh --test
 group build      bash scripts/build.sh
 group cargo      cargo test --quiet
+group lint       bash scripts/lint.sh
 group wasm       bash scripts/test-wasm.sh
 group js         node --test --test-concurrency=1 tests/js/*.test.js
 group www        node --test --test-concurrency=1 tests/www/
