@@ -6,7 +6,7 @@ import globals from 'globals';
 export default [
   {
     // Generated (wasm-bindgen glue, cargo/npm output) or not ours.
-    ignores: ['**/node_modules/', '**/target/', 'js/wasm/', 'www/wasm/', 'fuzz/', 'tests/types/', 'bench/results/'],
+    ignores: ['**/node_modules/', '**/target/', 'js/wasm/', 'www/wasm/', 'fuzz/', 'bench/results/'],
   },
   js.configs.recommended,
   {

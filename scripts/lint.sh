@@ -21,6 +21,7 @@ check "cargo clippy (native, all targets)" cargo clippy --quiet --all-targets --
 check "cargo clippy (wasm32: lib and wasm tests)" \
   cargo clippy --quiet --target wasm32-unknown-unknown --lib --test wasm_connection -- -D warnings
 check "eslint" npx --no-install eslint --max-warnings 0 .
+check "exports: js/index.js = js/index.d.ts, all used by tests/types/usage.ts" node tests/types/check-exports.mjs
 check "tsc --strict (js/index.d.ts via tests/types/usage.ts)" npx --no-install tsc -p tests/types --noEmit --strict
 
 if [ ${#failed[@]} -gt 0 ]; then
