@@ -2,7 +2,7 @@
 // and the installed `h2wasm serve` serves the inspector page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http2 from 'node:http2';
 import os from 'node:os';
@@ -41,6 +41,18 @@ test('npm pack --dry-run lists the wasm, the inspector page under www/ and LICEN
   for (const f of REQUIRED_FILES) assert.ok(files.includes(f), `${f} not in ${files.join(' ')}`);
   // Nothing from the repository that only building or testing needs.
   assert.deepEqual(files.filter((f) => /^(src|tests|bench|scripts|fuzz|target|node_modules)\//.test(f)), []);
+});
+
+test('prepack refuses to pack when it cannot build the wasm', () => {
+  // A PATH with no cargo and no wasm-bindgen (only what the script itself runs).
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'h2wasm-nobuild-'));
+  try {
+    fs.symlinkSync(execFileSync('sh', ['-c', 'command -v dirname']).toString().trim(), path.join(bin, 'dirname'));
+    const bash = execFileSync('sh', ['-c', 'command -v bash']).toString().trim();
+    const r = spawnSync(bash, [path.join(repo, 'scripts/prepack.sh')], { env: { PATH: bin, HOME: bin, CARGO_HOME: bin }, encoding: 'utf8' });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /prepack: ERROR: cargo not found.*ensure-tools/);
+  } finally { fs.rmSync(bin, { recursive: true, force: true }); }
 });
 
 test('the installed package runs through import and require', () => {
