@@ -4,6 +4,9 @@
 //! cargo run --release --example hpack_vectors -- [--roundtrip] [DIR...]
 //! ```
 //!
+//! A DIR is either one directory of stories or a corpus root whose subdirectories
+//! hold stories (for example a clone of the whole upstream hpack-test-case).
+//!
 //! For every story (`story_*.json`) in each DIR:
 //! - cases with `wire`: decode it (honouring `header_table_size`, which is the
 //!   SETTINGS value acknowledged before the case) and compare with `headers`;
@@ -12,8 +15,8 @@
 //!   default 4096-byte table and once with the peer limiting it to 256 bytes
 //!   (eviction and size updates); a case fails if either comparison fails.
 //!
-//! With no DIR: every directory under `../shared/hpack-test-case` (the encoder
-//! directories are decoded, raw-data is round-tripped).
+//! With no DIR: the subset vendored in `tests/fixtures/hpack-test-case` (the
+//! encoder directories are decoded, raw-data is round-tripped).
 //! Prints exactly `N stories, M cases, K failed` on stdout (details of
 //! failures on stderr) and exits non-zero if anything failed.
 
@@ -37,9 +40,9 @@ impl std::fmt::Display for Report {
 
 type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// The corpus next to the worktree: `$CARGO_MANIFEST_DIR/../shared/hpack-test-case`.
+/// The subset of the corpus vendored in the repository (its README says which stories).
 pub fn default_corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/hpack-test-case")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hpack-test-case")
 }
 
 /// Every directory of the corpus, sorted.
@@ -49,6 +52,17 @@ pub fn corpus_dirs(root: &Path) -> Result<Vec<PathBuf>, String> {
     let mut dirs: Vec<PathBuf> = rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_dir()).collect();
     dirs.sort();
     Ok(dirs)
+}
+
+/// A directory with story files is used as is; any other directory is taken as a corpus root.
+fn expand_dir(dir: PathBuf) -> Result<Vec<PathBuf>, String> {
+    let rd = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let has_stories = rd.filter_map(|e| e.ok()).any(|e| e.path().extension().is_some_and(|x| x == "json"));
+    if has_stories {
+        Ok(vec![dir])
+    } else {
+        corpus_dirs(&dir)
+    }
 }
 
 fn expected(case: &Value) -> Fields {
@@ -169,8 +183,12 @@ fn main() {
             dirs.push(PathBuf::from(a));
         }
     }
-    let result =
-        if dirs.is_empty() { corpus_dirs(&default_corpus()) } else { Ok(dirs) }.and_then(|d| run_dirs(&d, roundtrip));
+    let expanded: Result<Vec<PathBuf>, String> = if dirs.is_empty() {
+        corpus_dirs(&default_corpus())
+    } else {
+        dirs.into_iter().map(expand_dir).collect::<Result<Vec<_>, _>>().map(|v| v.concat())
+    };
+    let result = expanded.and_then(|d| run_dirs(&d, roundtrip));
     match result {
         Ok(r) => {
             println!("{r}");

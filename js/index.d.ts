@@ -100,6 +100,10 @@ export interface ServerOptions extends Limits, Settings {
 }
 
 export declare class H2Connection {
+  /** The transport's addresses, and whether it is TLS (as passed to `tap`). */
+  readonly peer: Address | null;
+  readonly host: Address | null;
+  readonly secure: boolean;
   readonly closedPromise: Promise<H2Error | null>;
   error: H2Error | null;
   shutdown(): void;
@@ -120,7 +124,9 @@ export declare function createServer(options: ServerOptions, requestFactory: Req
 export declare function createServer(requestFactory: RequestFactory): Server;
 export declare function serveConnection(transport: WebStreamPair | object, options: ServerOptions & { secure?: boolean; peer?: Address; host?: Address },
   requestFactory: RequestFactory): H2Connection;
+export declare function serveConnection(transport: WebStreamPair | object, requestFactory: RequestFactory): H2Connection;
 export declare function serve(options: ServerOptions, handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>): Server;
+export declare function serve(handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>): Server;
 export declare function toFetchFactory(handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>, options?: ServerOptions): RequestFactory;
 /** Browsers/Workers: compile the wasm before serving (Node/Deno load it synchronously). */
 export declare function init(source?: WebAssembly.Module | BufferSource): Promise<void>;

@@ -191,7 +191,7 @@ export class TraceHub {
     for (const [id, c] of this.conns) {
       if (cands.some((x) => x != null && x === c.raw)) return id;
     }
-    let peer = null;
+    let peer;
     try { peer = stream?.getPeer?.() ?? null; } catch { peer = null; }
     if (peer == null) return null;
     // js/stream.js: getPeer() is the very object the connection passed to tap() as `peer`.

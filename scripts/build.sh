@@ -3,6 +3,8 @@
 # H2WASM_FEATURES=test-trap adds the test-only trap export.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# cargo install puts wasm-bindgen here, which a fresh shell may not have on PATH yet.
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 feat=()
 [ -n "${H2WASM_FEATURES:-}" ] && feat=(--features "$H2WASM_FEATURES")
 cargo build --quiet --release --target wasm32-unknown-unknown --lib "${feat[@]}"

@@ -16,9 +16,10 @@ group() {
   else results+=("$name: FAILED ($((SECONDS - t0))s)"); failed=$((failed + 1)); fi
 }
 
-group tools      bash scripts/ensure-tools.sh
+group tools      bash scripts/ensure-tools.sh --test
 group build      bash scripts/build.sh
 group cargo      cargo test --quiet
+group lint       bash scripts/lint.sh
 group wasm       bash scripts/test-wasm.sh
 group js         node --test --test-concurrency=1 tests/js/*.test.js
 group www        node --test --test-concurrency=1 tests/www/

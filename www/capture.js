@@ -237,8 +237,8 @@ function readPcapngInto(bytes, out) {
 /** Link-layer frame → {version, payload} of its IP packet, or null. */
 export function ipOf(linktype, d) {
   const u16 = (o) => (d[o] << 8) | d[o + 1];
-  let eth = -1;
-  let off = 0;
+  let eth;
+  let off;
   switch (linktype) {
     case 1: { // Ethernet (+ 802.1Q tags)
       off = 12;
@@ -319,7 +319,7 @@ export function tcpConnections(packets) {
   for (const p of packets) if (Number.isFinite(p.t)) t0 = Math.min(t0, p.t);
   let fragments = 0;
   packets.forEach((p, index) => {
-    let seg = null;
+    let seg;
     try {
       const ip = ipOf(p.linktype, p.data);
       seg = ip && tcpOf(ip);

@@ -3,12 +3,13 @@
 
 Format (little-endian u32s): story_count, then per story: case_count, then per
 case: header_table_size (0 = unchanged), wire_len, wire bytes.
-Usage: make_corpus.py [CORPUS_DIR] [OUT]  (defaults: ../../../shared/hpack-test-case, corpus.bin)
+Usage: make_corpus.py [CORPUS_DIR] [OUT]
+(defaults: the subset vendored in tests/fixtures/hpack-test-case, corpus.bin)
 """
 import json, os, struct, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
-root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "../../../shared/hpack-test-case")
+root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "../../tests/fixtures/hpack-test-case")
 out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "corpus.bin")
 stories = []
 for d in sorted(os.listdir(root)):

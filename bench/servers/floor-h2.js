@@ -57,7 +57,7 @@ const server = net.createServer((sock) => {
   let skip = PREFACE_LEN;
   sock.write(SETTINGS);
   sock.on('data', (chunk) => {
-    let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
+    const buf = pending ? Buffer.concat([pending, chunk]) : chunk;
     pending = null;
     let p = 0;
     if (skip) { const n = Math.min(skip, buf.length); skip -= n; p = n; }

@@ -104,7 +104,11 @@ impl Harness {
                     }
                 }
                 Event::Data { start, end, .. } => {
-                    assert!(start <= end && end as usize <= input.len(), "Data range {start}..{end} outside input of {}", input.len());
+                    assert!(
+                        start <= end && end as usize <= input.len(),
+                        "Data range {start}..{end} outside input of {}",
+                        input.len()
+                    );
                 }
                 _ => {}
             }
@@ -147,7 +151,8 @@ impl Harness {
             match self.peer_frames.decode(wire, &mut pos) {
                 Ok(None) => break,
                 Ok(Some(Item::Frame(f))) => match f {
-                    Frame::Headers { fragment, end_headers, .. } | Frame::Continuation { fragment, end_headers, .. } => {
+                    Frame::Headers { fragment, end_headers, .. }
+                    | Frame::Continuation { fragment, end_headers, .. } => {
                         self.peer_block.extend_from_slice(fragment);
                         if end_headers {
                             let limits = DecodeLimits { max_list_size: usize::MAX, max_fields: usize::MAX };
@@ -168,7 +173,9 @@ impl Harness {
     fn request(&mut self, stream_id: u32, extra: &Fields, standard: bool, end_stream: bool, body: Option<&[u8]>) {
         let mut fields: Vec<HeaderField<'_>> = Vec::new();
         if standard {
-            for (n, v) in [(&b":method"[..], &b"POST"[..]), (b":scheme", b"https"), (b":path", b"/"), (b":authority", b"x")] {
+            for (n, v) in
+                [(&b":method"[..], &b"POST"[..]), (b":scheme", b"https"), (b":path", b"/"), (b":authority", b"x")]
+            {
                 fields.push(HeaderField::new(n, v));
             }
         }

@@ -10,8 +10,8 @@
 #![no_main]
 
 use arbitrary::Unstructured;
-use h2wasm::frame::{Frame, FrameDecoder, Item};
 use h2wasm::error::ProtoError;
+use h2wasm::frame::{Frame, FrameDecoder, Item};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, PartialEq, Eq)]

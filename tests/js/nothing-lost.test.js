@@ -186,7 +186,7 @@ test('nothing lost: 2,000 random streams up and down through a chaotic proxy', {
   const client = http2.connect(`http://127.0.0.1:${proxy.address().port}`);
   client.on('error', () => {});
 
-  let failures = [];
+  const failures = [];
   let totalBytes = 0;
   const one = (i) =>
     new Promise((resolve) => {

@@ -605,7 +605,8 @@ impl Conn {
         let deadline = Instant::now() + self.timeout;
         loop {
             if self.buf.len() >= 9 {
-                let len = (u32::from(self.buf[0]) << 16 | u32::from(self.buf[1]) << 8 | u32::from(self.buf[2])) as usize;
+                let len =
+                    (u32::from(self.buf[0]) << 16 | u32::from(self.buf[1]) << 8 | u32::from(self.buf[2])) as usize;
                 if self.buf.len() >= 9 + len {
                     let kind = self.buf[3];
                     let flags = self.buf[4];
@@ -645,10 +646,9 @@ impl Conn {
         let got = self.read_raw();
         let Got::Frame(mut f) = got else { return got };
         match f.kind {
-            kind::SETTINGS if f.flags & flag::ACK == 0
-                && self.auto_settings_ack => {
-                    self.send_frame(kind::SETTINGS, flag::ACK, 0, &[]);
-                }
+            kind::SETTINGS if f.flags & flag::ACK == 0 && self.auto_settings_ack => {
+                self.send_frame(kind::SETTINGS, flag::ACK, 0, &[]);
+            }
             kind::HEADERS | kind::PUSH_PROMISE => {
                 let mut p: &[u8] = &f.payload;
                 let mut pad = 0usize;
@@ -749,13 +749,7 @@ impl Conn {
     /// Returns the GOAWAY's last-stream-id.
     pub fn expect_goaway(&mut self, code: u32) -> u32 {
         let g = self.expect_goaway_any();
-        assert_eq!(
-            g.code(),
-            code,
-            "expected GOAWAY({}), got {}",
-            code_name(code),
-            g.describe()
-        );
+        assert_eq!(g.code(), code, "expected GOAWAY({}), got {}", code_name(code), g.describe());
         self.expect_closed();
         be32(&g.payload, 0) & 0x7fff_ffff
     }
@@ -799,10 +793,8 @@ impl Conn {
                 ),
                 Got::Frame(f) if f.stream == stream && f.end_stream() => {
                     // A response (e.g. 400) may precede the RST_STREAM; keep waiting for it.
-                    let status = f
-                        .headers
-                        .as_ref()
-                        .and_then(|h| h.iter().find(|(n, _)| n == ":status").map(|(_, v)| v.clone()));
+                    let status =
+                        f.headers.as_ref().and_then(|h| h.iter().find(|(n, _)| n == ":status").map(|(_, v)| v.clone()));
                     log.push(format!("{} END_STREAM :status {:?}", f.describe(), status));
                     let save = self.timeout;
                     self.timeout = Duration::from_millis(1500);
@@ -952,7 +944,12 @@ impl Conn {
     /// A complete 200 response on `stream`.
     pub fn expect_200(&mut self, stream: u32) -> Response {
         let r = self.read_response(stream);
-        assert_eq!(r.reset, None, "expected 200 on stream {stream}, got RST_STREAM({})", code_name(r.reset.unwrap_or(0)));
+        assert_eq!(
+            r.reset,
+            None,
+            "expected 200 on stream {stream}, got RST_STREAM({})",
+            code_name(r.reset.unwrap_or(0))
+        );
         assert_eq!(r.status, 200, "expected :status 200 on stream {stream}, got {:?}", r);
         r
     }

@@ -671,7 +671,11 @@ fn attack_zero_window_stall() {
         }
         reset.insert(f.stream);
     }
-    eprintln!("[zero-window stall] {} streams reset, codes {:?}", reset.len(), codes.iter().map(|c| code_name(*c)).collect::<Vec<_>>());
+    eprintln!(
+        "[zero-window stall] {} streams reset, codes {:?}",
+        reset.len(),
+        codes.iter().map(|c| code_name(*c)).collect::<Vec<_>>()
+    );
     assert_memory(&server, before, "zero-window stall");
     legit.finish();
 }
@@ -690,7 +694,10 @@ fn attack_slowloris_preface() {
     legit.wait_progress(3, "during slowloris");
     for s in socks {
         let log = read_all(s, Duration::from_secs(10));
-        assert!(log.closed, "slow preface: the server did not close a connection whose preface never completed ({log:?})");
+        assert!(
+            log.closed,
+            "slow preface: the server did not close a connection whose preface never completed ({log:?})"
+        );
     }
     assert_memory(&server, before, "slowloris preface");
     legit.finish();

@@ -879,7 +879,8 @@ fn s6_9_1_flow_control_respected() {
     // ...and sends nothing more until the window opens.
     c.ping(*b"flowflow");
     let f = c.read_until("PING ACK", |f| {
-        (f.kind == kind::PING && f.flags & flag::ACK != 0) || (f.kind == kind::DATA && f.stream == 1 && !f.payload.is_empty())
+        (f.kind == kind::PING && f.flags & flag::ACK != 0)
+            || (f.kind == kind::DATA && f.stream == 1 && !f.payload.is_empty())
     });
     assert_eq!(f.kind, kind::PING, "server sent DATA beyond the stream window: {}", f.describe());
     c.window_update(1, 100);
@@ -904,7 +905,8 @@ fn s6_9_2_initial_window_change_applies() {
     // No DATA with a payload can flow while the window is zero.
     c.ping(*b"zerowind");
     let f = c.read_until("PING ACK", |f| {
-        (f.kind == kind::PING && f.flags & flag::ACK != 0) || (f.kind == kind::DATA && f.stream == 1 && !f.payload.is_empty())
+        (f.kind == kind::PING && f.flags & flag::ACK != 0)
+            || (f.kind == kind::DATA && f.stream == 1 && !f.payload.is_empty())
     });
     assert_eq!(f.kind, kind::PING, "server sent DATA into a zero window: {}", f.describe());
     c.send_frame(kind::SETTINGS, 0, 0, &settings_payload(&[(setting::INITIAL_WINDOW_SIZE, 1000)]));
@@ -934,7 +936,10 @@ fn s6_9_2_initial_window_negative() {
     c.send_frame(kind::SETTINGS, 0, 0, &settings_payload(&[(setting::INITIAL_WINDOW_SIZE, 2)]));
     c.window_update(1, 2);
     c.ping(*b"negative");
-    let f = c.read_until("PING ACK", |f| (f.kind == kind::PING && f.flags & flag::ACK != 0) || (f.kind == kind::DATA && f.stream == 1 && !f.payload.is_empty()));
+    let f = c.read_until("PING ACK", |f| {
+        (f.kind == kind::PING && f.flags & flag::ACK != 0)
+            || (f.kind == kind::DATA && f.stream == 1 && !f.payload.is_empty())
+    });
     assert_eq!(f.kind, kind::PING, "server sent DATA while the stream window was ≤ 0: {}", f.describe());
     c.window_update(1, 3);
     let f = c.read_until("DATA", |f| f.kind == kind::DATA && f.stream == 1);
@@ -1037,7 +1042,11 @@ fn s8_get_ok() {
     c.get(1, "/");
     let r = c.expect_200(1);
     assert_eq!(r.body, b"hello from h2wasm\n");
-    assert!(r.headers.iter().all(|(n, _)| n.chars().all(|ch| !ch.is_ascii_uppercase())), "§8.2: response field names must be lowercase: {:?}", r.headers);
+    assert!(
+        r.headers.iter().all(|(n, _)| n.chars().all(|ch| !ch.is_ascii_uppercase())),
+        "§8.2: response field names must be lowercase: {:?}",
+        r.headers
+    );
     assert!(r.headers.first().map(|(n, _)| n == ":status").unwrap_or(false), "§8.3: :status must come first");
 }
 
@@ -1345,7 +1354,10 @@ fn s8_5_connect_without_authority() {
 
 #[test]
 fn s8_5_connect_with_path() {
-    malformed(&[(":method", "CONNECT"), (":authority", "example.com:443"), (":path", "/"), (":scheme", "https")], false);
+    malformed(
+        &[(":method", "CONNECT"), (":authority", "example.com:443"), (":path", "/"), (":scheme", "https")],
+        false,
+    );
 }
 
 #[test]

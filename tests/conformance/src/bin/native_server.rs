@@ -154,7 +154,8 @@ fn serve(mut sock: TcpStream) {
                         if expect && !end_stream {
                             let _ = conn.send_informational(stream_id, 100, &[]);
                         }
-                        let _ = conn.send_headers(stream_id, 200, &[(b"content-type", b"application/octet-stream")], false);
+                        let _ =
+                            conn.send_headers(stream_id, 200, &[(b"content-type", b"application/octet-stream")], false);
                     }
                     if end_stream {
                         finish_request(&mut conn, stream_id, s);
@@ -189,14 +190,12 @@ fn serve(mut sock: TcpStream) {
                 Event::Reset { stream_id, .. } | Event::StreamClosed { stream_id } => {
                     streams.remove(&stream_id);
                 }
-                Event::Rejected { stream_id, status, reason }
-                    if std::env::var("H2WASM_CONF_DEBUG").is_ok() => {
-                        eprintln!("native_server: stream {stream_id} rejected {status}: {reason}");
-                    }
-                Event::Error { code, reason, remote }
-                    if std::env::var("H2WASM_CONF_DEBUG").is_ok() => {
-                        eprintln!("native_server: connection error {code:?} {reason} remote={remote}");
-                    }
+                Event::Rejected { stream_id, status, reason } if std::env::var("H2WASM_CONF_DEBUG").is_ok() => {
+                    eprintln!("native_server: stream {stream_id} rejected {status}: {reason}");
+                }
+                Event::Error { code, reason, remote } if std::env::var("H2WASM_CONF_DEBUG").is_ok() => {
+                    eprintln!("native_server: connection error {code:?} {reason} remote={remote}");
+                }
                 _ => {}
             }
         }
@@ -225,7 +224,12 @@ fn finish_request(conn: &mut Connection, id: u32, s: &mut Stream) {
     match route.as_str() {
         "/" => {
             let len = SMALL.len().to_string();
-            let _ = conn.send_headers(id, 200, &[(b"content-type", b"text/plain"), (b"content-length", len.as_bytes())], false);
+            let _ = conn.send_headers(
+                id,
+                200,
+                &[(b"content-type", b"text/plain"), (b"content-length", len.as_bytes())],
+                false,
+            );
             s.queue.extend(SMALL.iter().copied());
             let _ = conn.send_data(id, SMALL.len() as u32, true);
             s.ended = true;
@@ -235,12 +239,7 @@ fn finish_request(conn: &mut Connection, id: u32, s: &mut Stream) {
             s.ended = true;
         }
         "/big" => {
-            let n = s
-                .path
-                .split("n=")
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(4 * 1024 * 1024);
+            let n = s.path.split("n=").nth(1).and_then(|v| v.parse::<u64>().ok()).unwrap_or(4 * 1024 * 1024);
             let _ = conn.send_headers(id, 200, &[(b"content-type", b"application/octet-stream")], n == 0);
             s.big_left = n;
             s.ended = n == 0;

@@ -1,0 +1,174 @@
+// Uses every export, member and option declared in js/index.d.ts, the way an application
+// would, so `tsc --strict` (tests/types/tsconfig.json) fails when a declaration is missing,
+// wrong, or too loose. Type-checked only, never run. `@ts-expect-error` lines are misuse the
+// types must reject.
+import {
+  ERROR_CODES, codeName, H2Error, H2Stream, H2Connection, LIMIT_NAMES, SETTINGS_NAMES,
+  createServer, serveConnection, serve, toFetchFactory, init,
+} from 'h2wasm';
+import type {
+  Address, ConnInfo, HeadersInit, Limits, PullProducer, PushProducer, Request, RequestFactory,
+  Server, ServerOptions, Settings, Tap, WebStreamPair,
+} from 'h2wasm';
+
+// ---- errors
+const cancel: number = ERROR_CODES.CANCEL;
+const names: string[] = [codeName(ERROR_CODES.PROTOCOL_ERROR), codeName(0xff)];
+const err = new H2Error(ERROR_CODES.ENHANCE_YOUR_CALM, 'calm down', { cause: new Error('why') });
+const fromCode = new H2Error(ERROR_CODES.NO_ERROR);
+const errorFields: [number, string, boolean | undefined, number | undefined, string] =
+  [err.code, err.codeName, err.remote, err.unsent, fromCode.message];
+const isError: Error = err;
+// @ts-expect-error the code is read-only
+err.code = 1;
+// @ts-expect-error there is no such error code
+void ERROR_CODES.NOT_A_CODE;
+
+// ---- limits and settings
+const limits: Required<Limits> = {
+  maxHeaderFields: 100, maxHeaderBlockBytes: 65536, continuationFramesBase: 4,
+  maxControlBytes: 1 << 20, maxPendingPingAcks: 8, maxOutstandingPings: 8,
+  closedStreamMemory: 100, idlePriorityMemory: 100,
+  streamSendBuffer: 1 << 16, connectionSendBuffer: 1 << 20, streamSendBufferHard: 1 << 20, connectionSendBufferHard: 1 << 22,
+  resetBurst: 200, resetRatePerS: 100, glitchBurst: 100, glitchRatePerS: 50,
+  settingsBurst: 10, settingsRatePerS: 5, pingBurst: 10, pingRatePerS: 5,
+  prefaceTimeoutMs: 10_000, headerBlockTimeoutMs: 10_000, idleTimeoutMs: 30_000, settingsAckTimeoutMs: 10_000,
+  shutdownPingTimeoutMs: 5_000, drainTimeoutMs: 30_000, closeTimeoutMs: 5_000, stallTimeoutMs: 30_000,
+};
+const settings: Required<Settings> = {
+  headerTableSize: 4096, maxConcurrentStreams: 100, initialWindowSize: 65535, maxFrameSize: 16384, maxHeaderListSize: 65536,
+};
+const idleRange: [number, number] = LIMIT_NAMES.idleTimeoutMs;
+const streamsRange: [number, number] = SETTINGS_NAMES.maxConcurrentStreams;
+const limitNames: Array<keyof Limits> = Object.keys(LIMIT_NAMES) as Array<keyof Limits>;
+// @ts-expect-error not a limit
+void LIMIT_NAMES.bogus;
+
+const tap = (info: ConnInfo): Tap | null => {
+  const who: [number, Address | null, Address | null, boolean] = [info.id, info.peer, info.host, info.secure];
+  void who;
+  return {
+    inbound(bytes: Uint8Array) { void bytes.length; },
+    outbound(bytes: Uint8Array) { void bytes.length; },
+    closed() {},
+  };
+};
+
+const options: ServerOptions = {
+  limits: { ...limits, maxConcurrentStreams: 50 },
+  settings,
+  connectionWindow: 1 << 20,
+  idleTimeoutMs: 60_000, // flat shorthand
+  initialWindowSize: 1 << 20,
+  cert: '-----BEGIN CERTIFICATE-----', key: new Uint8Array(0),
+  tap,
+  onError(e: unknown) { console.error(e); },
+};
+// @ts-expect-error unknown option names are rejected (they throw at run time too)
+const bogus: ServerOptions = { bogus: 1 };
+// @ts-expect-error a limit is a number
+const badLimit: ServerOptions = { limits: { idleTimeoutMs: '5s' } };
+
+// ---- the Twisted-style API
+const headerShapes: HeadersInit[] = [
+  { 'content-type': 'text/plain', 'set-cookie': ['a=1', 'b=2'], 'x-absent': undefined },
+  [['content-type', 'text/plain']],
+  new Map([['content-type', 'text/plain']]),
+];
+
+const factory: RequestFactory = (stream: H2Stream): Request => {
+  const id: number = stream.streamID;
+  const head: Array<string | undefined> = [stream.command, stream.path, stream.scheme, stream.authority];
+  const host: string | undefined = stream.headers.host;
+  const raw: Array<[string, string]> = stream.rawHeaders;
+  const peer: Address | null = stream.getPeer();
+  const local: Address | null = stream.getHost();
+  const secure: boolean = stream.isSecure();
+  void [id, head, host, raw, peer, local, secure, stream.producing, stream.producer, stream.trailers];
+  return {
+    headersReceived(rawHeaders: Array<[string, string]>) {
+      void rawHeaders;
+      stream.pauseProducing(); // inbound backpressure
+      stream.resumeProducing();
+    },
+    dataReceived(chunk: Uint8Array) { void chunk.byteLength; },
+    trailersReceived(trailers: Array<[string, string]>) { void trailers; },
+    requestReceived(method: string, path: string, version: 'HTTP/2') {
+      void [method, path, version];
+      stream.writeHeaders(200, headerShapes[0]);
+      stream.writeHeaders(204, undefined, { endStream: true });
+      stream.write('text');
+      stream.write(new Uint8Array(4));
+      stream.write(new DataView(new ArrayBuffer(4)));
+      stream.write(new ArrayBuffer(4));
+      stream.writeSequence(['a', new Uint8Array(1)]);
+      stream.writeTrailers({ 'grpc-status': '0' });
+      stream.loseConnection();
+      stream.abortConnection();
+      stream.abortConnection(ERROR_CODES.CANCEL);
+      stream.stopProducing();
+      // @ts-expect-error the status is a number
+      stream.writeHeaders('200');
+    },
+    connectionLost(reason: H2Error) { void reason.codeName; },
+  };
+};
+
+function producers(stream: H2Stream): void {
+  const push: PushProducer = { pauseProducing() {}, resumeProducing() {}, stopProducing() {} };
+  const pull: PullProducer = { resumeProducing() { stream.write('next'); } };
+  stream.registerProducer(push, true);
+  stream.unregisterProducer();
+  stream.registerProducer(pull, false);
+  stream.unregisterProducer();
+  // @ts-expect-error a push producer (streaming) must be able to pause
+  stream.registerProducer(pull, true);
+}
+
+async function servers(): Promise<void> {
+  const server: Server = createServer(options, factory);
+  const noOptions: Server = createServer(factory);
+  const nothing = createServer({}, () => undefined);
+  const address: Address = await server.listen(8080, '127.0.0.1');
+  const ephemeral: Address = await noOptions.listen();
+  const same: Address = server.address();
+  for (const conn of server.connections) {
+    const c: H2Connection = conn;
+    const why: H2Error | null = await c.closedPromise;
+    const last: H2Error | null = c.error;
+    const where: [Address | null, Address | null, boolean] = [c.peer, c.host, c.secure];
+    void [why, last, where];
+    c.shutdown();
+    c.abort();
+    c.abort(ERROR_CODES.ENHANCE_YOUR_CALM);
+  }
+  void [address, ephemeral, same, server.server, nothing];
+  await server.close();
+  await noOptions.close();
+}
+
+// ---- one transport: a WHATWG stream pair (or a Node socket)
+function oneConnection(pair: WebStreamPair): H2Connection {
+  const conn = serveConnection(pair, { secure: true, peer: { address: '192.0.2.1', port: 1234 }, host: { address: '127.0.0.1', port: 443, family: 'IPv4' } }, factory);
+  const withoutOptions: H2Connection = serveConnection(pair, factory);
+  void withoutOptions;
+  return conn;
+}
+
+// ---- the fetch-style API
+async function fetchStyle(): Promise<void> {
+  await init();
+  await init(new Uint8Array(0));
+  await init(new WebAssembly.Module(new Uint8Array(0)));
+  const echo = async (request: globalThis.Request, ctx: { stream: H2Stream }): Promise<Response> =>
+    new Response(request.body, { headers: { 'x-stream': String(ctx.stream.streamID) } });
+  const s: Server = serve({ limits: { idleTimeoutMs: 1000 } }, echo);
+  const s2: Server = serve(() => new Response('sync'));
+  const f: RequestFactory = toFetchFactory(echo);
+  const f2: RequestFactory = toFetchFactory(echo, options);
+  await s.listen(0);
+  void [f, f2, s2];
+  await s.close();
+}
+
+export const used = [cancel, names, errorFields, isError, idleRange, streamsRange, limitNames, bogus, badLimit, producers, servers, oneConnection, fetchStyle];
