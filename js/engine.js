@@ -64,8 +64,8 @@ async function compileBytes(bytes) {
   try {
     return await WebAssembly.compile(bytes);
   } catch (e) {
-    if (e instanceof WebAssembly.CompileError) throw e;
-    // workerd: "Wasm code generation disallowed by embedder" (an EvalError/Error, not a CompileError)
+    // workerd: a CompileError "Wasm code generation disallowed by embedder"; other errors are real.
+    if (!/disallowed|code generation/i.test(String(e?.message))) throw e;
     throw new InitError(INIT_ERROR_CODES.COMPILE_BLOCKED,
       `h2wasm: this runtime does not compile wasm from bytes (${e.message}): ${HOW_TO_PASS}`, { cause: e });
   }
