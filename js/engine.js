@@ -44,8 +44,10 @@ function loadSync() {
 /** Why the engine cannot load, with what to do about it (Deno: which permission). */
 function unavailableReason() {
   if (!loadFailure) return '';
-  const denied = globalThis.Deno && /read access|NotCapable|PermissionDenied/i.test(`${loadFailure.name} ${loadFailure.message}`);
-  return ` (reading ${wasmUrl()} failed: ${loadFailure.message}${denied ? '; or run Deno with --allow-read for that file' : ''})`;
+  const msg = String(loadFailure.message);
+  const denied = globalThis.Deno && /read access|NotCapable|PermissionDenied/i.test(`${loadFailure.name} ${msg}`);
+  const hint = denied && !msg.includes('--allow-read') ? '; or run Deno with --allow-read for that file' : '';
+  return ` (reading ${wasmUrl()} failed: ${msg}${hint})`;
 }
 
 function notReady() {

@@ -40,3 +40,15 @@ for (const [name, command, hello] of RUNTIMES) {
     }
   });
 }
+
+test('deno without --allow-read, bypassing the package exports: serveConnection throws NOT_READY naming --allow-read and how to pass the module', async () => {
+  const file = path.join(app, 'deno-by-path.js');
+  fs.writeFileSync(file, `import { serveConnection } from './node_modules/h2wasm/js/index.js';
+try { serveConnection(new TransformStream(), {}, () => null); console.log('served'); } catch (e) { console.log(e.code, e.message); }\n`);
+  const { execFile } = await import('node:child_process');
+  const out = await new Promise((resolve, reject) => execFile(bin('deno'), ['run', file], { cwd: app, env: { ...process.env, NO_COLOR: '1' } },
+    (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout))));
+  assert.match(out, /^ERR_H2WASM_NOT_READY /);
+  assert.match(out, /--allow-read/);
+  assert.match(out, /import wasm from 'h2wasm\/wasm'; await init\(wasm\)/);
+});
