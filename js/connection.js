@@ -407,7 +407,7 @@ export class H2Connection {
     this.streams.clear();
     try { this.tap?.closed?.(); } catch { /* tap error */ }
     try { this._eng?.free(); } catch { /* gone */ }
-    if (hard) this.t.destroy(); else this.t.end();
+    if (hard) this.t.destroy(r); else this.t.end();
     this._closeReason = reason ?? null;
     this._set?.delete(this);
     this._resolveClosed?.(this._closeReason);

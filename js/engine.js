@@ -8,38 +8,112 @@
 // marked dead, its connections are failed with an H2Error, and the next
 // connection gets a fresh Runtime from the same compiled Module.
 
-import { H2Error, ERROR_CODES } from './errors.js';
+import { H2Error, ERROR_CODES, InitError, INIT_ERROR_CODES } from './errors.js';
 
-const WASM_URL = new URL('./wasm/h2wasm_bg.wasm', import.meta.url);
 let compiled = null; // WebAssembly.Module
+let loadFailure = null; // why reading the .wasm file next to this module failed (permission, missing file)
 
-/** Load the wasm module synchronously (Node, Deno, Bun) from the file next to this one. */
+const HOW_TO_PASS = "pass the module: `import wasm from 'h2wasm/wasm'; await init(wasm);`";
+
+/**
+ * The .wasm file next to this module, or null where import.meta.url is not a URL
+ * (workerd, bundles). Computed on use, never at load: a module that throws at load
+ * cannot even be given the wasm by hand. The literal `new URL('…', import.meta.url)`
+ * form is the one bundlers recognise as an asset reference.
+ */
+function wasmUrl() {
+  try { return new URL('./wasm/h2wasm_bg.wasm', import.meta.url); } catch { return null; }
+}
+
+/** Load the wasm module synchronously (Node, Bun, Deno with read permission) from the file next to this one. */
 function loadSync() {
   if (compiled) return compiled;
-  const fs = globalThis.process?.getBuiltinModule?.('node:fs');
-  if (fs) {
-    compiled = new WebAssembly.Module(fs.readFileSync(WASM_URL));
-  } else if (globalThis.Deno?.readFileSync) {
-    compiled = new WebAssembly.Module(globalThis.Deno.readFileSync(WASM_URL));
+  if (loadFailure) return null;
+  const url = wasmUrl();
+  if (!url || url.protocol !== 'file:') return null;
+  try {
+    const fs = globalThis.process?.getBuiltinModule?.('node:fs');
+    const bytes = fs ? fs.readFileSync(url) : globalThis.Deno?.readFileSync?.(url);
+    if (bytes) compiled = new WebAssembly.Module(bytes);
+  } catch (e) {
+    loadFailure = e; // not retried: a denied permission does not come back by itself
   }
   return compiled;
 }
 
-/** Browsers/Workers: `await init()` (or `init(moduleOrBytes)`) before serving. */
+/** Why the engine cannot load, with what to do about it (Deno: which permission). */
+function unavailableReason() {
+  if (!loadFailure) return '';
+  const msg = String(loadFailure.message);
+  const denied = globalThis.Deno && /read access|NotCapable|PermissionDenied/i.test(`${loadFailure.name} ${msg}`);
+  const hint = denied && !msg.includes('--allow-read') ? '; or run Deno with --allow-read for that file' : '';
+  return ` (reading ${wasmUrl()} failed: ${msg}${hint})`;
+}
+
+function notReady() {
+  return new InitError(INIT_ERROR_CODES.NOT_READY,
+    `h2wasm: the wasm engine is not loaded: call \`await init()\` before serving; where the .wasm file cannot be read or fetched, ${HOW_TO_PASS}${unavailableReason()}`,
+    { cause: loadFailure ?? undefined });
+}
+
+/** True when connections can be made now (loads the module synchronously where it can). */
+export function engineReady() { return !!(compiled ?? loadSync()); }
+
+/** Throw InitError NOT_READY unless the engine can make connections now. */
+export function assertEngineReady() { if (!engineReady()) throw notReady(); }
+
+async function compileBytes(bytes) {
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    // workerd: a CompileError "Wasm code generation disallowed by embedder"; other errors are real.
+    if (!/disallowed|code generation/i.test(String(e?.message))) throw e;
+    throw new InitError(INIT_ERROR_CODES.COMPILE_BLOCKED,
+      `h2wasm: this runtime does not compile wasm from bytes (${e.message}): ${HOW_TO_PASS}`, { cause: e });
+  }
+}
+
+async function fetchAndCompile(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: ${res.status}`);
+  return compileBytes(await res.arrayBuffer());
+}
+
+/**
+ * Load the engine. `source`: a WebAssembly.Module (Workers: `import wasm from 'h2wasm/wasm'`),
+ * the .wasm bytes, a Response or a URL. Without it: read the file next to this module (Node,
+ * Bun, Deno with --allow-read) or fetch it (browsers); if neither works, an InitError says to
+ * pass the module.
+ */
 export async function init(source) {
   if (compiled) return;
-  if (source instanceof WebAssembly.Module) compiled = source;
-  else if (source) compiled = await WebAssembly.compile(source);
-  else if (loadSync()) return;
-  else compiled = await WebAssembly.compileStreaming(fetch(WASM_URL));
+  if (source && typeof source === 'object' && !(source instanceof WebAssembly.Module) && source.default instanceof WebAssembly.Module) {
+    source = source.default; // a module namespace (`await import('h2wasm/wasm')`)
+  }
+  if (source instanceof WebAssembly.Module) { compiled = source; return; }
+  if (source instanceof URL || typeof source === 'string') { compiled = await fetchAndCompile(source); return; }
+  if (typeof Response === 'function' && source instanceof Response) { compiled = await compileBytes(await source.arrayBuffer()); return; }
+  if (source) { compiled = await compileBytes(source); return; }
+  if (loadSync()) return;
+  const url = wasmUrl();
+  if (url && url.protocol !== 'file:' && typeof fetch === 'function') {
+    try { compiled = await fetchAndCompile(url); return; } catch (e) {
+      if (e instanceof InitError) throw e;
+      throw new InitError(INIT_ERROR_CODES.WASM_UNAVAILABLE,
+        `h2wasm: could not fetch ${url} (${e.message}): ${HOW_TO_PASS}`, { cause: e });
+    }
+  }
+  throw new InitError(INIT_ERROR_CODES.WASM_UNAVAILABLE,
+    `h2wasm: init() found no .wasm file to read or fetch here: ${HOW_TO_PASS}${unavailableReason()}`,
+    { cause: loadFailure ?? undefined });
 }
 
 const decoder = new TextDecoder();
 
 export class Runtime {
   constructor() {
-    const module = loadSync() ?? compiled;
-    if (!module) throw new Error('h2wasm: call await init() first in this runtime');
+    const module = compiled ?? loadSync();
+    if (!module) throw notReady();
     let exports;
     const env = {};
     for (const imp of WebAssembly.Module.imports(module)) {

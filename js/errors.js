@@ -46,3 +46,22 @@ export function check(rc) {
   e.userError = rc;
   throw e;
 }
+
+// Codes of InitError: stable strings that callers can switch on.
+export const INIT_ERROR_CODES = Object.freeze({
+  /** serveConnection/listen before the engine was loaded (no `await init()` where it is needed). */
+  NOT_READY: 'ERR_H2WASM_NOT_READY',
+  /** `init()` without an argument could neither read nor fetch the .wasm file. */
+  WASM_UNAVAILABLE: 'ERR_H2WASM_WASM_UNAVAILABLE',
+  /** The runtime forbids compiling wasm from bytes (workerd): pass a WebAssembly.Module. */
+  COMPILE_BLOCKED: 'ERR_H2WASM_COMPILE_BLOCKED',
+});
+
+/** The wasm engine could not be loaded, or was used before it was. `code` is one of INIT_ERROR_CODES. */
+export class InitError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = 'InitError';
+    this.code = code;
+  }
+}

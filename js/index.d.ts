@@ -128,5 +128,55 @@ export declare function serveConnection(transport: WebStreamPair | object, reque
 export declare function serve(options: ServerOptions, handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>): Server;
 export declare function serve(handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>): Server;
 export declare function toFetchFactory(handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>, options?: ServerOptions): RequestFactory;
-/** Browsers/Workers: compile the wasm before serving (Node/Deno load it synchronously). */
-export declare function init(source?: WebAssembly.Module | BufferSource): Promise<void>;
+/**
+ * Load the engine before serving where it cannot load itself (browsers, Workers). Node and Bun load it
+ * synchronously; Deno through its own entry point. Workers: `import wasm from 'h2wasm/wasm'; await init(wasm)`.
+ * Rejects with InitError (WASM_UNAVAILABLE, COMPILE_BLOCKED) when it cannot.
+ */
+export declare function init(source?: WebAssembly.Module | BufferSource | Response | URL | string | { default: WebAssembly.Module }): Promise<void>;
+
+// ---- Loading the engine, and runtime adapters (docs/API-runtimes.md) ----
+
+/** Stable codes of InitError. */
+export declare const INIT_ERROR_CODES: Readonly<{
+  /** serveConnection/listen before the engine was loaded. */
+  NOT_READY: 'ERR_H2WASM_NOT_READY';
+  /** init() without an argument could neither read nor fetch the .wasm file: pass the module. */
+  WASM_UNAVAILABLE: 'ERR_H2WASM_WASM_UNAVAILABLE';
+  /** The runtime forbids compiling wasm from bytes (workerd): pass a WebAssembly.Module. */
+  COMPILE_BLOCKED: 'ERR_H2WASM_COMPILE_BLOCKED';
+}>;
+export declare class InitError extends Error {
+  constructor(code: string, message?: string, options?: { cause?: unknown });
+  readonly code: 'ERR_H2WASM_NOT_READY' | 'ERR_H2WASM_WASM_UNAVAILABLE' | 'ERR_H2WASM_COMPILE_BLOCKED';
+}
+/** True when connections can be made now (Node, Bun, Deno: loads the wasm synchronously where it can). */
+export declare function engineReady(): boolean;
+
+/** A stream pair with the facts H2Stream.getPeer/getHost/isSecure report; serveConnection takes it as is. */
+export interface RuntimeStreamPair extends WebStreamPair { peer: Address | null; host: Address | null; secure: boolean }
+
+/** Deno.Conn / Deno.TlsConn (Deno.listen, Deno.listenTls, Deno.connect). */
+export declare function fromDenoConn(conn: {
+  readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array>;
+  remoteAddr?: object; localAddr?: object; // Deno.Addr: a NetAddr gives {address, port}
+  setNoDelay?(noDelay?: boolean): void; handshake?(): Promise<unknown>;
+}): RuntimeStreamPair;
+
+/** A Bun socket from Bun.listen / Bun.connect; its events come through `bunSocketHandlers`. */
+export declare function fromBunSocket(socket: object, info?: { secure?: boolean }): RuntimeStreamPair;
+/** The `socket` handlers for Bun.listen / Bun.connect: `open` is yours, the rest feed fromBunSocket's pair. */
+export declare function bunSocketHandlers(open: (socket: any) => void): {
+  open(socket: any): void; data(socket: any, chunk: Uint8Array): void; drain(socket: any): void;
+  end(socket: any): void; close(socket: any, error?: Error): void; error(socket: any, error: Error): void;
+};
+
+/** A `cloudflare:sockets` Socket, or the socket of a Worker's `connect(socket)` handler. */
+export declare function fromWorkersSocket(socket: {
+  readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array>;
+  opened?: Promise<{ remoteAddress?: string; localAddress?: string }>;
+}, info?: { secure?: boolean }): RuntimeStreamPair;
+
+/** A WebTransport bidirectional stream (always QUIC + TLS, so `secure` is true). */
+export declare function fromWebTransportStream(stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> },
+  info?: { peer?: Address | null; host?: Address | null }): RuntimeStreamPair;

@@ -2,13 +2,14 @@
 
 import { H2Connection } from './connection.js';
 import { nodeSocketTransport, webStreamTransport } from './transport.js';
-import { H2Error, ERROR_CODES, codeName } from './errors.js';
-import { init } from './engine.js';
+import { H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES } from './errors.js';
+import { init, engineReady, assertEngineReady } from './engine.js';
 import { serve, toFetchFactory } from './fetch.js';
 import { engineConfig, tlsOptions, LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
 
-export { H2Error, ERROR_CODES, codeName, init, serve, toFetchFactory, H2Connection, LIMIT_NAMES, SETTINGS_NAMES };
+export { H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES, init, engineReady, serve, toFetchFactory, H2Connection, LIMIT_NAMES, SETTINGS_NAMES };
 export { H2Stream } from './stream.js';
+export { fromDenoConn, fromBunSocket, bunSocketHandlers, fromWorkersSocket, fromWebTransportStream } from './adapters.js';
 
 /**
  * Serve HTTP/2 on one transport: a Node socket or a WHATWG {readable, writable} pair.
@@ -17,6 +18,7 @@ export { H2Stream } from './stream.js';
 export function serveConnection(transport, options = {}, requestFactory) {
   if (typeof options === 'function') { requestFactory = options; options = {}; }
   engineConfig(options); // bad limits/settings throw here, before the transport is touched
+  assertEngineReady(); // InitError NOT_READY now, not later on closedPromise
   const t = (typeof transport.on === 'function' && typeof transport.write === 'function')
     ? nodeSocketTransport(transport)
     : webStreamTransport(transport, options);
@@ -58,6 +60,7 @@ export function createServer(options = {}, requestFactory) {
     server,
     connections: conns,
     listen(port = 0, host = '127.0.0.1') {
+      assertEngineReady(); // thrown here: a server that accepts and then fails every connection is worse
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => { server.off('error', reject); resolve(server.address()); });

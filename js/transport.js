@@ -81,7 +81,12 @@ class NodeSocketTransport {
 
 export function nodeSocketTransport(socket) { return new NodeSocketTransport(socket); }
 
-/** Any WHATWG byte-stream pair (WebTransport bidi stream, Deno/Workers sockets, TransformStreams). */
+/**
+ * Any WHATWG byte-stream pair (WebTransport bidi stream, Deno/Workers sockets, TransformStreams).
+ * `peer`/`host`/`secure` come from `info` (serveConnection's options) or else from the pair itself
+ * (the adapters in js/adapters.js set them), read when asked: a Workers socket learns its
+ * addresses only once `opened` resolves.
+ */
 export function webStreamTransport(pair, info = {}) {
   const writer = pair.writable.getWriter();
   const reader = pair.readable.getReader();
@@ -90,9 +95,9 @@ export function webStreamTransport(pair, info = {}) {
   let wake = null;
   let closed = false;
   return {
-    secure: !!info.secure,
-    peer: info.peer ?? null,
-    host: info.host ?? null,
+    get secure() { return !!(info.secure ?? pair.secure); },
+    get peer() { return info.peer ?? pair.peer ?? null; },
+    get host() { return info.host ?? pair.host ?? null; },
     write(list) {
       if (closed) return true;
       for (const b of list) writer.write(b).catch(() => {});
@@ -105,7 +110,13 @@ export function webStreamTransport(pair, info = {}) {
     pauseReading() { paused = true; },
     resumeReading() { paused = false; wake?.(); wake = null; },
     end() { if (!closed) { closed = true; writer.close().catch(() => {}); reader.cancel().catch(() => {}); } },
-    destroy() { if (!closed) { closed = true; writer.abort().catch(() => {}); reader.cancel().catch(() => {}); } },
+    // The peer's side of the pair sees `reason` (the H2Error that ended the connection), never undefined.
+    destroy(reason) {
+      if (closed) return;
+      closed = true;
+      writer.abort(reason).catch(() => {});
+      reader.cancel(reason).catch(() => {});
+    },
     attach(c) { conn = c; },
     start() {
       (async () => {

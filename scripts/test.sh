@@ -23,6 +23,7 @@ group lint       bash scripts/lint.sh
 group wasm       bash scripts/test-wasm.sh
 group js         node --test --test-concurrency=1 tests/js/*.test.js
 group www        node --test --test-concurrency=1 tests/www/
+group runtimes   bash scripts/test-runtimes.sh
 group conformance bash scripts/test-conformance.sh
 group fuzz       bash scripts/fuzz.sh 60
 # (other groups: add one line each here)
