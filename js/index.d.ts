@@ -135,7 +135,7 @@ export declare function toFetchFactory(handler: (request: globalThis.Request, ct
  */
 export declare function init(source?: WebAssembly.Module | BufferSource | Response | URL | string | { default: WebAssembly.Module }): Promise<void>;
 
-// ---- Loading the engine, and runtime adapters (docs/API-runtimes.md) ----
+// ---- Loading the engine, and runtime adapters (docs/API.md, "Runtimes") ----
 
 /** Stable codes of InitError. */
 export declare const INIT_ERROR_CODES: Readonly<{

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { packedApp, bin, startChild, stop, curl, bigFile, sha256, freePort, repo } from './helpers.js';
+import { packedApp, bin, stop, curl, bigFile, sha256, freePort, repo } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const grpc = require('@grpc/grpc-js');
