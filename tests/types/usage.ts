@@ -5,10 +5,12 @@
 import {
   ERROR_CODES, codeName, H2Error, H2Stream, H2Connection, LIMIT_NAMES, SETTINGS_NAMES,
   createServer, serveConnection, serve, toFetchFactory, init,
+  engineReady, INIT_ERROR_CODES, InitError, fromDenoConn, fromBunSocket, bunSocketHandlers, fromWorkersSocket,
+  fromWebTransportStream,
 } from 'h2wasm';
 import type {
   Address, ConnInfo, HeadersInit, Limits, PullProducer, PushProducer, Request, RequestFactory,
-  Server, ServerOptions, Settings, Tap, WebStreamPair,
+  RuntimeStreamPair, Server, ServerOptions, Settings, Tap, WebStreamPair,
 } from 'h2wasm';
 
 // ---- errors
@@ -171,4 +173,29 @@ async function fetchStyle(): Promise<void> {
   await s.close();
 }
 
-export const used = [cancel, names, errorFields, isError, idleRange, streamsRange, limitNames, bogus, badLimit, producers, servers, oneConnection, fetchStyle];
+// ---- loading the engine, and the runtime adapters
+async function runtimes(denoConn: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> }): Promise<void> {
+  const ready: boolean = engineReady();
+  const notReady: 'ERR_H2WASM_NOT_READY' = INIT_ERROR_CODES.NOT_READY;
+  try {
+    await init({ default: new WebAssembly.Module(new Uint8Array(0)) });
+  } catch (e) {
+    if (e instanceof InitError) {
+      const code: 'ERR_H2WASM_NOT_READY' | 'ERR_H2WASM_WASM_UNAVAILABLE' | 'ERR_H2WASM_COMPILE_BLOCKED' = e.code;
+      void code;
+    }
+  }
+  const fromDeno: RuntimeStreamPair = fromDenoConn(denoConn);
+  const fromBun: RuntimeStreamPair = fromBunSocket({}, { secure: false });
+  const handlers = bunSocketHandlers((socket) => { serveConnection(fromBunSocket(socket), factory); });
+  handlers.data({}, new Uint8Array(0));
+  const fromWorkers: RuntimeStreamPair = fromWorkersSocket(denoConn, { secure: true });
+  const fromWt: RuntimeStreamPair = fromWebTransportStream(denoConn, { peer: null });
+  const secure: boolean = fromWt.secure;
+  // @ts-expect-error: an adapter needs the socket's streams
+  fromWorkersSocket({});
+  serveConnection(fromDeno, factory);
+  void [ready, notReady, fromBun, fromWorkers, secure, new InitError('ERR_H2WASM_NOT_READY')];
+}
+
+export const used = [cancel, names, errorFields, isError, idleRange, streamsRange, limitNames, bogus, badLimit, producers, servers, oneConnection, fetchStyle, runtimes];
