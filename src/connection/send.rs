@@ -60,6 +60,12 @@ impl Core {
                 out.push_bytes(&header);
                 out.push_data(id, n32);
                 self.active_ms = self.now; // outbound DATA keeps the connection alive
+                if n >= u64::from(self.limits.min_window_update) {
+                    // The peer will credit this back (stream and connection
+                    // WINDOW_UPDATE): those frames are paid for. Tiny frames earn
+                    // nothing, so 1-byte window dribbling cannot pay for itself.
+                    self.noop_bucket.earn(2);
+                }
             } else {
                 // Nothing queued and the stream is ending: trailers or an empty END_STREAM.
                 trailers = s.trailers.take();
