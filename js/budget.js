@@ -50,6 +50,12 @@ export const CALM_RULES = Object.freeze([
 const SCORE_HALF_LIFE_MS = 2_000;
 /** After cutting connections off in a scope, wait this long before scanning it again. */
 const CUT_COOLDOWN_MS = 20;
+/**
+ * While a bucket is dry, a connection that keeps spending is cut off once its
+ * score reaches this (or the last scan's bar, if lower): far above what a
+ * browser cancelling streams does, far below one connection's own burst.
+ */
+const DEBT_SCORE = 100;
 /** Peer addresses remembered; beyond it the oldest without connections are forgotten. */
 const MAX_ADDRESSES = 16_384;
 
@@ -71,6 +77,7 @@ class Scope {
     this.buckets = KINDS.map((k) => new Bucket(cfg[`${prefix}${k}Burst`], cfg[`${prefix}${k}RatePerS`], now));
     this.conns = new Set();
     this.cutAt = -Infinity;
+    this.bar = Infinity; // the score that got connections cut off at the last scan
   }
 }
 
@@ -124,20 +131,28 @@ export class PeerBudget {
       if (n === 0) continue;
       const serverOk = this.server.buckets[k].take(n, now);
       const addrOk = addr === undefined || addr.buckets[k].take(n, now);
-      if (!addrOk && addr) this._cut(addr, 2 * k + 1, now);
-      if (!serverOk) this._cut(this.server, 2 * k, now);
+      if (!addrOk && addr) this._cut(addr, 2 * k + 1, conn, now);
+      if (!serverOk) this._cut(this.server, 2 * k, conn, now);
     }
   }
 
-  /** A bucket of `scope` ran dry: the connections that spent most of it recently go first. */
-  _cut(scope, rule, now) {
-    if (now - scope.cutAt < CUT_COOLDOWN_MS) return;
+  /**
+   * A bucket of `scope` ran dry as `spender` spent: the connections that spent
+   * at least half as much as the worst one recently are cut off. Scans are at
+   * most one per CUT_COOLDOWN_MS; in between, a spender that reaches the last
+   * scan's bar (or DEBT_SCORE) is cut off on its own.
+   */
+  _cut(scope, rule, spender, now) {
+    if (now - scope.cutAt < CUT_COOLDOWN_MS) {
+      if (decayed(spender, now) >= Math.min(scope.bar, DEBT_SCORE)) spender.calm(rule);
+      return;
+    }
     scope.cutAt = now;
     let worst = 0;
     for (const c of scope.conns) worst = Math.max(worst, decayed(c, now));
     if (worst <= 0) return;
-    const bar = Math.max(worst / 2, Number.MIN_VALUE);
-    for (const c of [...scope.conns]) if (decayed(c, now) >= bar) c.calm(rule);
+    scope.bar = worst / 2;
+    for (const c of [...scope.conns]) if (decayed(c, now) >= scope.bar) c.calm(rule);
   }
 }
 
