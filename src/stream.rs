@@ -80,6 +80,9 @@ pub struct Stream {
     /// The connection's blocked-time total when the stream started (the
     /// connection window holds every stream back at once).
     pub conn_blocked_at_start: u64,
+    /// DATA bytes we sent on this stream that the peer has not credited back
+    /// with a WINDOW_UPDATE yet (such updates are work, not no-op frames).
+    pub uncredited: u64,
 }
 
 impl Stream {
@@ -102,6 +105,7 @@ impl Stream {
             body_blocked_since: None,
             body_blocked_ms: 0,
             conn_blocked_at_start: 0,
+            uncredited: 0,
         }
     }
 

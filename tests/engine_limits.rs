@@ -497,3 +497,22 @@ fn body_timeout_zero_disables() {
     let t = c.tick(59_000);
     assert!(t.is_empty(), "{t:?}");
 }
+
+/// A client that credits back every DATA frame at once (both levels), small
+/// responses included, and whose stream-level credit arrives after the
+/// stream ended: never cut off.
+#[test]
+fn per_frame_window_updates_for_small_responses_are_free() {
+    let mut c = Client::with_config(noop_limits(4));
+    for round in 0..2_000u32 {
+        let id = 1 + 2 * round;
+        c.request(id, &get("/"), true);
+        c.respond(id, 200, b"hello from h2wasm\n", true);
+        let f = c.flush();
+        assert_eq!(data_frames(&f).len(), 1);
+        let mut bytes = build::window_update(id, 18); // late: the stream is already closed
+        bytes.extend(build::window_update(0, 18));
+        c.feed(&bytes);
+        assert!(!c.conn.is_closed(), "round {round}");
+    }
+}

@@ -281,6 +281,8 @@ struct Core {
     settings_bucket: TokenBucket,
     ping_bucket: TokenBucket,
     noop_bucket: TokenBucket,
+    /// DATA bytes sent that the peer has not credited back at the connection level yet.
+    conn_uncredited: u64,
     peer_counts: PeerCounts,
     /// Since when our connection receive window has held the peer back.
     conn_blocked_since: Option<u64>,
@@ -347,6 +349,7 @@ impl Connection {
             settings_bucket: TokenBucket::new(l.settings_burst, l.settings_rate_per_s, now_ms),
             ping_bucket: TokenBucket::new(l.ping_burst, l.ping_rate_per_s, now_ms),
             noop_bucket: TokenBucket::new(l.noop_frame_burst, l.noop_frame_rate_per_s, now_ms),
+            conn_uncredited: 0,
             peer_counts: PeerCounts::default(),
             conn_blocked_since: None,
             conn_blocked_ms: 0,

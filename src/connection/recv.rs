@@ -519,9 +519,9 @@ impl Core {
     }
 
     /// WINDOW_UPDATE. Budgeted as a no-op frame unless it does work: it
-    /// unblocks data waiting on the window (and is not a tiny increment), or
-    /// it is paid for by DATA we sent (see `Core::noop_frame` and `earn` in
-    /// send.rs). Windows are applied either way; streams are only re-examined
+    /// unblocks data waiting on the window (and is not a tiny increment that
+    /// leaves most of it waiting: 1-byte dribbling), or it credits back DATA
+    /// we sent. Windows are applied either way; streams are only re-examined
     /// when something was waiting, so a flood costs O(1) per frame.
     fn on_window_update(&mut self, id: u32, inc: u32) {
         let small = inc < self.limits.min_window_update;
@@ -538,7 +538,9 @@ impl Core {
                 self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
                 return;
             }
-            let useful = unblocks && (!small || u64::from(inc) >= waiting);
+            let credits_back = u64::from(inc) <= self.conn_uncredited;
+            self.conn_uncredited = self.conn_uncredited.saturating_sub(u64::from(inc));
+            let useful = if unblocks { !small || u64::from(inc) >= waiting } else { credits_back };
             if !useful && !self.noop_frame() {
                 return;
             }
@@ -568,7 +570,9 @@ impl Core {
             self.stream_error(id, ErrorCode::FLOW_CONTROL_ERROR);
             return;
         }
-        let useful = unblocks && (!small || i64::from(inc) >= waiting);
+        let credits_back = u64::from(inc) <= s.uncredited;
+        s.uncredited = s.uncredited.saturating_sub(u64::from(inc));
+        let useful = if unblocks { !small || i64::from(inc) >= waiting } else { credits_back };
         if !useful && !self.noop_frame() {
             return;
         }
