@@ -50,6 +50,10 @@ export class H2Connection {
     this._closeReason = null;
     this._set = null; // createServer's connection set: removed from it on close
     this._hub = null; // createServer's server object: budgets across connections, 'abuse' events
+    // js/budget.js state, set here so every connection has the same shape.
+    this._budgetScope = undefined;
+    this._score = 0;
+    this._scoreAt = 0;
     this.error = null;
     this.tap = null;
     if (options.tap) {
@@ -110,16 +114,16 @@ export class H2Connection {
   }
 
   _process(dv, chunk) {
-    // A request the peer reset within the same read is never handed to the
-    // application (h2's "pending accept" resets): in a Rapid Reset flood the
-    // handlers do not run at all.
+    // A request the peer reset within the same read, or on a connection that
+    // this read ends, is never handed to the application (h2's "pending
+    // accept" resets): in a Rapid Reset flood the handlers do not run at all.
     const gone = chunk !== null ? resetInBatch(dv) : null;
     // Commands made by the application inside callbacks may queue more events;
     // they are collected with poll() after this batch (the batch was copied out).
     while (dv) {
       for (let at = 0; at < dv.byteLength; at += 24) {
         const kind = dv.getUint32(at, true), id = dv.getUint32(at + 4, true);
-        if (gone !== null && kind === EV.REQUEST && gone.has(id)) continue;
+        if (gone !== null && kind === EV.REQUEST && (gone === ALL || gone.has(id))) continue;
         const a = dv.getUint32(at + 8, true), b = dv.getUint32(at + 12, true);
         const c = dv.getUint32(at + 16, true), d = dv.getUint32(at + 20, true);
         this._event(kind, id, a, b, c, d, chunk);
@@ -453,14 +457,19 @@ export class H2Connection {
 }
 H2Connection.seq = 0;
 
-/** Ids of the streams a batch of event records shows reset by the peer (null: none). */
+const ALL = 'all';
+/**
+ * Streams of a batch of event records that are already gone: a Set of the
+ * ids the peer reset, ALL when the batch ends the connection (every stream is
+ * reset then), or null.
+ */
 function resetInBatch(dv) {
   if (dv === null || dv.byteLength < 48) return null;
   let gone = null;
   for (let at = 0; at < dv.byteLength; at += 24) {
-    if (dv.getUint32(at, true) === EV.RESET && dv.getUint32(at + 12, true) === 1) {
-      (gone ??= new Set()).add(dv.getUint32(at + 4, true));
-    }
+    const kind = dv.getUint32(at, true);
+    if (kind === EV.CLOSED) return ALL;
+    if (kind === EV.RESET && dv.getUint32(at + 12, true) === 1) (gone ??= new Set()).add(dv.getUint32(at + 4, true));
   }
   return gone;
 }

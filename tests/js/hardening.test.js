@@ -82,7 +82,8 @@ test('onError receives errors thrown by request callbacks, with where and the pe
 });
 
 test("the server is an EventEmitter: 'abuse' reports a per-connection GOAWAY(ENHANCE_YOUR_CALM) with peer and rule", async () => {
-  const { s, port } = await startServer(hello, { resetBurst: 50, resetRatePerS: 1 });
+  let handlers = 0;
+  const { s, port } = await startServer((st) => { handlers++; return hello(st); }, { resetBurst: 50, resetRatePerS: 1 });
   const abuse = [];
   s.on('abuse', (i) => abuse.push(i));
   await rapidReset(port, 60);
@@ -92,7 +93,21 @@ test("the server is an EventEmitter: 'abuse' reports a per-connection GOAWAY(ENH
   assert.match(abuse[0].rule, /RST_STREAM/);
   assert.equal(abuse[0].code, 'ENHANCE_YOUR_CALM');
   assert.equal(s.metrics.calmed, 1);
+  assert.equal(handlers, 0, 'requests reset within the same read never reach the application');
   await s.close();
+});
+
+test('budget options are validated like limits and stay out of the engine config', async () => {
+  const { createServer } = await import('../../js/index.js');
+  const { engineConfig, budgetConfig } = await import('../../js/options.js');
+  assert.throws(() => createServer({ budget: { peerResetBurts: 1 } }, hello), TypeError);
+  assert.throws(() => createServer({ limits: { peerResetBurst: -1 } }, hello), RangeError);
+  const o = { peerResetBurst: 5, limits: { serverErrorRatePerS: 7, idleTimeoutMs: 100 } };
+  assert.equal(engineConfig(o), 'idleTimeoutMs=100');
+  const cfg = budgetConfig(o);
+  assert.equal(cfg.peerResetBurst, 5);
+  assert.equal(cfg.serverErrorRatePerS, 7);
+  assert.equal(cfg.serverResetBurst, 20_000);
 });
 
 test('a budget across connections cuts off connections that each stay under their own limit; others are served', async () => {
