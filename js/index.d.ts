@@ -12,6 +12,8 @@ export declare class H2Error extends Error {
   readonly codeName: string;
   remote?: boolean;
   unsent?: number;
+  /** Set when one of our timers ended the stream (slow request body: requestBodyTimeoutMs / minRequestBodyRate). */
+  expired?: boolean;
 }
 
 export type HeadersInit = Record<string, string | string[] | undefined> | Array<[string, string]> | Iterable<[string, string]>;
