@@ -63,6 +63,15 @@ export class RateLimitedLog {
 /** The default logger shared by every server in the process. */
 export const defaultLog = new RateLimitedLog();
 
+/**
+ * A GOAWAY(ENHANCE_YOUR_CALM) decision ('abuse' event) as one rate-limited log
+ * line per rule: `server.on('abuse', logAbuse)`.
+ */
+export function logAbuse(info) {
+  const peer = info?.peer ? `${info.peer.address}:${info.peer.port}` : 'unknown peer';
+  defaultLog.report(`GOAWAY(ENHANCE_YOUR_CALM) (${info?.scope}): ${info?.rule}`, `peer ${peer}`);
+}
+
 /** The error only says the peer reset the stream or closed the connection under the application. */
 export function isPeerClosed(err) {
   return err instanceof H2Error && (GONE.has(err.userError) || err.remote === true);
