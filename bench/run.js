@@ -7,13 +7,17 @@
 // (taskset -c 0), an h2load warm-up, then a timed h2load run pinned to core 1.
 // Server CPU time comes from /proc/PID/stat (utime+stime) around the timed run,
 // peak RSS from /proc/PID/status VmHWM (a fresh process per scenario resets it).
-// Then 1,000 idle h2c connections (bench/idle-client.js) and the server's RSS delta.
+// Then 1,000 idle h2c connections (bench/idle-client.js) and the server's RSS and JS
+// heap (+ external, which holds the wasm memory) deltas. Then "under attack": a
+// legitimate client sending GET / every 50 ms while bench/attack-client.js floods
+// the server (20 connections of Rapid Reset pairs, or WINDOW_UPDATE(1)); its
+// p50/p99 latency is reported next to the attack rate.
 //
 //   node bench/run.js [options]
 //     --duration S     timed h2load run per scenario/server (default 5)
 //     --warmup S       h2load warm-up before it (default 1)
 //     --rounds N       repeat every scenario N times, alternating servers; medians reported (default 1)
-//     --only a,b       scenarios to run (small,onecon,big,upload,idle)
+//     --only a,b       scenarios to run (small,onecon,big,upload,idle,attack)
 //     --self-test      Node in both slots: proves the harness (ratios should be ~1.0)
 //     --servers a,b    bench/servers/<a>.js vs <b>.js (first = baseline), e.g. node-http2,floor-net
 //     --fetch          also bench the fetch-style serve() server (bench/servers/h2wasm-fetch.js)
@@ -98,7 +102,8 @@ process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); process.exit(130); });
 
 function startServer(server, opts) {
-  const nodeArgs = [];
+  // mem-report.js: SIGUSR2 → "mem HEAP EXTERNAL ARRAYBUFFERS" after a GC (idle heap measure).
+  const nodeArgs = ['--expose-gc', '--require', path.join(SERVERS_DIR, 'mem-report.js')];
   if (opts.cpuProf) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProf,
     '--cpu-prof-name', `${server.label}-${server.scenario}-${Date.now()}.cpuprofile`);
   const child = track(spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs, server.script, '0'],
@@ -110,7 +115,7 @@ function startServer(server, opts) {
     child.stdout.on('data', (d) => {
       out += d;
       const m = /listening (\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ child, pid: child.pid, port: Number(m[1]) }); }
+      if (m) { clearTimeout(timer); resolve({ child, pid: child.pid, port: Number(m[1]), stdoutAt: out.length, out: () => out }); }
     });
     child.stderr.on('data', (d) => { err += d; if (err.length > 20000) err = err.slice(-10000); });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${server.label} exited (${code}) before listening\n${err}`)); });
@@ -269,19 +274,90 @@ async function measureIdle(server, opts) {
     await sleep(500);
     // The client warmed the server with 500 short-lived connections, 10 alive at a time:
     // code paths are hot (JIT, wasm tier-up) but the memory high-water stays low.
+    const heapBefore = await serverHeap(srv);
     const before = statusKiB(srv.pid, 'VmRSS');
     client.stdin.write('go\n');
     const ready = (await waitFor('ready', 60000)).split(' ');
     await sleep(1000);
     const after = statusKiB(srv.pid, 'VmRSS');
+    const heapAfter = await serverHeap(srv);
     client.stdin.write('status\n');
     const st = (await waitFor('status', 5000)).split(' ');
     return { connections: opts.idle, open: Number(st[1]), closedByServer: Number(st[2]), openedReady: Number(ready[1]),
       rssBeforeKiB: before, rssAfterKiB: after, deltaKiB: after - before,
-      perConnKiB: (after - before) / opts.idle, peakRssKiB: statusKiB(srv.pid, 'VmHWM') };
+      perConnKiB: (after - before) / opts.idle, peakRssKiB: statusKiB(srv.pid, 'VmHWM'),
+      // JS heap + external (Buffers and the wasm memory) after a GC, per connection.
+      heapPerConnKiB: heapBefore && heapAfter ? (heapAfter.heapUsed - heapBefore.heapUsed) / 1024 / opts.idle : NaN,
+      externalPerConnKiB: heapBefore && heapAfter ? (heapAfter.external - heapBefore.external) / 1024 / opts.idle : NaN };
   } finally {
     client.stdin.end();
     await new Promise((r) => { if (client.exitCode !== null) r(); else { client.on('exit', r); setTimeout(() => client.kill('SIGKILL'), 3000); } });
+    await stopServer(srv);
+  }
+}
+
+/** The server's JS heap after a GC: { heapUsed, external, arrayBuffers } in bytes (bench/servers/mem-report.js). */
+function serverHeap(srv) {
+  return new Promise((resolve) => {
+    const from = srv.out().length;
+    const t = setTimeout(() => { srv.child.stdout.off('data', on); resolve(null); }, 5000);
+    const on = () => {
+      const m = /mem (\d+) (\d+) (\d+)\n/.exec(srv.out().slice(from));
+      if (!m) return;
+      clearTimeout(t); srv.child.stdout.off('data', on);
+      resolve({ heapUsed: Number(m[1]), external: Number(m[2]), arrayBuffers: Number(m[3]) });
+    };
+    srv.child.stdout.on('data', on);
+    srv.child.kill('SIGUSR2');
+  });
+}
+
+// Under attack: a legitimate h2 client (GET / every 50 ms) measured while
+// bench/attack-client.js (core 1) attacks the server (core 0).
+const ATTACKS = ['rapid-reset', 'window-update'];
+const LEGIT_INTERVAL_MS = 50;
+async function measureAttack(server, mode, opts) {
+  const http2 = require('node:http2');
+  const srv = await startServer({ ...server, scenario: `attack-${mode}` }, opts);
+  const lat = [];
+  let failures = 0;
+  const client = http2.connect(`http://127.0.0.1:${srv.port}`);
+  client.on('error', () => {});
+  const one = () => new Promise((resolve) => {
+    const t0 = process.hrtime.bigint();
+    const req = client.request({ ':path': '/' });
+    req.on('response', () => {});
+    req.on('data', () => {});
+    req.on('end', () => { lat.push(Number(process.hrtime.bigint() - t0) / 1e6); resolve(); });
+    req.on('error', () => { failures++; resolve(); });
+    req.setTimeout(5000, () => { failures++; req.close(); resolve(); });
+  });
+  try {
+    await one(); await one(); // warm
+    lat.length = 0;
+    const cpu0 = cpuTicks(srv.pid);
+    const atk = track(spawn('taskset', ['-c', '1', process.execPath, path.join(__dirname, 'attack-client.js'),
+      String(srv.port), mode, String(opts.duration)], { stdio: ['ignore', 'pipe', 'inherit'] }));
+    let atkOut = '';
+    atk.stdout.on('data', (d) => { atkOut += d; });
+    const atkDone = new Promise((r) => atk.on('exit', r));
+    const end = Date.now() + opts.duration * 1000;
+    const pending = [];
+    while (Date.now() < end) {
+      pending.push(one());
+      await new Promise((r) => setTimeout(r, LEGIT_INTERVAL_MS));
+    }
+    await Promise.all(pending);
+    await atkDone;
+    const cpuS = (cpuTicks(srv.pid) - cpu0) / CLK_TCK;
+    const m = /done (\d+) (\d+) ([\d.]+)/.exec(atkOut) || [];
+    lat.sort((a, b) => a - b);
+    const q = (x) => (lat.length ? lat[Math.min(lat.length - 1, Math.round((lat.length - 1) * x))] : NaN);
+    return { mode, attackFramesPerSec: Number(m[1]) / Number(m[3]), cutoffs: Number(m[2]), legitRequests: lat.length, failures,
+      p50Ms: q(0.5), p99Ms: q(0.99), maxMs: q(1), serverCpuPct: (100 * cpuS) / opts.duration,
+      alive: srv.child.exitCode === null };
+  } finally {
+    client.destroy();
     await stopServer(srv);
   }
 }
@@ -329,7 +405,7 @@ function machineInfo() {
 
 // ---------- report ----------
 function render(result) {
-  const { servers, scenarios, idle, wasm, targets } = result;
+  const { servers, scenarios, idle, wasm, targets, attack } = result;
   const [base, ours] = servers;
   const out = [];
   out.push(`Run ${result.date} (${result.mode}); Node ${result.machine.node}, ${result.machine.h2load}, ` +
@@ -354,14 +430,30 @@ function render(result) {
   out.push(table(rows));
   if (idle) {
     out.push('');
-    const irows = [['idle connections', 'server', 'open at end', 'closed by server', 'RSS before MiB', 'RSS after MiB', 'delta MiB', 'KiB/conn', 'ratio']];
+    const irows = [['idle connections', 'server', 'open at end', 'closed by server', 'RSS before MiB', 'RSS after MiB', 'delta MiB', 'KiB/conn',
+      'JS heap KiB/conn', 'external KiB/conn', 'ratio']];
     for (const s of servers) {
       const r = idle[s.label];
       if (!r) continue;
       irows.push([r.connections, s.label, r.open, r.closedByServer, fmt(r.rssBeforeKiB / 1024, 1), fmt(r.rssAfterKiB / 1024, 1),
-        fmt(r.deltaKiB / 1024, 1), fmt(r.perConnKiB, 1), s.label === base.label ? '1' : fmtRatio(r.deltaKiB / idle[base.label].deltaKiB)]);
+        fmt(r.deltaKiB / 1024, 1), fmt(r.perConnKiB, 1), fmt(r.heapPerConnKiB, 2), fmt(r.externalPerConnKiB, 2),
+        s.label === base.label ? '1' : fmtRatio(r.deltaKiB / idle[base.label].deltaKiB)]);
     }
     out.push(table(irows));
+  }
+  if (attack) {
+    out.push('');
+    const arows = [['under attack', 'server', 'attack frames/s', 'attacker conns cut off', 'legit requests', 'legit failed',
+      'legit p50 ms', 'legit p99 ms', 'legit max ms', 'server CPU %']];
+    for (const mode of ATTACKS) {
+      for (const s of servers) {
+        const r = attack[s.label]?.[mode];
+        if (!r) continue;
+        arows.push([mode, s.label, fmt(r.attackFramesPerSec), fmt(r.cutoffs), fmt(r.legitRequests), fmt(r.failures),
+          fmt(r.p50Ms, 1), fmt(r.p99Ms, 1), fmt(r.maxMs, 1), fmt(r.serverCpuPct)]);
+      }
+    }
+    out.push(table(arows));
   }
   out.push('');
   if (wasm.length) {
@@ -457,7 +549,7 @@ async function main() {
   process.on('exit', () => { try { fs.unlinkSync(UPLOAD_FILE); } catch { /* gone */ } });
 
   const machine = machineInfo();
-  const wanted = opts.only || ['small', 'onecon', 'big', 'upload', 'idle'];
+  const wanted = opts.only || ['small', 'onecon', 'big', 'upload', 'idle', 'attack'];
   const scenarios = [];
   for (const sc of SCENARIOS.filter((s) => wanted.includes(s.name))) {
     const runs = Object.fromEntries(servers.map((s) => [s.label, []]));
@@ -497,11 +589,29 @@ async function main() {
     }
   }
 
+  let attack = null;
+  if (wanted.includes('attack')) {
+    attack = {};
+    for (const s of servers) {
+      attack[s.label] = {};
+      for (const mode of ATTACKS) {
+        process.stderr.write(`bench: under attack (${mode}) ${s.label} … `);
+        try {
+          const r = await measureAttack(s, mode, opts);
+          attack[s.label][mode] = r;
+          process.stderr.write(`${fmt(r.attackFramesPerSec)} frames/s, legit p50 ${fmt(r.p50Ms, 1)} ms p99 ${fmt(r.p99Ms, 1)} ms, ${r.failures} failed\n`);
+        } catch (e) {
+          process.stderr.write(`FAILED: ${e.message.split('\n')[0]}\n`);
+        }
+      }
+    }
+  }
+
   const wasm = wasmSizes();
   const result = {
     date: new Date().toISOString(), mode: opts.selfTest && !opts.servers ? 'self-test: Node in both slots' : `${servers.map((s) => s.label).join(' vs ')}`,
     command: `${process.env.H2WASM_ROOT ? `H2WASM_ROOT=${process.env.H2WASM_ROOT} ` : ''}node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), machine, options: opts,
-    servers: servers.map(({ label }) => ({ label })), scenarios, idle, wasm,
+    servers: servers.map(({ label }) => ({ label })), scenarios, idle, wasm, attack,
   };
   result.targets = targetsOf(result.servers, scenarios, idle, wasm);
   const text = render(result);

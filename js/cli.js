@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import mime from 'mime-types';
 import { createServer } from './index.js';
+import { logAbuse } from './log.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -235,12 +236,14 @@ export async function main(argv) {
   const h2cPort = o.port ?? 8080;
   if (!(o.cert && o.port !== null)) {
     const s = createServer(opts, app);
+    s.on('abuse', logAbuse);
     const a = await s.listen(h2cPort, o.host);
     console.log(`h2wasm: h2c on http://${o.host}:${a.port}/`);
     servers.push(s);
   }
   if (tlsCreds) {
     const s = createServer({ ...opts, ...tlsCreds }, app);
+    s.on('abuse', logAbuse);
     const port = o.tlsPort ?? (o.cert && o.port !== null ? o.port : 8443);
     const a = await s.listen(port, o.host);
     console.log(`h2wasm: h2 (TLS) on https://${o.host}:${a.port}/`);

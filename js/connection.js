@@ -6,6 +6,8 @@ import { EngineConn, EV, copyBytes } from './engine.js';
 import { H2Error, ERROR_CODES } from './errors.js';
 import { H2Stream } from './stream.js';
 import { engineConfig } from './options.js';
+import { reportAppError } from './log.js';
+import { CALM_RULES } from './budget.js';
 
 const now = () => performance.now();
 // DATA payload per write_output call. 4 MiB (= the default connection send buffer) lets one
@@ -14,6 +16,8 @@ const now = () => performance.now();
 const MAX_WRITE = 4 * 1024 * 1024;
 // Bodies up to this size are copied next to their frame header rather than written as views.
 const COALESCE = 2048;
+// Scratch for EngineConn.takePeerCounts (one receive at a time on the event loop).
+const peerCounts = [0, 0, 0];
 // Node: Buffer.allocUnsafe takes small buffers from a shared pool (no malloc per flush)
 // and is what socket.write wants; elsewhere a plain Uint8Array.
 const alloc = globalThis.Buffer ? (n) => globalThis.Buffer.allocUnsafe(n) : (n) => new Uint8Array(n);
@@ -45,6 +49,11 @@ export class H2Connection {
     this._resolveClosed = null;
     this._closeReason = null;
     this._set = null; // createServer's connection set: removed from it on close
+    this._hub = null; // createServer's server object: budgets across connections, 'abuse' events
+    // js/budget.js state, set here so every connection has the same shape.
+    this._budgetScope = undefined;
+    this._score = 0;
+    this._scoreAt = 0;
     this.error = null;
     this.tap = null;
     if (options.tap) {
@@ -84,6 +93,10 @@ export class H2Connection {
     this._busy = true;
     try {
       const ev = this._eng.receive(chunk, now());
+      // Budgets across connections first: if this connection is cut off now,
+      // the requests of this chunk never reach the application.
+      if (this._hub !== null && this._eng.takePeerCounts(peerCounts)) this._hub._budget.spend(this, peerCounts);
+      if (this._closed) return;
       this._process(ev, chunk);
       this._flush();
     } catch (e) {
@@ -101,11 +114,16 @@ export class H2Connection {
   }
 
   _process(dv, chunk) {
+    // A request the peer reset within the same read, or on a connection that
+    // this read ends, is never handed to the application (h2's "pending
+    // accept" resets): in a Rapid Reset flood the handlers do not run at all.
+    const gone = chunk !== null ? resetInBatch(dv) : null;
     // Commands made by the application inside callbacks may queue more events;
     // they are collected with poll() after this batch (the batch was copied out).
     while (dv) {
       for (let at = 0; at < dv.byteLength; at += 24) {
         const kind = dv.getUint32(at, true), id = dv.getUint32(at + 4, true);
+        if (gone !== null && kind === EV.REQUEST && (gone === ALL || gone.has(id))) continue;
         const a = dv.getUint32(at + 8, true), b = dv.getUint32(at + 12, true);
         const c = dv.getUint32(at + 16, true), d = dv.getUint32(at + 20, true);
         this._event(kind, id, a, b, c, d, chunk);
@@ -143,8 +161,9 @@ export class H2Connection {
           s._q = null;
           this.streams.delete(id);
           const unsent = c + d * 2 ** 32;
-          const e = new H2Error(a, b ? `stream reset by peer (${a})` : `stream reset (${a})`);
+          const e = new H2Error(a, s._expired ?? (b ? `stream reset by peer (${a})` : `stream reset (${a})`));
           e.remote = !!b; e.unsent = unsent;
+          if (s._expired) e.expired = true;
           this._guard(s, () => s._lost(e));
         }
         break;
@@ -156,10 +175,14 @@ export class H2Connection {
         break;
       case EV.GOAWAY: this.goaway = { lastStreamID: a, code: b }; break;
       case EV.ERROR: {
-        this.error = new H2Error(a, this._eng.text(c, d));
+        const reason = this._eng.text(c, d);
+        this.error = new H2Error(a, reason);
         this.error.remote = !!b;
+        if (a === ERROR_CODES.ENHANCE_YOUR_CALM && !b) this._abuse(reason);
         break;
       }
+      // Our timer ends the stream (slow request body); the RESET follows with this reason.
+      case EV.EXPIRED: if (s) s._expired = this._eng.text(a, b); break;
       case EV.CLOSED: this._closing = true; break;
       default: break; // REJECTED, SETTINGS, PING_ACK: nothing for the app
     }
@@ -169,9 +192,21 @@ export class H2Connection {
 
   _appError(s, e) {
     if (e instanceof H2Error && e.message.includes('trapped')) throw e;
-    this.options.onError?.(e);
-    if (!this.options.onError) console.error('h2wasm: request handler threw:', e);
+    // A write racing the peer's reset is the peer's doing, not an application error.
+    if (!reportAppError(this.options, e, 'request handler', this.peer)) {
+      if (this._hub !== null) this._hub.metrics.peerClosedErrors++;
+    }
     try { if (!s._done) s.abortConnection(ERROR_CODES.INTERNAL_ERROR); } catch { /* closed */ }
+  }
+
+  /** We sent GOAWAY(ENHANCE_YOUR_CALM) (`rule`): the server's 'abuse' event / options.onAbuse. */
+  _abuse(rule) {
+    const scope = CALM_RULES.includes(rule) ? (rule.endsWith('address') ? 'address' : 'server') : 'connection';
+    const info = { peer: this.peer, rule, scope, code: 'ENHANCE_YOUR_CALM' };
+    try {
+      if (this._hub !== null) this._hub._abuse(info);
+      else this.options.onAbuse?.(info);
+    } catch (e) { reportAppError(this.options, e, 'abuse listener', this.peer); }
   }
 
   /** The app took n bytes: batched per stream and reported once per flush (fewer WINDOW_UPDATEs). */
@@ -391,6 +426,12 @@ export class H2Connection {
     try { this._eng.abort(code); this._process(this._eng.poll(), null); this._flush(); } catch (e) { this._fail(e); }
   }
 
+  /** GOAWAY(ENHANCE_YOUR_CALM) for a budget across connections (js/budget.js CALM_RULES index). */
+  calm(rule) {
+    if (this._closed) return;
+    try { this._eng.calm(rule); this._process(this._eng.poll(), null); this._flush(); } catch (e) { this._fail(e); }
+  }
+
   _fail(e) {
     if (this._closed) return;
     const err = e instanceof H2Error ? e : new H2Error(ERROR_CODES.INTERNAL_ERROR, String(e?.message ?? e), { cause: e });
@@ -410,9 +451,27 @@ export class H2Connection {
     if (hard) this.t.destroy(r); else this.t.end();
     this._closeReason = reason ?? null;
     this._set?.delete(this);
+    this._hub?._budget.remove(this);
     this._resolveClosed?.(this._closeReason);
   }
 }
 H2Connection.seq = 0;
+
+const ALL = 'all';
+/**
+ * Streams of a batch of event records that are already gone: a Set of the
+ * ids the peer reset, ALL when the batch ends the connection (every stream is
+ * reset then), or null.
+ */
+function resetInBatch(dv) {
+  if (dv === null || dv.byteLength < 48) return null;
+  let gone = null;
+  for (let at = 0; at < dv.byteLength; at += 24) {
+    const kind = dv.getUint32(at, true);
+    if (kind === EV.CLOSED) return ALL;
+    if (kind === EV.RESET && dv.getUint32(at + 12, true) === 1) (gone ??= new Set()).add(dv.getUint32(at + 4, true));
+  }
+  return gone;
+}
 
 function onTimer(conn) { conn._fired(); }

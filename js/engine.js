@@ -180,7 +180,9 @@ export function _injectTrap(rt) {
 export const EV = Object.freeze({
   REQUEST: 1, TRAILERS: 2, DATA: 3, END: 4, RESET: 5, SEND_READY: 6, SEND_BLOCKED: 7,
   STREAM_CLOSED: 8, REJECTED: 9, SETTINGS: 10, PING_ACK: 11, GOAWAY: 12, ERROR: 13, CLOSED: 14,
+  EXPIRED: 15,
 });
+const TWO17 = 2 ** 17;
 export const EVENT_RECORD = 24;
 
 const encoder = new TextEncoder();
@@ -405,6 +407,21 @@ export class EngineConn {
   }
   shutdown() { this.call(() => this.rt.x.wasmconnection_shutdown(this.ptr)); }
   abort(code) { this.call(() => this.rt.x.wasmconnection_abort(this.ptr, code)); }
+  /** GOAWAY(ENHANCE_YOUR_CALM) for a budget across connections (js/budget.js CALM_RULES index). */
+  calm(rule) { this.call(() => this.rt.x.wasmconnection_calm(this.ptr, rule)); }
+  /**
+   * [resets, refused, errors] since the last call into `out` (reused array);
+   * returns false when all three are 0 (the usual case).
+   */
+  takePeerCounts(out) {
+    const x = this._x();
+    let v;
+    try { v = x.wasmconnection_take_peer_counts(this.ptr); } catch (e) { throw this._trap(e); }
+    if (v === 0) return false;
+    out[0] = v % TWO17; v = Math.floor(v / TWO17);
+    out[1] = v % TWO17; out[2] = Math.floor(v / TWO17);
+    return true;
+  }
   tick(now) { this.call(() => this.rt.x.wasmconnection_tick(this.ptr, now)); }
   nextDeadline() {
     const x = this._x();

@@ -2,6 +2,7 @@
 // with streaming bodies both ways and backpressure through the producer model.
 
 import { createServer } from './index.js';
+import { reportAppError } from './log.js';
 
 /** A requestFactory that turns each stream into a WHATWG Request and writes the Response back. */
 export function toFetchFactory(handler, options = {}) {
@@ -23,7 +24,7 @@ export function toFetchFactory(handler, options = {}) {
       const ac = new AbortController();
       request = new Request(url, { method, headers, body, duplex: body ? 'half' : undefined, signal: ac.signal });
       request._abort = ac;
-      run(request).catch((e) => options.onError?.(e));
+      run(request).catch((e) => reportAppError(options, e, 'fetch handler', stream.getPeer()));
     };
     const run = async (req) => {
       let res;
@@ -31,7 +32,7 @@ export function toFetchFactory(handler, options = {}) {
         res = await handler(req, { stream });
         if (!(res instanceof Response)) res = new Response(res ?? null);
       } catch (e) {
-        (options.onError ?? ((x) => console.error('h2wasm: handler threw:', x)))(e);
+        reportAppError(options, e, 'fetch handler', stream.getPeer());
         res = new Response('internal error\n', { status: 500 });
       }
       if (stream._done) return;
@@ -62,7 +63,7 @@ export function toFetchFactory(handler, options = {}) {
         stream.unregisterProducer();
         stream.loseConnection();
       } catch (e) {
-        options.onError?.(e);
+        if (!stream._done) reportAppError(options, e, 'fetch response body', stream.getPeer());
         try { stream.abortConnection(); } catch { /* gone */ }
       }
     };

@@ -12,6 +12,8 @@ export declare class H2Error extends Error {
   readonly codeName: string;
   remote?: boolean;
   unsent?: number;
+  /** Set when one of our timers ended the stream (slow request body: requestBodyTimeoutMs / minRequestBodyRate). */
+  expired?: boolean;
 }
 
 export type HeadersInit = Record<string, string | string[] | undefined> | Array<[string, string]> | Iterable<[string, string]>;
@@ -71,6 +73,22 @@ export interface Limits {
   settingsBurst?: number; settingsRatePerS?: number; pingBurst?: number; pingRatePerS?: number;
   prefaceTimeoutMs?: number; headerBlockTimeoutMs?: number; idleTimeoutMs?: number; settingsAckTimeoutMs?: number;
   shutdownPingTimeoutMs?: number; drainTimeoutMs?: number; closeTimeoutMs?: number; stallTimeoutMs?: number;
+  noopFrameBurst?: number; noopFrameRatePerS?: number; minWindowUpdate?: number;
+  requestBodyTimeoutMs?: number; minRequestBodyRate?: number;
+}
+/** Budgets across connections (js/budget.js; burst 0 turns a bucket off). */
+export interface Budget {
+  serverResetBurst?: number; serverResetRatePerS?: number; peerResetBurst?: number; peerResetRatePerS?: number;
+  serverRefusedBurst?: number; serverRefusedRatePerS?: number; peerRefusedBurst?: number; peerRefusedRatePerS?: number;
+  serverErrorBurst?: number; serverErrorRatePerS?: number; peerErrorBurst?: number; peerErrorRatePerS?: number;
+}
+/** A GOAWAY(ENHANCE_YOUR_CALM) decision: who, and which rule fired. */
+export interface AbuseInfo {
+  peer: Address | null;
+  rule: string;
+  /** 'connection': an engine limit of that connection; 'address' / 'server': a budget across connections. */
+  scope: 'connection' | 'address' | 'server';
+  code: 'ENHANCE_YOUR_CALM';
 }
 /** Our SETTINGS (RFC 9113 §6.5.2). */
 export interface Settings {
@@ -79,10 +97,12 @@ export interface Settings {
 }
 export declare const LIMIT_NAMES: Readonly<Record<keyof Limits, [number, number]>>;
 export declare const SETTINGS_NAMES: Readonly<Record<keyof Settings, [number, number]>>;
+export declare const BUDGET_NAMES: Readonly<Record<keyof Budget, [number, number]>>;
 
-/** Limit/settings names are also accepted at the top level (flat shorthand). Unknown names (top level, `limits`, `settings`) throw TypeError; out-of-range values RangeError. */
-export interface ServerOptions extends Limits, Settings {
-  limits?: Limits & Settings;
+/** Limit/settings/budget names are also accepted at the top level (flat shorthand). Unknown names (top level, `limits`, `settings`, `budget`) throw TypeError; out-of-range values RangeError. */
+export interface ServerOptions extends Limits, Settings, Budget {
+  limits?: Limits & Settings & Budget;
+  budget?: Budget;
   settings?: Settings;
   /** Connection receive window opened at start (default 1 MiB; 65535 … 2^31−1). */
   connectionWindow?: number;
@@ -96,7 +116,10 @@ export interface ServerOptions extends Limits, Settings {
   tls?: Record<string, unknown>;
   /** Called once per connection; may return taps on the raw bytes. */
   tap?(info: ConnInfo): Tap | null;
-  onError?(err: unknown): void;
+  /** Errors thrown by application callbacks (default: a rate-limited console.error). */
+  onError?(err: unknown, info?: { where: string; peer: Address | null }): void;
+  /** serveConnection only (servers emit 'abuse'): GOAWAY(ENHANCE_YOUR_CALM) decisions. */
+  onAbuse?(info: AbuseInfo): void;
 }
 
 export declare class H2Connection {
@@ -111,6 +134,10 @@ export declare class H2Connection {
 }
 
 export interface Server {
+  on(event: 'abuse', listener: (info: AbuseInfo) => void): this;
+  once(event: 'abuse', listener: (info: AbuseInfo) => void): this;
+  off(event: 'abuse', listener: (info: AbuseInfo) => void): this;
+  metrics: { calmed: number; calmedByRule: Record<string, number>; peerClosedErrors: number };
   server: unknown;
   connections: Set<H2Connection>;
   listen(port?: number, host?: string): Promise<Address>;

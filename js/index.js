@@ -5,9 +5,14 @@ import { nodeSocketTransport, webStreamTransport } from './transport.js';
 import { H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES } from './errors.js';
 import { init, engineReady, assertEngineReady } from './engine.js';
 import { serve, toFetchFactory } from './fetch.js';
-import { engineConfig, tlsOptions, LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
+import { engineConfig, tlsOptions, budgetConfig, LIMIT_NAMES, SETTINGS_NAMES, BUDGET_NAMES } from './options.js';
+import { PeerBudget } from './budget.js';
+import { reportAppError } from './log.js';
 
-export { H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES, init, engineReady, serve, toFetchFactory, H2Connection, LIMIT_NAMES, SETTINGS_NAMES };
+export {
+  H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES, init, engineReady, serve, toFetchFactory, H2Connection,
+  LIMIT_NAMES, SETTINGS_NAMES, BUDGET_NAMES,
+};
 export { H2Stream } from './stream.js';
 export { fromDenoConn, fromBunSocket, bunSocketHandlers, fromWorkersSocket, fromWebTransportStream } from './adapters.js';
 
@@ -38,14 +43,28 @@ export function createServer(options = {}, requestFactory) {
   const tlsServerOptions = tlsOptions(options);
   const gb = globalThis.process?.getBuiltinModule;
   if (!gb) throw new Error('createServer needs Node (use serveConnection elsewhere)');
+  const { EventEmitter } = gb('node:events');
   const conns = new Set();
+  // The object returned: an EventEmitter ('abuse') with the server's budgets and counters.
+  const hub = new EventEmitter();
+  hub._budget = new PeerBudget(budgetConfig(options));
+  /** GOAWAY(ENHANCE_YOUR_CALM) decisions by rule, and peer-caused errors kept out of the logs. */
+  hub.metrics = { calmed: 0, calmedByRule: Object.create(null), peerClosedErrors: 0 };
+  hub._abuse = (info) => {
+    hub.metrics.calmed++;
+    hub.metrics.calmedByRule[info.rule] = (hub.metrics.calmedByRule[info.rule] ?? 0) + 1;
+    hub.emit('abuse', info);
+  };
   const onSocket = (socket) => {
     if (options.secure !== false && socket.encrypted && socket.alpnProtocol !== 'h2') {
       socket.destroy();
       return;
     }
     const c = serveConnection(socket, options, requestFactory);
-    if (!c._closed) { conns.add(c); c._set = conns; } // H2Connection removes itself when it closes
+    if (!c._closed) { // H2Connection removes itself from both when it closes
+      conns.add(c); c._set = conns;
+      c._hub = hub; hub._budget.add(c);
+    }
   };
   let server;
   if (tlsServerOptions) {
@@ -55,8 +74,8 @@ export function createServer(options = {}, requestFactory) {
     const net = gb('node:net');
     server = net.createServer(onSocket);
   }
-  server.on('error', (e) => options.onError?.(e));
-  return {
+  server.on('error', (e) => reportAppError(options, e, 'server'));
+  return Object.assign(hub, {
     server,
     connections: conns,
     listen(port = 0, host = '127.0.0.1') {
@@ -73,5 +92,5 @@ export function createServer(options = {}, requestFactory) {
       for (const c of conns) c.shutdown();
       return Promise.all([done, ...[...conns].map((c) => c.closedPromise)]).then(() => {});
     },
-  };
+  });
 }

@@ -15,6 +15,12 @@
 // the common credentials (TLS_SHORTHAND_NAMES) may sit at the top level; any
 // other tls.createServer option goes in `options.tls`, passed through as it is
 // (Node validates it), with ALPNProtocols always ['h2'].
+//
+// The budgets across connections (js/budget.js BUDGET_NAMES) are validated
+// the same way, are accepted at the top level, in `limits` and in
+// `options.budget`, and stay in JS (budgetConfig).
+
+import { BUDGET_NAMES, BUDGET_DEFAULTS } from './budget.js';
 
 const U32 = 2 ** 32 - 1;
 const U53 = Number.MAX_SAFE_INTEGER;
@@ -29,9 +35,11 @@ export const LIMIT_NAMES = Object.freeze({
   streamSendBufferHard: [0, U53], connectionSendBufferHard: [0, U53],
   resetBurst: [0, U32], resetRatePerS: [0, U32], glitchBurst: [0, U32], glitchRatePerS: [0, U32],
   settingsBurst: [0, U32], settingsRatePerS: [0, U32], pingBurst: [0, U32], pingRatePerS: [0, U32],
+  noopFrameBurst: [0, U32], noopFrameRatePerS: [0, U32], minWindowUpdate: [0, U32],
   prefaceTimeoutMs: [0, U53], headerBlockTimeoutMs: [0, U53], idleTimeoutMs: [0, U53],
   settingsAckTimeoutMs: [0, U53], shutdownPingTimeoutMs: [0, U53], drainTimeoutMs: [0, U53],
   closeTimeoutMs: [0, U53], stallTimeoutMs: [0, U53],
+  requestBodyTimeoutMs: [0, U53], minRequestBodyRate: [0, U32],
 });
 
 /** Our SETTINGS (RFC 9113 §6.5.2 ranges). */
@@ -41,16 +49,17 @@ export const SETTINGS_NAMES = Object.freeze({
 });
 
 const OTHER = Object.freeze({ connectionWindow: [65535, WIN] });
-const ALL = Object.freeze({ ...LIMIT_NAMES, ...SETTINGS_NAMES, ...OTHER });
+const ALL = Object.freeze({ ...LIMIT_NAMES, ...SETTINGS_NAMES, ...OTHER, ...BUDGET_NAMES });
+const ENGINE = Object.freeze({ ...LIMIT_NAMES, ...SETTINGS_NAMES, ...OTHER });
 
 /** TLS credentials accepted at the top level; any other tls.createServer option goes in `options.tls`. */
 export const TLS_SHORTHAND_NAMES = Object.freeze(['cert', 'key', 'ca', 'pfx', 'passphrase']);
 
 /** Top-level option names besides the limit/settings names above, each read somewhere in js/. */
 export const OPTION_NAMES = Object.freeze([
-  'limits', 'settings', // engineConfig below
+  'limits', 'settings', 'budget', // engineConfig below (budget: budgetConfig, js/budget.js)
   ...TLS_SHORTHAND_NAMES, 'tls', // createServer (tlsOptions below)
-  'tap', 'onError', // js/connection.js, js/index.js, js/fetch.js
+  'tap', 'onError', 'onAbuse', // js/connection.js, js/index.js, js/fetch.js, js/log.js
   'secure', 'peer', 'host', // serveConnection on a stream pair (js/transport.js); `secure: false` in createServer
 ]);
 
@@ -111,10 +120,24 @@ export function engineConfig(options = {}) {
   checkTopLevelNames(options);
   const out = new Map();
   for (const [k, v] of Object.entries(options)) if (Object.hasOwn(ALL, k) && v !== undefined) put(out, k, v, 'options.');
-  bag(out, options.limits, { ...LIMIT_NAMES, ...SETTINGS_NAMES }, 'limits');
+  bag(out, options.limits, { ...LIMIT_NAMES, ...SETTINGS_NAMES, ...BUDGET_NAMES }, 'limits');
   bag(out, options.settings, SETTINGS_NAMES, 'settings');
-  const text = [...out].map(([k, v]) => `${k}=${v}`).join('\n');
+  bag(out, options.budget, BUDGET_NAMES, 'budget');
+  const text = [...out].filter(([k]) => Object.hasOwn(ENGINE, k)).map(([k, v]) => `${k}=${v}`).join('\n');
   try { Object.defineProperty(options, CACHE, { value: text }); } catch { /* frozen options */ }
   return text;
 }
 const CACHE = Symbol('h2wasm.engineConfig');
+
+/** The budgets across connections for these options: BUDGET_DEFAULTS with the overrides. */
+export function budgetConfig(options = {}) {
+  engineConfig(options); // validates every name and value
+  const cfg = { ...BUDGET_DEFAULTS };
+  for (const src of [options, options.limits, options.budget]) {
+    if (!src || typeof src !== 'object') continue;
+    for (const k of Object.keys(BUDGET_NAMES)) if (src[k] !== undefined) cfg[k] = Number(src[k]);
+  }
+  return cfg;
+}
+
+export { BUDGET_NAMES };

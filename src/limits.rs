@@ -44,6 +44,15 @@ pub struct Limits {
     /// PING frames (PING flood, CVE-2019-9512).
     pub ping_burst: u32,
     pub ping_rate_per_s: u32,
+    /// Frames that cost CPU but do no work: WINDOW_UPDATEs that unblock
+    /// nothing and are not paid for by DATA we sent, tiny increments, late
+    /// frames on streams we reset, unsolicited PING ACKs, repeated GOAWAYs.
+    pub noop_frame_burst: u32,
+    pub noop_frame_rate_per_s: u32,
+    /// A WINDOW_UPDATE smaller than this that does not cover everything
+    /// waiting on the window is a no-op frame even when it unblocks data
+    /// (1-byte increments: CPU per frame for a byte of work, data dribble).
+    pub min_window_update: u32,
     /// Connection preface + first SETTINGS must arrive within this (slowloris).
     pub preface_timeout_ms: u64,
     /// A header block (HEADERS..END_HEADERS) must complete within this.
@@ -62,6 +71,14 @@ pub struct Limits {
     /// A stream with queued data and no window for this long is reset
     /// (zero-window stall: memory pinned by a peer that never opens its window).
     pub stall_timeout_ms: u64,
+    /// Slow request bodies (Apache mod_reqtimeout `body=20,MinRate=500`): an
+    /// open request body must be complete by `request_body_timeout_ms +
+    /// received bytes / min_request_body_rate`, counted from the request
+    /// HEADERS and not counting time the peer was held back by our receive
+    /// windows. Past it the stream is reset (CANCEL). 0 disables the check.
+    pub request_body_timeout_ms: u64,
+    /// Bytes per second that extend the body deadline (0: a fixed deadline).
+    pub min_request_body_rate: u32,
 }
 
 impl Default for Limits {
@@ -87,6 +104,9 @@ impl Default for Limits {
             settings_rate_per_s: 10,
             ping_burst: 100,
             ping_rate_per_s: 10,
+            noop_frame_burst: 1000,
+            noop_frame_rate_per_s: 100,
+            min_window_update: 1024,
             preface_timeout_ms: 10_000,
             header_block_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
@@ -95,6 +115,8 @@ impl Default for Limits {
             drain_timeout_ms: 30_000,
             close_timeout_ms: 15_000,
             stall_timeout_ms: 60_000,
+            request_body_timeout_ms: 20_000,
+            min_request_body_rate: 500,
         }
     }
 }
@@ -146,6 +168,13 @@ impl TokenBucket {
         } else {
             false
         }
+    }
+
+    /// Give back up to `n` tokens (never above the burst): work done earns
+    /// the peer room for the frames that normally follow it.
+    pub fn earn(&mut self, n: u32) {
+        let cap = u64::from(self.burst).saturating_mul(1000);
+        self.milli_tokens = self.milli_tokens.saturating_add(u64::from(n).saturating_mul(1000)).min(cap);
     }
 
     /// Whole tokens left (for tests and inspection).

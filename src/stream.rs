@@ -69,6 +69,20 @@ pub struct Stream {
     pub blocked: bool,
     /// Since when the stream has had something to send but no window.
     pub stalled_since: Option<u64>,
+    /// Slow-body clock (see `Limits::request_body_timeout_ms`): when the
+    /// request HEADERS arrived.
+    pub body_started_ms: u64,
+    /// Since when our stream receive window has held the peer back (the
+    /// body clock does not run meanwhile).
+    pub body_blocked_since: Option<u64>,
+    /// Milliseconds the stream receive window held the peer back so far.
+    pub body_blocked_ms: u64,
+    /// The connection's blocked-time total when the stream started (the
+    /// connection window holds every stream back at once).
+    pub conn_blocked_at_start: u64,
+    /// DATA bytes we sent on this stream that the peer has not credited back
+    /// with a WINDOW_UPDATE yet (such updates are work, not no-op frames).
+    pub uncredited: u64,
 }
 
 impl Stream {
@@ -87,6 +101,21 @@ impl Stream {
             scheduled: false,
             blocked: false,
             stalled_since: None,
+            body_started_ms: 0,
+            body_blocked_since: None,
+            body_blocked_ms: 0,
+            conn_blocked_at_start: 0,
+            uncredited: 0,
+        }
+    }
+
+    /// Track whether our receive window holds the peer back (call after any
+    /// change of `recv`): time spent blocked does not count against the body rate.
+    pub fn note_recv_window(&mut self, now_ms: u64) {
+        if self.recv.window() <= 0 {
+            self.body_blocked_since.get_or_insert(now_ms);
+        } else if let Some(t) = self.body_blocked_since.take() {
+            self.body_blocked_ms = self.body_blocked_ms.saturating_add(now_ms.saturating_sub(t));
         }
     }
 

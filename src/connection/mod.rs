@@ -141,6 +141,29 @@ pub enum Event {
     Error { code: ErrorCode, reason: &'static str, remote: bool },
     /// Flush the output, then close the socket. Nothing more will happen.
     Closed,
+    /// A timer of ours ends the stream (`reason` says which); the `Reset`
+    /// (remote: false) follows at once.
+    Expired { stream_id: u32, reason: &'static str },
+}
+
+/// Peer behaviour an application may budget across connections (one
+/// server, one peer address): counted since the last
+/// [`Connection::take_peer_counts`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeerCounts {
+    /// RST_STREAM frames received.
+    pub resets: u32,
+    /// Streams refused with REFUSED_STREAM (over MAX_CONCURRENT_STREAMS).
+    pub refused: u32,
+    /// Other peer-provoked errors (every glitch: stream errors, malformed
+    /// requests, empty or useless frames of the glitch list).
+    pub errors: u32,
+}
+
+impl PeerCounts {
+    pub fn total(&self) -> u32 {
+        self.resets.saturating_add(self.refused).saturating_add(self.errors)
+    }
 }
 
 /// Where the connection is.
@@ -257,6 +280,14 @@ struct Core {
     glitch_bucket: TokenBucket,
     settings_bucket: TokenBucket,
     ping_bucket: TokenBucket,
+    noop_bucket: TokenBucket,
+    /// DATA bytes sent that the peer has not credited back at the connection level yet.
+    conn_uncredited: u64,
+    peer_counts: PeerCounts,
+    /// Since when our connection receive window has held the peer back.
+    conn_blocked_since: Option<u64>,
+    /// Milliseconds the connection receive window held the peer back so far.
+    conn_blocked_ms: u64,
     /// Last activity for the idle timeout (valid frame in, DATA out).
     active_ms: u64,
     /// Scratch for HPACK encoding.
@@ -264,6 +295,8 @@ struct Core {
     /// Set when the current receive() hit an error: the idle timer is not reset.
     input_error: bool,
     input_frames: u32,
+    /// Frames of the current receive() that did no work (they do not keep the connection alive).
+    input_noops: u32,
     closed_emitted: bool,
 }
 
@@ -315,10 +348,16 @@ impl Connection {
             glitch_bucket: TokenBucket::new(l.glitch_burst, l.glitch_rate_per_s, now_ms),
             settings_bucket: TokenBucket::new(l.settings_burst, l.settings_rate_per_s, now_ms),
             ping_bucket: TokenBucket::new(l.ping_burst, l.ping_rate_per_s, now_ms),
+            noop_bucket: TokenBucket::new(l.noop_frame_burst, l.noop_frame_rate_per_s, now_ms),
+            conn_uncredited: 0,
+            peer_counts: PeerCounts::default(),
+            conn_blocked_since: None,
+            conn_blocked_ms: 0,
             active_ms: now_ms,
             scratch: Vec::new(),
             input_error: false,
             input_frames: 0,
+            input_noops: 0,
             closed_emitted: false,
         };
         frame::write_settings(&mut core.pending, false, &local.params());
@@ -426,12 +465,14 @@ impl Connection {
         let n = u64::from(n).min(s.recv.unconsumed());
         let recv_open = !s.recv_closed;
         let stream_inc = s.recv.credit(n);
+        s.note_recv_window(c.now);
         if let (Some(inc), true) = (stream_inc, recv_open) {
             frame::write_window_update(&mut c.pending, stream_id, inc);
         }
         if let Some(inc) = c.conn_recv.credit(n) {
             frame::write_window_update(&mut c.pending, 0, inc);
         }
+        c.note_conn_window();
         Ok(())
     }
 
@@ -457,6 +498,17 @@ impl Connection {
     /// GOAWAY(code) now, every stream reset, then `Closed`.
     pub fn abort(&mut self, code: ErrorCode) {
         self.core.close_with(code, "aborted by the application", false);
+    }
+
+    /// GOAWAY(ENHANCE_YOUR_CALM, `rule`) now, then `Closed`: for budgets the
+    /// application keeps across connections (the `Error` event carries `rule`).
+    pub fn calm(&mut self, rule: &'static str) {
+        self.core.close_with(ErrorCode::ENHANCE_YOUR_CALM, rule, false);
+    }
+
+    /// Resets, refusals and peer-provoked errors since the last call.
+    pub fn take_peer_counts(&mut self) -> PeerCounts {
+        core::mem::take(&mut self.core.peer_counts)
     }
 
     /// Advance timers (idle, preface, header block, SETTINGS ACK, shutdown, stall).
@@ -519,15 +571,43 @@ impl Core {
         }
     }
 
-    /// Spend a glitch token; on exhaustion the connection is closed. Returns
-    /// false when the connection was closed.
+    /// Spend a glitch token (counted as a peer error); on exhaustion the
+    /// connection is closed. Returns false when the connection was closed.
     fn glitch(&mut self) -> bool {
+        self.peer_counts.errors = self.peer_counts.errors.saturating_add(1);
+        self.spend_glitch()
+    }
+
+    fn spend_glitch(&mut self) -> bool {
         self.input_error = true;
         if self.glitch_bucket.take(self.now) {
             true
         } else {
             self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many protocol errors", false);
             false
+        }
+    }
+
+    /// A frame that costs CPU but does no work: spend a no-op token; on
+    /// exhaustion the connection is closed. Returns false when it was closed.
+    /// No-op frames do not keep the connection alive (idle timer).
+    fn noop_frame(&mut self) -> bool {
+        self.input_noops = self.input_noops.saturating_add(1);
+        if self.noop_bucket.take(self.now) {
+            true
+        } else {
+            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many frames that do no work", false);
+            false
+        }
+    }
+
+    /// Track whether the connection receive window holds the peer back
+    /// (after any change of `conn_recv`): the slow-body clocks stop meanwhile.
+    fn note_conn_window(&mut self) {
+        if self.conn_recv.window() <= 0 {
+            self.conn_blocked_since.get_or_insert(self.now);
+        } else if let Some(t) = self.conn_blocked_since.take() {
+            self.conn_blocked_ms = self.conn_blocked_ms.saturating_add(self.now.saturating_sub(t));
         }
     }
 
@@ -543,6 +623,7 @@ impl Core {
                 frame::write_window_update(&mut self.pending, 0, inc);
             }
         }
+        self.note_conn_window();
         let was_full = self.conn_queued >= self.limits.connection_send_buffer;
         self.conn_queued = self.conn_queued.saturating_sub(s.queued);
         self.closed.insert(id, kind);

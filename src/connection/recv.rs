@@ -30,6 +30,7 @@ impl Core {
     pub(super) fn receive(&mut self, frames: &mut frame::FrameDecoder, input: &[u8]) {
         self.input_error = false;
         self.input_frames = 0;
+        self.input_noops = 0;
         let mut pos = 0usize;
         if let State::Preface { matched } = self.state {
             let want = PREFACE.get(matched..).unwrap_or(&[]);
@@ -70,9 +71,9 @@ impl Core {
                 }
             }
         }
-        if self.input_frames > 0 && !self.input_error {
-            // Only valid input keeps the connection alive (Twisted: invalid
-            // frames do not reset the idle timer).
+        if self.input_frames > self.input_noops && !self.input_error {
+            // Only valid input that did some work keeps the connection alive
+            // (Twisted: invalid frames do not reset the idle timer).
             self.active_ms = self.now;
         }
     }
@@ -176,6 +177,10 @@ impl Core {
             Frame::PushPromise { .. } => self.protocol_error("PUSH_PROMISE from a client"),
             Frame::Ping { ack, data } => self.on_ping(ack, data),
             Frame::GoAway { last_stream_id, code, debug } => {
+                // §6.8 allows several GOAWAYs, but only the first two can mean anything.
+                if self.peer_goaway && !self.noop_frame() {
+                    return;
+                }
                 self.debug.clear();
                 self.debug.extend_from_slice(debug.get(..1024).unwrap_or(debug));
                 self.emit(Event::GoAway { last_stream_id, code });
@@ -263,7 +268,11 @@ impl Core {
     /// HEADERS on a stream we no longer have.
     fn on_headers_closed(&mut self, id: u32) {
         match self.closed.get(id) {
-            Some(CloseKind::ResetLocal) => {} // in flight when we reset it: ignore (§5.4.2)
+            Some(CloseKind::ResetLocal) => {
+                // In flight when we reset it: ignored (§5.4.2), but a stream
+                // of them is a flood of frames that do no work.
+                self.noop_frame();
+            }
             Some(CloseKind::ResetRemote) => self.stream_error(id, ErrorCode::STREAM_CLOSED),
             Some(CloseKind::Ended) => self.close_with(ErrorCode::STREAM_CLOSED, "HEADERS on a closed stream", false),
             None => self.protocol_error("stream id not above the last one (§5.1.1)"),
@@ -322,7 +331,10 @@ impl Core {
         if self.streams.len() >= max {
             // §5.1.2: a stream error, not a connection error (fixes Twisted).
             self.closed.insert(id, CloseKind::ResetLocal);
-            self.stream_error(id, ErrorCode::REFUSED_STREAM);
+            self.peer_counts.refused = self.peer_counts.refused.saturating_add(1);
+            if self.spend_glitch() {
+                self.reset_local(id, ErrorCode::REFUSED_STREAM, true);
+            }
             return false;
         }
         if over_limit {
@@ -350,6 +362,9 @@ impl Core {
             }
         }
         s.priority = prio;
+        s.body_started_ms = self.now;
+        s.conn_blocked_at_start = self.conn_blocked_ms;
+        s.note_recv_window(self.now);
         self.streams.insert(id, s);
         self.emit(Event::Request { stream_id: id, fields: range, end_stream: b.end_stream });
         true
@@ -380,13 +395,16 @@ impl Core {
             self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
             return;
         }
+        self.note_conn_window();
         let mut frame = DataFrame { stream_id: id, length, delivered: 0, discard: true };
         if length == 0 && !end_stream && !self.glitch() {
             return; // empty DATA without END_STREAM: CVE-2019-9518 flood
         }
         match self.streams.get_mut(&id) {
             Some(s) if !s.recv_closed => {
-                if s.recv.receive(length).is_err() {
+                let res = s.recv.receive(length);
+                s.note_recv_window(self.now);
+                if res.is_err() {
                     self.credit_conn(u64::from(length));
                     self.data = Some(frame);
                     self.stream_error(id, ErrorCode::FLOW_CONTROL_ERROR);
@@ -415,6 +433,10 @@ impl Core {
                     }
                     return;
                 }
+                // In flight when we reset the stream: ignored, but budgeted.
+                if !self.noop_frame() {
+                    return;
+                }
             }
         }
         self.data = Some(frame);
@@ -424,6 +446,7 @@ impl Core {
         if let Some(inc) = self.conn_recv.credit(n) {
             self.control(|p| frame::write_window_update(p, 0, inc));
         }
+        self.note_conn_window();
     }
 
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
@@ -463,6 +486,7 @@ impl Core {
         let Some(s) = self.streams.get_mut(&id) else { return };
         if padding > 0 {
             let stream_inc = s.recv.credit(padding);
+            s.note_recv_window(self.now);
             if let (Some(inc), false) = (stream_inc, end_stream) {
                 self.control(|p| frame::write_window_update(p, id, inc));
             }
@@ -483,6 +507,7 @@ impl Core {
             self.protocol_error("RST_STREAM on an idle stream");
             return;
         }
+        self.peer_counts.resets = self.peer_counts.resets.saturating_add(1);
         if !self.reset_bucket.take(self.now) {
             self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many RST_STREAM (rapid reset)", false);
             return;
@@ -493,35 +518,68 @@ impl Core {
         }
     }
 
+    /// WINDOW_UPDATE. Budgeted as a no-op frame unless it does work: it
+    /// unblocks data waiting on the window (and is not a tiny increment that
+    /// leaves most of it waiting: 1-byte dribbling), or it credits back DATA
+    /// we sent. Windows are applied either way; streams are only re-examined
+    /// when something was waiting, so a flood costs O(1) per frame.
     fn on_window_update(&mut self, id: u32, inc: u32) {
+        let small = inc < self.limits.min_window_update;
         if id == 0 {
             if inc == 0 {
                 self.protocol_error("WINDOW_UPDATE of 0 on the connection");
                 return;
             }
+            // Every stream's queue fits in the window already: raising it changes nothing.
+            let avail = self.conn_send_avail();
+            let waiting = self.conn_queued.saturating_sub(avail);
+            let unblocks = avail <= self.conn_queued;
             if self.conn_send.adjust(i64::from(inc)).is_err() {
                 self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
                 return;
             }
-            self.wake_all();
+            let credits_back = u64::from(inc) <= self.conn_uncredited;
+            self.conn_uncredited = self.conn_uncredited.saturating_sub(u64::from(inc));
+            let useful = if unblocks { !small || u64::from(inc) >= waiting } else { credits_back };
+            if !useful && !self.noop_frame() {
+                return;
+            }
+            if unblocks {
+                self.wake_all();
+            }
             return;
         }
         let Some(s) = self.streams.get_mut(&id) else {
             if id > self.last_peer_id {
                 self.protocol_error("WINDOW_UPDATE on an idle stream");
+                return;
             }
-            return; // late update on a finished stream: harmless
+            // Late update on a finished stream: harmless, but budgeted.
+            self.noop_frame();
+            return;
         };
         if inc == 0 {
             self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
             return;
         }
+        let queued = i64::try_from(s.queued).unwrap_or(i64::MAX);
+        let window = s.send_window.get();
+        let unblocks = window <= queued;
+        let waiting = queued.saturating_sub(window.max(0));
         if s.send_window.adjust(i64::from(inc)).is_err() {
             self.stream_error(id, ErrorCode::FLOW_CONTROL_ERROR);
             return;
         }
-        self.schedule(id);
-        self.refresh(id);
+        let credits_back = u64::from(inc) <= s.uncredited;
+        s.uncredited = s.uncredited.saturating_sub(u64::from(inc));
+        let useful = if unblocks { !small || i64::from(inc) >= waiting } else { credits_back };
+        if !useful && !self.noop_frame() {
+            return;
+        }
+        if unblocks {
+            self.schedule(id);
+            self.refresh(id);
+        }
     }
 
     fn on_settings(&mut self, ack: bool, params: &[u8]) {
@@ -595,6 +653,8 @@ impl Core {
             if let Some(i) = self.outstanding_pings.iter().position(|d| *d == data) {
                 self.outstanding_pings.remove(i);
                 self.emit(Event::PingAck { data });
+            } else {
+                self.noop_frame(); // an ACK of nothing we sent
             }
             return;
         }

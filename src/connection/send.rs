@@ -59,6 +59,9 @@ impl Core {
                 frame::write_data_header(&mut header, id, n32, end);
                 out.push_bytes(&header);
                 out.push_data(id, n32);
+                // The peer credits these bytes back with WINDOW_UPDATEs: work, not no-ops.
+                s.uncredited = s.uncredited.saturating_add(n);
+                self.conn_uncredited = self.conn_uncredited.saturating_add(n);
                 self.active_ms = self.now; // outbound DATA keeps the connection alive
             } else {
                 // Nothing queued and the stream is ending: trailers or an empty END_STREAM.
@@ -69,6 +72,11 @@ impl Core {
                     out.push_bytes(&header);
                     end = true;
                 }
+            }
+            if end || trailers.is_some() {
+                // The stream ends here: the peer's stream-level WINDOW_UPDATE for
+                // its last DATA arrives after it is gone. That late frame is paid for.
+                self.noop_bucket.earn(1);
             }
             if let Some(packed) = trailers {
                 let list =

@@ -12,11 +12,16 @@
 //! | drain           | final GOAWAY                    | remaining streams reset (CANCEL), Closed           |
 //! | zero-window stall | stream has queued data, no window | RST_STREAM(CANCEL) on that stream              |
 //! | close linger    | idle-timeout GOAWAY             | Closed (the peer did not close first)              |
+//! | request body    | request HEADERS without END_STREAM | body not complete by timeout + bytes / min rate (time held back by our windows not counted) → Expired + RST_STREAM(CANCEL) |
 
 use crate::error::ErrorCode;
 use crate::frame;
 
 use super::{Core, Event, Shutdown, State};
+use crate::stream::Stream;
+
+/// Why a slow request body ends its stream (the `Expired` event's reason).
+pub const SLOW_BODY_REASON: &str = "request body too slow (below minRequestBodyRate / requestBodyTimeoutMs)";
 
 fn after(start: u64, limit: u64) -> Option<u64> {
     (limit > 0).then(|| start.saturating_add(limit))
@@ -57,7 +62,38 @@ impl Core {
                 }
             }
         }
+        if l.request_body_timeout_ms > 0 {
+            for s in self.streams.values() {
+                add(self.body_deadline(s));
+            }
+        }
         d
+    }
+
+    /// When the stream's request body is overdue: `request_body_timeout_ms`
+    /// plus one second per `min_request_body_rate` bytes received, from the
+    /// request HEADERS, plus every millisecond our windows held the peer
+    /// back. None while they hold it back now, or once the body is complete.
+    fn body_deadline(&self, s: &Stream) -> Option<u64> {
+        let l = &self.limits;
+        if l.request_body_timeout_ms == 0 || s.recv_closed {
+            return None;
+        }
+        if s.body_blocked_since.is_some() || self.conn_blocked_since.is_some() {
+            return None;
+        }
+        let earned = match l.min_request_body_rate {
+            0 => 0,
+            rate => s.body_received.saturating_mul(1000).checked_div(u64::from(rate)).unwrap_or(0),
+        };
+        let conn_blocked = self.conn_blocked_ms.saturating_sub(s.conn_blocked_at_start);
+        Some(
+            s.body_started_ms
+                .saturating_add(l.request_body_timeout_ms)
+                .saturating_add(earned)
+                .saturating_add(s.body_blocked_ms)
+                .saturating_add(conn_blocked),
+        )
     }
 
     pub(super) fn tick(&mut self) {
@@ -114,6 +150,13 @@ impl Core {
                 .map(|s| s.id)
                 .collect();
             for id in stalled {
+                self.reset_local(id, ErrorCode::CANCEL, false);
+            }
+        }
+        if l.request_body_timeout_ms > 0 {
+            let slow: Vec<u32> = self.streams.values().filter(|s| due(self.body_deadline(s))).map(|s| s.id).collect();
+            for id in slow {
+                self.emit(Event::Expired { stream_id: id, reason: SLOW_BODY_REASON });
                 self.reset_local(id, ErrorCode::CANCEL, false);
             }
         }

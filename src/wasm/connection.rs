@@ -32,7 +32,22 @@ mod kind {
     pub const GOAWAY: u32 = 12; // a=last_stream_id b=code
     pub const ERROR: u32 = 13; // a=code b=remote c=text offset d=text len
     pub const CLOSED: u32 = 14;
+    pub const EXPIRED: u32 = 15; // a=text offset b=text len (a RESET follows)
 }
+
+/// Largest count `take_peer_counts` reports per kind and call.
+const PEER_COUNT_MAX: u32 = (1 << 17) - 1;
+
+/// GOAWAY(ENHANCE_YOUR_CALM) reasons for budgets kept in JS across
+/// connections (js/budget.js `CALM_RULES` holds the same list, by index).
+const CALM_RULES: [&str; 6] = [
+    "too many RST_STREAM across this server",
+    "too many RST_STREAM from this peer address",
+    "too many refused streams across this server",
+    "too many refused streams from this peer address",
+    "too many protocol errors across this server",
+    "too many protocol errors from this peer address",
+];
 
 /// Result codes of commands: 0 = ok, otherwise a `UserError` (keep in sync with js/errors.js).
 fn user_error_code(r: Result<(), UserError>) -> u32 {
@@ -270,6 +285,22 @@ impl WasmConnection {
         self.conn.abort(ErrorCode(code));
     }
 
+    /// GOAWAY(ENHANCE_YOUR_CALM) with reason `CALM_RULES[rule]` (a budget kept across connections).
+    pub fn calm(&mut self, rule: u32) {
+        let reason = usize::try_from(rule).ok().and_then(|i| CALM_RULES.get(i)).copied().unwrap_or(CALM_RULES[0]);
+        self.conn.calm(reason);
+    }
+
+    /// Resets, refused streams and peer errors since the last call, packed
+    /// in one number as three 17-bit saturated counts
+    /// `resets + refused·2¹⁷ + errors·2³⁴` (exact in an f64; 0 in the common
+    /// case: one call per receive, nothing allocated).
+    pub fn take_peer_counts(&mut self) -> f64 {
+        let c = self.conn.take_peer_counts();
+        let sat = |n: u32| u64::from(n.min(PEER_COUNT_MAX));
+        (sat(c.resets) | (sat(c.refused) << 17) | (sat(c.errors) << 34)) as f64
+    }
+
     pub fn tick(&mut self, now_ms: f64) {
         self.conn.tick(ms(now_ms));
     }
@@ -394,6 +425,10 @@ impl WasmConnection {
                 [kind::ERROR, 0, code.0, u32::from(remote), o, l]
             }
             Event::Closed => [kind::CLOSED, 0, 0, 0, 0, 0],
+            Event::Expired { stream_id, reason } => {
+                let (o, l) = self.push_text(reason);
+                [kind::EXPIRED, stream_id, o, l, 0, 0]
+            }
         }
     }
 }
@@ -437,6 +472,11 @@ pub fn parse_config(text: &[u8]) -> Result<Config, u32> {
             "settingsRatePerS" => l.settings_rate_per_s = u32v()?,
             "pingBurst" => l.ping_burst = u32v()?,
             "pingRatePerS" => l.ping_rate_per_s = u32v()?,
+            "noopFrameBurst" => l.noop_frame_burst = u32v()?,
+            "noopFrameRatePerS" => l.noop_frame_rate_per_s = u32v()?,
+            "minWindowUpdate" => l.min_window_update = u32v()?,
+            "requestBodyTimeoutMs" => l.request_body_timeout_ms = v,
+            "minRequestBodyRate" => l.min_request_body_rate = u32v()?,
             "prefaceTimeoutMs" => l.preface_timeout_ms = v,
             "headerBlockTimeoutMs" => l.header_block_timeout_ms = v,
             "idleTimeoutMs" => l.idle_timeout_ms = v,

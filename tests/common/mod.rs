@@ -31,6 +31,7 @@ pub enum Ev {
     GoAway { last: u32, code: ErrorCode },
     Error { code: ErrorCode, reason: &'static str, remote: bool },
     Closed,
+    Expired { id: u32, reason: &'static str },
 }
 
 /// A frame the server wrote, CONTINUATIONs folded into their HEADERS.
@@ -341,6 +342,7 @@ impl Client {
             Event::GoAway { last_stream_id, code } => Ev::GoAway { last: last_stream_id, code },
             Event::Error { code, reason, remote } => Ev::Error { code, reason, remote },
             Event::Closed => Ev::Closed,
+            Event::Expired { stream_id, reason } => Ev::Expired { id: stream_id, reason },
         }
     }
 

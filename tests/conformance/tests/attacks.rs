@@ -24,23 +24,48 @@ struct Legit {
     failures: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
     handle: Option<JoinHandle<()>>,
+    /// Request latencies (only recorded by `paced` clients).
+    latencies: Arc<Mutex<Vec<Duration>>>,
 }
 
 impl Legit {
+    /// A client sending GET / back to back.
     fn start(port: u16) -> Legit {
+        Legit::run(port, None)
+    }
+
+    /// A client sending GET / every `interval` (like a real user), recording latencies.
+    fn paced(port: u16, interval: Duration) -> Legit {
+        Legit::run(port, Some(interval))
+    }
+
+    fn run(port: u16, interval: Option<Duration>) -> Legit {
         let ok = Arc::new(AtomicU64::new(0));
         let failures = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let (ok2, f2, s2) = (ok.clone(), failures.clone(), stop.clone());
+        let latencies = Arc::new(Mutex::new(Vec::new()));
+        let (ok2, f2, s2, l2) = (ok.clone(), failures.clone(), stop.clone(), latencies.clone());
         let handle = std::thread::spawn(move || {
             let mut c = Conn::connect(port);
             c.handshake();
             let mut sid = 1u32;
+            let mut next = Instant::now();
             while !s2.load(Ordering::Relaxed) {
+                if let Some(i) = interval {
+                    let now = Instant::now();
+                    if next > now {
+                        std::thread::sleep(next - now);
+                    }
+                    next += i;
+                }
+                let t0 = Instant::now();
                 let r = catch_unwind(AssertUnwindSafe(|| {
                     c.get(sid, "/");
                     c.expect_200(sid)
                 }));
+                if interval.is_some() && r.is_ok() {
+                    l2.lock().unwrap().push(t0.elapsed());
+                }
                 match r {
                     Ok(resp) if resp.body == b"hello from h2wasm\n" => {
                         ok2.fetch_add(1, Ordering::Relaxed);
@@ -67,7 +92,7 @@ impl Legit {
                 }
             }
         });
-        let l = Legit { ok, failures, stop, handle: Some(handle) };
+        let l = Legit { ok, failures, stop, handle: Some(handle), latencies };
         l.wait_progress(1, "before the attack");
         l
     }
@@ -85,6 +110,22 @@ impl Legit {
             );
             std::thread::sleep(Duration::from_millis(2));
         }
+    }
+
+    /// Forget the latencies so far (the next ones are measured during the attack).
+    fn reset_latencies(&self) {
+        self.latencies.lock().unwrap().clear();
+    }
+
+    /// "p50 … p99 … max … (n requests)" of the latencies recorded so far.
+    fn latency_report(&self) -> String {
+        let mut v = self.latencies.lock().unwrap().clone();
+        if v.is_empty() {
+            return "no requests measured".into();
+        }
+        v.sort();
+        let at = |q: f64| v[((v.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+        format!("p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} requests)", at(0.5), at(0.99), at(1.0), v.len())
     }
 
     fn finish(mut self) -> u64 {
@@ -211,6 +252,15 @@ impl Attacker {
             self.write_failed = true;
         }
         !self.write_failed
+    }
+
+    /// Keep the connection open (an attacker that stays to do it again) and
+    /// wait for the reader to see the server close it (or go idle 10 s).
+    fn linger(mut self) -> ReadLog {
+        match self.reader.take() {
+            Some(h) => h.join().unwrap(),
+            None => read_all(self.w.try_clone().unwrap(), Duration::from_secs(10)),
+        }
     }
 
     /// Stop writing; wait for the reader to see the server close (or go idle 10 s).
@@ -731,4 +781,214 @@ fn attack_idle_timeout() {
     assert_eq!(g.code(), code::NO_ERROR, "idle timeout: expected GOAWAY(NO_ERROR), got {}", g.describe());
     assert_eq!(be32(&g.payload, 0) & 0x7fff_ffff, 1, "idle GOAWAY last-stream-id");
     c.expect_closed();
+}
+
+// ------------------------------------------------------------------ round two: budgets across connections,
+// frames that do no work, slow request bodies. A paced legitimate client
+// (GET / every 50 ms) is measured during each attack; latencies are printed,
+// not asserted (the machine is shared); the assertions are "cut off", "served"
+// and "bounded memory", plus a generous bound on how long cutting off takes.
+
+/// How long any cut-off may take before the test calls it a failure (sanity, not performance).
+const CUT_OFF_SANITY: Duration = Duration::from_secs(10);
+
+#[test]
+fn attack_rapid_reset_across_connections() {
+    // 20 connections × 950 HEADERS+RST_STREAM pairs: each stays under its own
+    // reset burst (1000), so only the budget across connections can stop them.
+    let server = Server::start();
+    let legit = Legit::paced(server.port, Duration::from_millis(50));
+    legit.wait_progress(3, "before the attack");
+    legit.reset_latencies();
+    let before = server.rss_kib();
+    let t0 = Instant::now();
+    let attackers: Vec<_> = (0..20)
+        .map(|_| {
+            let port = server.port;
+            std::thread::spawn(move || {
+                let mut a = Attacker::connect(port, &[], true);
+                let mut sid = 1u32;
+                let mut sent = 0u32;
+                'outer: for _ in 0..19 {
+                    let mut v = Vec::new();
+                    for _ in 0..50 {
+                        v.extend(get_hdr(sid, "/"));
+                        v.extend(frame(kind::RST_STREAM, 0, sid, &u32_payload(code::CANCEL)));
+                        sid += 2;
+                    }
+                    if !a.send(&v) {
+                        break 'outer;
+                    }
+                    sent += 50;
+                }
+                let log = a.linger();
+                (sent, log, t0.elapsed())
+            })
+        })
+        .collect();
+    let results: Vec<_> = attackers.into_iter().map(|h| h.join().unwrap()).collect();
+    let attack_time = t0.elapsed();
+    legit.wait_progress(3, "after the attack");
+    let name = "rapid reset across 20 connections";
+    let total: u32 = results.iter().map(|r| r.0).sum();
+    let last_cut = results.iter().map(|r| r.2).max().unwrap();
+    eprintln!(
+        "[{name}] {total} pairs written by 20 attackers in {attack_time:?}; last attacker done at {last_cut:?}; legitimate client during the attack: {}",
+        legit.latency_report()
+    );
+    for (i, (sent, log, at)) in results.iter().enumerate() {
+        eprintln!("[{name}] attacker {i}: {sent} pairs written, done at {at:?}, GOAWAY {:?}", log.goaway);
+    }
+    for (i, (sent, log, _)) in results.iter().enumerate() {
+        assert_goaway(log, &[code::ENHANCE_YOUR_CALM], &format!("{name}, attacker {i} ({sent} pairs written)"));
+    }
+    assert!(last_cut < CUT_OFF_SANITY, "{name}: cutting off took {last_cut:?}");
+    assert_memory(&server, before, name);
+    legit.finish();
+}
+
+/// A flood of one frame, repeated, from an attacker that reconnects as soon
+/// as it is cut off, for about a second: every connection must end in
+/// GOAWAY(ENHANCE_YOUR_CALM); the paced legitimate client is measured meanwhile.
+fn noop_flood(name: &str, options: &str, setup: &[u8], flood_frame: Vec<u8>) {
+    let server = Server::with_options(options);
+    let legit = Legit::paced(server.port, Duration::from_millis(50));
+    legit.wait_progress(3, "before the attack");
+    legit.reset_latencies();
+    let before = server.rss_kib();
+    let burst = flood_frame.repeat(5_000);
+    let t0 = Instant::now();
+    let mut connections = 0u32;
+    let mut frames = 0u64;
+    let mut longest = Duration::ZERO;
+    while t0.elapsed() < Duration::from_secs(1) {
+        let mut a = Attacker::connect(server.port, &[], true);
+        a.send(setup);
+        let t = Instant::now();
+        let mut rounds = 0u64;
+        // Up to 2,000 × 5,000 frames (10 M) per connection, as fast as the socket takes them.
+        while rounds < 2_000 && t.elapsed() < CUT_OFF_SANITY {
+            if !a.send(&burst) {
+                break;
+            }
+            rounds += 1;
+        }
+        longest = longest.max(t.elapsed());
+        frames += rounds * 5_000;
+        let log = a.finish();
+        assert_goaway(&log, &[code::ENHANCE_YOUR_CALM], name);
+        assert!(rounds < 2_000, "{name}: all 10 M frames were accepted");
+        connections += 1;
+    }
+    eprintln!(
+        "[{name}] {connections} attacker connections, {frames} frames handed to their sockets in {:?}, each cut off within {longest:?}; legitimate client: {}",
+        t0.elapsed(),
+        legit.latency_report()
+    );
+    assert_memory(&server, before, name);
+    legit.finish();
+}
+
+#[test]
+fn attack_window_update_flood_connection() {
+    noop_flood("WINDOW_UPDATE(1) flood, connection", "{}", &[], frame(kind::WINDOW_UPDATE, 0, 0, &u32_payload(1)));
+}
+
+#[test]
+fn attack_window_update_flood_stream() {
+    let open = frame(kind::HEADERS, flag::END_HEADERS | flag::END_STREAM, 1, &get_block("/hang"));
+    noop_flood("WINDOW_UPDATE(1) flood, stream", "{}", &open, frame(kind::WINDOW_UPDATE, 0, 1, &u32_payload(1)));
+}
+
+#[test]
+fn attack_window_update_flood_closed_stream() {
+    // Late WINDOW_UPDATEs on a finished stream used to be ignored for free.
+    let done = get_hdr(1, "/");
+    noop_flood(
+        "WINDOW_UPDATE flood, closed stream",
+        "{}",
+        &done,
+        frame(kind::WINDOW_UPDATE, 0, 1, &u32_payload(1 << 20)),
+    );
+}
+
+#[test]
+fn attack_unsolicited_ping_ack_flood() {
+    noop_flood("PING ACK flood", "{}", &[], frame(kind::PING, flag::ACK, 0, b"nothing!"));
+}
+
+#[test]
+fn attack_slow_request_bodies() {
+    // 100 streams each uploading 1 byte per 100 ms (10 B/s) against a minimum
+    // of 100 B/s after a 500 ms grace: every stream is reset (CANCEL), while a
+    // slow upload above the rate on another connection completes.
+    let server = Server::with_options(r#"{"requestBodyTimeoutMs":500,"minRequestBodyRate":100}"#);
+    let legit = Legit::paced(server.port, Duration::from_millis(50));
+    legit.wait_progress(3, "before the attack");
+    legit.reset_latencies();
+    let before = server.rss_kib();
+
+    // The legitimate slow upload: 20 bytes per 100 ms (200 B/s) for 2 s.
+    let port = server.port;
+    let uploader = std::thread::spawn(move || {
+        let mut c = Conn::connect(port);
+        c.handshake();
+        c.headers(1, &req("POST", "/echo"), false);
+        let mut body = Vec::new();
+        for i in 0..20u8 {
+            let chunk = [b'a' + i; 20];
+            c.data(1, &chunk, i == 19);
+            body.extend_from_slice(&chunk);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let resp = c.read_response(1);
+        (resp, body)
+    });
+
+    let mut c = server.connect();
+    c.handshake();
+    let ids: Vec<u32> = (0..100).map(|i| 1 + 2 * i).collect();
+    for &s in &ids {
+        c.headers(s, &req("POST", "/echo"), false);
+    }
+    let t0 = Instant::now();
+    let mut reset = std::collections::HashMap::new();
+    // Dribble until every stream is reset or the sanity bound passes.
+    'dribble: while reset.len() < ids.len() && t0.elapsed() < CUT_OFF_SANITY {
+        for &s in &ids {
+            if !reset.contains_key(&s) {
+                c.data(s, b"x", false);
+            }
+        }
+        let until = Instant::now() + Duration::from_millis(100);
+        c.timeout = Duration::from_millis(20);
+        while Instant::now() < until {
+            match c.next_frame() {
+                Got::Frame(f) if f.kind == kind::RST_STREAM => {
+                    reset.insert(f.stream, (f.code(), t0.elapsed()));
+                }
+                Got::Frame(f) if f.kind == kind::GOAWAY => {
+                    eprintln!("[slow bodies] connection ended: {}", f.describe());
+                    break 'dribble;
+                }
+                Got::Closed => break 'dribble,
+                _ => {}
+            }
+        }
+    }
+    let last = reset.values().map(|r| r.1).max();
+    let codes: std::collections::BTreeSet<String> = reset.values().map(|r| code_name(r.0)).collect();
+    eprintln!(
+        "[slow bodies] {} of 100 streams reset ({codes:?}), last at {last:?}; legitimate client: {}",
+        reset.len(),
+        legit.latency_report()
+    );
+    assert_eq!(reset.len(), ids.len(), "slow bodies: not every dribbling stream was reset");
+    assert!(reset.values().all(|r| r.0 == code::CANCEL), "slow bodies: expected RST_STREAM(CANCEL), got {codes:?}");
+    let (resp, body) = uploader.join().unwrap();
+    assert_eq!(resp.reset, None, "a slow upload above the minimum rate was reset");
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.body, body, "the slow upload above the minimum rate was not echoed whole");
+    assert_memory(&server, before, "slow bodies");
+    legit.finish();
 }
