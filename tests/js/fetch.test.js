@@ -1,0 +1,204 @@
+// The fetch-style serve(): the lazy Request handed to handlers must behave as a Request,
+// and every kind of Response (known bytes, streams, json, redirect, clones, errors) must
+// reach the client whole.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { connect, request, sha256 } from './helpers.js';
+import { serve } from '../../js/index.js';
+
+async function start(handler, options = {}) {
+  const s = serve(options, handler);
+  const { port } = await s.listen(0);
+  const c = connect(`http://127.0.0.1:${port}`);
+  c.on('error', () => {});
+  return { s, c, origin: `http://127.0.0.1:${port}`, close: async () => { c.close(); await s.close(); } };
+}
+
+const tick = (ms) => new Promise((r) => setTimeout(r, ms));
+
+test('the request is a Request: instanceof, url, method, headers, new Request(req), clone() and text()', async () => {
+  let seen;
+  const { c, origin, close } = await start(async (req) => {
+    const cloned = req.clone();
+    seen = {
+      isRequest: req instanceof Request, url: req.url, method: req.method, ua: req.headers.get('x-test'),
+      clonedText: await cloned.text(), text: await req.text(), used: req.bodyUsed,
+      tag: Object.prototype.toString.call(req),
+    };
+    // new Request(req) takes the body over (the standard): try it on a fresh request without one.
+    return new Response('ok');
+  });
+  const r = await request(c, { ':method': 'POST', ':path': '/a?b=1', 'x-test': 'yes' }, 'payload');
+  assert.equal(r.status, 200);
+  assert.equal(r.body.toString(), 'ok');
+  assert.deepEqual(seen, {
+    isRequest: true, url: `${origin}/a?b=1`, method: 'POST', ua: 'yes',
+    clonedText: 'payload', text: 'payload', used: true, tag: '[object Request]',
+  });
+  await close();
+});
+
+test('GET and HEAD requests have a null body; HEAD responses carry no body', async () => {
+  const bodies = [];
+  let copy;
+  const { c, origin, close } = await start((req) => {
+    bodies.push(req.body);
+    const r = new Request(req, { headers: { 'x-copy': '1' } }); // reads the real Request's internal slots
+    copy = { url: r.url, method: r.method, h: r.headers.get('x-copy'), isRequest: r instanceof Request };
+    return new Response('abc');
+  });
+  assert.equal((await request(c, { ':path': '/c?d' })).body.toString(), 'abc');
+  assert.deepEqual(copy, { url: `${origin}/c?d`, method: 'GET', h: '1', isRequest: true });
+  const h = await request(c, { ':method': 'HEAD', ':path': '/' });
+  assert.equal(h.status, 200);
+  assert.equal(h.body.length, 0);
+  assert.deepEqual(bodies, [null, null]);
+  await close();
+});
+
+test('multi-value headers both ways: repeated request fields joined, every set-cookie sent', async () => {
+  let got;
+  const { c, close } = await start((req) => {
+    got = req.headers.get('x-multi');
+    const h = new Headers({ 'content-type': 'text/plain' });
+    h.append('set-cookie', 'a=1');
+    h.append('set-cookie', 'b=2');
+    return new Response('x', { headers: h });
+  });
+  const r = await request(c, { ':path': '/', 'x-multi': ['one', 'two'] });
+  assert.equal(got, 'one, two');
+  assert.deepEqual(r.headers['set-cookie'], ['a=1', 'b=2']);
+  assert.equal(r.headers['content-type'], 'text/plain');
+  await close();
+});
+
+test('Response.json, Response.redirect, a cloned Response, empty and ArrayBuffer bodies', async () => {
+  const { c, close } = await start((req) => {
+    const p = new URL(req.url).pathname;
+    if (p === '/json') return Response.json({ a: [1, 2] }, { status: 201 });
+    if (p === '/redirect') return Response.redirect('https://example.com/next', 308);
+    if (p === '/clone') { const r = new Response('twice'); r.clone(); return r.clone(); }
+    if (p === '/empty') return new Response('');
+    if (p === '/ab') return new Response(new Uint8Array([1, 2, 3]).buffer);
+    return new Response(null, { status: 404 });
+  });
+  const j = await request(c, { ':path': '/json' });
+  assert.equal(j.status, 201);
+  assert.equal(j.headers['content-type'], 'application/json');
+  assert.deepEqual(JSON.parse(j.body), { a: [1, 2] });
+  const r = await request(c, { ':path': '/redirect' });
+  assert.equal(r.status, 308);
+  assert.equal(r.headers.location, 'https://example.com/next');
+  assert.equal((await request(c, { ':path': '/clone' })).body.toString(), 'twice');
+  const e = await request(c, { ':path': '/empty' });
+  assert.equal(e.status, 200);
+  assert.equal(e.body.length, 0);
+  assert.deepEqual([...(await request(c, { ':path': '/ab' })).body], [1, 2, 3]);
+  assert.equal((await request(c, { ':path': '/nope' })).status, 404);
+  await close();
+});
+
+test('a ReadableStream response body is read only as fast as the client takes it (backpressure)', async () => {
+  const CHUNK = 16384, TOTAL = 400; // 6.5 MiB: far over the client's windows
+  let pulled = 0;
+  const { c, close } = await start(() => new Response(new ReadableStream({
+    pull(ctl) { if (pulled === TOTAL) ctl.close(); else { pulled++; ctl.enqueue(new Uint8Array(CHUNK).fill(pulled & 0xff)); } },
+  }, { highWaterMark: 1 })));
+  const req = c.request({ ':path': '/stream' });
+  req.pause();
+  await new Promise((r) => req.once('response', r));
+  await tick(200);
+  const whilePaused = pulled;
+  assert.ok(whilePaused < TOTAL / 2, `pulled ${whilePaused} of ${TOTAL} chunks while the client read nothing`);
+  let n = 0;
+  req.on('data', (d) => { n += d.length; });
+  req.resume();
+  await new Promise((r) => req.on('end', r));
+  assert.equal(n, CHUNK * TOTAL);
+  await close();
+});
+
+test('a request body waits in the stream until the handler reads it (window closed), then arrives whole', async () => {
+  const body = randomBytes(1 << 20);
+  let bufferedBeforeRead = -1;
+  const { c, close } = await start(async (req, { stream }) => {
+    await tick(150); // the client keeps sending meanwhile
+    bufferedBeforeRead = (stream._inbound ?? []).reduce((n, x) => n + x.length, 0);
+    const parts = [];
+    for await (const chunk of req.body) parts.push(chunk);
+    return new Response(Buffer.concat(parts));
+  });
+  const r = await request(c, { ':method': 'POST', ':path': '/up' }, body);
+  assert.equal(sha256(r.body), sha256(body));
+  assert.ok(bufferedBeforeRead >= 0 && bufferedBeforeRead <= 65535, `buffered ${bufferedBeforeRead} bytes before the body was read`);
+  await close();
+});
+
+test('a request body streamed back as the response body (both directions at once)', async () => {
+  const body = randomBytes(700000);
+  const { c, close } = await start((req) => new Response(req.body, { headers: { 'x-len': req.headers.get('content-length') ?? '' } }));
+  const r = await request(c, { ':method': 'POST', ':path': '/e', 'content-length': String(body.length) }, body);
+  assert.equal(r.headers['x-len'], String(body.length));
+  assert.equal(sha256(r.body), sha256(body));
+  await close();
+});
+
+test('request.signal aborts on RST_STREAM, whether read before or after the reset', async () => {
+  const aborted = [];
+  let lateSignal = null;
+  const { c, close } = await start((req) => {
+    const p = new URL(req.url).pathname;
+    if (p === '/early') {
+      req.signal.addEventListener('abort', () => aborted.push('early'));
+      return new Response(new ReadableStream({ pull() { return new Promise(() => {}); } }));
+    }
+    // /late: reads the signal only after the client has reset the stream
+    return new Promise((resolve) => setTimeout(() => { lateSignal = req.signal; resolve(new Response('late')); }, 150));
+  });
+  for (const p of ['/early', '/late']) {
+    const req = c.request({ ':path': p });
+    req.on('error', () => {});
+    await tick(50);
+    req.close(8); // CANCEL
+  }
+  await tick(250);
+  assert.deepEqual(aborted, ['early']);
+  assert.equal(lateSignal?.aborted, true);
+  // The connection is still usable.
+  assert.equal((await request(c, { ':path': '/x' })).status, 200);
+  await close();
+});
+
+test('a handler that throws (or whose body stream fails) gets a 500 or a reset, and the connection keeps serving', async () => {
+  const errors = [];
+  const { c, close } = await start(async (req) => {
+    const p = new URL(req.url).pathname;
+    if (p === '/throw') throw new Error('boom');
+    if (p === '/reject') return Promise.reject(new Error('nope'));
+    if (p === '/badstream') {
+      return new Response(new ReadableStream({ start(ctl) { ctl.enqueue(new Uint8Array(1)); }, pull(ctl) { ctl.error(new Error('mid-way')); } }));
+    }
+    if (p === '/plain') return 'not a Response';
+    return new Response('fine');
+  }, { onError: (e) => errors.push(e.message) });
+  assert.equal((await request(c, { ':path': '/throw' })).status, 500);
+  assert.equal((await request(c, { ':path': '/reject' })).status, 500);
+  const rst = await new Promise((resolve) => {
+    const req = c.request({ ':path': '/badstream' });
+    req.on('error', () => {}); req.resume();
+    req.on('close', () => resolve(req.rstCode));
+  });
+  assert.equal(rst, 2); // INTERNAL_ERROR: the body failed after the head was sent
+  assert.equal((await request(c, { ':path': '/plain' })).body.toString(), 'not a Response');
+  assert.equal((await request(c, { ':path': '/ok' })).body.toString(), 'fine');
+  assert.deepEqual(errors, ['boom', 'nope', 'mid-way']);
+  await close();
+});
+
+test('many concurrent requests on one connection, each answered with its own path', async () => {
+  const { c, close } = await start((req) => new Response(new URL(req.url).pathname));
+  const rs = await Promise.all(Array.from({ length: 200 }, (_, i) => request(c, { ':path': `/p${i}` })));
+  rs.forEach((r, i) => assert.equal(r.body.toString(), `/p${i}`));
+  await close();
+});
