@@ -168,17 +168,16 @@ export function toFetchFactory(handler, options = {}) {
   const streamError = (e) => options.onError?.(e); // a body stream failing mid-way: the stream is reset
   return (stream) => {
     probeInternals();
-    let request = null;
+    // Started here, not in headersReceived: that callback is handed every field decoded
+    // (stream.rawHeaders), which a FetchRequest only needs when `headers` is read.
+    const request = new FetchRequest(stream);
+    // Body chunks wait in the stream (flow-control window closed) until `body` is read.
+    if (request._hasBody) stream.pauseProducing();
+    respond(stream, request, handler, onError, streamError).catch(streamError);
     return {
-      headersReceived() {
-        request = new FetchRequest(stream);
-        // Body chunks wait in the stream (flow-control window closed) until `body` is read.
-        if (request._hasBody) stream.pauseProducing();
-        respond(stream, request, handler, onError, streamError).catch(streamError);
-      },
       dataReceived(chunk) { request._data(chunk); },
       requestReceived() { request._end(); },
-      connectionLost(reason) { request?._lost(reason); },
+      connectionLost(reason) { request._lost(reason); },
     };
   };
 }

@@ -5,6 +5,7 @@
 //   node bench/servers/h2wasm-fetch.js PORT   (PORT 0 = ephemeral)
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
+const fs = require('node:fs');
 
 const ROOT = process.env.H2WASM_ROOT || path.join(__dirname, '..', '..');
 const ENTRY = path.join(ROOT, 'js', 'index.js');
@@ -28,10 +29,16 @@ async function handler(request) {
   return new Response(null, { status: 404 });
 }
 
+// BENCH_TLS_CERT/BENCH_TLS_KEY (PEM files, set by bench/run.js for the -tls scenarios): TLS, ALPN h2.
+function tlsOptions() {
+  if (!process.env.BENCH_TLS_CERT) return {};
+  return { cert: fs.readFileSync(process.env.BENCH_TLS_CERT), key: fs.readFileSync(process.env.BENCH_TLS_KEY) };
+}
+
 import(pathToFileURL(ENTRY).href).then(async (mod) => {
   const api = mod.serve ? mod : mod.default;
   // serve(options, handler) returns the same server object as createServer (issue 3).
-  const server = api.serve({}, handler);
+  const server = api.serve(tlsOptions(), handler);
   const addr = await server.listen(Number(process.argv[2] || 0), '127.0.0.1');
   console.log(`listening ${(addr && addr.port) || server.address().port}`);
 }).catch((e) => {
