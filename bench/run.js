@@ -255,7 +255,7 @@ async function measure(server, sc, opts) {
     res.cpuSeconds = (t1 - t0) / CLK_TCK;
     res.cpuUsPerReq = res.done ? (res.cpuSeconds * 1e6) / res.done : NaN;
     // h2load's MB/s counts what it received; for the upload the interesting rate is what it sent.
-    if (sc.name === 'upload' && Number.isFinite(res.reqPerSec)) res.uploadMiBPerSec = (res.reqPerSec * 64) / 1024;
+    if (sc.name.startsWith('upload') && Number.isFinite(res.reqPerSec)) res.uploadMiBPerSec = (res.reqPerSec * 64) / 1024;
     if (r.timedOut) res.note = 'h2load killed by timer';
     if (res.reqPerSec === undefined) res.note = `h2load output not understood: ${(r.err || r.out).slice(-300)}`;
     return res;
@@ -355,7 +355,9 @@ function machineInfo() {
 }
 
 // ---------- report ----------
-const growthOf = (r, bare) => (r && Number.isFinite(bare) ? r.peakRssKiB - bare : NaN);
+// Growth over a bare Node process; only for servers that run on Node (not bun, not hyper).
+const NOT_NODE = new Set(['bun', 'hyper']);
+const growthOf = (r, bare, label) => (r && Number.isFinite(bare) && !NOT_NODE.has(label) ? r.peakRssKiB - bare : NaN);
 
 function render(result) {
   const { servers, scenarios, idle, wasm, targets, bare } = result;
@@ -377,7 +379,7 @@ function render(result) {
       if (!r) continue;
       const b = sc.results[base.label];
       const isBase = s.label === base.label;
-      const g = growthOf(r, bareKiB);
+      const g = growthOf(r, bareKiB, s.label);
       rows.push([sc.name, s.label, fmt(r.reqPerSec), r.uploadMiBPerSec !== undefined ? `${fmt(r.uploadMiBPerSec, 1)} up` : fmt(r.mibPerSec, 1), fmt(r.meanLatencyMs, 2), fmt(r.cpuUsPerReq, 1),
         fmt(r.clientCpuPct), fmt(r.peakRssKiB / 1024, 1), fmt(g / 1024, 1), fmt(r.failed + (r.errored || 0)), `${fmt(r.core0OtherPct)}/${fmt(r.core1OtherPct)}`,
         isBase ? '1' : fmtRatio(r.reqPerSec / b.reqPerSec), isBase ? '1' : fmtRatio(r.cpuUsPerReq / b.cpuUsPerReq),

@@ -43,6 +43,7 @@ class FetchRequest {
     this._headers = null;
     this._ac = null; // AbortController, made when `signal` is first read
     this._lostReason = undefined; // the stream was reset/lost before `signal` was read
+    this._lostError = undefined; // what the body stream was failed with when the stream was lost
     this._hasBody = !stream._endPending && this._method !== 'GET' && this._method !== 'HEAD';
     this._body = null; // ReadableStream, made when `body` is first read
     this._controller = null;
@@ -116,6 +117,7 @@ class FetchRequest {
   _end() { try { this._controller?.close(); } catch { /* cancelled */ } }
 
   _lost(reason) {
+    this._lostError = reason;
     try { this._controller?.error(reason); } catch { /* closed */ }
     if (this._ac !== null) this._ac.abort(reason);
     else this._lostReason = reason ?? null;
@@ -188,6 +190,9 @@ async function respond(stream, request, handler, onError, streamError) {
     res = await handler(request, { stream });
     if (!(res instanceof Response)) res = new Response(res ?? null);
   } catch (e) {
+    // A handler failing only because the client went away (its body read rethrew the
+    // reset) is not an application error; nobody is left to answer either.
+    if (stream._done && e === request._lostError) return;
     onError(e);
     res = new Response('internal error\n', { status: 500 });
   }
