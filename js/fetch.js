@@ -15,6 +15,17 @@ import { createServer } from './index.js';
 import { ERROR_CODES } from './errors.js';
 
 const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder(); // UTF-8, BOM stripped: what Body.text() does
+
+// node:stream's isDisturbed (has a ReadableStream been read from?), where there is one.
+const isDisturbed = globalThis.process?.getBuiltinModule?.('node:stream')?.isDisturbed ?? ((s) => s.locked);
+
+function concat(parts, size) {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
+}
 const BODY_HIGH_WATER_MARK = 4; // chunks queued in the request body stream before the window closes
 
 let internals = null; // Request instance slots and the Response state slot, probed once
@@ -47,6 +58,8 @@ class FetchRequest {
     this._hasBody = !stream._endPending && this._method !== 'GET' && this._method !== 'HEAD';
     this._body = null; // ReadableStream, made when `body` is first read
     this._controller = null;
+    this._used = false; // the body was read by text()/json()/arrayBuffer()/bytes() below
+    this._sink = null; // { parts, size, resolve, reject, convert } while they gather it
     this._real = null;
   }
 
@@ -79,25 +92,46 @@ class FetchRequest {
   }
 
   get body() {
+    if (this._body !== null) return this._body;
     if (this._real !== null) return this._real.body;
     if (!this._hasBody) return null;
-    if (this._body === null) {
-      const stream = this._stream;
-      this._body = new ReadableStream({
-        start: (c) => { this._controller = c; },
-        pull() { stream.resumeProducing(); },
-        cancel() { try { stream.stopProducing(); } catch { /* gone */ } },
-      }, { highWaterMark: BODY_HIGH_WATER_MARK });
+    if (this._used) {
+      // Read by text() & co.: the body is an empty stream that has been read from, as in undici.
+      const used = new ReadableStream({ start(c) { c.close(); } });
+      const reader = used.getReader();
+      reader.read().catch(() => {});
+      reader.releaseLock();
+      return (this._body = used);
     }
+    const stream = this._stream;
+    this._body = new ReadableStream({
+      start: (c) => { this._controller = c; },
+      pull() { stream.resumeProducing(); },
+      cancel() { try { stream.stopProducing(); } catch { /* gone */ } },
+    }, { highWaterMark: BODY_HIGH_WATER_MARK });
     return this._body;
+  }
+
+  get bodyUsed() {
+    if (this._real !== null) return this._real.bodyUsed;
+    return this._unusable();
   }
 
   get duplex() { return 'half'; }
 
+  /** The body was read (by text() & co. here, or through `body`) or is locked by a reader. */
+  _unusable() {
+    if (this._used) return true;
+    const b = this._body;
+    return b !== null && (b.locked || isDisturbed(b));
+  }
+
   /** The real Request, made from the same parts on first use of anything not answered above. */
   _request() {
     if (this._real === null) {
-      const body = this.body;
+      // A body already read stays read: the real Request gets none (its body methods are
+      // not reached then: _consume answers "unusable" first).
+      const body = this._unusable() ? null : this.body;
       this._real = new Request(this.url, {
         method: this._method, headers: this.headers, body, duplex: body ? 'half' : undefined, signal: this.signal,
       });
@@ -105,19 +139,50 @@ class FetchRequest {
     return this._real;
   }
 
+  // Body readers: when nobody has touched `body`, the chunks are gathered straight from the
+  // stream (no ReadableStream, no real Request); otherwise the real Request does it.
+  text() { return this._consume('text', (b) => DECODER.decode(b)); }
+  json() { return this._consume('json', (b) => JSON.parse(DECODER.decode(b))); }
+  arrayBuffer() { return this._consume('arrayBuffer', (b) => b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)); }
+  bytes() { return this._consume('bytes', (b) => new Uint8Array(b)); } // a copy: b may be a view of a socket chunk
+
+  _consume(name, convert) {
+    if (this._real !== null) return this._real[name]();
+    if (this._unusable()) return Promise.reject(new TypeError('Body is unusable: the request body was already read'));
+    if (this._body !== null) return this._request()[name]();
+    this._used = true;
+    if (!this._hasBody) { try { return Promise.resolve(convert(new Uint8Array(0))); } catch (e) { return Promise.reject(e); } }
+    return new Promise((resolve, reject) => {
+      this._sink = { parts: [], size: 0, resolve, reject, convert };
+      this._stream.resumeProducing(); // delivers what waited, then the rest as it comes
+    });
+  }
+
   // ---- from the stream (requestFactory callbacks) ----
 
   _data(chunk) {
+    const sink = this._sink;
+    if (sink !== null) { sink.parts.push(chunk); sink.size += chunk.length; return; }
     const c = this._controller;
     if (c === null) return;
     c.enqueue(chunk); // zero copy: a view of the socket chunk
     if (c.desiredSize <= 0) this._stream.pauseProducing();
   }
 
-  _end() { try { this._controller?.close(); } catch { /* cancelled */ } }
+  _end() {
+    const sink = this._sink;
+    if (sink !== null) {
+      this._sink = null;
+      const all = sink.parts.length === 1 ? sink.parts[0] : concat(sink.parts, sink.size);
+      try { sink.resolve(sink.convert(all)); } catch (e) { sink.reject(e); }
+      return;
+    }
+    try { this._controller?.close(); } catch { /* cancelled */ }
+  }
 
   _lost(reason) {
     this._lostError = reason;
+    if (this._sink !== null) { const sink = this._sink; this._sink = null; sink.reject(reason); }
     try { this._controller?.error(reason); } catch { /* closed */ }
     if (this._ac !== null) this._ac.abort(reason);
     else this._lostReason = reason ?? null;

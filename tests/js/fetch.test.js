@@ -202,3 +202,55 @@ test('many concurrent requests on one connection, each answered with its own pat
   rs.forEach((r, i) => assert.equal(r.body.toString(), `/p${i}`));
   await close();
 });
+
+test('request body readers: json()/text()/arrayBuffer()/bytes() read it once, bodyUsed follows, a second read is a TypeError', async () => {
+  const big = randomBytes(1 << 20).toString('hex'); // 2 MiB of text: many DATA frames, window updates
+  const seen = [];
+  const { c, close } = await start(async (req) => {
+    const p = new URL(req.url).pathname;
+    const before = req.bodyUsed;
+    let value;
+    if (p === '/json') value = JSON.stringify(await req.json());
+    else if (p === '/text') value = await req.text();
+    else if (p === '/ab') value = String(new Uint8Array(await req.arrayBuffer()).length);
+    else if (p === '/bytes') { const b = await req.bytes(); value = `${b instanceof Uint8Array} ${b.length}`; }
+    else if (p === '/stream-then-text') {
+      for await (const chunk of req.body) void chunk;
+      value = 'streamed';
+    }
+    const again = await req.text().then(() => 'read twice', (e) => e.constructor.name);
+    seen.push({ p, before, after: req.bodyUsed, again, bodyIsStream: req.body instanceof ReadableStream });
+    return new Response(value);
+  });
+  assert.equal((await request(c, { ':method': 'POST', ':path': '/json' }, '{"a":[1,"é"]}')).body.toString(), '{"a":[1,"é"]}');
+  assert.equal(sha256((await request(c, { ':method': 'POST', ':path': '/text' }, big)).body), sha256(Buffer.from(big)));
+  assert.equal((await request(c, { ':method': 'POST', ':path': '/ab' }, randomBytes(70000))).body.toString(), '70000');
+  assert.equal((await request(c, { ':method': 'POST', ':path': '/bytes' }, 'abc')).body.toString(), 'true 3');
+  assert.equal((await request(c, { ':method': 'POST', ':path': '/stream-then-text' }, 'xyz')).body.toString(), 'streamed');
+  for (const s of seen) assert.deepEqual({ before: s.before, after: s.after, again: s.again, bodyIsStream: s.bodyIsStream },
+    { before: false, after: true, again: 'TypeError', bodyIsStream: true }, s.p);
+  await close();
+});
+
+test('a GET request reads as an empty body; a connection lost while a body is being read fails the read', async () => {
+  let getText, failed;
+  const { c, origin, close } = await start(async (req) => {
+    if (req.method === 'GET') { getText = await req.text(); return new Response('g'); }
+    try { await req.text(); } catch (e) { failed = e; }
+    return new Response('never seen');
+  }, { onError() {} });
+  assert.equal((await request(c, { ':path': '/' })).body.toString(), 'g');
+  assert.equal(getText, '');
+  // (Node's client ends the stream before its RST_STREAM, so the body would be complete:
+  // drop the whole connection instead.)
+  const c2 = connect(origin);
+  c2.on('error', () => {});
+  const req = c2.request({ ':method': 'POST', ':path': '/p' }, { endStream: false });
+  req.on('error', () => {});
+  req.write('partial');
+  await tick(50);
+  c2.destroy();
+  await tick(100);
+  assert.ok(failed instanceof Error, 'the pending text() rejected');
+  await close();
+});
