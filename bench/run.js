@@ -10,7 +10,7 @@
 // Then 1,000 idle h2c connections (bench/idle-client.js) and the server's RSS delta.
 //
 // Servers (columns): node = node:http2 (baseline), h2wasm = our stream API, h2wasm-fetch =
-// our serve(), bun = the same node:http2 script under Bun (bench/node_modules, `npm ci
+// our serve(), h2wasm-fetch-lazy = the same handler answering with h2wasm's LazyResponse, bun = the same node:http2 script under Bun (bench/node_modules, `npm ci
 // --prefix bench`), hyper = native Rust (bench/peers/hyper, built here with cargo), floor =
 // bench/servers/floor-h2.js (canned answers: what any server over Node sockets costs at
 // least). A bare Node process is measured first: peak RSS growth is counted over it.
@@ -100,6 +100,7 @@ const SCENARIOS = [
 const REQ_TARGETS = {
   h2wasm: { small: 6.0, onecon: 2.0, big: 1.1, upload: 2.5, 'small-tls': 2.5, 'upload-tls': 1.5 },
   'h2wasm-fetch': { small: 4.0, onecon: 3.0, big: 1.0, upload: 2.0 },
+  'h2wasm-fetch-lazy': { small: 4.0, onecon: 3.0, big: 1.0, upload: 2.0 },
 };
 const TARGET_BIG_CPU = 0.85; // h2wasm CPU µs per 1 MiB response ÷ node's
 const TARGET_GROWTH = 0.5; // h2wasm peak RSS growth over a bare Node process ÷ node's, every scenario
@@ -444,10 +445,11 @@ function targetsOf(servers, scenarios, idle, wasm, bare) {
       measured: per.map((p) => `${p.sc} ${fmtRatio(p.ratio)}`).join(', '), ratio: worst,
       verdict: verdict(Number.isFinite(worst) ? worst <= TARGET_GROWTH : null) });
   }
-  if (scenarios.length && labels.has('h2wasm-fetch')) {
-    const per = scenarios.map((sc) => ({ sc: sc.name, ratio: sc.results['h2wasm-fetch']?.peakRssKiB / sc.results[base.label]?.peakRssKiB }));
+  for (const label of ['h2wasm-fetch', 'h2wasm-fetch-lazy']) {
+    if (!scenarios.length || !labels.has(label)) continue;
+    const per = scenarios.map((sc) => ({ sc: sc.name, ratio: sc.results[label]?.peakRssKiB / sc.results[base.label]?.peakRssKiB }));
     const worst = Math.max(...per.map((p) => p.ratio));
-    t.push({ name: 'peak RSS, every scenario', server: 'h2wasm-fetch', wanted: `≤ ${TARGET_FETCH_PEAK}×`,
+    t.push({ name: 'peak RSS, every scenario', server: label, wanted: `≤ ${TARGET_FETCH_PEAK}×`,
       measured: per.map((p) => `${p.sc} ${fmtRatio(p.ratio)}`).join(', '), ratio: worst,
       verdict: verdict(Number.isFinite(worst) ? worst <= TARGET_FETCH_PEAK : null) });
   }
@@ -545,7 +547,11 @@ async function main() {
         '(or prove the harness with `node bench/run.js --self-test`, Node in both slots)');
     }
     servers = [nodeServer, { label: 'h2wasm', script: path.join(SERVERS_DIR, 'h2wasm.js') }];
-    if (opts.fetch) servers.push({ label: 'h2wasm-fetch', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js') });
+    if (opts.fetch) {
+      servers.push({ label: 'h2wasm-fetch', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js') });
+      // Same handler answering with h2wasm's LazyResponse instead of the global Response.
+      servers.push({ label: 'h2wasm-fetch-lazy', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js'), env: { BENCH_RESPONSE: 'lazy' } });
+    }
   }
   const skipped = [];
   if (opts.peers && !opts.servers && !opts.selfTest) {

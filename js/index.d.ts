@@ -116,6 +116,11 @@ export declare function createServer(requestFactory: RequestFactory): Server;
 export declare function serveConnection(transport: WebStreamPair | object, options: ServerOptions & { secure?: boolean; peer?: Address; host?: Address },
   requestFactory: RequestFactory): H2Connection;
 export declare function serve(options: ServerOptions, handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>): Server;
+/** A Response whose string/bytes body becomes a stream only if something reads it (serve() writes it directly). */
+export declare class LazyResponse extends Response {
+  constructor(body?: BodyInit | null, init?: ResponseInit);
+  static json(data: unknown, init?: ResponseInit): LazyResponse;
+}
 export declare function toFetchFactory(handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>, options?: ServerOptions): RequestFactory;
 /** Browsers/Workers: compile the wasm before serving (Node/Deno load it synchronously). */
 export declare function init(source?: WebAssembly.Module | BufferSource): Promise<void>;

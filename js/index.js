@@ -4,10 +4,10 @@ import { H2Connection } from './connection.js';
 import { nodeSocketTransport, webStreamTransport } from './transport.js';
 import { H2Error, ERROR_CODES, codeName } from './errors.js';
 import { init } from './engine.js';
-import { serve, toFetchFactory } from './fetch.js';
+import { serve, toFetchFactory, LazyResponse } from './fetch.js';
 import { engineConfig, LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
 
-export { H2Error, ERROR_CODES, codeName, init, serve, toFetchFactory, H2Connection, LIMIT_NAMES, SETTINGS_NAMES };
+export { H2Error, ERROR_CODES, codeName, init, serve, toFetchFactory, LazyResponse, H2Connection, LIMIT_NAMES, SETTINGS_NAMES };
 export { H2Stream } from './stream.js';
 
 /**

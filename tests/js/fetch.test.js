@@ -254,3 +254,46 @@ test('a GET request reads as an empty body; a connection lost while a body is be
   assert.ok(failed instanceof Error, 'the pending text() rejected');
   await close();
 });
+
+test('LazyResponse: a Response subclass whose string/bytes body is written without a stream, and behaves as a Response when read', async () => {
+  const { LazyResponse } = await import('../../js/index.js');
+  const shared = new Uint8Array([1, 2, 3]);
+  const { c, close } = await start((req) => {
+    const p = new URL(req.url).pathname;
+    if (p === '/text') return new LazyResponse('hello', { status: 202, headers: { 'x-a': 'b' } });
+    if (p === '/bytes') { const r = new LazyResponse(shared); shared[0] = 9; return r; } // copied at construction
+    if (p === '/json') return LazyResponse.json({ ok: true });
+    if (p === '/stream') return new LazyResponse(new ReadableStream({ start(ctl) { ctl.enqueue(new Uint8Array([7])); ctl.close(); } }));
+    if (p === '/read-then-clone') { const r = new LazyResponse('twice'); return r.clone(); }
+    if (p === '/empty') return new LazyResponse('');
+    return new LazyResponse(null, { status: 404 });
+  });
+  const t = await request(c, { ':path': '/text' });
+  assert.deepEqual([t.status, t.headers['x-a'], t.headers['content-type'], t.body.toString()], [202, 'b', 'text/plain;charset=UTF-8', 'hello']);
+  assert.deepEqual([...(await request(c, { ':path': '/bytes' })).body], [1, 2, 3]);
+  const j = await request(c, { ':path': '/json' });
+  assert.deepEqual([j.headers['content-type'], JSON.parse(j.body)], ['application/json', { ok: true }]);
+  assert.deepEqual([...(await request(c, { ':path': '/stream' })).body], [7]);
+  assert.equal((await request(c, { ':path': '/read-then-clone' })).body.toString(), 'twice');
+  assert.equal((await request(c, { ':path': '/empty' })).body.length, 0);
+  assert.equal((await request(c, { ':path': '/none' })).status, 404);
+  await close();
+
+  // As a Response, outside serve(): instanceof, one read, streams on demand, clone, null-body statuses.
+  const r = new LazyResponse('abc');
+  assert.ok(r instanceof Response);
+  assert.equal(r.bodyUsed, false);
+  assert.equal(await r.clone().text(), 'abc');
+  assert.equal(await r.text(), 'abc');
+  assert.equal(r.bodyUsed, true);
+  await assert.rejects(r.text(), TypeError);
+  assert.throws(() => r.clone(), TypeError);
+  const s = new LazyResponse(new Uint8Array([5, 6]));
+  const chunks = [];
+  for await (const x of s.body) chunks.push(...x);
+  assert.deepEqual(chunks, [5, 6]);
+  assert.equal(s.bodyUsed, true);
+  assert.deepEqual(new Uint8Array(await new LazyResponse('hé').arrayBuffer()), new TextEncoder().encode('hé'));
+  assert.throws(() => new LazyResponse('x', { status: 204 }), TypeError);
+  assert.equal(new LazyResponse(null, { status: 204 }).status, 204);
+});
