@@ -13,6 +13,14 @@
 // the server (20 connections of Rapid Reset pairs, or WINDOW_UPDATE(1)); its
 // p50/p99 latency is reported next to the attack rate.
 //
+// Servers (columns): node = node:http2 (baseline), h2wasm = our stream API, h2wasm-fetch =
+// our serve(), h2wasm-fetch-lazy = the same handler answering with h2wasm's LazyResponse, bun = the same node:http2 script under Bun (bench/node_modules, `npm ci
+// --prefix bench`), hyper = native Rust (bench/peers/hyper, built here with cargo), floor =
+// bench/servers/floor-h2.js (canned answers: what any server over Node sockets costs at
+// least). A bare Node process is measured first: peak RSS growth is counted over it.
+// small-tls / upload-tls: the same over TLS with ALPN h2 (a throwaway self-signed key from
+// openssl), node:http2's createSecureServer as the baseline.
+//
 //   node bench/run.js [options]
 //     --duration S     timed h2load run per scenario/server (default 5)
 //     --warmup S       h2load warm-up before it (default 1)
@@ -20,7 +28,9 @@
 //     --only a,b       scenarios to run (small,onecon,big,upload,idle,attack)
 //     --self-test      Node in both slots: proves the harness (ratios should be ~1.0)
 //     --servers a,b    bench/servers/<a>.js vs <b>.js (first = baseline), e.g. node-http2,floor-net
-//     --fetch          also bench the fetch-style serve() server (bench/servers/h2wasm-fetch.js)
+//     --fetch          (default now) the fetch-style serve() server is always in the table
+//     --no-peers       leave out the peer columns (bun, hyper, floor): node vs h2wasm vs h2wasm-fetch
+//     --no-tls         leave out the small-tls and upload-tls scenarios
 //     --cpu-prof DIR   run the servers under `node --cpu-prof --cpu-prof-dir DIR`
 //     --no-write       do not update docs/PERFORMANCE.md and bench/results/latest.json
 //     --idle N         idle connections (default 1000)
@@ -45,8 +55,8 @@ const CLK_TCK = (() => {
 
 // ---------- options ----------
 function parseArgs(argv) {
-  const o = { duration: 5, warmup: 1, rounds: 1, only: null, selfTest: false, fetch: false,
-    cpuProf: null, write: true, idle: 1000, servers: null };
+  const o = { duration: 5, warmup: 1, rounds: 1, only: null, selfTest: false, fetch: true,
+    cpuProf: null, write: true, idle: 1000, servers: null, peers: true, tls: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -59,12 +69,14 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = next().split(',');
     else if (a === '--self-test') o.selfTest = true;
     else if (a === '--fetch') o.fetch = true;
+    else if (a === '--no-peers') o.peers = false;
+    else if (a === '--no-tls') o.tls = false;
     else if (a === '--servers') o.servers = next().split(',');
     else if (a === '--cpu-prof') o.cpuProf = path.resolve(next());
     else if (a === '--no-write') o.write = false;
     else if (a === '--idle') o.idle = Number(next());
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 25).join('\n'));
+      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 37).join('\n'));
       process.exit(0);
     } else die(`unknown option ${a}`);
   }
@@ -76,15 +88,27 @@ function die(msg) {
   process.exit(2);
 }
 
-// ---------- scenarios and targets (issue 5) ----------
+// ---------- scenarios and targets (issues 5 and 13) ----------
 const UPLOAD_FILE = path.join(os.tmpdir(), `h2wasm-bench-64k-${process.pid}.bin`);
+const TLS_DIR = path.join(os.tmpdir(), `h2wasm-bench-tls-${process.pid}`);
+// floorEnv: how bench/servers/floor-h2.js must answer in that scenario (no floor over TLS).
 const SCENARIOS = [
-  { name: 'small', path: '/', args: ['-c', '10', '-m', '100'], target: 2.0 },
-  { name: 'onecon', path: '/', args: ['-c', '1', '-m', '100'], target: 2.0 },
-  { name: 'big', path: '/big', args: ['-c', '4', '-m', '10'], target: 1.1 },
-  { name: 'upload', path: '/echo', args: ['-c', '4', '-m', '10', '-d', UPLOAD_FILE], target: 2.0 },
+  { name: 'small', path: '/', args: ['-c', '10', '-m', '100'], floorEnv: {} },
+  { name: 'onecon', path: '/', args: ['-c', '1', '-m', '100'], floorEnv: {} },
+  { name: 'big', path: '/big', args: ['-c', '4', '-m', '10'], floorEnv: { FLOOR_BIG: '1' } },
+  { name: 'upload', path: '/echo', args: ['-c', '4', '-m', '10', '-d', UPLOAD_FILE], floorEnv: { FLOOR_UPLOAD: '1' } },
+  { name: 'small-tls', path: '/', args: ['-c', '10', '-m', '100'], tls: true },
+  { name: 'upload-tls', path: '/echo', args: ['-c', '4', '-m', '10', '-d', UPLOAD_FILE], tls: true },
 ];
-const TARGET_PEAK_RSS = 0.5;
+// req/s ratio over node per server and scenario (issue 5 for the stream API where issue 13 says nothing).
+const REQ_TARGETS = {
+  h2wasm: { small: 6.0, onecon: 2.0, big: 1.1, upload: 2.5, 'small-tls': 2.5, 'upload-tls': 1.5 },
+  'h2wasm-fetch': { small: 4.0, onecon: 3.0, big: 1.0, upload: 2.0 },
+  'h2wasm-fetch-lazy': { small: 4.0, onecon: 3.0, big: 1.0, upload: 2.0 },
+};
+const TARGET_BIG_CPU = 0.85; // h2wasm CPU µs per 1 MiB response ÷ node's
+const TARGET_GROWTH = 0.5; // h2wasm peak RSS growth over a bare Node process ÷ node's, every scenario
+const TARGET_FETCH_PEAK = 1.0; // h2wasm-fetch peak RSS ÷ node's, every scenario
 const TARGET_IDLE = 0.5;
 const TARGET_WASM_GZ = 120 * 1024;
 
@@ -104,10 +128,12 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { killAll(); proc
 function startServer(server, opts) {
   // mem-report.js: SIGUSR2 → "mem HEAP EXTERNAL ARRAYBUFFERS" after a GC (idle heap measure).
   const nodeArgs = ['--expose-gc', '--require', path.join(SERVERS_DIR, 'mem-report.js')];
-  if (opts.cpuProf) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProf,
+  if (opts.cpuProf && !server.cmd) nodeArgs.push('--cpu-prof', '--cpu-prof-dir', opts.cpuProf,
     '--cpu-prof-name', `${server.label}-${server.scenario}-${Date.now()}.cpuprofile`);
-  const child = track(spawn('taskset', ['-c', '0', process.execPath, ...nodeArgs, server.script, '0'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+  // server.cmd: another runtime (bun) running server.script, or a native binary (no script).
+  const argv = server.cmd ? [server.cmd, ...(server.script ? [server.script] : []), '0'] : [process.execPath, ...nodeArgs, server.script, '0'];
+  const env = { ...process.env, ...(server.env || {}) };
+  const child = track(spawn('taskset', ['-c', '0', ...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env }));
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -145,7 +171,7 @@ function runCapture(cmd, args, timeoutMs) {
 }
 
 function h2load(port, sc, seconds) {
-  const url = `http://127.0.0.1:${port}${sc.path}`;
+  const url = `${sc.tls ? 'https' : 'http'}://127.0.0.1:${port}${sc.path}`; // h2load: ALPN h2 over TLS
   // bash's `times` prints the children's (h2load's) user and system time last: the
   // client's CPU, to tell core-1 noise apart from h2load's own work.
   const args = ['-c', '1', 'bash', '-c', 'h2load "$@"; rc=$?; times; exit $rc', 'h2load',
@@ -204,7 +230,9 @@ function durMs(s) {
 
 // ---------- one measurement ----------
 async function measure(server, sc, opts) {
-  const srv = await startServer({ ...server, scenario: sc.name }, opts);
+  const env = { ...(server.label === 'floor' ? sc.floorEnv : {}),
+    ...(sc.tls ? { BENCH_TLS_CERT: path.join(TLS_DIR, 'cert.pem'), BENCH_TLS_KEY: path.join(TLS_DIR, 'key.pem') } : {}) };
+  const srv = await startServer({ ...server, scenario: sc.name, env: { ...(server.env || {}), ...env } }, opts);
   const startRssKiB = statusKiB(srv.pid, 'VmRSS');
   try {
     if (opts.warmup > 0) {
@@ -233,7 +261,7 @@ async function measure(server, sc, opts) {
     res.cpuSeconds = (t1 - t0) / CLK_TCK;
     res.cpuUsPerReq = res.done ? (res.cpuSeconds * 1e6) / res.done : NaN;
     // h2load's MB/s counts what it received; for the upload the interesting rate is what it sent.
-    if (sc.name === 'upload' && Number.isFinite(res.reqPerSec)) res.uploadMiBPerSec = (res.reqPerSec * 64) / 1024;
+    if (sc.name.startsWith('upload') && Number.isFinite(res.reqPerSec)) res.uploadMiBPerSec = (res.reqPerSec * 64) / 1024;
     if (r.timedOut) res.note = 'h2load killed by timer';
     if (res.reqPerSec === undefined) res.note = `h2load output not understood: ${(r.err || r.out).slice(-300)}`;
     return res;
@@ -404,27 +432,35 @@ function machineInfo() {
 }
 
 // ---------- report ----------
+// Growth over a bare Node process; only for servers that run on Node (not bun, not hyper).
+const NOT_NODE = new Set(['bun', 'hyper']);
+const growthOf = (r, bare, label) => (r && Number.isFinite(bare) && !NOT_NODE.has(label) ? r.peakRssKiB - bare : NaN);
+
 function render(result) {
-  const { servers, scenarios, idle, wasm, targets, attack } = result;
-  const [base, ours] = servers;
+  const { servers, scenarios, idle, wasm, targets, attack, bare } = result;
+  const [base] = servers;
+  const bareKiB = bare ? bare.rssKiB : NaN;
   const out = [];
   out.push(`Run ${result.date} (${result.mode}); Node ${result.machine.node}, ${result.machine.h2load}, ` +
     `${result.machine.cores} cores (${result.machine.cpu}), load average at start ${result.machine.loadavg.join(' ')}; ` +
     `server on core 0, h2load on core 1; ${result.options.duration} s timed + ${result.options.warmup} s warm-up per cell, ` +
-    `${result.options.rounds} round(s), medians.`);
+    `${result.options.rounds} round(s), medians. A bare Node process (\`node -e\` idling, same pinning) had ` +
+    `${fmt(bareKiB / 1024, 1)} MiB RSS: "growth" is peak RSS minus that.`);
+  for (const s of result.skipped || []) out.push(`\n- ${s.label}: not in this run (${s.why})`);
   out.push('');
-  const rows = [['scenario', 'server', 'req/s', 'MiB/s', 'mean latency ms', 'CPU µs/req', 'h2load CPU %', 'peak RSS MiB (start)', 'failed',
-    'other load core0/core1 %', 'req/s ratio', 'CPU/req ratio', 'peak RSS ratio']];
+  const rows = [['scenario', 'server', 'req/s', 'MiB/s', 'mean latency ms', 'CPU µs/req', 'h2load CPU %', 'peak RSS MiB', 'growth MiB', 'failed',
+    'other load core0/core1 %', 'req/s ratio', 'CPU/req ratio', 'growth ratio']];
   for (const sc of scenarios) {
     for (const s of servers) {
       const r = sc.results[s.label];
       if (!r) continue;
       const b = sc.results[base.label];
       const isBase = s.label === base.label;
+      const g = growthOf(r, bareKiB, s.label);
       rows.push([sc.name, s.label, fmt(r.reqPerSec), r.uploadMiBPerSec !== undefined ? `${fmt(r.uploadMiBPerSec, 1)} up` : fmt(r.mibPerSec, 1), fmt(r.meanLatencyMs, 2), fmt(r.cpuUsPerReq, 1),
-        fmt(r.clientCpuPct), `${fmt(r.peakRssKiB / 1024, 1)} (${fmt(r.startRssKiB / 1024, 1)})`, fmt(r.failed + (r.errored || 0)), `${fmt(r.core0OtherPct)}/${fmt(r.core1OtherPct)}`,
+        fmt(r.clientCpuPct), fmt(r.peakRssKiB / 1024, 1), fmt(g / 1024, 1), fmt(r.failed + (r.errored || 0)), `${fmt(r.core0OtherPct)}/${fmt(r.core1OtherPct)}`,
         isBase ? '1' : fmtRatio(r.reqPerSec / b.reqPerSec), isBase ? '1' : fmtRatio(r.cpuUsPerReq / b.cpuUsPerReq),
-        isBase ? '1' : fmtRatio(r.peakRssKiB / b.peakRssKiB)]);
+        isBase ? '1' : fmtRatio(g / growthOf(b, bareKiB))]);
     }
   }
   out.push(table(rows));
@@ -460,48 +496,109 @@ function render(result) {
     out.push(table([['wasm', 'bytes', 'gzip -9 bytes', 'gzip KiB'], ...wasm.map((w) => [w.file, w.bytes, w.gzipBytes, fmt(w.gzipBytes / 1024, 1)])]));
   } else out.push('wasm: no js/wasm/*.wasm found (run scripts/build.sh)');
   out.push('');
-  out.push(table([['target (issue 5)', 'wanted', `measured (${ours.label} / ${base.label})`, 'verdict'],
-    ...targets.map((t) => [t.name, t.wanted, t.measured, t.verdict])]));
+  out.push(table([['target (issues 5, 13)', 'server', 'wanted', `measured (÷ ${base.label})`, 'verdict'],
+    ...targets.map((t) => [t.name, t.server, t.wanted, t.measured, t.verdict])]));
   return out.join('\n');
 }
 
-function targetsOf(servers, scenarios, idle, wasm) {
-  const [base, ours] = servers;
+function targetsOf(servers, scenarios, idle, wasm, bare) {
+  const [base] = servers;
+  const labels = new Set(servers.map((s) => s.label));
   const t = [];
   const verdict = (ok) => (ok === null ? 'n/a' : ok ? 'PASS' : 'MISS');
-  for (const sc of scenarios) {
-    const def = SCENARIOS.find((d) => d.name === sc.name);
-    const a = sc.results[ours.label];
-    const b = sc.results[base.label];
-    const ratio = a && b ? a.reqPerSec / b.reqPerSec : NaN;
-    const failed = a ? (a.failed || 0) + (a.errored || 0) : 0;
-    t.push({ name: `${sc.name} req/s`, wanted: `≥ ${def.target.toFixed(1)}×`, measured: fmtRatio(ratio) + (failed ? ` (${failed} failed)` : ''),
-      ratio, verdict: verdict(Number.isFinite(ratio) ? ratio >= def.target && failed === 0 : null) });
+  const bareKiB = bare ? bare.rssKiB : NaN;
+  for (const [label, wanted] of Object.entries(REQ_TARGETS)) {
+    if (!labels.has(label) || label === base.label) continue;
+    for (const sc of scenarios) {
+      if (wanted[sc.name] === undefined) continue;
+      const a = sc.results[label];
+      const b = sc.results[base.label];
+      const ratio = a && b ? a.reqPerSec / b.reqPerSec : NaN;
+      const failed = a ? (a.failed || 0) + (a.errored || 0) : 0;
+      t.push({ name: `${sc.name} req/s`, server: label, wanted: `≥ ${wanted[sc.name].toFixed(1)}×`,
+        measured: fmtRatio(ratio) + (failed ? ` (${failed} failed)` : '') + (a ? ` (CPU/req ${fmtRatio(a.cpuUsPerReq / b.cpuUsPerReq)})` : ''),
+        ratio, verdict: verdict(Number.isFinite(ratio) ? ratio >= wanted[sc.name] && failed === 0 : null) });
+    }
   }
-  if (scenarios.length) {
-    const peak = (label) => Math.max(...scenarios.map((sc) => (sc.results[label] ? sc.results[label].peakRssKiB : NaN)));
-    const ratio = peak(ours.label) / peak(base.label);
-    t.push({ name: 'peak RSS (max over scenarios)', wanted: `≤ ${TARGET_PEAK_RSS}×`, measured: fmtRatio(ratio), ratio,
-      verdict: verdict(Number.isFinite(ratio) ? ratio <= TARGET_PEAK_RSS : null) });
-    // Informational: what load added (peak − the process at start). The start (~45 MiB, mostly the
-    // node binary's file-backed pages) is the same for both and is most of the 0.5× budget.
-    const growth = (label) => Math.max(...scenarios.map((sc) => (sc.results[label] ? sc.results[label].peakRssKiB - sc.results[label].startRssKiB : NaN)));
-    const g = growth(ours.label) / growth(base.label);
-    t.push({ name: 'peak RSS growth over start (info)', wanted: '—', measured: fmtRatio(g), ratio: g, verdict: 'info' });
+  const big = scenarios.find((sc) => sc.name === 'big');
+  if (big && labels.has('h2wasm')) {
+    const a = big.results.h2wasm;
+    const b = big.results[base.label];
+    const ratio = a && b ? a.cpuUsPerReq / b.cpuUsPerReq : NaN;
+    t.push({ name: 'big CPU µs per 1 MiB response', server: 'h2wasm', wanted: `≤ ${TARGET_BIG_CPU}×`,
+      measured: `${fmtRatio(ratio)} (${fmt(a?.cpuUsPerReq, 0)} vs ${fmt(b?.cpuUsPerReq, 0)} µs)`, ratio,
+      verdict: verdict(Number.isFinite(ratio) ? ratio <= TARGET_BIG_CPU : null) });
   }
-  if (idle && idle[ours.label] && idle[base.label]) {
-    const a = idle[ours.label];
+  const plain = scenarios.filter((sc) => !/-tls$/.test(sc.name));
+  if (plain.length && labels.has('h2wasm')) {
+    const per = plain.map((sc) => ({ sc: sc.name, ratio: growthOf(sc.results.h2wasm, bareKiB) / growthOf(sc.results[base.label], bareKiB) }));
+    const worst = Math.max(...per.map((p) => p.ratio));
+    t.push({ name: 'peak RSS growth over bare Node, every scenario', server: 'h2wasm', wanted: `≤ ${TARGET_GROWTH}×`,
+      measured: per.map((p) => `${p.sc} ${fmtRatio(p.ratio)}`).join(', '), ratio: worst,
+      verdict: verdict(Number.isFinite(worst) ? worst <= TARGET_GROWTH : null) });
+  }
+  for (const label of ['h2wasm-fetch', 'h2wasm-fetch-lazy']) {
+    if (!scenarios.length || !labels.has(label)) continue;
+    const per = scenarios.map((sc) => ({ sc: sc.name, ratio: sc.results[label]?.peakRssKiB / sc.results[base.label]?.peakRssKiB }));
+    const worst = Math.max(...per.map((p) => p.ratio));
+    t.push({ name: 'peak RSS, every scenario', server: label, wanted: `≤ ${TARGET_FETCH_PEAK}×`,
+      measured: per.map((p) => `${p.sc} ${fmtRatio(p.ratio)}`).join(', '), ratio: worst,
+      verdict: verdict(Number.isFinite(worst) ? worst <= TARGET_FETCH_PEAK : null) });
+  }
+  if (idle && idle.h2wasm && idle[base.label]) {
+    const a = idle.h2wasm;
     const b = idle[base.label];
     const ok = a.open === a.connections;
     const ratio = a.deltaKiB / b.deltaKiB;
-    t.push({ name: 'idle-connection memory', wanted: `≤ ${TARGET_IDLE}×`, measured: fmtRatio(ratio) + (ok ? '' : ` (only ${a.open} open)`),
+    t.push({ name: 'idle-connection memory', server: 'h2wasm', wanted: `≤ ${TARGET_IDLE}×`, measured: fmtRatio(ratio) + (ok ? '' : ` (only ${a.open} open)`),
       ratio, verdict: verdict(Number.isFinite(ratio) ? ratio <= TARGET_IDLE && ok : null) });
   }
   const main = wasm.find((w) => !/inspect/i.test(w.file)) || wasm[0];
-  t.push({ name: '.wasm gzipped', wanted: '≤ 120 KiB', measured: main ? `${fmt(main.gzipBytes / 1024, 1)} KiB (${main.file})` : 'no .wasm',
+  t.push({ name: '.wasm gzipped', server: '—', wanted: '≤ 120 KiB', measured: main ? `${fmt(main.gzipBytes / 1024, 1)} KiB (${main.file})` : 'no .wasm',
     verdict: verdict(main ? main.gzipBytes <= TARGET_WASM_GZ : null) });
-  t.push({ name: 'HPACK decoder vs hpack 0.3.0', wanted: '≥ 20×', measured: 'bench/hpack/run.sh (HPACK engineer)', verdict: 'see bench/hpack' });
+  t.push({ name: 'HPACK decoder vs hpack 0.3.0', server: '—', wanted: '≥ 20×', measured: 'bench/hpack/run.sh (HPACK engineer)', verdict: 'see bench/hpack' });
   return t;
+}
+
+// A bare Node process, pinned like the servers: the RSS every Node server starts from.
+async function measureBareNode() {
+  const child = track(spawn('taskset', ['-c', '0', process.execPath, '-e', 'console.log("listening 0"); setInterval(() => {}, 1000)'],
+    { stdio: ['ignore', 'pipe', 'ignore'] }));
+  await new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('bare node did not start')), 10000);
+    child.stdout.once('data', () => { clearTimeout(t); resolve(); });
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  const r = { rssKiB: statusKiB(child.pid, 'VmRSS'), peakKiB: statusKiB(child.pid, 'VmHWM') };
+  child.kill('SIGKILL');
+  return r;
+}
+
+// The hyper peer: built here (cargo build --release --locked), never committed.
+function buildHyper() {
+  const dir = path.join(__dirname, 'peers', 'hyper');
+  const bin = path.join(dir, 'target', 'release', 'hyper-peer');
+  const cargo = ['cargo', path.join(os.homedir(), '.cargo', 'bin', 'cargo')].find((c) => {
+    try { execFileSync(c, ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+  });
+  if (!cargo) return { why: 'cargo not found' };
+  process.stderr.write('bench: building bench/peers/hyper (cargo build --release --locked) … ');
+  try {
+    execFileSync(cargo, ['build', '--release', '--locked', '--quiet', '--manifest-path', path.join(dir, 'Cargo.toml')],
+      { stdio: ['ignore', 'ignore', 'pipe'], timeout: 20 * 60 * 1000 });
+  } catch (e) {
+    process.stderr.write('FAILED\n');
+    return { why: `cargo build failed: ${String(e.stderr || e.message).trim().split('\n').slice(-1)[0]}` };
+  }
+  process.stderr.write('ok\n');
+  return { bin };
+}
+
+function makeTlsKey() {
+  fs.mkdirSync(TLS_DIR, { recursive: true });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=localhost', '-keyout', path.join(TLS_DIR, 'key.pem'), '-out', path.join(TLS_DIR, 'cert.pem')], { stdio: 'ignore' });
+  process.on('exit', () => { try { fs.rmSync(TLS_DIR, { recursive: true, force: true }); } catch { /* gone */ } });
 }
 
 const BEGIN = '<!-- bench:latest:begin (written by bench/run.js; do not edit by hand) -->';
@@ -542,20 +639,46 @@ async function main() {
         '(or prove the harness with `node bench/run.js --self-test`, Node in both slots)');
     }
     servers = [nodeServer, { label: 'h2wasm', script: path.join(SERVERS_DIR, 'h2wasm.js') }];
-    if (opts.fetch) servers.push({ label: 'h2wasm-fetch', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js') });
+    if (opts.fetch) {
+      servers.push({ label: 'h2wasm-fetch', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js') });
+      // Same handler answering with h2wasm's LazyResponse instead of the global Response.
+      servers.push({ label: 'h2wasm-fetch-lazy', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js'), env: { BENCH_RESPONSE: 'lazy' } });
+    }
+  }
+  const skipped = [];
+  if (opts.peers && !opts.servers && !opts.selfTest) {
+    const bun = path.join(__dirname, 'node_modules', '.bin', 'bun');
+    let bunOk = false;
+    try { execFileSync(bun, ['--version'], { stdio: 'ignore' }); bunOk = true; } catch { /* not installed */ }
+    if (bunOk) servers.push({ label: 'bun', cmd: bun, script: nodeServer.script, tls: true });
+    else skipped.push({ label: 'bun', why: 'not installed: `npm ci --prefix bench`' });
+    const hyper = buildHyper();
+    if (hyper.bin) servers.push({ label: 'hyper', cmd: hyper.bin, tls: false });
+    else skipped.push({ label: 'hyper', why: hyper.why });
+    servers.push({ label: 'floor', script: path.join(SERVERS_DIR, 'floor-h2.js'), tls: false });
   }
   if (opts.cpuProf) fs.mkdirSync(opts.cpuProf, { recursive: true });
   fs.writeFileSync(UPLOAD_FILE, Buffer.alloc(64 * 1024, 0x62));
   process.on('exit', () => { try { fs.unlinkSync(UPLOAD_FILE); } catch { /* gone */ } });
 
   const machine = machineInfo();
-  const wanted = opts.only || ['small', 'onecon', 'big', 'upload', 'idle', 'attack'];
+  let wanted = opts.only || ['small', 'onecon', 'big', 'upload', ...(opts.tls ? ['small-tls', 'upload-tls'] : []), 'idle', 'attack'];
+  if (SCENARIOS.some((sc) => sc.tls && wanted.includes(sc.name))) {
+    try { makeTlsKey(); } catch (e) {
+      skipped.push({ label: 'small-tls, upload-tls', why: `no TLS key: openssl failed (${e.message.split('\n')[0]})` });
+      wanted = wanted.filter((n) => !SCENARIOS.some((sc) => sc.tls && sc.name === n));
+    }
+  }
+  const bare = await measureBareNode();
+  process.stderr.write(`bench: bare node ${fmt(bare.rssKiB / 1024, 1)} MiB RSS\n`);
   const scenarios = [];
   for (const sc of SCENARIOS.filter((s) => wanted.includes(s.name))) {
     const runs = Object.fromEntries(servers.map((s) => [s.label, []]));
     for (let round = 0; round < opts.rounds; round++) {
       // Alternate the order each round so neither server always runs first.
-      const order = round % 2 ? [...servers].reverse() : servers;
+      // Servers without TLS support (hyper, floor) sit out the -tls scenarios.
+      const able = servers.filter((s) => !sc.tls || s.tls !== false);
+      const order = round % 2 ? [...able].reverse() : able;
       for (const s of order) {
         process.stderr.write(`bench: ${sc.name} ${s.label} round ${round + 1}/${opts.rounds} … `);
         try {
@@ -569,14 +692,14 @@ async function main() {
       }
     }
     const results = {};
-    for (const s of servers) results[s.label] = medianResult(runs[s.label]);
+    for (const s of servers) if (runs[s.label].length) results[s.label] = medianResult(runs[s.label]);
     scenarios.push({ name: sc.name, h2loadArgs: [...sc.args.map((a) => (a === UPLOAD_FILE ? '<64 KiB file>' : a)), sc.path], results, runs });
   }
 
   let idle = null;
   if (wanted.includes('idle')) {
     idle = {};
-    for (const s of servers) {
+    for (const s of servers.filter((x) => ['node', 'h2wasm', 'h2wasm-fetch', 'bun'].includes(x.label) || opts.servers)) {
       process.stderr.write(`bench: idle ${opts.idle} ${s.label} … `);
       try {
         idle[s.label] = await measureIdle(s, opts);
@@ -611,9 +734,9 @@ async function main() {
   const result = {
     date: new Date().toISOString(), mode: opts.selfTest && !opts.servers ? 'self-test: Node in both slots' : `${servers.map((s) => s.label).join(' vs ')}`,
     command: `${process.env.H2WASM_ROOT ? `H2WASM_ROOT=${process.env.H2WASM_ROOT} ` : ''}node bench/run.js ${process.argv.slice(2).join(' ')}`.trim(), machine, options: opts,
-    servers: servers.map(({ label }) => ({ label })), scenarios, idle, wasm, attack,
+    servers: servers.map(({ label }) => ({ label })), scenarios, idle, wasm, attack, bare, skipped,
   };
-  result.targets = targetsOf(result.servers, scenarios, idle, wasm);
+  result.targets = targetsOf(result.servers, scenarios, idle, wasm, bare);
   const text = render(result);
   console.log(text);
   if (opts.write) {

@@ -154,6 +154,11 @@ export declare function serveConnection(transport: WebStreamPair | object, optio
 export declare function serveConnection(transport: WebStreamPair | object, requestFactory: RequestFactory): H2Connection;
 export declare function serve(options: ServerOptions, handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>): Server;
 export declare function serve(handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>): Server;
+/** A Response whose string/bytes body becomes a stream only if something reads it (serve() writes it directly). */
+export declare class LazyResponse extends Response {
+  constructor(body?: BodyInit | null, init?: ResponseInit);
+  static json(data: unknown, init?: ResponseInit): LazyResponse;
+}
 export declare function toFetchFactory(handler: (request: globalThis.Request, ctx: { stream: H2Stream }) => Response | Promise<Response>, options?: ServerOptions): RequestFactory;
 /**
  * Load the engine before serving where it cannot load itself (browsers, Workers). Node and Bun load it

@@ -4,13 +4,13 @@ import { H2Connection } from './connection.js';
 import { nodeSocketTransport, webStreamTransport } from './transport.js';
 import { H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES } from './errors.js';
 import { init, engineReady, assertEngineReady } from './engine.js';
-import { serve, toFetchFactory } from './fetch.js';
+import { serve, toFetchFactory, LazyResponse } from './fetch.js';
 import { engineConfig, tlsOptions, budgetConfig, LIMIT_NAMES, SETTINGS_NAMES, BUDGET_NAMES } from './options.js';
 import { PeerBudget } from './budget.js';
 import { reportAppError } from './log.js';
 
 export {
-  H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES, init, engineReady, serve, toFetchFactory, H2Connection,
+  H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES, init, engineReady, serve, toFetchFactory, LazyResponse, H2Connection,
   LIMIT_NAMES, SETTINGS_NAMES, BUDGET_NAMES,
 };
 export { H2Stream } from './stream.js';

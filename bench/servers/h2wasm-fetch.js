@@ -5,6 +5,7 @@
 //   node bench/servers/h2wasm-fetch.js PORT   (PORT 0 = ephemeral)
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
+const fs = require('node:fs');
 
 const ROOT = process.env.H2WASM_ROOT || path.join(__dirname, '..', '..');
 const ENTRY = path.join(ROOT, 'js', 'index.js');
@@ -12,26 +13,38 @@ const ENTRY = path.join(ROOT, 'js', 'index.js');
 const SMALL = new Uint8Array(Buffer.from('hello world\n'));
 const BIG = new Uint8Array(1024 * 1024).fill(0x61);
 
+// BENCH_RESPONSE=lazy (the h2wasm-fetch-lazy column): the handler answers with h2wasm's
+// LazyResponse (a Response subclass that keeps a string/bytes body without a stream)
+// instead of the global Response.
+let R = Response;
+
 async function handler(request) {
   const url = new URL(request.url, 'http://x');
   if (request.method === 'GET' && url.pathname === '/') {
-    return new Response(SMALL, { headers: { 'content-type': 'text/plain' } });
+    return new R(SMALL, { headers: { 'content-type': 'text/plain' } });
   }
   if (request.method === 'GET' && url.pathname === '/big') {
-    return new Response(BIG, { headers: { 'content-type': 'application/octet-stream' } });
+    return new R(BIG, { headers: { 'content-type': 'application/octet-stream' } });
   }
   if (request.method === 'POST' && url.pathname === '/echo') {
     let n = 0;
     if (request.body) for await (const c of request.body) n += c.byteLength;
-    return new Response(String(n), { headers: { 'content-type': 'text/plain' } });
+    return new R(String(n), { headers: { 'content-type': 'text/plain' } });
   }
-  return new Response(null, { status: 404 });
+  return new R(null, { status: 404 });
+}
+
+// BENCH_TLS_CERT/BENCH_TLS_KEY (PEM files, set by bench/run.js for the -tls scenarios): TLS, ALPN h2.
+function tlsOptions() {
+  if (!process.env.BENCH_TLS_CERT) return {};
+  return { cert: fs.readFileSync(process.env.BENCH_TLS_CERT), key: fs.readFileSync(process.env.BENCH_TLS_KEY) };
 }
 
 import(pathToFileURL(ENTRY).href).then(async (mod) => {
   const api = mod.serve ? mod : mod.default;
+  if (process.env.BENCH_RESPONSE === 'lazy') R = api.LazyResponse;
   // serve(options, handler) returns the same server object as createServer (issue 3).
-  const server = api.serve({}, handler);
+  const server = api.serve(tlsOptions(), handler);
   const addr = await server.listen(Number(process.argv[2] || 0), '127.0.0.1');
   console.log(`listening ${(addr && addr.port) || server.address().port}`);
 }).catch((e) => {

@@ -5,6 +5,7 @@
 // Prints "listening PORT" once bound to 127.0.0.1.
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
+const fs = require('node:fs');
 
 // H2WASM_ROOT: another checkout/build to bench (default: this repository).
 const ROOT = process.env.H2WASM_ROOT || path.join(__dirname, '..', '..');
@@ -41,9 +42,15 @@ function requestFactory(stream) {
 }
 
 // js/index.js is an ES module: import() works from this CommonJS file on any Node.
+// BENCH_TLS_CERT/BENCH_TLS_KEY (PEM files, set by bench/run.js for the -tls scenarios): TLS, ALPN h2.
+function tlsOptions() {
+  if (!process.env.BENCH_TLS_CERT) return {};
+  return { cert: fs.readFileSync(process.env.BENCH_TLS_CERT), key: fs.readFileSync(process.env.BENCH_TLS_KEY) };
+}
+
 import(pathToFileURL(ENTRY).href).then(async (mod) => {
   const api = mod.createServer ? mod : mod.default;
-  const server = api.createServer({}, requestFactory);
+  const server = api.createServer(tlsOptions(), requestFactory);
   const port = Number(process.argv[2] || 0);
   // issue 3: listen(port, host) resolves with the address.
   const addr = await server.listen(port, '127.0.0.1');

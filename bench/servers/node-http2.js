@@ -6,11 +6,16 @@
 //   node bench/servers/node-http2.js PORT     (PORT 0 = ephemeral)
 // Prints "listening PORT" once bound to 127.0.0.1.
 const http2 = require('node:http2');
+const fs = require('node:fs');
 
 const SMALL = Buffer.from('hello world\n'); // 12 bytes
 const BIG = Buffer.alloc(1024 * 1024, 0x61); // 1 MiB, preallocated once
 
-const server = http2.createServer();
+// BENCH_TLS_CERT/BENCH_TLS_KEY (PEM files, set by bench/run.js for the -tls scenarios):
+// http2.createSecureServer, ALPN h2.
+const tls = process.env.BENCH_TLS_CERT
+  ? { cert: fs.readFileSync(process.env.BENCH_TLS_CERT), key: fs.readFileSync(process.env.BENCH_TLS_KEY) } : null;
+const server = tls ? http2.createSecureServer(tls) : http2.createServer();
 server.on('stream', (stream, headers) => {
   const method = headers[':method'];
   const path = headers[':path'];
