@@ -6,6 +6,7 @@ import { H2Error, ERROR_CODES, codeName } from './errors.js';
 import { init } from './engine.js';
 import { serve, toFetchFactory } from './fetch.js';
 import { engineConfig, LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
+import { Http1Side, serveHttp1Request } from './http1.js';
 
 export { H2Error, ERROR_CODES, codeName, init, serve, toFetchFactory, H2Connection, LIMIT_NAMES, SETTINGS_NAMES };
 export { H2Stream } from './stream.js';
@@ -35,18 +36,29 @@ export function createServer(options = {}, requestFactory) {
   const gb = globalThis.process?.getBuiltinModule;
   if (!gb) throw new Error('createServer needs Node (use serveConnection elsewhere)');
   const conns = new Set();
-  const onSocket = (socket) => {
-    if (options.secure !== false && socket.encrypted && socket.alpnProtocol !== 'h2') {
-      socket.destroy();
-      return;
-    }
+  const serveH2 = (socket) => {
     const c = serveConnection(socket, options, requestFactory);
     if (!c._closed) { conns.add(c); c._set = conns; } // H2Connection removes itself when it closes
+  };
+  // allowHTTP1 (default false, as in node:http2): HTTP/1.1 sockets go to Node's http server (js/http1.js).
+  const h1 = options.allowHTTP1 ? new Http1Side(options, {
+    onRequest: (req, res) => serveHttp1Request(req, res, requestFactory, options),
+    onH2: serveH2,
+    h2Factory: requestFactory,
+  }) : null;
+  if (h1) h1.onH2Connection = (c) => { conns.add(c); c._set = conns; };
+  const onSocket = (socket) => {
+    if (options.secure !== false && socket.encrypted && socket.alpnProtocol !== 'h2') {
+      if (h1) h1.serve(socket); else socket.destroy();
+      return;
+    }
+    if (h1 && !socket.encrypted) h1.route(socket); else serveH2(socket);
   };
   let server;
   if (options.cert && options.key) {
     const tls = gb('node:tls');
-    server = tls.createServer({ cert: options.cert, key: options.key, ALPNProtocols: ['h2'] }, onSocket);
+    const ALPNProtocols = h1 ? ['h2', 'http/1.1'] : ['h2'];
+    server = tls.createServer({ cert: options.cert, key: options.key, ALPNProtocols }, onSocket);
   } else {
     const net = gb('node:net');
     server = net.createServer(onSocket);
@@ -66,7 +78,8 @@ export function createServer(options = {}, requestFactory) {
     close() {
       const done = new Promise((r) => server.close(() => r()));
       for (const c of conns) c.shutdown();
-      return Promise.all([done, ...[...conns].map((c) => c.closedPromise)]).then(() => {});
+      h1?.close();
+      return Promise.all([done, h1?.closed(), ...[...conns].map((c) => c.closedPromise)]).then(() => {});
     },
   };
 }
