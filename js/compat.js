@@ -151,9 +151,21 @@ function storeHeader(firstLine, headers) {
   this._headerSent = false;
 }
 
-/** Whether the stream can take more now (flow-control window open, send buffers and socket not full). */
+// res.write() returns false once this many body bytes wait on the stream (node:http's
+// socket highWaterMark), or when flow control or the socket says stop.
+const HIGH_WATER_MARK = 16 * 1024;
+// Past this many queued chunks, stop counting bytes and say "full".
+const MAX_COUNTED_CHUNKS = 64;
+
+/** Whether the stream can take more now (window open, socket not full, little queued). */
 function canWrite(stream) {
-  return !stream._blocked && !stream._conn._socketBlocked;
+  if (stream._blocked || stream._conn._socketBlocked) return false;
+  const q = stream._q;
+  if (q === null || q.length === 0) return true;
+  if (q.length > MAX_COUNTED_CHUNKS) return false;
+  let n = -stream._qoff;
+  for (let i = 0; i < q.length; i++) n += q[i].length;
+  return n < HIGH_WATER_MARK;
 }
 
 function send(data, encoding, callback) {
@@ -239,10 +251,12 @@ function onResFinish() {
   process.nextTick(emitResClose, this);
 }
 
-/** Push producer: the H2Stream pauses/resumes it on flow control and socket backpressure. */
+/**
+ * Pull producer (js/connection.js asks it whenever the stream's queue is empty,
+ * the window open and the socket writable): that moment is node:http's 'drain'.
+ */
 class DrainProducer {
   constructor(res) { this.res = res; }
-  pauseProducing() {}
   resumeProducing() {
     const res = this.res;
     if (res[kNeedDrain]) { res[kNeedDrain] = false; res.emit('drain'); }
@@ -331,7 +345,7 @@ class CompatExchange {
     res.writeEarlyHints = writeEarlyHints;
     res.assignSocket(socket);
     res.once('finish', onResFinish);
-    stream.registerProducer(new DrainProducer(res), true);
+    stream.registerProducer(new DrainProducer(res), false);
     this.listener(req, res);
   }
 
