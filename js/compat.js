@@ -324,6 +324,9 @@ class CompatExchange {
     }
     // Frameworks build URLs and host names from `host`; HTTP/2 carries it as :authority.
     if (headers.host === undefined && authority !== undefined) { raw.push('host', authority); headers.host = authority; }
+    // A body without content-length: HTTP/1.1 would have framed it as chunked, and body
+    // parsers (type-is hasBody) look for one of the two before reading anything.
+    if (!stream._endPending && headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked';
     req.rawHeaders = raw;
     req.headers = headers;
     req.method = method;

@@ -136,7 +136,7 @@ export class H2Connection {
     const s = this.streams.get(id);
     switch (kind) {
       case EV.REQUEST: {
-        const st = new H2Stream(this, id, this._eng.fields(a, b), false);
+        const st = new H2Stream(this, id, this._eng.fields(a, b), c !== 0);
         this.streams.set(id, st);
         try {
           st._request = this.requestFactory(st) ?? null;
