@@ -19,6 +19,7 @@
 // without ever carrying bytes. HTTP/1.1 exchanges are Node's own objects, untouched.
 
 import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -440,6 +441,24 @@ export function createServer(options, listener) {
 export function createSecureServer(options, listener) {
   if (typeof options === 'function') { listener = options; options = {}; }
   return makeServer(options ?? {}, listener, true);
+}
+
+/**
+ * A requestFactory (for h2wasm's createServer, either protocol) serving the files
+ * under `root` with serve-static (send underneath): directory index.html, MIME
+ * types, ETag/Last-Modified with 304, Range requests, and paths that cannot
+ * leave `root`. What is not a file gets a plain 404 (or the error's status).
+ * `options` go to serve-static. Meant for the CLI's static files.
+ */
+export function staticFiles(root, options = {}) {
+  const serveStatic = createRequire(import.meta.url)('serve-static'); // loaded only when used
+  const middleware = serveStatic(root, { index: ['index.html'], ...options, fallthrough: true });
+  return toRequestFactory((req, res) => middleware(req, res, (err) => {
+    const status = err ? (err.status ?? err.statusCode ?? 500) : 404;
+    const body = status === 404 ? 'not found\n' : `${status}\n`;
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }));
 }
 
 export { kH2 as kCompatExchange };

@@ -22,6 +22,8 @@ export interface PullProducer { resumeProducing(): void; stopProducing?(): void 
 
 export declare class H2Stream {
   readonly streamID: number;
+  /** '2.0', or '1.1' for an HTTP/1.1 exchange (allowHTTP1). */
+  readonly httpVersion: '2.0' | '1.1';
   readonly command: string | undefined;
   readonly path: string | undefined;
   readonly scheme: string | undefined;
@@ -92,6 +94,13 @@ export interface ServerOptions extends Limits, Settings {
   /** Called once per connection; may return taps on the raw bytes. */
   tap?(info: ConnInfo): Tap | null;
   onError?(err: unknown): void;
+  /**
+   * Also serve HTTP/1.1 through Node's http server: cleartext sockets without the
+   * HTTP/2 preface, TLS sockets choosing ALPN http/1.1 (or none), and h2c Upgrade
+   * requests (which become stream 1 of HTTP/2). Default false, as in node:http2.
+   * The requestFactory gets the same stream API; `stream.httpVersion` is '1.1' or '2.0'.
+   */
+  allowHTTP1?: boolean;
 }
 
 export declare class H2Connection {

@@ -7,10 +7,10 @@ import https from 'node:https';
 import http2 from 'node:http2';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer as createCompatServer, createSecureServer } from '../../js/compat.js';
+import { createServer as createCompatServer, createSecureServer, staticFiles } from '../../js/compat.js';
 import { createServer, serve } from '../../js/index.js';
 import { selfSigned } from '../../js/cli.js';
-import { VERSIONS, listen, listenServer, fetchVia, h1Request, resetAfterFirstBytes, once } from './compat-helpers.js';
+import { VERSIONS, listen, listenServer, fetchVia, h1Request, resetAfterFirstBytes, once, staticDir } from './compat-helpers.js';
 
 const hasCurl = (() => { try { execFileSync('curl', ['--version']); return true; } catch { return false; } })();
 
@@ -266,4 +266,33 @@ test('h2c Upgrade: HTTP2-Settings are applied (a 1-byte initial window still del
   assert.ok(!frames.some((f) => f.type === 0 && f.len > 1), JSON.stringify(frames));
   sock.destroy();
   await close();
+});
+
+test('staticFiles (for the CLI): index.html, MIME types, 304, Range and safe paths over both versions', async () => {
+  const files = staticDir();
+  const s = createServer({ allowHTTP1: true }, staticFiles(files.dir));
+  const { port } = await s.listen(0, '127.0.0.1');
+  try {
+    for (const v of VERSIONS) {
+      const index = await fetchVia(v, port, '/');
+      assert.equal(index.status, 200);
+      assert.equal(index.body.toString(), '<h1>index</h1>\n');
+      assert.match(index.headers['content-type'], /text\/html/);
+      const txt = await fetchVia(v, port, '/a.txt');
+      assert.match(txt.headers['content-type'], /text\/plain/);
+      const cached = await fetchVia(v, port, '/a.txt', { headers: { 'if-modified-since': txt.headers['last-modified'] } });
+      assert.equal(cached.status, 304);
+      const part = await fetchVia(v, port, '/data.bin', { headers: { range: 'bytes=-10' } });
+      assert.equal(part.status, 206);
+      assert.ok(part.body.equals(files.big.subarray(files.big.length - 10)));
+      const escape = await fetchVia(v, port, '/../../etc/passwd');
+      assert.ok(escape.status === 403 || escape.status === 404, String(escape.status));
+      const encoded = await fetchVia(v, port, '/%2e%2e/%2e%2e/etc/passwd');
+      assert.ok(encoded.status === 403 || encoded.status === 404, String(encoded.status));
+      assert.equal((await fetchVia(v, port, '/missing')).status, 404);
+    }
+  } finally {
+    await s.close();
+    files.remove();
+  }
 });
