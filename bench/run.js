@@ -17,6 +17,8 @@
 //     --self-test      Node in both slots: proves the harness (ratios should be ~1.0)
 //     --servers a,b    bench/servers/<a>.js vs <b>.js (first = baseline), e.g. node-http2,floor-net
 //     --fetch          also bench the fetch-style serve() server (bench/servers/h2wasm-fetch.js)
+//     --compat         (req, res) handlers: node:http2's compat API vs h2wasm/compat (plain hello,
+//                      and Express on h2wasm; see bench/servers/node-compat.js); implies --no-write
 //     --cpu-prof DIR   run the servers under `node --cpu-prof --cpu-prof-dir DIR`
 //     --no-write       do not update docs/PERFORMANCE.md and bench/results/latest.json
 //     --idle N         idle connections (default 1000)
@@ -42,7 +44,7 @@ const CLK_TCK = (() => {
 // ---------- options ----------
 function parseArgs(argv) {
   const o = { duration: 5, warmup: 1, rounds: 1, only: null, selfTest: false, fetch: false,
-    cpuProf: null, write: true, idle: 1000, servers: null };
+    cpuProf: null, write: true, idle: 1000, servers: null, compat: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -55,12 +57,13 @@ function parseArgs(argv) {
     else if (a === '--only') o.only = next().split(',');
     else if (a === '--self-test') o.selfTest = true;
     else if (a === '--fetch') o.fetch = true;
+    else if (a === '--compat') { o.compat = true; o.write = false; }
     else if (a === '--servers') o.servers = next().split(',');
     else if (a === '--cpu-prof') o.cpuProf = path.resolve(next());
     else if (a === '--no-write') o.write = false;
     else if (a === '--idle') o.idle = Number(next());
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 25).join('\n'));
+      console.log(fs.readFileSync(__filename, 'utf8').split("\n").slice(2, 27).join('\n'));
       process.exit(0);
     } else die(`unknown option ${a}`);
   }
@@ -79,7 +82,11 @@ const SCENARIOS = [
   { name: 'onecon', path: '/', args: ['-c', '1', '-m', '100'], target: 2.0 },
   { name: 'big', path: '/big', args: ['-c', '4', '-m', '10'], target: 1.1 },
   { name: 'upload', path: '/echo', args: ['-c', '4', '-m', '10', '-d', UPLOAD_FILE], target: 2.0 },
+  // (req, res) handlers, run with --compat (bench/servers/node-compat.js vs h2wasm-compat.js).
+  { name: 'compat-plain', path: '/', args: ['-c', '10', '-m', '100'], target: 3.0 },
+  { name: 'compat-express', path: '/express', args: ['-c', '10', '-m', '100'], target: 1.5 },
 ];
+const COMPAT_SCENARIOS = ['compat-plain', 'compat-express'];
 const TARGET_PEAK_RSS = 0.5;
 const TARGET_IDLE = 0.5;
 const TARGET_WASM_GZ = 120 * 1024;
@@ -437,7 +444,10 @@ async function main() {
 
   const nodeServer = { label: 'node', script: path.join(SERVERS_DIR, 'node-http2.js') };
   let servers;
-  if (opts.servers) {
+  if (opts.compat) {
+    servers = [{ label: 'node-compat', script: path.join(SERVERS_DIR, 'node-compat.js') },
+      { label: 'h2wasm-compat', script: path.join(SERVERS_DIR, 'h2wasm-compat.js') }];
+  } else if (opts.servers) {
     servers = opts.servers.map((n) => ({ label: n === 'node-http2' ? 'node' : n, script: path.join(SERVERS_DIR, `${n}.js`) }));
     for (const s of servers) if (!fs.existsSync(s.script)) die(`no ${path.relative(ROOT, s.script)}`);
   } else if (opts.selfTest) {
@@ -457,7 +467,7 @@ async function main() {
   process.on('exit', () => { try { fs.unlinkSync(UPLOAD_FILE); } catch { /* gone */ } });
 
   const machine = machineInfo();
-  const wanted = opts.only || ['small', 'onecon', 'big', 'upload', 'idle'];
+  const wanted = opts.only || (opts.compat ? COMPAT_SCENARIOS : ['small', 'onecon', 'big', 'upload', 'idle']);
   const scenarios = [];
   for (const sc of SCENARIOS.filter((s) => wanted.includes(s.name))) {
     const runs = Object.fromEntries(servers.map((s) => [s.label, []]));
