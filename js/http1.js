@@ -120,11 +120,12 @@ export class Http1Side {
       keepAliveTimeout: options.keepAliveTimeout ?? 5000,
       ...(options.http1Options ?? {}),
     }, onRequest);
+    // Node arms its headersTimeout/requestTimeout checks (slow-loris defence) on
+    // 'listening'; this server never listens, so the event is given to it here.
+    // server.close() in close() disarms them again.
+    this.server.emit('listening');
     this.server.on('upgrade', (req, socket, head) => this._upgrade(req, socket, head));
-    this.server.on('clientError', (err, socket) => {
-      if (socket.writable && !socket.destroyed) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      else socket.destroy();
-    });
+    // No 'clientError' listener: Node answers 400, 408 (timeouts) or 431 and closes.
   }
 
   /** A new socket: TLS sockets were routed by ALPN already; cleartext ones are sniffed. */
@@ -182,6 +183,7 @@ export class Http1Side {
 
   close() {
     this.closing = true;
+    this.server.close(() => {}); // not listening: only stops the timeout checks and ends idle connections
     for (const s of this.sockets) {
       const res = s._httpMessage;
       if (!res) s.end();

@@ -296,3 +296,20 @@ test('staticFiles (for the CLI): index.html, MIME types, 304, Range and safe pat
     files.remove();
   }
 });
+
+test('allowHTTP1: a client that never finishes its HTTP/1.1 headers gets 408 and is closed (Node\'s headersTimeout)', async () => {
+  const { port, close } = await listen((req, res) => res.end('never'), {
+    http1Options: { headersTimeout: 300, requestTimeout: 400, connectionsCheckingInterval: 100 },
+  });
+  const net = await import('node:net');
+  const sock = net.connect(port, '127.0.0.1');
+  await once(sock, 'connect');
+  sock.write('GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+  let got = '';
+  sock.on('data', (c) => { got += c; });
+  const ended = await Promise.race([once(sock, 'close').then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 10_000))]);
+  sock.destroy();
+  await close();
+  assert.equal(ended, 'closed');
+  assert.match(got, /^HTTP\/1\.1 408/);
+});
