@@ -107,12 +107,10 @@ class StreamSocket extends EventEmitter {
     this.destroyed = true;
     this.readable = false;
     this.writable = false;
-    if (err) this.emit('error', err);
+    if (err && this.listenerCount('error') > 0) this.emit('error', err); // no listener: nobody to tell, do not throw
     this.emit('close', !!err);
   }
 }
-// A socket stand-in with no 'error' listener must not throw on emit('error').
-StreamSocket.prototype.listenerCount = EventEmitter.prototype.listenerCount;
 
 // ---- the instance overrides (own properties: they survive Express's setPrototypeOf) ----
 

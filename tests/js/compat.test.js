@@ -313,3 +313,48 @@ test('allowHTTP1: a client that never finishes its HTTP/1.1 headers gets 408 and
   assert.equal(ended, 'closed');
   assert.match(got, /^HTTP\/1\.1 408/);
 });
+
+test('compat: res.destroy(err) resets only that stream; the connection serves the next request', async () => {
+  const { port, close } = await listen((req, res) => {
+    if (req.url === '/bad') { res.write('partial'); res.destroy(new Error('app gave up')); return; }
+    res.end('fine');
+  });
+  const client = http2.connect(`http://127.0.0.1:${port}`);
+  const bad = await new Promise((resolve) => {
+    const req = client.request({ ':path': '/bad' });
+    req.on('error', (e) => resolve(e.code));
+    req.on('close', () => resolve(req.rstCode));
+    req.resume();
+  });
+  const ok = await new Promise((resolve, reject) => {
+    const req = client.request({ ':path': '/ok' });
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
+  client.close();
+  await close();
+  assert.ok(bad === 'ERR_HTTP2_STREAM_ERROR' || bad === http2.constants.NGHTTP2_INTERNAL_ERROR, String(bad));
+  assert.equal(ok, 'fine');
+});
+
+test('stream-style createServer over TLS with allowHTTP1: ALPN http/1.1 reaches the same requestFactory', async () => {
+  const s = createServer({ ...selfSigned(), allowHTTP1: true }, (stream) => ({
+    requestReceived() {
+      stream.writeHeaders(200, { 'content-type': 'text/plain' });
+      stream.write(`${stream.httpVersion} ${stream.isSecure()} ${stream.scheme}`);
+      stream.loseConnection();
+    },
+  }));
+  const { port } = await s.listen(0, '127.0.0.1');
+  const h1 = await new Promise((resolve, reject) => {
+    https.get({ host: '127.0.0.1', port, path: '/', rejectUnauthorized: false, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+  await s.close();
+  assert.equal(h1, '1.1 true https');
+});
