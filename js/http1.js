@@ -15,6 +15,8 @@ const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 // The preface is told apart from any HTTP/1.x request line by its first 4
 // bytes ("PRI " is not a method a client sends; RFC 9113 §3.4 reserves it).
 const SNIFF_BYTES = 4;
+// Default wait for the first bytes: the engine's default prefaceTimeoutMs (src/limits.rs).
+const SNIFF_TIMEOUT_MS = 10_000;
 const SWITCHING = 'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n';
 // HTTP/1.1 fields that have no place in an HTTP/2 request (RFC 9113 §8.2.2) or
 // that the upgrade itself consumed.
@@ -26,9 +28,13 @@ const HOP_BY_HOP = new Set(['connection', 'upgrade', 'http2-settings', 'keep-ali
  * when they are the HTTP/2 preface, `h1(socket)` otherwise. The bytes read are
  * put back first, so the next reader sees the stream from its start.
  */
-export function sniff(socket, h2, h1) {
+export function sniff(socket, h2, h1, timeoutMs = SNIFF_TIMEOUT_MS) {
   let seen = null;
+  // A socket that never sends its first bytes is closed, as the engine's preface timeout would.
+  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  timer.unref?.();
   const decide = (isH2) => {
+    clearTimeout(timer);
     socket.off('data', onData);
     socket.off('end', onEnd);
     socket.off('error', onError);
@@ -43,8 +49,8 @@ export function sniff(socket, h2, h1) {
     if (seen.toString('latin1', 0, n) !== PREFACE.slice(0, n)) decide(false);
     else if (seen.length >= SNIFF_BYTES) decide(true);
   };
-  const onEnd = () => socket.destroy();
-  const onError = () => socket.destroy();
+  const onEnd = () => { clearTimeout(timer); socket.destroy(); };
+  const onError = () => { clearTimeout(timer); socket.destroy(); };
   socket.on('data', onData);
   socket.on('end', onEnd);
   socket.on('error', onError);
@@ -131,7 +137,8 @@ export class Http1Side {
   /** A new socket: TLS sockets were routed by ALPN already; cleartext ones are sniffed. */
   route(socket) {
     if (socket.encrypted) { this.serve(socket); return; }
-    sniff(socket, this.onH2, (s) => this.serve(s));
+    const limit = this.options.prefaceTimeoutMs ?? this.options.limits?.prefaceTimeoutMs;
+    sniff(socket, this.onH2, (s) => this.serve(s), limit || undefined);
   }
 
   serve(socket) {

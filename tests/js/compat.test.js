@@ -358,3 +358,16 @@ test('stream-style createServer over TLS with allowHTTP1: ALPN http/1.1 reaches 
   await s.close();
   assert.equal(h1, '1.1 true https');
 });
+
+test('allowHTTP1: a cleartext socket that sends nothing is closed after prefaceTimeoutMs', async () => {
+  const { port, close } = await listen((req, res) => res.end(), { limits: { prefaceTimeoutMs: 200 } });
+  const net = await import('node:net');
+  const sock = net.connect(port, '127.0.0.1');
+  await once(sock, 'connect');
+  sock.write('PR'); // could still become the HTTP/2 preface or a PROPFIND
+  sock.on('error', () => {});
+  const ended = await Promise.race([once(sock, 'close').then(() => 'closed'), new Promise((r) => setTimeout(() => r('still open'), 10_000))]);
+  sock.destroy();
+  await close();
+  assert.equal(ended, 'closed');
+});
