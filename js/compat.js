@@ -182,8 +182,11 @@ function send(data, encoding, callback) {
     stream.writeHeaders(this.statusCode, h2.fields, { endStream: bodyless });
     h2.fields = null;
   }
-  if (bytes && bytes.length) stream.write(bytes);
-  if (callback) process.nextTick(callback);
+  if (bytes && bytes.length && this._hasBody) stream.write(bytes);
+  // After the flush this write scheduled (a microtask queued before this one): small
+  // bodies are on the socket by then. Larger ones are still views of the caller's
+  // buffer, as with H2Stream.write: do not reuse a buffer handed to write().
+  if (callback) queueMicrotask(callback);
   return canWrite(stream);
 }
 
