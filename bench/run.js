@@ -31,6 +31,8 @@
 //     --fetch          (default now) the fetch-style serve() server is always in the table
 //     --no-peers       leave out the peer columns (bun, hyper, floor): node vs h2wasm vs h2wasm-fetch
 //     --no-tls         leave out the small-tls and upload-tls scenarios
+//     --compat         (req, res) handlers: node:http2's compat API vs h2wasm/compat (plain hello,
+//                      and Express on h2wasm; see bench/servers/node-compat.js); implies --no-write
 //     --cpu-prof DIR   run the servers under `node --cpu-prof --cpu-prof-dir DIR`
 //     --no-write       do not update docs/PERFORMANCE.md and bench/results/latest.json
 //     --idle N         idle connections (default 1000)
@@ -56,7 +58,7 @@ const CLK_TCK = (() => {
 // ---------- options ----------
 function parseArgs(argv) {
   const o = { duration: 5, warmup: 1, rounds: 1, only: null, selfTest: false, fetch: true,
-    cpuProf: null, write: true, idle: 1000, servers: null, peers: true, tls: true };
+    cpuProf: null, write: true, idle: 1000, servers: null, peers: true, tls: true, compat: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -71,12 +73,13 @@ function parseArgs(argv) {
     else if (a === '--fetch') o.fetch = true;
     else if (a === '--no-peers') o.peers = false;
     else if (a === '--no-tls') o.tls = false;
+    else if (a === '--compat') { o.compat = true; o.write = false; }
     else if (a === '--servers') o.servers = next().split(',');
     else if (a === '--cpu-prof') o.cpuProf = path.resolve(next());
     else if (a === '--no-write') o.write = false;
     else if (a === '--idle') o.idle = Number(next());
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 37).join('\n'));
+      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 39).join('\n'));
       process.exit(0);
     } else die(`unknown option ${a}`);
   }
@@ -99,11 +102,16 @@ const SCENARIOS = [
   { name: 'upload', path: '/echo', args: ['-c', '4', '-m', '10', '-d', UPLOAD_FILE], floorEnv: { FLOOR_UPLOAD: '1' } },
   { name: 'small-tls', path: '/', args: ['-c', '10', '-m', '100'], tls: true },
   { name: 'upload-tls', path: '/echo', args: ['-c', '4', '-m', '10', '-d', UPLOAD_FILE], tls: true },
+  // (req, res) handlers, run with --compat (bench/servers/node-compat.js vs h2wasm-compat.js).
+  { name: 'compat-plain', path: '/', args: ['-c', '10', '-m', '100'] },
+  { name: 'compat-express', path: '/express', args: ['-c', '10', '-m', '100'] },
 ];
+const COMPAT_SCENARIOS = ['compat-plain', 'compat-express'];
 // req/s ratio over node per server and scenario (issue 5 for the stream API where issue 13 says nothing).
 const REQ_TARGETS = {
   h2wasm: { small: 6.0, onecon: 2.0, big: 1.1, upload: 2.5, 'small-tls': 2.5, 'upload-tls': 1.5 },
   'h2wasm-fetch': { small: 4.0, onecon: 3.0, big: 1.0, upload: 2.0 },
+  'h2wasm-compat': { 'compat-plain': 3.0, 'compat-express': 1.5 },
   'h2wasm-fetch-lazy': { small: 4.0, onecon: 3.0, big: 1.0, upload: 2.0 },
 };
 const TARGET_BIG_CPU = 0.85; // h2wasm CPU µs per 1 MiB response ÷ node's
@@ -626,7 +634,10 @@ async function main() {
 
   const nodeServer = { label: 'node', script: path.join(SERVERS_DIR, 'node-http2.js') };
   let servers;
-  if (opts.servers) {
+  if (opts.compat) {
+    servers = [{ label: 'node-compat', script: path.join(SERVERS_DIR, 'node-compat.js') },
+      { label: 'h2wasm-compat', script: path.join(SERVERS_DIR, 'h2wasm-compat.js') }];
+  } else if (opts.servers) {
     servers = opts.servers.map((n) => ({ label: n === 'node-http2' ? 'node' : n, script: path.join(SERVERS_DIR, `${n}.js`) }));
     for (const s of servers) if (!fs.existsSync(s.script)) die(`no ${path.relative(ROOT, s.script)}`);
   } else if (opts.selfTest) {
@@ -646,7 +657,7 @@ async function main() {
     }
   }
   const skipped = [];
-  if (opts.peers && !opts.servers && !opts.selfTest) {
+  if (opts.peers && !opts.compat && !opts.servers && !opts.selfTest) {
     const bun = path.join(__dirname, 'node_modules', '.bin', 'bun');
     let bunOk = false;
     try { execFileSync(bun, ['--version'], { stdio: 'ignore' }); bunOk = true; } catch { /* not installed */ }
@@ -662,7 +673,7 @@ async function main() {
   process.on('exit', () => { try { fs.unlinkSync(UPLOAD_FILE); } catch { /* gone */ } });
 
   const machine = machineInfo();
-  let wanted = opts.only || ['small', 'onecon', 'big', 'upload', ...(opts.tls ? ['small-tls', 'upload-tls'] : []), 'idle', 'attack'];
+  let wanted = opts.only || (opts.compat ? COMPAT_SCENARIOS : null) || ['small', 'onecon', 'big', 'upload', ...(opts.tls ? ['small-tls', 'upload-tls'] : []), 'idle', 'attack'];
   if (SCENARIOS.some((sc) => sc.tls && wanted.includes(sc.name))) {
     try { makeTlsKey(); } catch (e) {
       skipped.push({ label: 'small-tls, upload-tls', why: `no TLS key: openssl failed (${e.message.split('\n')[0]})` });

@@ -71,6 +71,22 @@ export class H2Connection {
     this._flush();
   }
 
+  /**
+   * Start from an h2c Upgrade (RFC 7540 §3.2) before any byte was received:
+   * `settings` is the decoded HTTP2-Settings payload, `fields` the HTTP/1.1
+   * request as HTTP/2 fields. The request reaches the requestFactory as stream 1.
+   * Throws a TypeError when the engine refuses (the caller answers in HTTP/1.1).
+   */
+  upgrade(settings, fields) {
+    const r = this._eng.upgrade(settings, fields);
+    if (r !== 0) throw new TypeError(`h2wasm: h2c upgrade refused (${['', 'connection already started', 'bad HTTP2-Settings', 'bad request', 'bad packing'][r] ?? r})`);
+    this._busy = true;
+    try {
+      this._process(this._eng.poll(), null);
+      this._flush();
+    } catch (e) { this._fail(e); } finally { this._busy = false; }
+  }
+
   get peer() { return this.t.peer; }
   get host() { return this.t.host; }
   get secure() { return !!this.t.secure; }
@@ -138,7 +154,7 @@ export class H2Connection {
     const s = this.streams.get(id);
     switch (kind) {
       case EV.REQUEST: {
-        const st = new H2Stream(this, id, this._eng.fields(a, b), false);
+        const st = new H2Stream(this, id, this._eng.fields(a, b), c !== 0);
         this.streams.set(id, st);
         try {
           st._request = this.requestFactory(st) ?? null;

@@ -385,6 +385,25 @@ export class EngineConn {
     return packed.length;
   }
 
+  /**
+   * h2c Upgrade (src/connection/upgrade.rs): `settings` = the decoded HTTP2-Settings
+   * payload, `fields` = the request as HTTP/2 fields. Returns 0 ok, 1 not fresh,
+   * 2 bad settings, 3 bad request, 4 bad packing; the Request event comes from poll().
+   */
+  upgrade(settings, fields) {
+    const x = this._x();
+    const packed = packFieldsSlow(fields);
+    const total = 4 + settings.length + packed.length;
+    try {
+      const p = x.wasmconnection_args_ptr(this.ptr, total) >>> 0;
+      const m = this.rt.mem();
+      new DataView(m.buffer, m.byteOffset + p, 4).setUint32(0, settings.length, true);
+      m.set(settings, p + 4);
+      m.set(packed, p + 4 + settings.length);
+      return x.wasmconnection_upgrade(this.ptr, total) >>> 0;
+    } catch (e) { throw this._trap(e); }
+  }
+
   sendHeaders(id, status, fields, endStream) {
     const x = this._x();
     try { return x.wasmconnection_send_headers(this.ptr, id, status, this._args(fields), endStream) >>> 0; } catch (e) { throw this._trap(e); }

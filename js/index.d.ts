@@ -24,6 +24,8 @@ export interface PullProducer { resumeProducing(): void; stopProducing?(): void 
 
 export declare class H2Stream {
   readonly streamID: number;
+  /** '2.0', or '1.1' for an HTTP/1.1 exchange (allowHTTP1). */
+  readonly httpVersion: '2.0' | '1.1';
   readonly command: string | undefined;
   readonly path: string | undefined;
   readonly scheme: string | undefined;
@@ -120,6 +122,17 @@ export interface ServerOptions extends Limits, Settings, Budget {
   onError?(err: unknown, info?: { where: string; peer: Address | null }): void;
   /** serveConnection only (servers emit 'abuse'): GOAWAY(ENHANCE_YOUR_CALM) decisions. */
   onAbuse?(info: AbuseInfo): void;
+  /**
+   * Also serve HTTP/1.1 through Node's http server: cleartext sockets without the
+   * HTTP/2 preface, TLS sockets choosing ALPN http/1.1 (or none), and h2c Upgrade
+   * requests (which become stream 1 of HTTP/2). Default false, as in node:http2.
+   * The requestFactory gets the same stream API; `stream.httpVersion` is '1.1' or '2.0'.
+   */
+  allowHTTP1?: boolean;
+  /** Options of the HTTP/1.1 side's http.Server (maxHeaderSize, headersTimeout, requestTimeout, keepAliveTimeout, …). */
+  http1Options?: Record<string, unknown>;
+  /** Shorthand for http1Options.keepAliveTimeout (ms). */
+  keepAliveTimeout?: number;
 }
 
 export declare class H2Connection {

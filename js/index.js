@@ -8,6 +8,7 @@ import { serve, toFetchFactory, LazyResponse } from './fetch.js';
 import { engineConfig, tlsOptions, budgetConfig, LIMIT_NAMES, SETTINGS_NAMES, BUDGET_NAMES } from './options.js';
 import { PeerBudget } from './budget.js';
 import { reportAppError } from './log.js';
+import { Http1Side, serveHttp1Request } from './http1.js';
 
 export {
   H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES, init, engineReady, serve, toFetchFactory, LazyResponse, H2Connection,
@@ -55,20 +56,33 @@ export function createServer(options = {}, requestFactory) {
     hub.metrics.calmedByRule[info.rule] = (hub.metrics.calmedByRule[info.rule] ?? 0) + 1;
     hub.emit('abuse', info);
   };
+  /** Track an HTTP/2 connection: graceful close, and the budgets across connections. */
+  const adopt = (c) => { // H2Connection removes itself from both when it closes
+    conns.add(c); c._set = conns;
+    c._hub = hub; hub._budget.add(c);
+  };
+  const serveH2 = (socket) => {
+    const c = serveConnection(socket, options, requestFactory);
+    if (!c._closed) adopt(c);
+  };
+  // allowHTTP1 (default false, as in node:http2): HTTP/1.1 sockets go to Node's http server (js/http1.js).
+  const h1 = options.allowHTTP1 ? new Http1Side(options, {
+    onRequest: (req, res) => serveHttp1Request(req, res, requestFactory, options),
+    onH2: serveH2,
+    h2Factory: requestFactory,
+  }) : null;
+  if (h1) h1.onH2Connection = adopt; // h2c Upgrade
   const onSocket = (socket) => {
     if (options.secure !== false && socket.encrypted && socket.alpnProtocol !== 'h2') {
-      socket.destroy();
+      if (h1) h1.serve(socket); else socket.destroy();
       return;
     }
-    const c = serveConnection(socket, options, requestFactory);
-    if (!c._closed) { // H2Connection removes itself from both when it closes
-      conns.add(c); c._set = conns;
-      c._hub = hub; hub._budget.add(c);
-    }
+    if (h1 && !socket.encrypted) h1.route(socket); else serveH2(socket);
   };
   let server;
   if (tlsServerOptions) {
     const tls = gb('node:tls');
+    if (h1) tlsServerOptions.ALPNProtocols = ['h2', 'http/1.1'];
     server = tls.createServer(tlsServerOptions, onSocket);
   } else {
     const net = gb('node:net');
@@ -90,7 +104,8 @@ export function createServer(options = {}, requestFactory) {
     close() {
       const done = new Promise((r) => server.close(() => r()));
       for (const c of conns) c.shutdown();
-      return Promise.all([done, ...[...conns].map((c) => c.closedPromise)]).then(() => {});
+      h1?.close();
+      return Promise.all([done, h1?.closed(), ...[...conns].map((c) => c.closedPromise)]).then(() => {});
     },
   });
 }

@@ -60,6 +60,7 @@ export const OPTION_NAMES = Object.freeze([
   'limits', 'settings', 'budget', // engineConfig below (budget: budgetConfig, js/budget.js)
   ...TLS_SHORTHAND_NAMES, 'tls', // createServer (tlsOptions below)
   'tap', 'onError', 'onAbuse', // js/connection.js, js/index.js, js/fetch.js, js/log.js
+  'allowHTTP1', 'http1Options', 'keepAliveTimeout', // createServer's HTTP/1.1 side (js/http1.js)
   'secure', 'peer', 'host', // serveConnection on a stream pair (js/transport.js); `secure: false` in createServer
 ]);
 

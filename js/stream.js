@@ -89,6 +89,8 @@ export class H2Stream {
     return undefined;
   }
 
+  /** '2.0' here, '1.1' on the HTTP/1.1 stand-in (js/http1.js H1Stream), as in node:http's `req.httpVersion`. */
+  get httpVersion() { return '2.0'; }
   get command() { return this._pseudo(':method'); }
   get path() { return this._pseudo(':path'); }
   get scheme() { return this._pseudo(':scheme'); }

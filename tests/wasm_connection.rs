@@ -165,3 +165,35 @@ fn large_chunks_do_not_pin_scratch_memory() {
     let _ = output_frames(&mut c);
     assert!(c.scratch_capacity() < 16 * 1024, "after output: {} bytes held", c.scratch_capacity());
 }
+
+/// `[u32 settings_len][settings][packed fields]` at args_ptr, as js/engine.js `upgrade` writes it.
+fn upgrade_args(c: &mut WasmConnection, settings: &[u8], fields: &[(&str, &str)]) -> usize {
+    let mut args = (settings.len() as u32).to_le_bytes().to_vec();
+    args.extend_from_slice(settings);
+    for (n, v) in fields {
+        args.extend((n.len() as u32).to_le_bytes());
+        args.extend((v.len() as u32).to_le_bytes());
+        args.extend(n.as_bytes());
+        args.extend(v.as_bytes());
+    }
+    let p = c.args_ptr(args.len());
+    // SAFETY: args_ptr sized the args buffer to args.len().
+    unsafe { std::ptr::copy_nonoverlapping(args.as_ptr(), p, args.len()) };
+    args.len()
+}
+
+#[wasm_bindgen_test]
+fn h2c_upgrade_opens_stream_1_through_the_abi() {
+    let get = [(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", "/up")];
+    let mut c = WasmConnection::new(0.0);
+    let bad = upgrade_args(&mut c, &[0, 4, 0], &get);
+    assert_eq!(c.upgrade(bad), 2, "settings payload not a multiple of 6");
+    let len = upgrade_args(&mut c, &[0, 4, 0, 0, 0, 10], &get); // INITIAL_WINDOW_SIZE = 10
+    assert_eq!(c.upgrade(len), 0);
+    let n = c.poll() as usize;
+    let events = records(&c, n);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!((events[0][0], events[0][1], events[0][4]), (1, 1, 1), "Request on stream 1, end_stream");
+    let again = upgrade_args(&mut c, &[], &get);
+    assert_eq!(c.upgrade(again), 1, "only a fresh connection");
+}

@@ -17,6 +17,9 @@
 mod recv;
 mod send;
 mod timers;
+mod upgrade;
+
+pub use upgrade::{UpgradeError, UPGRADE_STREAM_ID};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;

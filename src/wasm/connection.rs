@@ -11,7 +11,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::connection::{Config, Connection, Event, Output, Segment};
+use crate::connection::{Config, Connection, Event, Output, Segment, UpgradeError};
 use crate::error::{ErrorCode, UserError};
 
 // One event record is 24 bytes: six little-endian u32 words `[kind, stream_id, a, b, c, d]`.
@@ -178,6 +178,24 @@ impl WasmConnection {
         // DATA events point into JS's own copy of the chunk, not into `input`.
         trim(&mut self.input);
         self.drain()
+    }
+
+    /// h2c Upgrade (`Connection::upgrade`): JS wrote at `args_ptr(len)` a
+    /// little-endian u32 `n`, the `n`-byte decoded HTTP2-Settings payload, then
+    /// the request fields packed like `send_headers` arguments. Returns 0 (the
+    /// Request event for stream 1 is read with `poll`), 1 not a fresh
+    /// connection, 2 bad settings, 3 bad request, 4 bad packing.
+    pub fn upgrade(&mut self, len: usize) -> u32 {
+        let args = self.args.get(..len).unwrap_or(&[]);
+        let Some(n) = le_u32(args, 0).and_then(|n| usize::try_from(n).ok()) else { return 4 };
+        let Some(settings) = n.checked_add(4).and_then(|end| args.get(4..end)) else { return 4 };
+        let Some(fields) = args.get(n.saturating_add(4)..).and_then(unpack_fields) else { return 4 };
+        match self.conn.upgrade(settings, &fields) {
+            Ok(()) => 0,
+            Err(UpgradeError::NotFresh) => 1,
+            Err(UpgradeError::BadSettings(_)) => 2,
+            Err(UpgradeError::BadRequest(_)) => 3,
+        }
     }
 
     /// Collect events produced by commands or timers (clears the previous records).
