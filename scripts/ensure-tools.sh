@@ -22,6 +22,7 @@ fi
 missing=()
 command -v nghttp  >/dev/null || missing+=(nghttp2-client)
 command -v h2load  >/dev/null || missing+=(nghttp2-client)
+command -v nghttpd >/dev/null || missing+=(nghttp2-server)
 command -v curl    >/dev/null || missing+=(curl)
 command -v chromium >/dev/null || missing+=(chromium)
 command -v openssl >/dev/null || missing+=(openssl)
