@@ -850,7 +850,8 @@ export async function connect(target, options = {}) {
       } else {
         s = gb('node:net').connect({ host, port }, () => resolve(s));
       }
-      s.once('error', reject);
+      s.once('error', (e) => reject(/no application protocol/.test(e.message)
+        ? new H2Error(ERROR_CODES.HTTP_1_1_REQUIRED, 'server did not negotiate h2 over TLS (ALPN)', { cause: e }) : e));
     });
     socket.removeAllListeners('error');
     transport = nodeSocketTransport(socket);
