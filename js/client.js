@@ -510,14 +510,14 @@ export class ClientSession {
   /** Now: GOAWAY (CANCEL, or INTERNAL_ERROR with an error), every stream fails with `err`. */
   destroy(err) {
     if (this._closed) return;
-    this._destroyReason = err;
+    this._destroyReason = err ?? new H2Error(ERROR_CODES.CANCEL, 'session destroyed');
     try {
       this._eng.abort(err ? ERROR_CODES.INTERNAL_ERROR : ERROR_CODES.CANCEL);
       this._busy = true;
       this._process(this._eng.poll(), null);
       this._flush();
     } catch (e) { this._fail(e); } finally { this._busy = false; }
-    if (!this._closed) this._finish(err ?? new H2Error(ERROR_CODES.CANCEL, 'session destroyed'), true);
+    if (!this._closed) this._finish(this._destroyReason, true);
   }
 
   // ---- inbound ----
@@ -580,10 +580,11 @@ export class ClientSession {
         if (s) {
           let msg;
           if (notProcessed) msg = `request not processed by the server (${remote && this.goaway ? 'GOAWAY' : 'REFUSED_STREAM'}); safe to retry`;
-          else if (s._malformed) msg = `malformed response: ${s._malformed}`;
+          else if (s._malformed) msg = a === ERROR_CODES.PROTOCOL_ERROR ? `malformed response: ${s._malformed}` : s._malformed;
           else msg = remote ? `stream reset by server (${a})` : `stream reset (${a})`;
           const e = streamError(a, msg, { remote, notProcessed, unsent: c + d * 2 ** 32 });
-          s._lost(e);
+          // destroy(err): every stream fails with that error.
+          s._lost(this._destroyReason !== undefined && !remote ? this._destroyReason : e);
         }
         break;
       }
@@ -694,7 +695,7 @@ export class ClientSession {
       if (this._closed) return;
     }
     if (eng.isClosed() || this._closing) {
-      if (!eng.wantsWrite()) { this._finish(this.error ?? this._destroyReason ?? null); return; }
+      if (!eng.wantsWrite()) { this._finish(this._destroyReason ?? this.error ?? null); return; }
     }
     this._arm();
   }
