@@ -524,6 +524,7 @@ export class ClientSession {
 
   receive(chunk) {
     if (this._closed) return;
+    this.options.tap?.inbound?.(chunk);
     this._busy = true;
     try {
       this._process(this._eng.receive(chunk, now()), chunk);
