@@ -243,12 +243,42 @@ function streamError(code, message, extra) {
   return e;
 }
 
+/** A response head: status and fields; `headers` (an object, repeated fields joined with ', ') is made on first use. */
+class ResponseHead {
+  constructor(status, rawHeaders) { this.status = status; this.rawHeaders = rawHeaders; this._h = null; }
+  get headers() {
+    if (this._h === null) {
+      const h = {};
+      for (const [n, v] of this.rawHeaders) h[n] = n in h ? `${h[n]}, ${v}` : v;
+      this._h = h;
+    }
+    return this._h;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function concat(chunks) {
+  if (chunks.length === 1) return chunks[0];
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return out;
+}
+
 /**
  * One request/response exchange. Request side: write/end/writeTrailers with
  * backpressure (write resolves when the stream may take more). Response side:
- * `response` (a promise of { status, headers, rawHeaders }), `body` (a
- * ReadableStream; bytes are reported consumed as the reader takes them),
- * `trailers` (a promise of [[name, value], …], empty when none came).
+ * `response` (a promise of { status, headers, rawHeaders }), the body (read it
+ * with `for await (const chunk of stream)`, `bytes()`, `text()` or the
+ * ReadableStream `body`; bytes are reported consumed — and the receive window
+ * reopened — only as the reader takes them), `trailers` (a promise of
+ * [[name, value], …], empty when none came).
+ *
+ * Promises and the ReadableStream are made on first use: a small exchange read
+ * with bytes() allocates a handful of objects, not a WHATWG stream.
  */
 export class ClientStream {
   constructor(session, id) {
@@ -259,67 +289,85 @@ export class ClientStream {
     this._blocked = false;
     this._waiters = null; // write() promises waiting for SEND_READY
     this._ended = false; // our side ended (end/writeTrailers)
-    this._done = false;
+    this._done = false; // the engine dropped the stream
     this.error = null;
     this._malformed = null;
+    this._cancelReason = undefined;
     this.onInformational = null; // (status, rawHeaders) for 1xx responses
-    this._resolveResponse = null;
-    this._rejectResponse = null;
-    this.response = new Promise((res, rej) => { this._resolveResponse = res; this._rejectResponse = rej; });
-    this.response.catch(() => {});
-    this._trailerList = [];
-    this._resolveTrailers = null;
-    this._rejectTrailers = null;
-    this.trailers = new Promise((res, rej) => { this._resolveTrailers = res; this._rejectTrailers = rej; });
-    this.trailers.catch(() => {});
-    // Response body: chunks wait here until the reader pulls; only then are they reported consumed.
-    this._inbound = [];
-    this._bodyDone = false;
-    this._bodyCtl = null;
-    this._pullWaiting = false;
+    this._head = null;
+    this._headP = null; // [promise, resolve, reject] once `response` was read
+    this._trailerList = null;
+    this._trailersP = null;
+    this._inbound = []; // body chunks not yet taken by the reader (window stays closed for them)
+    this._bodyEnded = false;
+    this._reader = null; // [resolve, reject] of a pending _next()
     this._body = null;
+  }
+
+  /** Promise of the final response head. */
+  get response() {
+    if (this._head) return Promise.resolve(this._head);
+    if (this.error) return Promise.reject(this.error);
+    return (this._headP ??= deferred())[0];
+  }
+
+  /** Promise of the response trailers, [[name, value], …] (empty when the response had none). */
+  get trailers() {
+    if (this._bodyEnded) return Promise.resolve(this._trailerList ?? []);
+    if (this.error) return Promise.reject(this.error);
+    return (this._trailersP ??= deferred())[0];
+  }
+
+  /** Next body chunk (null at the end). Taking it reports it consumed. */
+  _next() {
+    if (this._inbound.length) {
+      const c = this._inbound.shift();
+      this.session._consumed(this.id, c.length);
+      return Promise.resolve(c);
+    }
+    if (this._bodyEnded) return Promise.resolve(null);
+    if (this.error) return Promise.reject(this.error);
+    return new Promise((res, rej) => { this._reader = [res, rej]; });
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for (;;) {
+      const c = await this._next();
+      if (c === null) return;
+      yield c;
+    }
   }
 
   /** The response body as a ReadableStream (highWaterMark 0: nothing is read ahead of the reader). */
   get body() {
     if (this._body) return this._body;
     this._body = new ReadableStream({
-      start: (c) => { this._bodyCtl = c; },
-      pull: () => { this._pullWaiting = true; this._deliver(); },
+      pull: (c) => this._next().then((chunk) => { if (chunk === null) c.close(); else c.enqueue(chunk); }, (e) => c.error(e)),
       cancel: () => { if (!this._done) this.cancel(ERROR_CODES.CANCEL); },
     }, { highWaterMark: 0 });
-    this._deliver();
     return this._body;
   }
 
   /** All of the response body as one Uint8Array. */
   async bytes() {
+    await this.response;
     const parts = [];
-    let n = 0;
-    for await (const c of this.body) { parts.push(c); n += c.length; }
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const c of parts) { out.set(c, at); at += c.length; }
-    return out;
+    for (;;) {
+      if (this._bodyEnded) {
+        // Usually the whole body is already here: take it in one go.
+        let n = 0;
+        for (const c of this._inbound) { parts.push(c); n += c.length; }
+        this._inbound.length = 0;
+        this.session._consumed(this.id, n);
+        return parts.length ? concat(parts) : EMPTY;
+      }
+      const c = await this._next();
+      if (c === null) return parts.length ? concat(parts) : EMPTY;
+      parts.push(c);
+    }
   }
 
   async text() { return decoder.decode(await this.bytes()); }
-
-  _deliver() {
-    const c = this._bodyCtl;
-    if (!c) return;
-    while (this._pullWaiting && this._inbound.length) {
-      const chunk = this._inbound.shift();
-      this._pullWaiting = false;
-      c.enqueue(chunk);
-      this.session._consumed(this.id, chunk.length);
-    }
-    if (this._bodyDone) return;
-    if (this.error && !this._bodyEnded) {
-      // Reset before the body ended: the reader sees the error (unread bytes are dropped).
-      this._bodyDone = true; this._inbound.length = 0; c.error(this.error);
-    } else if (this._bodyEnded && this._inbound.length === 0) { this._bodyDone = true; c.close(); }
-  }
 
   /** Queue request-body bytes; resolves when the stream may take more (flow control and buffers). */
   write(chunk) {
@@ -347,7 +395,7 @@ export class ClientStream {
     this.session._kick();
   }
 
-  /** RST_STREAM(code) (CANCEL by default); pending promises reject with an AbortError-like H2Error. */
+  /** RST_STREAM(code) (CANCEL by default); pending reads and promises reject with `reason` if given. */
   cancel(code = ERROR_CODES.CANCEL, reason) {
     if (this._done) return;
     this._cancelReason = reason;
@@ -363,18 +411,25 @@ export class ClientStream {
   }
 
   _response(status, rawHeaders, endStream) {
-    const headers = {};
-    for (const [n, v] of rawHeaders) headers[n] = n in headers ? `${headers[n]}, ${v}` : v;
-    this._resolveResponse({ status, headers, rawHeaders });
+    this._head = new ResponseHead(status, rawHeaders);
+    if (this._headP) this._headP[1](this._head);
     if (endStream) this._end();
   }
 
-  _data(view) { this._inbound.push(view); this._deliver(); }
+  _data(view) {
+    const r = this._reader;
+    if (r !== null) {
+      this._reader = null;
+      this.session._consumed(this.id, view.length);
+      r[0](view);
+    } else this._inbound.push(view);
+  }
 
   _end() {
     this._bodyEnded = true;
-    this._resolveTrailers(this._trailerList);
-    this._deliver();
+    if (this._trailersP) this._trailersP[1](this._trailerList ?? []);
+    const r = this._reader;
+    if (r !== null) { this._reader = null; r[0](null); }
   }
 
   _lost(err) {
@@ -382,15 +437,27 @@ export class ClientStream {
     this._done = true;
     this._q = null;
     if (this._cancelReason !== undefined && !err.remote) err = this._cancelReason ?? err;
+    this.session.streams.delete(this.id);
     this.error = err;
-    this._rejectResponse(err);
-    this._rejectTrailers(err);
     const w = this._waiters;
     this._waiters = null;
     if (w) for (const [, rej] of w) rej(err);
-    this._deliver();
-    this.session.streams.delete(this.id);
+    if (this._bodyEnded && this._head) return; // the response was complete: it stays readable
+    if (this._headP && !this._head) this._headP[2](err);
+    if (this._trailersP) this._trailersP[2](err);
+    // Unread bytes of an unfinished body are dropped; the reader sees the error.
+    this._inbound.length = 0;
+    const r = this._reader;
+    if (r !== null) { this._reader = null; r[1](err); }
   }
+}
+
+/** [promise, resolve, reject]; the promise never causes an unhandled rejection by itself. */
+function deferred() {
+  let res, rej;
+  const p = new Promise((a, b) => { res = a; rej = b; });
+  p.catch(() => {});
+  return [p, res, rej];
 }
 
 /** One HTTP/2 client connection over a transport (js/transport.js surface). */
@@ -479,8 +546,11 @@ export class ClientSession {
     const nullBody = head.status === 204 || head.status === 205 || head.status === 304 || method === 'HEAD';
     let res;
     if (nullBody) {
-      s.body.cancel().catch(() => {});
+      if (!s._bodyEnded) s.cancel(ERROR_CODES.CANCEL);
       res = new Response(null, { status: head.status, headers: h });
+    } else if (s._bodyEnded) {
+      // The whole body came with the head (small responses): hand it over as bytes.
+      res = new Response(await s.bytes(), { status: head.status, headers: h });
     } else {
       res = new Response(s.body, { status: head.status, headers: h });
     }
