@@ -646,8 +646,12 @@ export class ClientSession {
 
   transportClosed(err) {
     if (this._closed) return;
-    this._finish(err ? new H2Error(ERROR_CODES.CONNECT_ERROR, `transport: ${err.message ?? err}`, { cause: err })
-      : new H2Error(ERROR_CODES.CANCEL, 'connection closed by server'));
+    const e = err ? new H2Error(ERROR_CODES.CONNECT_ERROR, `transport: ${err.message ?? err}`, { cause: err })
+      : new H2Error(ERROR_CODES.CANCEL, 'connection closed by server');
+    // Through the engine, so requests still waiting for a slot come back marked not processed.
+    this._transportError = e;
+    try { this._eng.abort(ERROR_CODES.CANCEL); this._process(this._eng.poll(), null); } catch { /* instance gone */ }
+    this._finish(e, true);
   }
 
   _process(dv, chunk) {
@@ -696,8 +700,10 @@ export class ClientSession {
           else if (s._malformed) msg = a === ERROR_CODES.PROTOCOL_ERROR ? `malformed response: ${s._malformed}` : s._malformed;
           else msg = remote ? `stream reset by server (${a})` : `stream reset (${a})`;
           const e = streamError(a, msg, { remote, notProcessed, unsent: c + d * 2 ** 32 });
-          // destroy(err): every stream fails with that error.
-          s._lost(this._destroyReason !== undefined && !remote ? this._destroyReason : e);
+          // destroy(err) / a lost transport: every stream the server may have seen fails with that error.
+          const local = !remote && !notProcessed;
+          s._lost(local && this._transportError !== undefined ? this._transportError
+            : local && this._destroyReason !== undefined ? this._destroyReason : e);
         }
         break;
       }

@@ -19,7 +19,7 @@ const ping = (n) => { const p = Buffer.alloc(8); p.writeUInt32BE(n, 4); return f
  * frames, and calls `onHeaders(sock, streamId, conn)` for each request HEADERS
  * (conn = 0, 1, … per connection). `greet`: send SETTINGS first (default true).
  */
-async function rawServer(onHeaders, { greet = true, read = true } = {}) {
+async function rawServer(onHeaders, { greet = true, read = true, settings = SETTINGS } = {}) {
   let n = 0;
   const socks = new Set();
   const srv = net.createServer((sock) => {
@@ -27,8 +27,8 @@ async function rawServer(onHeaders, { greet = true, read = true } = {}) {
     socks.add(sock);
     sock.on('error', () => {});
     sock.on('close', () => socks.delete(sock));
-    if (!read) { sock.pause(); if (greet) sock.write(SETTINGS); return; }
-    if (greet) sock.write(SETTINGS);
+    if (!read) { sock.pause(); if (greet) sock.write(settings); return; }
+    if (greet) sock.write(settings);
     let buf = Buffer.alloc(0);
     let prefaced = false;
     sock.on('data', (c) => {
@@ -207,5 +207,17 @@ test('session.destroy fails every stream at once; close() waits for open ones', 
   await new Promise((r) => setTimeout(r, 20));
   s2.destroy(new Error('stop'));
   await assert.rejects(q, /stop/);
+  await srv.close();
+});
+
+test('the transport closing: sent requests fail with the transport error, queued ones as not processed', async () => {
+  const limit1 = frame(FRAME.SETTINGS, 0, 0, Buffer.from([0, 3, 0, 0, 0, 1])); // MAX_CONCURRENT_STREAMS 1
+  // The server allows one stream and drops the connection when it sees the first request.
+  const srv = await rawServer((sock) => sock.destroy(), { settings: limit1 });
+  const sess = await connect(srv.url);
+  const a = sess.fetch('/a');
+  const b = sess.fetch('/b');
+  await assert.rejects(a, (e) => !e.notProcessed && /connection closed by server|transport/.test(e.message));
+  await assert.rejects(b, (e) => e.notProcessed === true);
   await srv.close();
 });
