@@ -733,3 +733,23 @@ fn random_server_bytes_never_panic() {
         h.flush();
     }
 }
+
+#[test]
+fn connection_window_updates_wake_streams_once_per_chunk() {
+    // Many queued uploads blocked on the connection window; a chunk of many
+    // connection WINDOW_UPDATEs lets them all go, with one re-evaluation.
+    let mut h = Harness::ready(&[]);
+    let ids: Vec<u32> = (0..50).map(|_| h.request(&req_post("/"), false)).collect();
+    for &id in &ids {
+        h.body(id, &[5u8; 4000], true);
+    }
+    let sent: usize = common::data_frames(&h.flush()).iter().map(|d| d.1.len()).sum();
+    assert_eq!(sent, 65_535, "the connection window is the limit");
+    let mut input = Vec::new();
+    for _ in 0..2000 {
+        input.extend(build::window_update(0, 100));
+    }
+    h.feed(&input);
+    let sent: usize = common::data_frames(&h.flush()).iter().map(|d| d.1.len()).sum();
+    assert_eq!(sent, 50 * 4000 - 65_535, "the rest went out after the chunk");
+}

@@ -263,6 +263,8 @@ struct Core {
     active_ms: u64,
     scratch: Vec<u8>,
     closed_emitted: bool,
+    /// The connection send window grew during this input chunk: wake streams at its end.
+    wake_pending: bool,
 }
 
 impl ClientConnection {
@@ -320,6 +322,7 @@ impl ClientConnection {
             active_ms: now_ms,
             scratch: Vec::new(),
             closed_emitted: false,
+            wake_pending: false,
         };
         ClientConnection { frames: frame::FrameDecoder::new(local.max_frame_size), core }
     }

@@ -112,6 +112,12 @@ impl Core {
                 }
             }
         }
+        if self.wake_pending {
+            self.wake_pending = false;
+            if self.state != State::Closed {
+                self.wake_all();
+            }
+        }
         if any {
             self.active_ms = self.now;
         }
@@ -535,7 +541,9 @@ impl Core {
                 self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
                 return;
             }
-            self.wake_all();
+            // Every stream is re-evaluated once per input chunk, not once per frame: a
+            // WINDOW_UPDATE flood then costs O(frames + streams), not O(frames × streams).
+            self.wake_pending = true;
             return;
         }
         if self.never_opened(id) {
