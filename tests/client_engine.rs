@@ -753,3 +753,26 @@ fn connection_window_updates_wake_streams_once_per_chunk() {
     let sent: usize = common::data_frames(&h.flush()).iter().map(|d| d.1.len()).sum();
     assert_eq!(sent, 50 * 4000 - 65_535, "the rest went out after the chunk");
 }
+
+#[test]
+fn large_request_headers_go_out_as_headers_plus_continuation() {
+    let mut h = Harness::ready(&[]);
+    let mut f = req_get("/");
+    f.push((b"x-big", vec![b'v'; 40_000]));
+    let id = h.request(&f, true);
+    let wire = h.wire();
+    // Raw frame types in order: HEADERS without END_HEADERS, then CONTINUATIONs, the last with END_HEADERS.
+    let mut at = 0;
+    let mut kinds = Vec::new();
+    while at + 9 <= wire.len() {
+        let len = u32::from_be_bytes([0, wire[at], wire[at + 1], wire[at + 2]]) as usize;
+        if u32::from_be_bytes(wire[at + 5..at + 9].try_into().unwrap()) == id {
+            kinds.push((wire[at + 3], wire[at + 4]));
+        }
+        at += 9 + len;
+    }
+    assert_eq!(kinds.first(), Some(&(1, 1)), "HEADERS with END_STREAM, no END_HEADERS: {kinds:?}");
+    assert!(kinds[1..kinds.len() - 1].iter().all(|k| *k == (9, 0)), "{kinds:?}");
+    assert_eq!(kinds.last(), Some(&(9, 4)));
+    assert!(kinds.len() >= 3);
+}
