@@ -478,7 +478,11 @@ class H2Response extends Response {
     this._headers = null;
     this._used = false;
     this._trailers = null;
+    this._url = '';
+    this._redirected = false;
   }
+  get url() { return this._url; }
+  get redirected() { return this._redirected; }
   get status() { return this._head.status; }
   get ok() { return this._head.status >= 200 && this._head.status <= 299; }
   get headers() {
@@ -587,7 +591,10 @@ export class ClientSession {
   /** WHATWG fetch over this session. The Response has `trailers`: a Promise<Headers>. */
   async fetch(input, init = {}) {
     const req = await toRequest(input, init, this.origin);
-    return this._fetch(req);
+    // Redirects are followed on this session while they stay on its origin; another origin's
+    // redirect is returned as it is (module-level fetch follows those through its pool).
+    const own = `${this.origin?.scheme}://${this.origin?.authority}`;
+    return followRedirects(req, (r) => (r.url.origin === own ? this._fetch(r) : null));
   }
 
   async _fetch(req) {
@@ -600,7 +607,9 @@ export class ClientSession {
     const head = await s.response;
     const nullBody = head.status === 204 || head.status === 205 || head.status === 304 || method === 'HEAD';
     if (nullBody && !s._bodyEnded) s.cancel(ERROR_CODES.CANCEL);
-    return new H2Response(s, head, nullBody);
+    const res = new H2Response(s, head, nullBody);
+    res._url = req.url.href;
+    return res;
   }
 
   /** PING; resolves with the round trip in ms. */
@@ -927,7 +936,7 @@ async function toRequest(input, init = {}, origin) {
     if (body instanceof Uint8Array && !headers.some(([n]) => n === 'content-length')) headers.push(['content-length', String(body.length)]);
   }
   return {
-    url, method, headers, body, signal,
+    url, method, headers, body, signal, redirect: init.redirect ?? input?.redirect ?? 'follow',
     scheme: url.protocol.slice(0, -1),
     authority: url.host,
     path: (url.pathname || '/') + url.search,
@@ -1014,16 +1023,57 @@ function pooledSession(url, options) {
  */
 export async function fetch(input, init = {}) {
   const req = await toRequest(input, init);
-  for (let attempt = 0; ; attempt++) {
-    const session = await pooledSession(req.url, init.h2 ?? {});
-    try {
-      return await session._fetch(req);
-    } catch (e) {
-      const replayable = req.body == null || req.body instanceof Uint8Array;
-      if (e?.notProcessed && replayable && attempt < 2) continue;
-      throw e;
+  const options = init.h2 ?? {};
+  return followRedirects(req, async (r) => {
+    if (r.url.protocol !== 'http:' && r.url.protocol !== 'https:') return null;
+    for (let attempt = 0; ; attempt++) {
+      const session = await pooledSession(r.url, options);
+      try {
+        return await session._fetch(r);
+      } catch (e) {
+        const replayable = r.body == null || r.body instanceof Uint8Array;
+        if (e?.notProcessed && replayable && attempt < 2) continue;
+        throw e;
+      }
     }
+  });
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * WHATWG redirect handling (`init.redirect`: 'follow' (default, at most 20), 'manual', 'error').
+ * `send(req)` returns a Response, or null when it cannot send there (then the redirect
+ * response itself is returned). 303, and 301/302 after POST, become a GET without body;
+ * 307/308 resend the body when it is replayable (bytes), else it is a TypeError as in fetch.
+ */
+async function followRedirects(req, send) {
+  const mode = req.redirect ?? 'follow';
+  let res = await send(req);
+  for (let hops = 0; res && REDIRECTS.has(res.status) && res.headers.has('location'); hops++) {
+    if (mode === 'manual') return res;
+    if (mode === 'error') throw new TypeError(`fetch: redirect (${res.status}) with redirect: 'error'`);
+    if (hops >= 20) throw new TypeError('fetch: too many redirects');
+    const next = { ...req, url: new URL(res.headers.get('location'), req.url) };
+    if (res.status === 303 ? req.method !== 'HEAD' : (res.status <= 302 && req.method === 'POST')) {
+      next.method = req.method === 'HEAD' ? 'HEAD' : 'GET';
+      next.body = null;
+      next.headers = req.headers.filter(([n]) => !n.startsWith('content-'));
+    } else if (req.body != null && !(req.body instanceof Uint8Array)) {
+      throw new TypeError('fetch: cannot follow a 307/308 redirect with a streamed body');
+    }
+    if (next.url.origin !== req.url.origin) next.headers = next.headers.filter(([n]) => n !== 'authorization' && n !== 'cookie');
+    next.scheme = next.url.protocol.slice(0, -1);
+    next.authority = next.url.host;
+    next.path = (next.url.pathname || '/') + next.url.search;
+    const r = await send(next);
+    if (r === null) return res;
+    res.arrayBuffer().catch(() => {}); // the redirect's own body is read and dropped (its window reopens)
+    r._redirected = true;
+    req = next;
+    res = r;
   }
+  return res;
 }
 
 /** Close every pooled session (graceful); for tests and process shutdown. */

@@ -61,6 +61,11 @@ function nodeHandler(st, h) {
   }
   if (p === '/hang') { st.respond({ ':status': 200 }); st.write('partial'); st.on('close', () => { hangClosed(st.rstCode); }); return; }
   if (p === '/slow') { setTimeout(() => { if (!st.destroyed) { st.respond({ ':status': 200 }); st.end(`slow ${h['x-n']}`); } }, 20); return; }
+  if (p === '/redirect') { st.respond({ ':status': 302, location: '/one' }); st.end(); return; }
+  if (p === '/see-other') { st.resume(); st.on('end', () => { st.respond({ ':status': 303, location: '/method' }); st.end(); }); return; }
+  if (p === '/method') { st.respond({ ':status': 200 }); st.end(`${h[':method']} ${h['content-length'] ?? 'no body'}`); return; }
+  if (p.startsWith('/elsewhere')) { st.respond({ ':status': 307, location: `http://127.0.0.1:${ownPort}/bytes/4` }); st.end(); return; }
+  if (p === '/loop') { st.respond({ ':status': 301, location: '/loop' }); st.end(); return; }
   if (p === '/204') { st.respond({ ':status': 204 }, { endStream: true }); return; }
   st.respond({ ':status': 200, 'x-path': p });
   st.end(`hello ${p}`);
@@ -246,4 +251,29 @@ test('nghttpd over TLS (ALPN h2): GET checked by SHA-256', { skip: !haveNghttpd 
     assert.equal(sha256(Buffer.from(await r.arrayBuffer())), sha256(big));
     await s.close();
   } finally { p.kill(); fs.rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('redirects: followed on the session for its origin, across origins by the pooled fetch, manual and error modes', async () => {
+  const s = await connect(`http://127.0.0.1:${nodePort}`);
+  const r = await s.fetch('/redirect');
+  assert.equal(r.status, 200);
+  assert.equal(await r.text(), 'hello /one');
+  assert.equal(r.redirected, true);
+  assert.equal(r.url, `http://127.0.0.1:${nodePort}/one`);
+  const m = await s.fetch('/redirect', { redirect: 'manual' });
+  assert.equal(m.status, 302);
+  assert.equal(m.headers.get('location'), '/one');
+  await m.arrayBuffer();
+  await assert.rejects(s.fetch('/redirect', { redirect: 'error' }), TypeError);
+  await assert.rejects(s.fetch('/loop'), /too many redirects/);
+  // 303 after POST: a GET without the body.
+  const so = await s.fetch('/see-other', { method: 'POST', body: 'x' });
+  assert.equal(await so.text(), 'GET no body');
+  // Another origin: the session hands back the 307; the module-level fetch follows it.
+  const other = await s.fetch('/elsewhere');
+  assert.equal(other.status, 307);
+  await other.arrayBuffer();
+  const followed = await h2fetch(`http://127.0.0.1:${nodePort}/elsewhere`);
+  assert.equal(await followed.text(), 'aaaa');
+  await s.close();
 });
