@@ -438,6 +438,7 @@ export class ClientStream {
     this._q = null;
     if (this._cancelReason !== undefined && !err.remote) err = this._cancelReason ?? err;
     this.session.streams.delete(this.id);
+    this.session._maybeIdle();
     this.error = err;
     const w = this._waiters;
     this._waiters = null;
@@ -544,6 +545,8 @@ export class ClientSession {
     this.closed = new Promise((r) => { this._resolveClosed = r; });
     this.ready = new Promise((res, rej) => { this._resolveReady = res; this._rejectReady = rej; });
     this.ready.catch(() => {});
+    // Pooled sessions (module-level fetch) must not keep the process alive while idle.
+    this._unrefIdle = !!options.unrefWhenIdle;
     this._eng = new ClientEngine(now(), this, clientConfig(options));
     transport.attach(this);
     this._flush();
@@ -580,6 +583,7 @@ export class ClientSession {
     const s = new ClientStream(this, rc);
     s._ended = endStream;
     this.streams.set(rc, s);
+    if (this._unrefIdle && this.streams.size === 1) this.t.socket?.ref?.();
     if (signal) {
       const onAbort = () => s.cancel(ERROR_CODES.CANCEL, signal.reason ?? new DOMException('aborted', 'AbortError'));
       if (signal.aborted) onAbort(); else { signal.addEventListener('abort', onAbort, { once: true }); s.trailers.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {}); }
@@ -718,7 +722,7 @@ export class ClientSession {
       }
       case CEV.SEND_READY: if (s) { s._blocked = false; s._wake(); } break;
       case CEV.SEND_BLOCKED: if (s) s._blocked = true; break;
-      case CEV.STREAM_CLOSED: if (s) { s._done = true; s._q = null; this.streams.delete(id); } break;
+      case CEV.STREAM_CLOSED: if (s) { s._done = true; s._q = null; this.streams.delete(id); this._maybeIdle(); } break;
       case CEV.SETTINGS:
         this.maxConcurrentStreams = a === 0xffffffff ? null : a;
         log?.({ type: 'settings', maxConcurrentStreams: this.maxConcurrentStreams });
@@ -741,6 +745,10 @@ export class ClientSession {
       case CEV.CLOSED: this._closing = true; break;
       default: break;
     }
+  }
+
+  _maybeIdle() {
+    if (this._unrefIdle && this.streams.size === 0) this.t.socket?.unref?.();
   }
 
   _consumed(id, n) {
@@ -1008,7 +1016,7 @@ function pooledSession(url, options) {
     if (!s || !s.goingAway) return have.promise;
   }
   const entry = { session: null, promise: null };
-  entry.promise = connect(url.origin, { ...options, onClose: (s) => { if (pool.get(key) === entry) pool.delete(key); } })
+  entry.promise = connect(url.origin, { ...options, unrefWhenIdle: true, onClose: () => { if (pool.get(key) === entry) pool.delete(key); } })
     .then((s) => { entry.session = s; return s; }, (e) => { if (pool.get(key) === entry) pool.delete(key); throw e; });
   pool.set(key, entry);
   return entry.promise;
