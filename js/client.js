@@ -31,18 +31,34 @@ const REQUEST_ERROR = 0x80000000;
 export const CLIENT_OPTION_NAMES = Object.freeze({ keepaliveMs: [0, Number.MAX_SAFE_INTEGER], pingTimeoutMs: [0, Number.MAX_SAFE_INTEGER], maxWaitingRequests: [0, 2 ** 32 - 1] });
 const ENGINE_NAMES = { ...LIMIT_NAMES, ...SETTINGS_NAMES, connectionWindow: [65535, 2 ** 31 - 1], ...CLIENT_OPTION_NAMES };
 
-/** `name=value` lines for WasmClient.configure from options (flat, or under limits/settings). */
+/** connect() options besides the engine names (each read somewhere in this file or js/transport.js). */
+const CONNECT_OPTION_NAMES = Object.freeze(['limits', 'settings', 'tls', 'authority', 'scheme', 'secure', 'peer', 'host',
+  'onFrameLog', 'tap', 'onGoaway', 'onClose', 'unrefWhenIdle']);
+
+/**
+ * `name=value` lines for WasmClient.configure from options (flat, or under limits/settings).
+ * A misspelt name is a TypeError listing the valid ones (as for the server), a bad value a RangeError.
+ */
 function clientConfig(options) {
+  for (const [k, v] of Object.entries(options)) {
+    if (v !== undefined && !Object.hasOwn(ENGINE_NAMES, k) && !CONNECT_OPTION_NAMES.includes(k)) {
+      throw new TypeError(`h2wasm: unknown connect option "${k}"; valid names: ${[...CONNECT_OPTION_NAMES, ...Object.keys(ENGINE_NAMES)].join(', ')}`);
+    }
+  }
   const lines = [];
-  const add = (bag) => {
+  const add = (bag, strict) => {
     for (const [k, v] of Object.entries(bag ?? {})) {
-      if (v === undefined || !Object.hasOwn(ENGINE_NAMES, k)) continue;
+      if (v === undefined) continue;
+      if (!Object.hasOwn(ENGINE_NAMES, k)) {
+        if (strict) throw new TypeError(`h2wasm: unknown client limit/setting "${k}"; valid names: ${Object.keys(ENGINE_NAMES).join(', ')}`);
+        continue;
+      }
       const [lo, hi] = ENGINE_NAMES[k];
       if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`h2wasm: ${k} must be an integer in [${lo}, ${hi}]`);
       lines.push(`${k}=${v}`);
     }
   };
-  add(options); add(options.limits); add(options.settings);
+  add(options, false); add(options.limits, true); add(options.settings, true);
   return lines.join('\n');
 }
 
@@ -964,6 +980,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
  * (options.authority/scheme then name the origin).
  */
 export async function connect(target, options = {}) {
+  clientConfig(options); // TypeError/RangeError for bad options before any socket is opened
   let transport;
   let origin;
   if (typeof target === 'string' || target instanceof URL) {

@@ -150,6 +150,9 @@ export interface ClientOptions extends Limits, Settings {
   /** Raw bytes: `inbound(chunk)` as read, `outbound(pieces)` as written. */
   tap?: { inbound?(chunk: Uint8Array): void; outbound?(pieces: Uint8Array[]): void };
   onGoaway?(info: { lastStreamID: number; code: number; debug: string }): void;
+  onClose?(session: ClientSession, err: H2Error | null): void;
+  /** The socket does not keep the process alive while no stream is open (set by the fetch pool). */
+  unrefWhenIdle?: boolean;
 }
 
 /** A failed request: `notProcessed` is true when the server said it did not process it (safe to retry). */

@@ -221,3 +221,9 @@ test('the transport closing: sent requests fail with the transport error, queued
   await assert.rejects(b, (e) => e.notProcessed === true);
   await srv.close();
 });
+
+test('connect options: unknown names are a TypeError, bad values a RangeError, before any socket', async () => {
+  await assert.rejects(connect('http://127.0.0.1:9', { keepAliveMs: 5 }), (e) => e instanceof TypeError && /keepAliveMs/.test(e.message));
+  await assert.rejects(connect('http://127.0.0.1:9', { limits: { bogus: 1 } }), TypeError);
+  await assert.rejects(connect('http://127.0.0.1:9', { pingTimeoutMs: -1 }), RangeError);
+});
