@@ -17,6 +17,7 @@ import { logAbuse } from './log.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export const USAGE = `usage: h2wasm serve [options]
+       h2wasm get URL [-d DATA|@FILE] [-H 'name: value'] [-X METHOD] [-o FILE] [-v] [-k]   (h2wasm get --help)
 
 Serves the demo application over HTTP/2:
   GET  /            static files from --root (index.html for a directory)
@@ -34,6 +35,7 @@ options:
   --trace             record every connection's frames for /_trace (the inspector's live view)
   -h, --help          print this help
 
+h2wasm get URL [options]        one request with the h2wasm HTTP/2 client, like nghttp (-v: frame log)
 h2wasm help | h2wasm --help    print this help`;
 
 /** A command line mistake: main prints it with the usage on stderr and exits 2. */
@@ -215,6 +217,7 @@ async function loadTrace() {
 export async function main(argv) {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') { console.log(USAGE); return 0; }
+  if (cmd === 'get') return (await import('./cli-get.js')).get(rest);
   let o;
   try {
     if (cmd !== 'serve') throw new UsageError(`unknown command ${cmd}`);

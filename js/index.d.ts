@@ -225,3 +225,99 @@ export declare function fromWorkersSocket(socket: {
 /** A WebTransport bidirectional stream (always QUIC + TLS, so `secure` is true). */
 export declare function fromWebTransportStream(stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> },
   info?: { peer?: Address | null; host?: Address | null }): RuntimeStreamPair;
+
+// ---- HTTP/2 client (js/client.js; docs/API-client.md) ----
+
+/** Client engine options: the server's limit/settings names plus client-only ones. */
+export interface ClientOptions extends Limits, Settings {
+  limits?: Limits & Settings;
+  settings?: Settings;
+  /** Connection receive window opened at start (default 1 MiB). */
+  connectionWindow?: number;
+  /** Send a PING when nothing arrived for this long (ms; default 0 = off). */
+  keepaliveMs?: number;
+  /** Close the session when a PING is unanswered this long (ms; default 20000; 0 = never). */
+  pingTimeoutMs?: number;
+  /** Requests waiting for a stream slot before request() throws (default 65536). */
+  maxWaitingRequests?: number;
+  /** https: options for tls.connect (ca, rejectUnauthorized, cert/key, …); ALPNProtocols is always ['h2']. */
+  tls?: Record<string, unknown>;
+  /** For a transport: the origin the requests name (default 'localhost' and 'http', or 'https' with `secure`). */
+  authority?: string;
+  scheme?: 'http' | 'https';
+  secure?: boolean;
+  /** Protocol events as they happen (response heads, DATA lengths, resets, SETTINGS, GOAWAY…), e.g. for logs. */
+  onFrameLog?(event: { type: string; [k: string]: unknown }): void;
+  /** Raw bytes: `inbound(chunk)` as read, `outbound(pieces)` as written. */
+  tap?: { inbound?(chunk: Uint8Array): void; outbound?(pieces: Uint8Array[]): void };
+  onGoaway?(info: { lastStreamID: number; code: number; debug: string }): void;
+  onClose?(session: ClientSession, err: H2Error | null): void;
+  /** The socket does not keep the process alive while no stream is open (set by the fetch pool). */
+  unrefWhenIdle?: boolean;
+}
+
+/** A failed request: `notProcessed` is true when the server said it did not process it (safe to retry). */
+export interface ClientStreamError extends H2Error { notProcessed?: boolean; remote?: boolean; unsent?: number }
+
+export interface ResponseHead {
+  status: number;
+  /** Fields in wire order, lowercase names, pseudo-headers removed. */
+  rawHeaders: Array<[string, string]>;
+  /** Plain object; repeated fields joined with ', '. */
+  readonly headers: Record<string, string>;
+}
+
+export declare class ClientStream implements AsyncIterable<Uint8Array> {
+  readonly id: number;
+  readonly session: ClientSession;
+  error: ClientStreamError | null;
+  /** The final response head (1xx go to onInformational). */
+  readonly response: Promise<ResponseHead>;
+  /** Response trailers ([] when none). */
+  readonly trailers: Promise<Array<[string, string]>>;
+  /** The response body; bytes count as consumed (window reopened) as they are read. */
+  readonly body: ReadableStream<Uint8Array>;
+  onInformational: ((status: number, rawHeaders: Array<[string, string]>) => void) | null;
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+  /** Resolves when the stream may take more (flow control and send buffers). */
+  write(chunk: Uint8Array | ArrayBufferView | ArrayBuffer | string): Promise<void>;
+  end(chunk?: Uint8Array | ArrayBufferView | ArrayBuffer | string): void;
+  writeTrailers(headers: Record<string, string> | Array<[string, string]>): void;
+  /** RST_STREAM(code), CANCEL by default. */
+  cancel(code?: number, reason?: unknown): void;
+}
+
+/** A Response from session.fetch / fetch, with the response trailers. */
+export interface H2Response extends globalThis.Response {
+  readonly trailers: Promise<Headers>;
+  readonly stream: ClientStream;
+}
+
+export declare class ClientSession {
+  readonly secure: boolean;
+  /** True once no new request can start here (GOAWAY received, close() called, or closed). */
+  readonly goingAway: boolean;
+  /** The server's MAX_CONCURRENT_STREAMS (null: none given). */
+  maxConcurrentStreams: number | null;
+  goaway: { lastStreamID: number; code: number; debug: string } | null;
+  error: H2Error | null;
+  /** Resolves (never rejects) with the error that ended the session, or null. */
+  readonly closed: Promise<H2Error | null>;
+  request(headers: Record<string, string | string[]> | Array<[string, string]> | Headers,
+    options?: { endStream?: boolean; signal?: AbortSignal }): ClientStream;
+  fetch(input: string | URL | globalThis.Request, init?: RequestInit): Promise<H2Response>;
+  /** Round trip time in ms. */
+  ping(): Promise<number>;
+  /** Graceful: no new requests, open ones finish, then GOAWAY and close. */
+  close(): Promise<void>;
+  destroy(err?: unknown): void;
+}
+
+/** http: h2c prior knowledge; https: TLS with ALPN h2; or a Node socket / WHATWG stream pair. Resolves after the server's SETTINGS. */
+export declare function connect(target: string | URL | WebStreamPair | object, options?: ClientOptions): Promise<ClientSession>;
+/** fetch over one pooled session per origin; retried (once more at most twice) only when the server did not process it. */
+export declare function fetch(input: string | URL | globalThis.Request, init?: RequestInit & { h2?: ClientOptions }): Promise<H2Response>;
+/** Close every pooled session gracefully. */
+export declare function closeAllSessions(): Promise<void>;

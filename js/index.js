@@ -109,3 +109,6 @@ export function createServer(options = {}, requestFactory) {
     },
   });
 }
+
+// HTTP/2 client (js/client.js): connect(url | transport) → ClientSession; a pooled module-level fetch.
+export { connect, fetch, closeAllSessions, ClientSession, ClientStream } from './client.js';

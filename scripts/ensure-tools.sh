@@ -59,6 +59,7 @@ if $test_tools; then
   need curl curl
   need nghttp nghttp2-client
   need h2load nghttp2-client
+  need nghttpd nghttp2-server
   need chromium chromium
   need tcpdump tcpdump
   need tshark tshark

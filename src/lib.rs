@@ -11,6 +11,7 @@
 //! - [`settings`], [`flow`], [`stream`], [`schedule`], [`semantics`], [`limits`]:
 //!   the pieces of protocol state the connection is built from.
 //! - [`connection`]: the state machine that ties them together.
+//! - [`client`]: the client role on the same pieces.
 //! - [`inspect`]: an offline decoder of captured traffic for the inspector page.
 //! - `wasm` (wasm32 only): the wasm-bindgen surface; the only module that knows about JS.
 
@@ -30,6 +31,7 @@
     )
 )]
 
+pub mod client;
 pub mod connection;
 pub mod error;
 pub mod flow;

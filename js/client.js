@@ -1,0 +1,1109 @@
+// HTTP/2 client: connect() → ClientSession over any byte transport, with
+// session.fetch (WHATWG), session.request (a client stream, what gRPC needs),
+// ping/close/destroy, and a module-level fetch with one pooled session per origin.
+//
+// Same split as the server: the Rust ClientConnection (src/client/) decides
+// everything about the protocol; this file moves bytes, keeps request bodies
+// (they never enter wasm), turns event records into stream callbacks, and
+// reports response bytes as consumed only when the application has read them
+// (so the receive window is backpressure all the way to the reader).
+
+import { runtime, unpackFields, copyBytes, u32le } from './engine.js';
+import { H2Error, ERROR_CODES, check } from './errors.js';
+import { nodeSocketTransport, webStreamTransport } from './transport.js';
+import { LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
+
+const now = () => performance.now();
+const MAX_WRITE = 4 * 1024 * 1024;
+const COALESCE = 2048;
+const alloc = globalThis.Buffer ? (n) => globalThis.Buffer.allocUnsafe(n) : (n) => new Uint8Array(n);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// Event kinds: src/wasm/client.rs `mod kind`.
+const CEV = Object.freeze({
+  INFORMATIONAL: 1, RESPONSE: 2, TRAILERS: 3, DATA: 4, END: 5, MALFORMED: 6, RESET: 7, SEND_READY: 8,
+  SEND_BLOCKED: 9, STREAM_CLOSED: 10, SETTINGS: 11, PING_ACK: 12, GOAWAY: 13, ERROR: 14, CLOSED: 15,
+});
+const REQUEST_ERROR = 0x80000000;
+
+/** Client-only engine options (src/wasm/client.rs parse_client_config), besides the server's limits/settings. */
+export const CLIENT_OPTION_NAMES = Object.freeze({ keepaliveMs: [0, Number.MAX_SAFE_INTEGER], pingTimeoutMs: [0, Number.MAX_SAFE_INTEGER], maxWaitingRequests: [0, 2 ** 32 - 1] });
+const ENGINE_NAMES = { ...LIMIT_NAMES, ...SETTINGS_NAMES, connectionWindow: [65535, 2 ** 31 - 1], ...CLIENT_OPTION_NAMES };
+
+/** connect() options besides the engine names (each read somewhere in this file or js/transport.js). */
+const CONNECT_OPTION_NAMES = Object.freeze(['limits', 'settings', 'tls', 'authority', 'scheme', 'secure', 'peer', 'host',
+  'onFrameLog', 'tap', 'onGoaway', 'onClose', 'unrefWhenIdle']);
+
+/**
+ * `name=value` lines for WasmClient.configure from options (flat, or under limits/settings).
+ * A misspelt name is a TypeError listing the valid ones (as for the server), a bad value a RangeError.
+ */
+function clientConfig(options) {
+  for (const [k, v] of Object.entries(options)) {
+    if (v !== undefined && !Object.hasOwn(ENGINE_NAMES, k) && !CONNECT_OPTION_NAMES.includes(k)) {
+      throw new TypeError(`h2wasm: unknown connect option "${k}"; valid names: ${[...CONNECT_OPTION_NAMES, ...Object.keys(ENGINE_NAMES)].join(', ')}`);
+    }
+  }
+  const lines = [];
+  const add = (bag, strict) => {
+    for (const [k, v] of Object.entries(bag ?? {})) {
+      if (v === undefined) continue;
+      if (!Object.hasOwn(ENGINE_NAMES, k)) {
+        if (strict) throw new TypeError(`h2wasm: unknown client limit/setting "${k}"; valid names: ${Object.keys(ENGINE_NAMES).join(', ')}`);
+        continue;
+      }
+      const [lo, hi] = ENGINE_NAMES[k];
+      if (!Number.isInteger(v) || v < lo || v > hi) throw new RangeError(`h2wasm: ${k} must be an integer in [${lo}, ${hi}]`);
+      lines.push(`${k}=${v}`);
+    }
+  };
+  add(options, false); add(options.limits, true); add(options.settings, true);
+  return lines.join('\n');
+}
+
+/** Raw wasm calls for one WasmClient (numbers only; see js/engine.js for the pattern). */
+class ClientEngine {
+  constructor(t, owner, config) {
+    this.rt = runtime();
+    this.owner = owner;
+    const x = this.rt.x;
+    this.ptr = x.wasmclient_new(t) >>> 0;
+    this.rt.connections.add(this);
+    if (config) {
+      const bytes = encoder.encode(config);
+      const p = x.wasmclient_args_ptr(this.ptr, bytes.length) >>> 0;
+      this.rt.mem().set(bytes, p);
+      const bad = x.wasmclient_configure(this.ptr, bytes.length, t) >>> 0;
+      if (bad) { this.free(); throw new RangeError(`h2wasm: client engine rejected option "${config.split('\n')[bad - 1]}"`); }
+    }
+  }
+
+  _onTrap(e) { this.ptr = 0; this.owner?._fail(e); }
+
+  /** Every call goes through here: a trap fails the instance and becomes an H2Error. */
+  x() {
+    if (this.rt.dead || this.ptr === 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'wasm instance is gone');
+    return this.rt.x;
+  }
+
+  trap(e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      this.rt.fail(e);
+      return new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${e.message}`, { cause: e });
+    }
+    return e;
+  }
+
+  events(n) {
+    if (n === 0) return null;
+    const p = this.rt.x.wasmclient_events_ptr(this.ptr) >>> 0;
+    return new DataView(this.rt.mem().slice(p, p + n * 24).buffer);
+  }
+
+  receive(chunk, t) {
+    const x = this.x();
+    try {
+      const p = x.wasmclient_input_ptr(this.ptr, chunk.length) >>> 0;
+      this.rt.mem().set(chunk, p);
+      return this.events(x.wasmclient_receive(this.ptr, chunk.length, t) >>> 0);
+    } catch (e) { throw this.trap(e); }
+  }
+
+  poll() {
+    const x = this.x();
+    try { return this.events(x.wasmclient_poll(this.ptr) >>> 0); } catch (e) { throw this.trap(e); }
+  }
+
+  fields(start, end) {
+    const x = this.x();
+    try {
+      const len = x.wasmclient_pack_fields(this.ptr, start, end) >>> 0;
+      const p = x.wasmclient_scratch_ptr(this.ptr) >>> 0;
+      return this.rt.mem().slice(p, p + len);
+    } catch (e) { throw this.trap(e); }
+  }
+
+  text(off, len) {
+    const p = this.rt.x.wasmclient_text_ptr(this.ptr) >>> 0;
+    return decoder.decode(this.rt.mem().subarray(p + off, p + off + len));
+  }
+
+  debugData() {
+    const x = this.x();
+    const len = x.wasmclient_pack_debug_data(this.ptr) >>> 0;
+    const p = x.wasmclient_scratch_ptr(this.ptr) >>> 0;
+    return this.rt.mem().slice(p, p + len);
+  }
+
+  /** Pack [[name, value], …] (names lowercased) straight into wasm memory; returns the length. */
+  args(fields) {
+    const x = this.rt.x;
+    let total = 0;
+    let ascii = true;
+    for (let i = 0; i < fields.length; i++) {
+      const n = fields[i][0], v = fields[i][1];
+      total += 8 + n.length + v.length;
+      if (ascii && (/[^\x00-\x7f]/.test(n) || /[^\x00-\x7f]/.test(v))) ascii = false;
+    }
+    if (!ascii) return this.argsBytes(fields);
+    const p = x.wasmclient_args_ptr(this.ptr, total) >>> 0;
+    const m = this.rt.mem();
+    let at = p;
+    for (let i = 0; i < fields.length; i++) {
+      const n = fields[i][0], v = fields[i][1];
+      const nl = n.length, vl = v.length;
+      m[at] = nl; m[at + 1] = nl >>> 8; m[at + 2] = nl >>> 16; m[at + 3] = nl >>> 24;
+      m[at + 4] = vl; m[at + 5] = vl >>> 8; m[at + 6] = vl >>> 16; m[at + 7] = vl >>> 24;
+      at += 8;
+      for (let k = 0; k < nl; k++) { let c = n.charCodeAt(k); if (c >= 65 && c <= 90) c += 32; m[at++] = c; }
+      for (let k = 0; k < vl; k++) m[at++] = v.charCodeAt(k);
+    }
+    return total;
+  }
+
+  argsBytes(fields) {
+    const parts = fields.map(([n, v]) => [encoder.encode(n.toLowerCase()), encoder.encode(v)]);
+    const total = parts.reduce((s, [n, v]) => s + 8 + n.length + v.length, 0);
+    const p = this.rt.x.wasmclient_args_ptr(this.ptr, total) >>> 0;
+    const m = this.rt.mem();
+    const dv = new DataView(m.buffer);
+    let at = p;
+    for (const [n, v] of parts) {
+      dv.setUint32(at, n.length, true); dv.setUint32(at + 4, v.length, true);
+      m.set(n, at + 8); m.set(v, at + 8 + n.length);
+      at += 8 + n.length + v.length;
+    }
+    return total;
+  }
+
+  request(fields, end) {
+    const x = this.x();
+    try { return x.wasmclient_request(this.ptr, this.args(fields), end) >>> 0; } catch (e) { throw this.trap(e); }
+  }
+  sendData(id, len, end) {
+    const x = this.x();
+    try { return x.wasmclient_send_data(this.ptr, id, len, end) >>> 0; } catch (e) { throw this.trap(e); }
+  }
+  sendTrailers(id, fields) {
+    const x = this.x();
+    try { return x.wasmclient_send_trailers(this.ptr, id, this.args(fields)) >>> 0; } catch (e) { throw this.trap(e); }
+  }
+  resetStream(id, code) {
+    const x = this.x();
+    try { return x.wasmclient_reset_stream(this.ptr, id, code) >>> 0; } catch (e) { throw this.trap(e); }
+  }
+  consumed(id, n) {
+    const x = this.x();
+    try { return x.wasmclient_consumed(this.ptr, id, n) >>> 0; } catch (e) { throw this.trap(e); }
+  }
+  ping(hi, lo) {
+    const x = this.x();
+    try { return x.wasmclient_ping(this.ptr, hi, lo) >>> 0; } catch (e) { throw this.trap(e); }
+  }
+  close() { const x = this.x(); try { x.wasmclient_close(this.ptr); } catch (e) { throw this.trap(e); } }
+  abort(code) { const x = this.x(); try { x.wasmclient_abort(this.ptr, code); } catch (e) { throw this.trap(e); } }
+  tick(t) { const x = this.x(); try { x.wasmclient_tick(this.ptr, t); } catch (e) { throw this.trap(e); } }
+  nextDeadline() { const x = this.x(); try { return x.wasmclient_next_deadline(this.ptr); } catch (e) { throw this.trap(e); } }
+  wantsWrite() { const x = this.x(); try { return x.wasmclient_wants_write(this.ptr) !== 0; } catch (e) { throw this.trap(e); } }
+  isClosed() { const x = this.x(); try { return x.wasmclient_is_closed(this.ptr) !== 0; } catch (e) { throw this.trap(e); } }
+  isGoingAway() { const x = this.x(); try { return x.wasmclient_is_going_away(this.ptr) !== 0; } catch (e) { throw this.trap(e); } }
+
+  writeOutput(max) {
+    const x = this.x();
+    try {
+      const n = x.wasmclient_write_output(this.ptr, max) >>> 0;
+      if (n === 0) return 0;
+      this.op = x.wasmclient_out_ptr(this.ptr) >>> 0;
+      this.sp = x.wasmclient_segs_ptr(this.ptr) >>> 0;
+      return n;
+    } catch (e) { throw this.trap(e); }
+  }
+  segAt(i) { return u32le(this.rt.mem(), this.sp + i * 4); }
+  copyOut(off, len, dst, at) { copyBytes(dst, at, this.rt.mem(), this.op + off, len); }
+
+  free() {
+    if (this.ptr && !this.rt.dead) { try { this.rt.x.__wbg_wasmclient_free(this.ptr, 0); } catch { /* gone */ } }
+    this.rt.connections.delete(this);
+    this.ptr = 0;
+  }
+}
+
+function toBytes(chunk) {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return encoder.encode(chunk);
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError('write() takes a Uint8Array, ArrayBuffer view or string');
+}
+
+/** Header input (object, [[n, v]], Headers, Map) → [[lowercase name, string value], …]. */
+function pairs(headers) {
+  const out = [];
+  if (!headers) return out;
+  if (Array.isArray(headers)) { for (const [n, v] of headers) out.push([String(n).toLowerCase(), String(v)]); return out; }
+  if (typeof headers.forEach === 'function' && typeof headers.get === 'function') {
+    headers.forEach((v, n) => out.push([String(n).toLowerCase(), String(v)]));
+    return out;
+  }
+  for (const [n, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v) out.push([n.toLowerCase(), String(x)]); else out.push([n.toLowerCase(), String(v)]);
+  }
+  return out;
+}
+
+function streamError(code, message, extra) {
+  const e = new H2Error(code, message);
+  Object.assign(e, extra);
+  return e;
+}
+
+/** A response head: status and fields; `headers` (an object, repeated fields joined with ', ') is made on first use. */
+class ResponseHead {
+  constructor(status, rawHeaders) { this.status = status; this.rawHeaders = rawHeaders; this._h = null; }
+  get headers() {
+    if (this._h === null) {
+      const h = {};
+      for (const [n, v] of this.rawHeaders) h[n] = n in h ? `${h[n]}, ${v}` : v;
+      this._h = h;
+    }
+    return this._h;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function concat(chunks) {
+  if (chunks.length === 1) return chunks[0];
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return out;
+}
+
+/**
+ * One request/response exchange. Request side: write/end/writeTrailers with
+ * backpressure (write resolves when the stream may take more). Response side:
+ * `response` (a promise of { status, headers, rawHeaders }), the body (read it
+ * with `for await (const chunk of stream)`, `bytes()`, `text()` or the
+ * ReadableStream `body`; bytes are reported consumed — and the receive window
+ * reopened — only as the reader takes them), `trailers` (a promise of
+ * [[name, value], …], empty when none came).
+ *
+ * Promises and the ReadableStream are made on first use: a small exchange read
+ * with bytes() allocates a handful of objects, not a WHATWG stream.
+ */
+export class ClientStream {
+  constructor(session, id) {
+    this.session = session;
+    this.id = id;
+    this._q = null; // request-body chunks waiting for write_output
+    this._qoff = 0;
+    this._blocked = false;
+    this._waiters = null; // write() promises waiting for SEND_READY
+    this._ended = false; // our side ended (end/writeTrailers)
+    this._done = false; // the engine dropped the stream
+    this.error = null;
+    this._malformed = null;
+    this._cancelReason = undefined;
+    this.onInformational = null; // (status, rawHeaders) for 1xx responses
+    this._head = null;
+    this._headP = null; // [promise, resolve, reject] once `response` was read
+    this._trailerList = null;
+    this._trailersP = null;
+    this._inbound = []; // body chunks not yet taken by the reader (window stays closed for them)
+    this._bodyEnded = false;
+    this._reader = null; // [resolve, reject] of a pending _next()
+    this._body = null;
+  }
+
+  /** Promise of the final response head. */
+  get response() {
+    if (this._head) return Promise.resolve(this._head);
+    if (this.error) return Promise.reject(this.error);
+    return (this._headP ??= deferred())[0];
+  }
+
+  /** Promise of the response trailers, [[name, value], …] (empty when the response had none). */
+  get trailers() {
+    if (this._bodyEnded) return Promise.resolve(this._trailerList ?? []);
+    if (this.error) return Promise.reject(this.error);
+    return (this._trailersP ??= deferred())[0];
+  }
+
+  /** Next body chunk (null at the end). Taking it reports it consumed. */
+  _next() {
+    if (this._inbound.length) {
+      const c = this._inbound.shift();
+      this.session._consumed(this.id, c.length);
+      return Promise.resolve(c);
+    }
+    if (this._bodyEnded) return Promise.resolve(null);
+    if (this.error) return Promise.reject(this.error);
+    return new Promise((res, rej) => { this._reader = [res, rej]; });
+  }
+
+  async *[Symbol.asyncIterator]() {
+    for (;;) {
+      const c = await this._next();
+      if (c === null) return;
+      yield c;
+    }
+  }
+
+  /** The response body as a ReadableStream (highWaterMark 0: nothing is read ahead of the reader). */
+  get body() {
+    if (this._body) return this._body;
+    this._body = new ReadableStream({
+      pull: (c) => this._next().then((chunk) => { if (chunk === null) c.close(); else c.enqueue(chunk); }, (e) => c.error(e)),
+      cancel: () => { if (!this._done) this.cancel(ERROR_CODES.CANCEL); },
+    }, { highWaterMark: 0 });
+    return this._body;
+  }
+
+  /** All of the response body as one Uint8Array. */
+  async bytes() {
+    await this.response;
+    const parts = [];
+    for (;;) {
+      if (this._bodyEnded) {
+        // Usually the whole body is already here: take it in one go.
+        let n = 0;
+        for (const c of this._inbound) { parts.push(c); n += c.length; }
+        this._inbound.length = 0;
+        this.session._consumed(this.id, n);
+        return parts.length ? concat(parts) : EMPTY;
+      }
+      const c = await this._next();
+      if (c === null) return parts.length ? concat(parts) : EMPTY;
+      parts.push(c);
+    }
+  }
+
+  async text() { return decoder.decode(await this.bytes()); }
+
+  /** Queue request-body bytes; resolves when the stream may take more (flow control and buffers). */
+  write(chunk) {
+    if (this.error) return Promise.reject(this.error);
+    if (this._ended) return Promise.reject(new H2Error(ERROR_CODES.STREAM_CLOSED, 'write after end'));
+    const b = toBytes(chunk);
+    if (b.length) this.session._queueData(this, b, false);
+    if (!this._blocked) return Promise.resolve();
+    return new Promise((res, rej) => { (this._waiters ??= []).push([res, rej]); });
+  }
+
+  /** End the request body (optionally with a last chunk). */
+  end(chunk) {
+    if (this._ended || this.error) return;
+    this._ended = true;
+    const b = chunk == null ? null : toBytes(chunk);
+    this.session._queueData(this, b && b.length ? b : null, true);
+  }
+
+  /** Request trailers; they end the request. */
+  writeTrailers(headers) {
+    if (this._ended || this.error) return;
+    this._ended = true;
+    check(this.session._eng.sendTrailers(this.id, pairs(headers)));
+    this.session._kick();
+  }
+
+  /** RST_STREAM(code) (CANCEL by default); pending reads and promises reject with `reason` if given. */
+  cancel(code = ERROR_CODES.CANCEL, reason) {
+    if (this._done) return;
+    this._cancelReason = reason;
+    try { this.session._eng.resetStream(this.id, code); } catch { /* gone */ }
+    this.session._afterCommand();
+  }
+
+  _wake() {
+    const w = this._waiters;
+    if (!w) return;
+    this._waiters = null;
+    for (const [res] of w) res();
+  }
+
+  _response(status, rawHeaders, endStream) {
+    this._head = new ResponseHead(status, rawHeaders);
+    if (this._headP) this._headP[1](this._head);
+    if (endStream) this._end();
+  }
+
+  _data(view) {
+    const r = this._reader;
+    if (r !== null) {
+      this._reader = null;
+      this.session._consumed(this.id, view.length);
+      r[0](view);
+    } else this._inbound.push(view);
+  }
+
+  _end() {
+    this._bodyEnded = true;
+    if (this._trailersP) this._trailersP[1](this._trailerList ?? []);
+    const r = this._reader;
+    if (r !== null) { this._reader = null; r[0](null); }
+  }
+
+  _lost(err) {
+    if (this._done) return;
+    this._done = true;
+    this._q = null;
+    if (this._cancelReason !== undefined && !err.remote) err = this._cancelReason ?? err;
+    this.session.streams.delete(this.id);
+    this.session._maybeIdle();
+    this.error = err;
+    const w = this._waiters;
+    this._waiters = null;
+    if (w) for (const [, rej] of w) rej(err);
+    if (this._bodyEnded && this._head) return; // the response was complete: it stays readable
+    if (this._headP && !this._head) this._headP[2](err);
+    if (this._trailersP) this._trailersP[2](err);
+    // Unread bytes of an unfinished body are dropped; the reader sees the error.
+    this._inbound.length = 0;
+    const r = this._reader;
+    if (r !== null) { this._reader = null; r[1](err); }
+  }
+}
+
+/** [promise, resolve, reject]; the promise never causes an unhandled rejection by itself. */
+function deferred() {
+  let res, rej;
+  const p = new Promise((a, b) => { res = a; rej = b; });
+  p.catch(() => {});
+  return [p, res, rej];
+}
+
+/**
+ * The Response of session.fetch / fetch: a real `Response` (instanceof, status,
+ * ok, headers, body, bodyUsed, arrayBuffer/text/json/bytes/blob/formData, clone)
+ * whose body comes from the ClientStream and is only turned into a WHATWG
+ * ReadableStream when `body` is read: arrayBuffer()/text()/json() take the bytes
+ * straight from the stream (a WHATWG stream per response was most of the
+ * client's cost per small request). Plus `trailers` (Promise<Headers>) and
+ * `stream` (the ClientStream).
+ */
+class H2Response extends Response {
+  constructor(stream, head, nullBody) {
+    super(null, { status: head.status >= 200 && head.status <= 599 ? head.status : 200 });
+    this._s = stream;
+    this._head = head;
+    this._nullBody = nullBody;
+    this._headers = null;
+    this._used = false;
+    this._trailers = null;
+    this._url = '';
+    this._redirected = false;
+  }
+  get url() { return this._url; }
+  get redirected() { return this._redirected; }
+  get status() { return this._head.status; }
+  get ok() { return this._head.status >= 200 && this._head.status <= 299; }
+  get headers() {
+    if (this._headers === null) this._headers = new Headers(this._head.rawHeaders);
+    return this._headers;
+  }
+  get body() { if (this._nullBody) return null; return this._s.body; }
+  get bodyUsed() { return this._used || (!this._nullBody && this._s._body !== null && this._s._body.locked); }
+  get stream() { return this._s; }
+  /** Response trailers: resolves with a Headers when the body ended (empty when none came). */
+  get trailers() {
+    return (this._trailers ??= this._s.trailers.then((list) => new Headers(list)));
+  }
+  async _bytes() {
+    if (this.bodyUsed) throw new TypeError('Body is unusable: Body has already been read');
+    this._used = true;
+    if (this._nullBody) return EMPTY;
+    if (this._s._body !== null) return new Uint8Array(await new Response(this._s._body).arrayBuffer());
+    return this._s.bytes();
+  }
+  async arrayBuffer() {
+    const b = await this._bytes();
+    return b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b.buffer : b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  }
+  async bytes() { return new Uint8Array(await this.arrayBuffer()); }
+  async text() { return decoder.decode(await this._bytes()); }
+  async json() { return JSON.parse(await this.text()); }
+  async blob() { return new Blob([await this._bytes()], { type: this.headers.get('content-type') ?? '' }); }
+  async formData() { return new Response(await this._bytes(), { headers: this.headers }).formData(); }
+  clone() {
+    if (this.bodyUsed) throw new TypeError('Response.clone: Body has already been consumed');
+    if (this._nullBody) return new Response(null, { status: this.status, headers: this.headers });
+    const [a, b] = this._s.body.tee();
+    this._s._body = a;
+    return new Response(b, { status: this.status, headers: this.headers });
+  }
+}
+
+/** One HTTP/2 client connection over a transport (js/transport.js surface). */
+export class ClientSession {
+  constructor(transport, options = {}, origin = null) {
+    this.t = transport;
+    this.options = options;
+    this.origin = origin; // { scheme, authority }
+    this.streams = new Map();
+    this._socketBlocked = false;
+    this._closed = false;
+    this._kickPending = false;
+    this._busy = false;
+    this._timer = null;
+    this._timerAt = Infinity;
+    this._pendingConsumed = null;
+    this._pings = new Map(); // 'hi:lo' → [resolve, reject]
+    this._pingSeq = 0;
+    this.goaway = null;
+    this.error = null;
+    this.maxConcurrentStreams = null;
+    this.onFrameLog = options.onFrameLog ?? null;
+    this.closed = new Promise((r) => { this._resolveClosed = r; });
+    this.ready = new Promise((res, rej) => { this._resolveReady = res; this._rejectReady = rej; });
+    this.ready.catch(() => {});
+    // Pooled sessions (module-level fetch) must not keep the process alive while idle.
+    this._unrefIdle = !!options.unrefWhenIdle;
+    this._eng = new ClientEngine(now(), this, clientConfig(options));
+    transport.attach(this);
+    this._flush();
+  }
+
+  get secure() { return !!this.t.secure; }
+  /** True once no new request can start here (GOAWAY received, close() called, or closed). */
+  get goingAway() { return this._closed || this._eng.ptr === 0 || this._eng.isGoingAway(); }
+
+  // ---- requests ----
+
+  /**
+   * Start a request. `headers`: an object / [[name, value]] / Headers; pseudo-headers
+   * default to :method GET, :scheme and :authority of the session, :path '/'.
+   * `endStream`: no request body. Returns a ClientStream at once (it may wait
+   * for a slot under the server's MAX_CONCURRENT_STREAMS).
+   */
+  request(headers, { endStream = false, signal } = {}) {
+    if (this._closed) throw this.error ?? new H2Error(ERROR_CODES.STREAM_CLOSED, 'session is closed');
+    const list = pairs(headers);
+    const pseudo = { ':method': 'GET', ':scheme': this.origin?.scheme ?? (this.secure ? 'https' : 'http'), ':authority': this.origin?.authority, ':path': '/' };
+    const regular = [];
+    for (const f of list) { if (f[0][0] === ':') pseudo[f[0]] = f[1]; else regular.push(f); }
+    const fields = [];
+    for (const k of [':method', ':scheme', ':authority', ':path']) if (pseudo[k] !== undefined && !(k === ':authority' && pseudo[k] === null)) fields.push([k, String(pseudo[k])]);
+    if (pseudo[':method'] === 'CONNECT') fields.splice(1, 1);
+    for (const f of regular) fields.push(f);
+    const rc = this._eng.request(fields, endStream);
+    if (rc & REQUEST_ERROR) {
+      const r = rc & ~REQUEST_ERROR;
+      if (r === 5) throw streamError(ERROR_CODES.REFUSED_STREAM, 'session is going away: request not sent (safe to retry on a new session)', { notProcessed: true });
+      check(r);
+    }
+    const s = new ClientStream(this, rc);
+    s._ended = endStream;
+    this.streams.set(rc, s);
+    if (this._unrefIdle && this.streams.size === 1) this.t.socket?.ref?.();
+    if (signal) {
+      const onAbort = () => s.cancel(ERROR_CODES.CANCEL, signal.reason ?? new DOMException('aborted', 'AbortError'));
+      if (signal.aborted) onAbort(); else { signal.addEventListener('abort', onAbort, { once: true }); s.trailers.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {}); }
+    }
+    this._kick();
+    return s;
+  }
+
+  /** WHATWG fetch over this session. The Response has `trailers`: a Promise<Headers>. */
+  async fetch(input, init = {}) {
+    const req = await toRequest(input, init, this.origin);
+    // Redirects are followed on this session while they stay on its origin; another origin's
+    // redirect is returned as it is (module-level fetch follows those through its pool).
+    const own = `${this.origin?.scheme}://${this.origin?.authority}`;
+    return followRedirects(req, (r) => (r.url.origin === own ? this._fetch(r) : null));
+  }
+
+  async _fetch(req) {
+    const { method, path, authority, scheme, headers, body, signal } = req;
+    if (signal?.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
+    const fields = [[':method', method], [':scheme', scheme], [':authority', authority], [':path', path], ...headers];
+    const bodyless = body == null;
+    const s = this.request(fields, { endStream: bodyless, signal });
+    if (!bodyless) pumpBody(s, body).catch(() => {});
+    const head = await s.response;
+    const nullBody = head.status === 204 || head.status === 205 || head.status === 304 || method === 'HEAD';
+    if (nullBody && !s._bodyEnded) s.cancel(ERROR_CODES.CANCEL);
+    const res = new H2Response(s, head, nullBody);
+    res._url = req.url.href;
+    return res;
+  }
+
+  /** PING; resolves with the round trip in ms. */
+  ping() {
+    if (this._closed) return Promise.reject(this.error ?? new H2Error(ERROR_CODES.STREAM_CLOSED, 'session is closed'));
+    const hi = 0x70696e67, lo = ++this._pingSeq >>> 0; // 'ping' + counter
+    check(this._eng.ping(hi, lo));
+    const p = new Promise((res, rej) => this._pings.set(`${hi}:${lo}`, [res, rej]));
+    this._kick();
+    return p;
+  }
+
+  /** Graceful: no new requests; resolves when open ones have finished and the socket is closed. */
+  close() {
+    if (!this._closed) { try { this._eng.close(); this._kick(); } catch (e) { this._fail(e); } }
+    return this.closed.then(() => {});
+  }
+
+  /** Now: GOAWAY (CANCEL, or INTERNAL_ERROR with an error), every stream fails with `err`. */
+  destroy(err) {
+    if (this._closed) return;
+    this._destroyReason = err ?? new H2Error(ERROR_CODES.CANCEL, 'session destroyed');
+    try {
+      this._eng.abort(err ? ERROR_CODES.INTERNAL_ERROR : ERROR_CODES.CANCEL);
+      this._busy = true;
+      this._process(this._eng.poll(), null);
+      this._flush();
+    } catch (e) { this._fail(e); } finally { this._busy = false; }
+    if (!this._closed) this._finish(this._destroyReason, true);
+  }
+
+  // ---- inbound ----
+
+  receive(chunk) {
+    if (this._closed) return;
+    this.options.tap?.inbound?.(chunk);
+    this._busy = true;
+    try {
+      this._process(this._eng.receive(chunk, now()), chunk);
+      this._flush();
+    } catch (e) { this._fail(e); } finally { this._busy = false; }
+  }
+
+  transportClosed(err) {
+    if (this._closed) return;
+    const e = err ? new H2Error(ERROR_CODES.CONNECT_ERROR, `transport: ${err.message ?? err}`, { cause: err })
+      : new H2Error(ERROR_CODES.CANCEL, 'connection closed by server');
+    // Through the engine, so requests still waiting for a slot come back marked not processed.
+    this._transportError = e;
+    try { this._eng.abort(ERROR_CODES.CANCEL); this._process(this._eng.poll(), null); } catch { /* instance gone */ }
+    this._finish(e, true);
+  }
+
+  _process(dv, chunk) {
+    while (dv) {
+      for (let at = 0; at < dv.byteLength; at += 24) {
+        this._event(dv.getUint32(at, true), dv.getUint32(at + 4, true), dv.getUint32(at + 8, true),
+          dv.getUint32(at + 12, true), dv.getUint32(at + 16, true), dv.getUint32(at + 20, true), chunk);
+      }
+      chunk = null;
+      if (this._closed) return;
+      dv = this._eng.poll();
+    }
+  }
+
+  _event(kind, id, a, b, c, d, chunk) {
+    const s = this.streams.get(id);
+    const log = this.onFrameLog;
+    switch (kind) {
+      case CEV.RESPONSE: {
+        const raw = unpackFields(this._eng.fields(b, c));
+        log?.({ type: 'response', stream: id, status: a, headers: raw, endStream: !!d });
+        if (s) s._response(a, raw, !!d);
+        break;
+      }
+      case CEV.INFORMATIONAL: {
+        const raw = unpackFields(this._eng.fields(b, c));
+        log?.({ type: 'informational', stream: id, status: a, headers: raw });
+        try { s?.onInformational?.(a, raw); } catch { /* app callback */ }
+        break;
+      }
+      case CEV.TRAILERS:
+        if (s) { s._trailerList = unpackFields(this._eng.fields(a, b)); log?.({ type: 'trailers', stream: id, headers: s._trailerList }); }
+        break;
+      case CEV.DATA:
+        log?.({ type: 'data', stream: id, length: b - a });
+        if (s) s._data(chunk.subarray(a, b)); else this._eng.consumed(id, b - a);
+        break;
+      case CEV.END: log?.({ type: 'end', stream: id }); if (s) s._end(); break;
+      case CEV.MALFORMED: if (s) s._malformed = this._eng.text(a, b); log?.({ type: 'malformed', stream: id, reason: this._eng.text(a, b) }); break;
+      case CEV.RESET: {
+        const remote = !!(b & 1), notProcessed = !!(b & 2);
+        log?.({ type: 'reset', stream: id, code: a, remote, notProcessed });
+        if (s) {
+          let msg;
+          if (notProcessed) msg = `request not processed by the server (${remote && this.goaway ? 'GOAWAY' : 'REFUSED_STREAM'}); safe to retry`;
+          else if (s._malformed) msg = a === ERROR_CODES.PROTOCOL_ERROR ? `malformed response: ${s._malformed}` : s._malformed;
+          else msg = remote ? `stream reset by server (${a})` : `stream reset (${a})`;
+          const e = streamError(a, msg, { remote, notProcessed, unsent: c + d * 2 ** 32 });
+          // destroy(err) / a lost transport: every stream the server may have seen fails with that error.
+          const local = !remote && !notProcessed;
+          s._lost(local && this._transportError !== undefined ? this._transportError
+            : local && this._destroyReason !== undefined ? this._destroyReason : e);
+        }
+        break;
+      }
+      case CEV.SEND_READY: if (s) { s._blocked = false; s._wake(); } break;
+      case CEV.SEND_BLOCKED: if (s) s._blocked = true; break;
+      case CEV.STREAM_CLOSED: if (s) { s._done = true; s._q = null; this.streams.delete(id); this._maybeIdle(); } break;
+      case CEV.SETTINGS:
+        this.maxConcurrentStreams = a === 0xffffffff ? null : a;
+        log?.({ type: 'settings', maxConcurrentStreams: this.maxConcurrentStreams });
+        this._resolveReady(this);
+        break;
+      case CEV.PING_ACK: {
+        log?.({ type: 'ping-ack', rttMs: c });
+        const k = `${a}:${b}`;
+        const p = this._pings.get(k);
+        if (p) { this._pings.delete(k); p[0](c); }
+        break;
+      }
+      case CEV.GOAWAY: {
+        this.goaway = { lastStreamID: a, code: b, debug: decoder.decode(this._eng.debugData()) };
+        log?.({ type: 'goaway', lastStreamID: a, code: b });
+        this.options.onGoaway?.(this.goaway);
+        break;
+      }
+      case CEV.ERROR: this.error = streamError(a, this._eng.text(c, d), { remote: !!b }); log?.({ type: 'error', code: a, reason: this.error.message }); break;
+      case CEV.CLOSED: this._closing = true; break;
+      default: break;
+    }
+  }
+
+  _maybeIdle() {
+    if (this._unrefIdle && this.streams.size === 0) this.t.socket?.unref?.();
+  }
+
+  _consumed(id, n) {
+    if (this._closed || n === 0) return;
+    const m = this._pendingConsumed ??= new Map();
+    m.set(id, (m.get(id) ?? 0) + n);
+    this._kick();
+  }
+
+  // ---- outbound ----
+
+  _queueData(s, bytes, end) {
+    const len = bytes ? bytes.length : 0;
+    check(this._eng.sendData(s.id, len, end));
+    if (len) { if (s._q === null) { s._q = [bytes]; s._qoff = 0; } else s._q.push(bytes); }
+    this._kick();
+  }
+
+  _afterCommand() { this._kick(); }
+
+  _kick() {
+    if (this._kickPending || this._busy || this._closed) return;
+    this._kickPending = true;
+    queueMicrotask(() => this._kicked());
+  }
+
+  _kicked() {
+    this._kickPending = false;
+    if (this._closed) return;
+    this._busy = true;
+    try { this._process(this._eng.poll(), null); this._flush(); } catch (e) { this._fail(e); } finally { this._busy = false; }
+  }
+
+  _take(id, len, list) {
+    const s = this.streams.get(id);
+    const q = s?._q;
+    while (len > 0 && q && q.length) {
+      const c = q[0], off = s._qoff, avail = c.length - off;
+      if (avail <= len) { list.push(off ? c.subarray(off) : c); q.shift(); s._qoff = 0; len -= avail; } else { list.push(c.subarray(off, off + len)); s._qoff = off + len; len = 0; }
+    }
+    if (len > 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `engine asked for ${len} bytes stream ${id} does not have`);
+  }
+
+  _takeInto(id, len, dst, at) {
+    const s = this.streams.get(id);
+    const q = s?._q;
+    while (len > 0 && q && q.length) {
+      const c = q[0], off = s._qoff, n = Math.min(c.length - off, len);
+      copyBytes(dst, at, c, off, n);
+      at += n; len -= n;
+      if (off + n === c.length) { q.shift(); s._qoff = 0; } else s._qoff = off + n;
+    }
+    if (len > 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `engine asked for ${len} bytes stream ${id} does not have`);
+  }
+
+  _flush() {
+    if (this._closed) return;
+    const eng = this._eng;
+    while (!this._socketBlocked) {
+      const m = this._pendingConsumed;
+      if (m !== null && m.size) { for (const [id, n] of m) eng.consumed(id, n); m.clear(); }
+      const n = eng.writeOutput(MAX_WRITE);
+      if (n === 0) break;
+      let small = 0;
+      for (let i = 0; i < 2 * n; i += 2) { const id = eng.segAt(i), len = eng.segAt(i + 1); if (id === 0 || len <= COALESCE) small += len; }
+      const buf = small ? alloc(small) : null;
+      const list = [];
+      let at = 0, mark = 0, off = 0;
+      for (let i = 0; i < 2 * n; i += 2) {
+        const id = eng.segAt(i), len = eng.segAt(i + 1);
+        if (id === 0) { eng.copyOut(off, len, buf, at); off += len; at += len; } else if (len <= COALESCE) { this._takeInto(id, len, buf, at); at += len; } else {
+          if (at > mark) { list.push(buf.subarray(mark, at)); mark = at; }
+          this._take(id, len, list);
+        }
+      }
+      if (at > mark) list.push(mark === 0 && at === buf.length ? buf : buf.subarray(mark, at));
+      this.options.tap?.outbound?.(list);
+      if (!this.t.write(list)) this._setSocketBlocked(true);
+      this._process(eng.poll(), null);
+      if (this._closed) return;
+    }
+    if (eng.isClosed() || this._closing) {
+      if (!eng.wantsWrite()) { this._finish(this._destroyReason ?? this.error ?? null); return; }
+    }
+    this._arm();
+  }
+
+  _setSocketBlocked(b) {
+    this._socketBlocked = b;
+    if (b) this.t.pauseReading(); else this.t.resumeReading();
+  }
+
+  _drained() {
+    if (this._closed || !this._socketBlocked) return;
+    this._busy = true;
+    try { this._setSocketBlocked(false); this._flush(); } catch (e) { this._fail(e); } finally { this._busy = false; }
+  }
+
+  _arm() {
+    if (this._closed) return;
+    const dl = this._eng.nextDeadline();
+    if (dl < 0) { this._disarm(); return; }
+    if (this._timer !== null && this._timerAt <= dl) return;
+    this._disarm();
+    this._timerAt = dl;
+    this._timer = setTimeout(onTimer, Math.max(0, Math.ceil(dl - now())), this);
+    this._timer.unref?.();
+  }
+
+  _disarm() { if (this._timer !== null) { clearTimeout(this._timer); this._timer = null; this._timerAt = Infinity; } }
+
+  _fired() {
+    this._timer = null; this._timerAt = Infinity;
+    if (this._closed) return;
+    this._busy = true;
+    try { this._eng.tick(now()); this._process(this._eng.poll(), null); this._flush(); } catch (e) { this._fail(e); } finally { this._busy = false; }
+  }
+
+  _fail(e) {
+    if (this._closed) return;
+    const err = e instanceof H2Error ? e : new H2Error(ERROR_CODES.INTERNAL_ERROR, String(e?.message ?? e), { cause: e });
+    this.error = err;
+    this._finish(err, true);
+  }
+
+  _finish(reason, hard = false) {
+    if (this._closed) return;
+    this._closed = true;
+    this._disarm();
+    const r = reason ?? new H2Error(ERROR_CODES.CANCEL, 'session closed');
+    this._rejectReady(r);
+    for (const s of [...this.streams.values()]) s._lost(r);
+    this.streams.clear();
+    for (const [, [, rej]] of this._pings) rej(r);
+    this._pings.clear();
+    try { this._eng.free(); } catch { /* gone */ }
+    if (hard) this.t.destroy(); else this.t.end();
+    this._resolveClosed(reason ?? null);
+    this.options.onClose?.(this, reason ?? null);
+  }
+}
+
+function onTimer(s) { s._fired(); }
+
+/** Pump a request body (ReadableStream or bytes) into a client stream with backpressure. */
+async function pumpBody(s, body) {
+  try {
+    if (body instanceof Uint8Array) { s.end(body); return; }
+    const reader = body.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (s.error) { reader.cancel(s.error).catch(() => {}); return; }
+      await s.write(value);
+    }
+    s.end();
+  } catch (e) {
+    if (!s._done) s.cancel(ERROR_CODES.CANCEL, e);
+  }
+}
+
+/**
+ * Normalise fetch(input, init) into what the session needs. Bodies that are
+ * bytes or strings stay bytes (replayable, so a not-processed request can be
+ * retried); anything else goes through Request for its WHATWG conversions.
+ */
+async function toRequest(input, init = {}, origin) {
+  let url;
+  let method = init.method;
+  let headersInit = init.headers;
+  let body = init.body ?? null;
+  let signal = init.signal ?? null;
+  if (typeof input === 'string' || input instanceof URL) {
+    url = new URL(input, origin ? `${origin.scheme}://${origin.authority}` : undefined);
+  } else if (input && typeof input.url === 'string') {
+    url = new URL(input.url);
+    method ??= input.method;
+    headersInit ??= input.headers;
+    if (body == null && input.body) body = input.body;
+    signal ??= input.signal;
+  } else throw new TypeError('fetch: input must be a URL, a string or a Request');
+  method = String(method ?? 'GET').toUpperCase();
+  const headers = pairs(headersInit).filter(([n]) => !HOP_BY_HOP.has(n));
+  let contentType = null;
+  if (body != null) {
+    if (typeof body === 'string') { body = encoder.encode(body); contentType = 'text/plain;charset=UTF-8'; } else if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) body = toBytes(body);
+    else if (!(body instanceof ReadableStream)) {
+      const r = new Request('http://x/', { method: 'POST', body, duplex: 'half' });
+      contentType = r.headers.get('content-type');
+      body = new Uint8Array(await r.arrayBuffer());
+    }
+    if (contentType && !headers.some(([n]) => n === 'content-type')) headers.push(['content-type', contentType]);
+    if (body instanceof Uint8Array && !headers.some(([n]) => n === 'content-length')) headers.push(['content-length', String(body.length)]);
+  }
+  return {
+    url, method, headers, body, signal, redirect: init.redirect ?? input?.redirect ?? 'follow',
+    scheme: url.protocol.slice(0, -1),
+    authority: url.host,
+    path: (url.pathname || '/') + url.search,
+  };
+}
+
+// Fields a WHATWG Headers may carry that HTTP/2 forbids (§8.2.2); dropped rather than refused.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'host']);
+
+// ---- connect ----
+
+/**
+ * connect(url | transport, options) → Promise<ClientSession>, resolved once the
+ * server's SETTINGS arrived. `http:` is h2c with prior knowledge, `https:` TLS
+ * with ALPN h2 (options.tls goes to tls.connect: ca, rejectUnauthorized, …).
+ * A transport is a Node socket or a WHATWG { readable, writable } pair
+ * (options.authority/scheme then name the origin).
+ */
+export async function connect(target, options = {}) {
+  clientConfig(options); // TypeError/RangeError for bad options before any socket is opened
+  let transport;
+  let origin;
+  if (typeof target === 'string' || target instanceof URL) {
+    const url = new URL(target);
+    const gb = globalThis.process?.getBuiltinModule;
+    if (!gb) throw new Error('connect(url) needs Node; pass a { readable, writable } transport elsewhere');
+    const secure = url.protocol === 'https:';
+    if (!secure && url.protocol !== 'http:') throw new TypeError(`connect: unsupported scheme ${url.protocol}`);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(url.port || (secure ? 443 : 80));
+    origin = { scheme: secure ? 'https' : 'http', authority: url.host };
+    const socket = await new Promise((resolve, reject) => {
+      let s;
+      if (secure) {
+        const tls = gb('node:tls');
+        const isIp = gb('node:net').isIP(host) !== 0;
+        s = tls.connect({ host, port, servername: isIp ? undefined : host, ...options.tls, ALPNProtocols: ['h2'] }, () => {
+          if (s.alpnProtocol !== 'h2') { s.destroy(); reject(new H2Error(ERROR_CODES.HTTP_1_1_REQUIRED, `server did not negotiate h2 over TLS (ALPN: ${s.alpnProtocol || 'none'})`)); return; }
+          resolve(s);
+        });
+      } else {
+        s = gb('node:net').connect({ host, port }, () => resolve(s));
+      }
+      s.once('error', (e) => reject(/no application protocol/.test(e.message)
+        ? new H2Error(ERROR_CODES.HTTP_1_1_REQUIRED, 'server did not negotiate h2 over TLS (ALPN)', { cause: e }) : e));
+    });
+    socket.removeAllListeners('error');
+    transport = nodeSocketTransport(socket);
+  } else if (target && typeof target.on === 'function' && typeof target.write === 'function') {
+    transport = nodeSocketTransport(target);
+    origin = { scheme: options.scheme ?? (target.encrypted ? 'https' : 'http'), authority: options.authority ?? 'localhost' };
+  } else if (target && target.readable && target.writable) {
+    transport = webStreamTransport(target, options);
+    origin = { scheme: options.scheme ?? (options.secure ? 'https' : 'http'), authority: options.authority ?? 'localhost' };
+  } else throw new TypeError('connect: target must be a URL, a Node socket or a { readable, writable } pair');
+  const session = new ClientSession(transport, options, origin);
+  if (!session._closed) transport.start();
+  return session.ready;
+}
+
+// ---- module-level fetch: one pooled session per origin ----
+
+const pool = new Map(); // origin → Promise<ClientSession>
+
+function pooledSession(url, options) {
+  const key = url.origin;
+  const have = pool.get(key);
+  if (have) {
+    const s = have.session;
+    if (!s || !s.goingAway) return have.promise;
+  }
+  const entry = { session: null, promise: null };
+  entry.promise = connect(url.origin, { ...options, unrefWhenIdle: true, onClose: () => { if (pool.get(key) === entry) pool.delete(key); } })
+    .then((s) => { entry.session = s; return s; }, (e) => { if (pool.get(key) === entry) pool.delete(key); throw e; });
+  pool.set(key, entry);
+  return entry.promise;
+}
+
+/**
+ * fetch(url, init) over a pooled HTTP/2 session per origin (h2c for http:,
+ * TLS+ALPN h2 for https:). A new session replaces one that received GOAWAY. A
+ * request is sent again (once, on a fresh session) only when the server said it
+ * did not process it (GOAWAY above its id, or REFUSED_STREAM) and its body is
+ * replayable (none, bytes or a string).
+ */
+export async function fetch(input, init = {}) {
+  const req = await toRequest(input, init);
+  const options = init.h2 ?? {};
+  return followRedirects(req, async (r) => {
+    if (r.url.protocol !== 'http:' && r.url.protocol !== 'https:') return null;
+    for (let attempt = 0; ; attempt++) {
+      const session = await pooledSession(r.url, options);
+      try {
+        return await session._fetch(r);
+      } catch (e) {
+        const replayable = r.body == null || r.body instanceof Uint8Array;
+        if (e?.notProcessed && replayable && attempt < 2) continue;
+        throw e;
+      }
+    }
+  });
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * WHATWG redirect handling (`init.redirect`: 'follow' (default, at most 20), 'manual', 'error').
+ * `send(req)` returns a Response, or null when it cannot send there (then the redirect
+ * response itself is returned). 303, and 301/302 after POST, become a GET without body;
+ * 307/308 resend the body when it is replayable (bytes), else it is a TypeError as in fetch.
+ */
+async function followRedirects(req, send) {
+  const mode = req.redirect ?? 'follow';
+  let res = await send(req);
+  for (let hops = 0; res && REDIRECTS.has(res.status) && res.headers.has('location'); hops++) {
+    if (mode === 'manual') return res;
+    if (mode === 'error') throw new TypeError(`fetch: redirect (${res.status}) with redirect: 'error'`);
+    if (hops >= 20) throw new TypeError('fetch: too many redirects');
+    const next = { ...req, url: new URL(res.headers.get('location'), req.url) };
+    if (res.status === 303 ? req.method !== 'HEAD' : (res.status <= 302 && req.method === 'POST')) {
+      next.method = req.method === 'HEAD' ? 'HEAD' : 'GET';
+      next.body = null;
+      next.headers = req.headers.filter(([n]) => !n.startsWith('content-'));
+    } else if (req.body != null && !(req.body instanceof Uint8Array)) {
+      throw new TypeError('fetch: cannot follow a 307/308 redirect with a streamed body');
+    }
+    if (next.url.origin !== req.url.origin) next.headers = next.headers.filter(([n]) => n !== 'authorization' && n !== 'cookie');
+    next.scheme = next.url.protocol.slice(0, -1);
+    next.authority = next.url.host;
+    next.path = (next.url.pathname || '/') + next.url.search;
+    const r = await send(next);
+    if (r === null) return res;
+    res.arrayBuffer().catch(() => {}); // the redirect's own body is read and dropped (its window reopens)
+    r._redirected = true;
+    req = next;
+    res = r;
+  }
+  return res;
+}
+
+/** Close every pooled session (graceful); for tests and process shutdown. */
+export async function closeAllSessions() {
+  const all = [...pool.values()];
+  pool.clear();
+  await Promise.all(all.map((e) => e.promise.then((s) => s.close(), () => {})));
+}

@@ -1,0 +1,757 @@
+//! `ClientConnection`: the HTTP/2 client role on the same sans-IO pieces as
+//! the server ([`crate::connection`]): frame codec, HPACK, flow windows,
+//! stream state, scheduler, limits. Bytes in ([`ClientConnection::receive`])
+//! → events out ([`ClientConnection::poll_event`]); commands in (`request`,
+//! `send_data`, …) → bytes out ([`ClientConnection::write_output`]).
+//!
+//! Split by job:
+//! - `mod.rs`: public types, the command API, stream teardown, errors.
+//! - `recv.rs`: every inbound frame and the response checks (§8.3.2).
+//! - `send.rs`: `write_output`, the DATA scheduler, back-pressure, timers.
+//!
+//! Request bodies never enter the engine, as on the server: the application
+//! keeps them and `write_output` says "take N bytes of stream S".
+//!
+//! Requests above the peer's MAX_CONCURRENT_STREAMS wait in a FIFO queue with
+//! their stream id already assigned (ids are handed out in order and opened in
+//! the same order, so §5.1.1's increasing-id rule holds). Their header fields
+//! are HPACK-encoded only when they leave the queue: encoder state follows wire
+//! order.
+
+mod recv;
+mod send;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Range;
+
+use crate::connection::Output;
+use crate::error::{ErrorCode, UserError};
+use crate::flow::{RecvFlow, Window};
+use crate::frame;
+use crate::hpack::{self, HeaderField};
+use crate::limits::{Limits, TokenBucket};
+use crate::schedule::Scheduler;
+use crate::semantics;
+use crate::settings::{LocalSettings, PeerSettings, DEFAULT_WINDOW_SIZE};
+use crate::stream::{CloseKind, ClosedStreams, SendState, Stream};
+
+pub use recv::check_response;
+
+/// RFC 9113 §3.4: what a client sends first.
+pub const CLIENT_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Highest client stream id (odd, ≤ 2^31-1).
+const LAST_CLIENT_STREAM_ID: u32 = 0x7fff_ffff;
+/// How many streams we assume the server allows before its SETTINGS arrive
+/// (RFC 9113 §5.1.2 says "unlimited"; 100 is what servers commonly advertise
+/// and what h2/nghttp2 clients assume, so a first burst is not refused).
+const ASSUMED_CONCURRENT_STREAMS: u32 = 100;
+/// Informational (1xx) responses accepted per stream before it is reset: a
+/// server cannot keep a request alive forever with 103s.
+pub const MAX_INFORMATIONAL: u32 = 16;
+
+/// Client configuration. `limits` bounds what the server can make us hold
+/// (the same `Limits` the server role uses); `settings` is what we advertise
+/// (ENABLE_PUSH is always 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientConfig {
+    pub limits: Limits,
+    pub settings: LocalSettings,
+    /// Connection-level receive window opened at start (WINDOW_UPDATE after our SETTINGS).
+    pub connection_window: u32,
+    /// Send a PING when nothing arrived for this long (0: no keepalive).
+    pub keepalive_ms: u64,
+    /// A PING (keepalive or the application's) unanswered this long closes the connection (0: never).
+    pub ping_timeout_ms: u64,
+    /// Requests waiting for a stream slot; `request` fails with BufferFull beyond.
+    pub max_waiting_requests: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            limits: Limits::default(),
+            // 256 KiB per stream: downloads are not capped at 64 KiB per round trip; the
+            // 1 MiB connection window still bounds what all streams together can make us hold.
+            settings: LocalSettings { initial_window_size: 256 * 1024, ..LocalSettings::default() },
+            connection_window: 1 << 20,
+            keepalive_ms: 0,
+            ping_timeout_ms: 20_000,
+            max_waiting_requests: 65_536,
+        }
+    }
+}
+
+/// What happened. Field ranges index [`ClientConnection::field`] (valid until
+/// the next `receive`); Data ranges point into the current `receive` input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// A 1xx response (not 101); the final response is still to come.
+    Informational {
+        stream_id: u32,
+        status: u16,
+        fields: Range<u32>,
+    },
+    /// The final response head; `fields` excludes `:status`. With `end_stream` no End follows.
+    Response {
+        stream_id: u32,
+        status: u16,
+        fields: Range<u32>,
+        end_stream: bool,
+    },
+    /// Response trailers; an End follows.
+    Trailers {
+        stream_id: u32,
+        fields: Range<u32>,
+    },
+    /// Response body bytes `input[start..end]`. Report them with `consumed()`.
+    Data {
+        stream_id: u32,
+        start: u32,
+        end: u32,
+    },
+    /// The response is complete.
+    End {
+        stream_id: u32,
+    },
+    /// The server's response broke §8 (reason), or a limit was crossed; a Reset follows.
+    Malformed {
+        stream_id: u32,
+        reason: &'static str,
+    },
+    /// The stream is gone. `not_processed`: the server said it did not process the
+    /// request (GOAWAY below its id, or REFUSED_STREAM): it is safe to send again.
+    Reset {
+        stream_id: u32,
+        code: ErrorCode,
+        remote: bool,
+        unsent: u64,
+        not_processed: bool,
+    },
+    SendReady {
+        stream_id: u32,
+    },
+    SendBlocked {
+        stream_id: u32,
+    },
+    /// Both sides finished; the stream's state is freed.
+    StreamClosed {
+        stream_id: u32,
+    },
+    /// The server's SETTINGS were applied.
+    Settings,
+    /// ACK of a PING sent with `ping`; `rtt_ms` since it was queued.
+    PingAck {
+        data: [u8; 8],
+        rtt_ms: u64,
+    },
+    GoAway {
+        last_stream_id: u32,
+        code: ErrorCode,
+    },
+    Error {
+        code: ErrorCode,
+        reason: &'static str,
+        remote: bool,
+    },
+    /// Flush the output, then close the socket. Always the last event.
+    Closed,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Open,
+    /// `close()` was called: no new requests; GOAWAY and Closed once streams finish.
+    Draining,
+    Closed,
+}
+
+/// Where the response of a stream is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Resp {
+    /// No final response yet (1xx may have come).
+    Head { informational: u32 },
+    /// Final response received; body and trailers may follow.
+    Body,
+}
+
+/// One request stream: the shared per-stream bookkeeping plus the client's own.
+#[derive(Debug)]
+struct CStream {
+    s: Stream,
+    /// HEADERS went out (counts toward the server's MAX_CONCURRENT_STREAMS).
+    opened: bool,
+    /// Packed request fields while waiting for a slot, and END_STREAM on HEADERS.
+    head: Option<(Vec<u8>, bool)>,
+    resp: Resp,
+    /// HEAD request: a response body must be empty whatever content-length says.
+    head_method: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Block {
+    stream_id: u32,
+    end_stream: bool,
+    continuations: u32,
+    started_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct DataFrame {
+    stream_id: u32,
+    length: u32,
+    delivered: u32,
+    discard: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct FieldRef {
+    start: u32,
+    name_len: u32,
+    value_len: u32,
+}
+
+/// The HTTP/2 client connection.
+pub struct ClientConnection {
+    frames: frame::FrameDecoder,
+    core: Core,
+}
+
+struct Core {
+    cfg: ClientConfig,
+    limits: Limits,
+    local: LocalSettings,
+    now: u64,
+    state: State,
+    got_settings: bool,
+    created_ms: u64,
+    settings_sent_ms: Option<u64>,
+    peer: PeerSettings,
+    decoder: hpack::Decoder,
+    encoder: hpack::Encoder,
+    streams: BTreeMap<u32, CStream>,
+    /// Ids waiting for a slot, in order.
+    waiting: VecDeque<u32>,
+    opened_count: usize,
+    closed: ClosedStreams,
+    next_id: u32,
+    /// last_stream_id of the server's GOAWAY: nothing above it will be processed.
+    goaway_last: Option<u32>,
+    sched: Scheduler,
+    conn_send: Window,
+    conn_recv: RecvFlow,
+    recv_initial: u32,
+    conn_queued: u64,
+    pending: Vec<u8>,
+    control_bytes: usize,
+    pending_ping_acks: usize,
+    /// PINGs we sent: data and when.
+    outstanding_pings: VecDeque<([u8; 8], u64)>,
+    keepalive_seq: u64,
+    events: VecDeque<ClientEvent>,
+    arena: Vec<u8>,
+    fields: Vec<FieldRef>,
+    debug: Vec<u8>,
+    block: Option<Block>,
+    block_buf: Vec<u8>,
+    data: Option<DataFrame>,
+    reset_bucket: TokenBucket,
+    glitch_bucket: TokenBucket,
+    settings_bucket: TokenBucket,
+    ping_bucket: TokenBucket,
+    /// Last valid frame in (idle timer, keepalive).
+    active_ms: u64,
+    scratch: Vec<u8>,
+    closed_emitted: bool,
+    /// The connection send window grew during this input chunk: wake streams at its end.
+    wake_pending: bool,
+}
+
+impl ClientConnection {
+    /// A new client connection: the preface, our SETTINGS (ENABLE_PUSH 0) and
+    /// the connection WINDOW_UPDATE are queued.
+    pub fn new(config: ClientConfig, now_ms: u64) -> Self {
+        let local = config.settings.sanitized();
+        let l = config.limits;
+        let mut pending = Vec::with_capacity(128);
+        pending.extend_from_slice(CLIENT_PREFACE);
+        frame::write_settings(&mut pending, false, &local.params());
+        let mut conn_recv = RecvFlow::new(DEFAULT_WINDOW_SIZE, config.connection_window.max(DEFAULT_WINDOW_SIZE));
+        if let Some(inc) = conn_recv.open_to_target() {
+            frame::write_window_update(&mut pending, 0, inc);
+        }
+        let core = Core {
+            cfg: config,
+            limits: l,
+            local,
+            now: now_ms,
+            state: State::Open,
+            got_settings: false,
+            created_ms: now_ms,
+            settings_sent_ms: Some(now_ms),
+            peer: PeerSettings::default(),
+            decoder: hpack::Decoder::new(usize::try_from(local.header_table_size).unwrap_or(usize::MAX)),
+            encoder: hpack::Encoder::new(),
+            streams: BTreeMap::new(),
+            waiting: VecDeque::new(),
+            opened_count: 0,
+            closed: ClosedStreams::new(l.closed_stream_memory),
+            next_id: 1,
+            goaway_last: None,
+            sched: Scheduler::new(),
+            conn_send: Window::new(DEFAULT_WINDOW_SIZE),
+            conn_recv,
+            recv_initial: DEFAULT_WINDOW_SIZE,
+            conn_queued: 0,
+            pending,
+            control_bytes: 0,
+            pending_ping_acks: 0,
+            outstanding_pings: VecDeque::new(),
+            keepalive_seq: 0,
+            events: VecDeque::new(),
+            arena: Vec::new(),
+            fields: Vec::new(),
+            debug: Vec::new(),
+            block: None,
+            block_buf: Vec::new(),
+            data: None,
+            reset_bucket: TokenBucket::new(l.reset_burst, l.reset_rate_per_s, now_ms),
+            glitch_bucket: TokenBucket::new(l.glitch_burst, l.glitch_rate_per_s, now_ms),
+            settings_bucket: TokenBucket::new(l.settings_burst, l.settings_rate_per_s, now_ms),
+            ping_bucket: TokenBucket::new(l.ping_burst, l.ping_rate_per_s, now_ms),
+            active_ms: now_ms,
+            scratch: Vec::new(),
+            closed_emitted: false,
+            wake_pending: false,
+        };
+        ClientConnection { frames: frame::FrameDecoder::new(local.max_frame_size), core }
+    }
+
+    /// Feed one socket chunk; read the events with `poll_event` before the next call.
+    pub fn receive(&mut self, input: &[u8], now_ms: u64) {
+        let c = &mut self.core;
+        c.now = now_ms;
+        c.arena.clear();
+        c.fields.clear();
+        c.receive(&mut self.frames, input);
+    }
+
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.core.events.pop_front()
+    }
+
+    /// Field `i` of the header arena: (name, value).
+    pub fn field(&self, i: u32) -> (&[u8], &[u8]) {
+        let c = &self.core;
+        let Some(f) = c.fields.get(i as usize) else { return (&[], &[]) };
+        let s = f.start as usize;
+        let m = s.saturating_add(f.name_len as usize);
+        let e = m.saturating_add(f.value_len as usize);
+        (c.arena.get(s..m).unwrap_or(&[]), c.arena.get(m..e).unwrap_or(&[]))
+    }
+
+    /// Debug data of the last GOAWAY received (≤ 1 KiB kept).
+    pub fn debug_data(&self) -> &[u8] {
+        &self.core.debug
+    }
+
+    pub fn peer_settings(&self) -> &PeerSettings {
+        &self.core.peer
+    }
+
+    /// Streams whose HEADERS went out and that are not finished.
+    pub fn open_streams(&self) -> usize {
+        self.core.opened_count
+    }
+
+    /// Requests waiting for a stream slot.
+    pub fn waiting_requests(&self) -> usize {
+        self.core.waiting.len()
+    }
+
+    /// Start a request. `fields` are the request's header fields, pseudo-headers
+    /// first (`:method`, `:scheme`, `:authority`, `:path`), checked with the same
+    /// §8 rules the server applies to requests. Returns the stream id; the
+    /// HEADERS go out now or, when the server's MAX_CONCURRENT_STREAMS is
+    /// reached, once a slot frees. Body bytes may be queued with `send_data`
+    /// at once either way.
+    pub fn request(&mut self, fields: &[(&[u8], &[u8])], end_stream: bool) -> Result<u32, UserError> {
+        self.core.request(fields, end_stream)
+    }
+
+    /// Queue `len` request-body bytes (the caller keeps them).
+    pub fn send_data(&mut self, stream_id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
+        self.core.send_data(stream_id, len, end_stream)
+    }
+
+    /// Request trailers; they end the stream after the queued DATA.
+    pub fn send_trailers(&mut self, stream_id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {
+        self.core.send_trailers(stream_id, fields)
+    }
+
+    /// Cancel a stream (RST_STREAM(code), or nothing on the wire if it never left
+    /// the waiting queue). A `Reset { remote: false }` follows.
+    pub fn reset_stream(&mut self, stream_id: u32, code: ErrorCode) -> Result<(), UserError> {
+        let c = &mut self.core;
+        if c.state == State::Closed {
+            return Err(UserError::ConnectionClosed);
+        }
+        if !c.streams.contains_key(&stream_id) {
+            return Err(UserError::StreamClosed);
+        }
+        c.reset_local(stream_id, code, false, false);
+        Ok(())
+    }
+
+    /// The application took `n` response-body bytes: windows reopen (WINDOW_UPDATE
+    /// once half a window was consumed). Only consumption reopens them.
+    pub fn consumed(&mut self, stream_id: u32, n: u32) -> Result<(), UserError> {
+        let c = &mut self.core;
+        if c.state == State::Closed {
+            return Ok(());
+        }
+        let Some(cs) = c.streams.get_mut(&stream_id) else { return Ok(()) };
+        let s = &mut cs.s;
+        let n = u64::from(n).min(s.recv.unconsumed());
+        let recv_open = !s.recv_closed;
+        if let (Some(inc), true) = (s.recv.credit(n), recv_open) {
+            frame::write_window_update(&mut c.pending, stream_id, inc);
+        }
+        if let Some(inc) = c.conn_recv.credit(n) {
+            frame::write_window_update(&mut c.pending, 0, inc);
+        }
+        Ok(())
+    }
+
+    /// Send a PING; `PingAck` reports the round trip.
+    pub fn ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
+        self.core.ping(data)
+    }
+
+    /// Graceful close: no new requests; open and waiting ones finish; then
+    /// GOAWAY(NO_ERROR) and Closed.
+    pub fn close(&mut self) {
+        let c = &mut self.core;
+        if c.state == State::Open {
+            c.state = State::Draining;
+            c.check_drained();
+        }
+    }
+
+    /// GOAWAY(code) now; every stream reset; Closed.
+    pub fn abort(&mut self, code: ErrorCode) {
+        self.core.close_with(code, "aborted by the application", false);
+    }
+
+    pub fn tick(&mut self, now_ms: u64) {
+        self.core.now = now_ms;
+        self.core.tick();
+    }
+
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.core.next_deadline()
+    }
+
+    /// Append frames and DATA segments: control frames and HEADERS first, then
+    /// request DATA by priority, at most `max_bytes` of DATA payload.
+    pub fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
+        self.core.write_output(out, max_bytes);
+    }
+
+    pub fn wants_write(&self) -> bool {
+        self.core.wants_write()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.core.state == State::Closed
+    }
+
+    /// No new request can be started (closing, closed, GOAWAY received, or stream ids used up).
+    pub fn is_going_away(&self) -> bool {
+        let c = &self.core;
+        c.state != State::Open || c.goaway_last.is_some() || c.next_id > LAST_CLIENT_STREAM_ID
+    }
+}
+
+impl Core {
+    fn emit(&mut self, e: ClientEvent) {
+        if self.closed_emitted {
+            return;
+        }
+        self.closed_emitted = e == ClientEvent::Closed;
+        self.events.push_back(e);
+    }
+
+    fn control(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        let before = self.pending.len();
+        f(&mut self.pending);
+        let added = self.pending.len().saturating_sub(before);
+        self.control_bytes = self.control_bytes.saturating_add(added);
+        if self.control_bytes > self.limits.max_control_bytes {
+            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "control frame queue full", false);
+        }
+    }
+
+    fn glitch(&mut self) -> bool {
+        if self.glitch_bucket.take(self.now) {
+            true
+        } else {
+            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many protocol errors", false);
+            false
+        }
+    }
+
+    fn max_concurrent(&self) -> usize {
+        let n = self.peer.max_concurrent_streams.unwrap_or(ASSUMED_CONCURRENT_STREAMS);
+        usize::try_from(n).unwrap_or(usize::MAX)
+    }
+
+    fn request(&mut self, fields: &[(&[u8], &[u8])], end_stream: bool) -> Result<u32, UserError> {
+        if self.state != State::Open || self.goaway_last.is_some() {
+            return Err(UserError::ConnectionClosed);
+        }
+        let head = semantics::check_request(fields.iter().copied()).map_err(|_| UserError::InvalidHeader)?;
+        if self.next_id > LAST_CLIENT_STREAM_ID {
+            return Err(UserError::ConnectionClosed);
+        }
+        let id = self.next_id;
+        self.next_id = self.next_id.saturating_add(2);
+        let mut s = Stream::new(id, self.peer.initial_window_size, self.recv_initial, self.local.initial_window_size);
+        s.send = if end_stream { SendState::Done } else { SendState::Headers };
+        let mut packed = Vec::new();
+        for (n, v) in fields {
+            pack_field(&mut packed, n, v);
+        }
+        let slot_free = self.waiting.is_empty() && self.opened_count < self.max_concurrent();
+        if !slot_free && self.waiting.len() >= self.cfg.max_waiting_requests {
+            return Err(UserError::BufferFull);
+        }
+        let cs = CStream {
+            s,
+            opened: false,
+            head: Some((packed, end_stream)),
+            resp: Resp::Head { informational: 0 },
+            head_method: head.is_head,
+        };
+        self.streams.insert(id, cs);
+        self.waiting.push_back(id);
+        self.open_waiting();
+        if !end_stream {
+            self.refresh(id);
+        }
+        Ok(id)
+    }
+
+    /// Move waiting requests onto the wire while slots are free.
+    fn open_waiting(&mut self) {
+        while self.opened_count < self.max_concurrent() && self.goaway_last.is_none() {
+            let Some(id) = self.waiting.pop_front() else { return };
+            let Some(cs) = self.streams.get_mut(&id) else { continue };
+            let Some((packed, end_stream)) = cs.head.take() else { continue };
+            cs.opened = true;
+            self.opened_count = self.opened_count.saturating_add(1);
+            let list =
+                unpack_fields(&packed).map(|(n, v)| HeaderField { name: n, value: v, sensitive: is_sensitive(n) });
+            self.scratch.clear();
+            self.encoder.encode(list, &mut self.scratch);
+            frame::write_headers(&mut self.pending, id, &self.scratch, end_stream, self.peer.max_frame_size);
+            self.schedule(id);
+        }
+    }
+
+    fn send_data(&mut self, id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
+        if self.state == State::Closed {
+            return Err(UserError::ConnectionClosed);
+        }
+        let l = self.limits;
+        let conn_queued = self.conn_queued;
+        let cs = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
+        let s = &mut cs.s;
+        if s.send != SendState::Headers {
+            return Err(UserError::InvalidState);
+        }
+        let len64 = u64::from(len);
+        if s.queued.saturating_add(len64) > l.stream_send_buffer_hard
+            || conn_queued.saturating_add(len64) > l.connection_send_buffer_hard
+        {
+            return Err(UserError::BufferFull);
+        }
+        s.queued = s.queued.saturating_add(len64);
+        if end_stream {
+            s.send = SendState::Ending;
+        }
+        let was_full = conn_queued >= l.connection_send_buffer;
+        self.conn_queued = conn_queued.saturating_add(len64);
+        self.schedule(id);
+        if !was_full && self.conn_queued >= l.connection_send_buffer {
+            self.refresh_all();
+        } else {
+            self.refresh(id);
+        }
+        Ok(())
+    }
+
+    fn send_trailers(&mut self, id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {
+        if self.state == State::Closed {
+            return Err(UserError::ConnectionClosed);
+        }
+        semantics::check_response_fields(fields)?;
+        let cs = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
+        if cs.s.send != SendState::Headers {
+            return Err(UserError::InvalidState);
+        }
+        let mut packed = Vec::new();
+        for (n, v) in fields {
+            pack_field(&mut packed, n, v);
+        }
+        cs.s.trailers = Some(packed);
+        cs.s.send = SendState::Ending;
+        self.schedule(id);
+        self.refresh(id);
+        Ok(())
+    }
+
+    fn ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
+        if self.state == State::Closed {
+            return Err(UserError::ConnectionClosed);
+        }
+        if self.outstanding_pings.len() >= self.limits.max_outstanding_pings {
+            return Err(UserError::BufferFull);
+        }
+        self.outstanding_pings.push_back((data, self.now));
+        frame::write_ping(&mut self.pending, false, data);
+        Ok(())
+    }
+
+    /// Drop a stream's state, remembering how it ended; frees its slot.
+    fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<CStream> {
+        let cs = self.streams.remove(&id)?;
+        if cs.s.scheduled {
+            self.sched.remove(id);
+        }
+        if cs.opened {
+            self.opened_count = self.opened_count.saturating_sub(1);
+        } else if let Some(i) = self.waiting.iter().position(|&w| w == id) {
+            self.waiting.remove(i);
+        }
+        if let Some(inc) = self.conn_recv.credit(cs.s.recv.unconsumed()) {
+            if self.state != State::Closed {
+                frame::write_window_update(&mut self.pending, 0, inc);
+            }
+        }
+        let was_full = self.conn_queued >= self.limits.connection_send_buffer;
+        self.conn_queued = self.conn_queued.saturating_sub(cs.s.queued);
+        if cs.opened {
+            self.closed.insert(id, kind);
+        }
+        if let Some(d) = self.data.as_mut() {
+            if d.stream_id == id {
+                d.discard = true;
+            }
+        }
+        if was_full && self.conn_queued < self.limits.connection_send_buffer {
+            self.refresh_all();
+        }
+        if self.state != State::Closed {
+            self.open_waiting();
+        }
+        Some(cs)
+    }
+
+    fn finish_stream(&mut self, id: u32) {
+        if self.drop_stream(id, CloseKind::Ended).is_some() {
+            self.emit(ClientEvent::StreamClosed { stream_id: id });
+        }
+        self.check_drained();
+    }
+
+    /// RST_STREAM(code) from us (only for streams whose HEADERS went out).
+    fn reset_local(&mut self, id: u32, code: ErrorCode, peer_caused: bool, not_processed: bool) {
+        let Some(cs) = self.drop_stream(id, CloseKind::ResetLocal) else { return };
+        self.emit(ClientEvent::Reset { stream_id: id, code, remote: false, unsent: cs.s.queued, not_processed });
+        if cs.opened {
+            if peer_caused {
+                self.control(|p| frame::write_rst_stream(p, id, code));
+            } else {
+                frame::write_rst_stream(&mut self.pending, id, code);
+            }
+        }
+        self.check_drained();
+    }
+
+    /// The server's response broke the rules: Malformed, RST_STREAM(PROTOCOL_ERROR), a glitch.
+    fn malformed(&mut self, id: u32, reason: &'static str) {
+        if self.glitch() {
+            self.emit(ClientEvent::Malformed { stream_id: id, reason });
+            self.reset_local(id, ErrorCode::PROTOCOL_ERROR, true, false);
+        }
+    }
+
+    fn stream_error(&mut self, id: u32, code: ErrorCode, reason: &'static str) {
+        if self.glitch() {
+            self.emit(ClientEvent::Malformed { stream_id: id, reason });
+            self.reset_local(id, code, true, false);
+        }
+    }
+
+    fn close_with(&mut self, code: ErrorCode, reason: &'static str, remote: bool) {
+        if self.state == State::Closed {
+            return;
+        }
+        if !remote {
+            // We have accepted no server-initiated streams: last_stream_id 0.
+            frame::write_goaway(&mut self.pending, 0, code, reason.as_bytes());
+        }
+        self.state = State::Closed;
+        let ids: Vec<u32> = self.streams.keys().copied().collect();
+        for id in ids {
+            if let Some(cs) = self.drop_stream(id, CloseKind::ResetLocal) {
+                // A request that never left the queue was certainly not processed.
+                let not_processed = !cs.opened;
+                self.emit(ClientEvent::Reset { stream_id: id, code, remote, unsent: cs.s.queued, not_processed });
+            }
+        }
+        if code != ErrorCode::NO_ERROR {
+            self.emit(ClientEvent::Error { code, reason, remote });
+        }
+        self.emit(ClientEvent::Closed);
+    }
+
+    /// After `close()` or the server's GOAWAY: close once no stream is left.
+    fn check_drained(&mut self) {
+        if self.state == State::Closed || !self.streams.is_empty() {
+            return;
+        }
+        if self.state == State::Draining || self.goaway_last.is_some() {
+            frame::write_goaway(&mut self.pending, 0, ErrorCode::NO_ERROR, b"");
+            self.state = State::Closed;
+            self.emit(ClientEvent::Closed);
+        }
+    }
+}
+
+fn pack_field(out: &mut Vec<u8>, n: &[u8], v: &[u8]) {
+    let nl = u32::try_from(n.len()).unwrap_or(u32::MAX);
+    let vl = u32::try_from(v.len()).unwrap_or(u32::MAX);
+    out.extend_from_slice(&nl.to_le_bytes());
+    out.extend_from_slice(&vl.to_le_bytes());
+    out.extend_from_slice(n);
+    out.extend_from_slice(v);
+}
+
+/// Iterate fields packed with `pack_field`.
+fn unpack_fields(mut p: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
+    core::iter::from_fn(move || {
+        let (nl, rest) = p.split_first_chunk::<4>()?;
+        let (vl, rest) = rest.split_first_chunk::<4>()?;
+        let (n, rest) = rest.split_at_checked(u32::from_le_bytes(*nl) as usize)?;
+        let (v, rest) = rest.split_at_checked(u32::from_le_bytes(*vl) as usize)?;
+        p = rest;
+        Some((n, v))
+    })
+}
+
+/// Fields never added to the HPACK table (RFC 7541 §7.1.3).
+fn is_sensitive(name: &[u8]) -> bool {
+    matches!(name, b"authorization" | b"proxy-authorization" | b"cookie")
+}

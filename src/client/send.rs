@@ -1,0 +1,297 @@
+//! Outbound side and timers of the client. The DATA loop follows the
+//! server's (`connection/send.rs`): control frames and HEADERS first (encoded
+//! when given, so HPACK order is wire order), then request DATA by priority,
+//! each frame at most min(stream window, connection window, peer
+//! MAX_FRAME_SIZE, the caller's budget); trailers are encoded when written.
+//!
+//! Timers (a limit of 0 disables one):
+//!
+//! | timer          | starts                        | fires                                           |
+//! |----------------|-------------------------------|-------------------------------------------------|
+//! | server preface | connection created            | no SETTINGS from the server → GOAWAY(PROTOCOL_ERROR) |
+//! | SETTINGS ACK   | our SETTINGS queued           | no ACK → GOAWAY(SETTINGS_TIMEOUT)               |
+//! | header block   | HEADERS without END_HEADERS   | → GOAWAY(PROTOCOL_ERROR)                        |
+//! | keepalive      | last frame in                 | PING (keepalive_ms)                              |
+//! | ping timeout   | a PING sent                   | no ACK → GOAWAY, Closed (ping_timeout_ms)        |
+//! | idle           | last frame in, no stream open | GOAWAY(NO_ERROR), Closed (idle_timeout_ms)       |
+//! | send stall     | queued body, no window        | RST_STREAM(CANCEL) on that stream (stall_timeout_ms) |
+
+use crate::error::ErrorCode;
+use crate::frame;
+use crate::hpack::HeaderField;
+use crate::stream::SendState;
+
+use super::{is_sensitive, unpack_fields, CStream, ClientEvent, Core, Output, State};
+
+/// Keepalive PINGs carry this prefix and a counter; their ACKs are not reported.
+const KEEPALIVE_TAG: [u8; 4] = *b"h2ka";
+
+pub(super) fn is_keepalive(data: [u8; 8]) -> bool {
+    data.starts_with(&KEEPALIVE_TAG)
+}
+
+fn after(start: u64, limit: u64) -> Option<u64> {
+    (limit > 0).then(|| start.saturating_add(limit))
+}
+
+impl Core {
+    pub(super) fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
+        if !self.pending.is_empty() {
+            out.push_bytes(&self.pending);
+            self.pending.clear();
+        }
+        self.control_bytes = 0;
+        self.pending_ping_acks = 0;
+        if self.state == State::Closed {
+            return;
+        }
+        let mut budget = u64::try_from(max_bytes).unwrap_or(u64::MAX);
+        let mut header = Vec::with_capacity(frame::FRAME_HEADER_LEN);
+        while budget > 0 {
+            let Some(id) = self.sched.pop() else { break };
+            let conn_avail = self.conn_send.available();
+            let max_frame = u64::from(self.peer.max_frame_size);
+            let Some(cs) = self.streams.get_mut(&id) else { continue };
+            let s = &mut cs.s;
+            s.scheduled = false;
+            if !cs.opened || !s.has_sendable(conn_avail) {
+                continue;
+            }
+            let mut end = false;
+            let mut trailers = None;
+            if s.queued > 0 {
+                let n = s.queued.min(s.send_window.available()).min(conn_avail).min(max_frame).min(budget);
+                let Ok(n32) = u32::try_from(n) else { break };
+                let _ = s.send_window.consume(n);
+                let _ = self.conn_send.consume(n);
+                s.queued = s.queued.saturating_sub(n);
+                self.conn_queued = self.conn_queued.saturating_sub(n);
+                budget = budget.saturating_sub(n);
+                if s.queued == 0 && s.send == SendState::Ending {
+                    if s.trailers.is_some() {
+                        trailers = s.trailers.take();
+                    } else {
+                        end = true;
+                    }
+                }
+                header.clear();
+                frame::write_data_header(&mut header, id, n32, end);
+                out.push_bytes(&header);
+                out.push_data(id, n32);
+            } else {
+                trailers = s.trailers.take();
+                if trailers.is_none() {
+                    header.clear();
+                    frame::write_data_header(&mut header, id, 0, true);
+                    out.push_bytes(&header);
+                    end = true;
+                }
+            }
+            if let Some(packed) = trailers {
+                let list =
+                    unpack_fields(&packed).map(|(n, v)| HeaderField { name: n, value: v, sensitive: is_sensitive(n) });
+                self.scratch.clear();
+                self.encoder.encode(list, &mut self.scratch);
+                header.clear();
+                frame::write_headers(&mut header, id, &self.scratch, true, self.peer.max_frame_size);
+                out.push_bytes(&header);
+                end = true;
+            }
+            let conn_avail = self.conn_send.available();
+            let Some(cs) = self.streams.get_mut(&id) else { continue };
+            if end {
+                cs.s.send = SendState::Done;
+                if cs.s.is_finished() {
+                    self.finish_stream(id);
+                    continue;
+                }
+            } else if cs.s.has_sendable(conn_avail) {
+                cs.s.scheduled = true;
+                self.sched.push(id, cs.s.priority);
+            }
+            self.refresh(id);
+        }
+        self.refresh_all();
+    }
+
+    pub(super) fn wants_write(&self) -> bool {
+        !self.pending.is_empty() || (self.state != State::Closed && !self.sched.is_empty())
+    }
+
+    pub(super) fn schedule(&mut self, id: u32) {
+        let conn_avail = self.conn_send.available();
+        if let Some(cs) = self.streams.get_mut(&id) {
+            if cs.opened && !cs.s.scheduled && cs.s.has_sendable(conn_avail) {
+                cs.s.scheduled = true;
+                self.sched.push(id, cs.s.priority);
+            }
+        }
+    }
+
+    pub(super) fn wake_all(&mut self) {
+        let conn_avail = self.conn_send.available();
+        for cs in self.streams.values_mut() {
+            if cs.opened && !cs.s.scheduled && cs.s.has_sendable(conn_avail) {
+                cs.s.scheduled = true;
+                self.sched.push(cs.s.id, cs.s.priority);
+            }
+        }
+        self.refresh_all();
+    }
+
+    pub(super) fn refresh_all(&mut self) {
+        let view = self.send_view();
+        let closed = self.closed_emitted;
+        for cs in self.streams.values_mut() {
+            if let Some(e) = refresh_stream(cs, &view) {
+                if !closed {
+                    self.events.push_back(e);
+                }
+            }
+        }
+    }
+
+    pub(super) fn refresh(&mut self, id: u32) {
+        let view = self.send_view();
+        let Some(cs) = self.streams.get_mut(&id) else { return };
+        if let Some(e) = refresh_stream(cs, &view) {
+            self.emit(e);
+        }
+    }
+
+    fn send_view(&self) -> SendView {
+        SendView {
+            now: self.now,
+            conn_window: self.conn_send.get(),
+            conn_avail: self.conn_send.available(),
+            conn_full: self.conn_queued >= self.limits.connection_send_buffer,
+            stream_limit: self.limits.stream_send_buffer,
+        }
+    }
+
+    // ---- timers ----
+
+    pub(super) fn next_deadline(&self) -> Option<u64> {
+        if self.state == State::Closed {
+            return None;
+        }
+        let l = &self.limits;
+        let mut d: Option<u64> = None;
+        let mut add = |t: Option<u64>| {
+            if let Some(t) = t {
+                d = Some(d.map_or(t, |d| d.min(t)));
+            }
+        };
+        if !self.got_settings {
+            add(after(self.created_ms, l.preface_timeout_ms));
+        }
+        if let Some(sent) = self.settings_sent_ms {
+            add(after(sent, l.settings_ack_timeout_ms));
+        }
+        if let Some(b) = self.block {
+            add(after(b.started_ms, l.header_block_timeout_ms));
+        }
+        if self.streams.is_empty() {
+            add(after(self.active_ms, l.idle_timeout_ms));
+        }
+        if self.outstanding_pings.is_empty() {
+            add(after(self.active_ms, self.cfg.keepalive_ms));
+        }
+        if let Some((_, sent)) = self.outstanding_pings.front() {
+            add(after(*sent, self.cfg.ping_timeout_ms));
+        }
+        if l.stall_timeout_ms > 0 {
+            for cs in self.streams.values() {
+                if let Some(since) = cs.s.stalled_since {
+                    add(after(since, l.stall_timeout_ms));
+                }
+            }
+        }
+        d
+    }
+
+    pub(super) fn tick(&mut self) {
+        if self.state == State::Closed {
+            return;
+        }
+        let now = self.now;
+        let due = |t: Option<u64>| t.is_some_and(|t| now >= t);
+        let l = self.limits;
+        if !self.got_settings && due(after(self.created_ms, l.preface_timeout_ms)) {
+            self.close_with(ErrorCode::PROTOCOL_ERROR, "no SETTINGS from the server", false);
+            return;
+        }
+        if self.settings_sent_ms.is_some_and(|t| due(after(t, l.settings_ack_timeout_ms))) {
+            self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
+            return;
+        }
+        if self.block.is_some_and(|b| due(after(b.started_ms, l.header_block_timeout_ms))) {
+            self.close_with(ErrorCode::PROTOCOL_ERROR, "header block timeout", false);
+            return;
+        }
+        if self.outstanding_pings.front().is_some_and(|p| due(after(p.1, self.cfg.ping_timeout_ms))) {
+            self.close_with(ErrorCode::CANCEL, "PING not acknowledged in time", false);
+            return;
+        }
+        if self.streams.is_empty() && due(after(self.active_ms, l.idle_timeout_ms)) {
+            frame::write_goaway(&mut self.pending, 0, ErrorCode::NO_ERROR, b"idle");
+            self.state = State::Closed;
+            self.emit(ClientEvent::Closed);
+            return;
+        }
+        if self.outstanding_pings.is_empty() && due(after(self.active_ms, self.cfg.keepalive_ms)) {
+            self.keepalive_seq = self.keepalive_seq.wrapping_add(1);
+            let seq = self.keepalive_seq.to_be_bytes();
+            let mut data = [0u8; 8];
+            for (d, s) in data.iter_mut().zip(KEEPALIVE_TAG.iter().chain(seq.iter().skip(4))) {
+                *d = *s;
+            }
+            let _ = self.ping(data);
+        }
+        if l.stall_timeout_ms > 0 {
+            let stalled: Vec<u32> = self
+                .streams
+                .values()
+                .filter(|cs| cs.s.stalled_since.is_some_and(|t| due(after(t, l.stall_timeout_ms))))
+                .map(|cs| cs.s.id)
+                .collect();
+            for id in stalled {
+                self.reset_local(id, ErrorCode::CANCEL, false, false);
+            }
+        }
+    }
+}
+
+struct SendView {
+    now: u64,
+    conn_window: i64,
+    conn_avail: u64,
+    conn_full: bool,
+    stream_limit: u64,
+}
+
+/// The server's back-pressure rule, for request bodies. Waiting streams are
+/// never stalled (they have no window yet) but do report blocked/ready.
+fn refresh_stream(cs: &mut CStream, v: &SendView) -> Option<ClientEvent> {
+    let s = &mut cs.s;
+    if cs.opened && s.is_stalled(v.conn_avail) {
+        s.stalled_since.get_or_insert(v.now);
+    } else {
+        s.stalled_since = None;
+    }
+    if s.send != SendState::Headers {
+        return None;
+    }
+    let window = s.send_window.get().min(v.conn_window);
+    let room = i128::from(window).saturating_sub(i128::from(s.queued));
+    let blocked = room <= 0 || s.queued >= v.stream_limit || v.conn_full;
+    if blocked == s.blocked {
+        return None;
+    }
+    s.blocked = blocked;
+    Some(if blocked {
+        ClientEvent::SendBlocked { stream_id: s.id }
+    } else {
+        ClientEvent::SendReady { stream_id: s.id }
+    })
+}
