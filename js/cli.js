@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import mime from 'mime-types';
 import { createServer } from './index.js';
+import { staticFiles } from './compat.js';
 import { logAbuse } from './log.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -85,6 +85,7 @@ export function selfSigned() {
 /** The demo application as a requestFactory. */
 export function demoApp({ root, traceHub = null }) {
   const staticRoot = realRoot(root);
+  const files = staticRoot === null ? null : staticFiles(staticRoot);
   return (stream) => {
     const p = (stream.path ?? '/').split('?')[0];
     const m = stream.command;
@@ -104,7 +105,9 @@ export function demoApp({ root, traceHub = null }) {
     if (bytes && (m === 'GET' || m === 'HEAD')) {
       return { requestReceived() { sendBytes(stream, Number(bytes[1]), m === 'HEAD'); } };
     }
-    return { requestReceived() { serveFile(stream, staticRoot, p, m); } };
+    if (m !== 'GET' && m !== 'HEAD') return refuse(stream, 405, { allow: 'GET, HEAD' });
+    const status = staticPathStatus(staticRoot, p);
+    return status === 0 ? files(stream) : refuse(stream, status);
   };
 }
 
@@ -131,7 +134,9 @@ function sendBytes(stream, total, head) {
 }
 
 // ---- static files ----
-// Self-contained (node:fs, mime-types) so it can be swapped for send/serve-static as a whole.
+// serve-static (through h2wasm/compat's staticFiles) does the serving: index.html, MIME types,
+// ETag/Last-Modified with 304, Range. It refuses `..` but follows symlinks wherever they lead,
+// so every path is first checked here against the real root (staticPathStatus).
 
 /** The real path of the static root (symlinks resolved), or null when it does not exist (every file is then 404). */
 function realRoot(root) {
@@ -144,64 +149,41 @@ function isInside(root, p) {
 }
 
 /**
- * The file under `root` that the request path `p` names: { file }, or { status } to answer instead.
+ * The status to answer instead of serving request path `p` from `root`, or 0 to serve it.
  * Refused before the file system is touched: malformed percent-encoding (400); encoded slashes
- * or backslashes, raw backslashes, NUL bytes and `..` segments (403). Then symlinks are resolved and
- * a real path outside the root is refused too (403), so a link inside --root cannot lead out of it.
+ * or backslashes, raw backslashes, NUL bytes and `..` segments (403). Then symlinks are resolved
+ * and a real path outside the root is refused too (403), so a link inside --root cannot lead
+ * out of it. Synchronous because a request factory answers at once; realpath is one syscall
+ * per path component and the demo server is not a production file server.
  */
-async function resolveStatic(root, p) {
-  if (root === null || !p.startsWith('/')) return { status: 404 };
+function staticPathStatus(root, p) {
+  if (root === null || !p.startsWith('/')) return 404;
   // An encoded separator would become one only after decoding, past the `..` check below.
-  if (/%2f|%5c|\\/i.test(p)) return { status: 403 };
+  if (/%2f|%5c|\\/i.test(p)) return 403;
   let rel;
-  try { rel = decodeURIComponent(p); } catch { return { status: 400 }; }
-  if (rel.includes('\0') || rel.includes('\\') || rel.split('/').includes('..')) return { status: 403 };
+  try { rel = decodeURIComponent(p); } catch { return 400; }
+  if (rel.includes('\0') || rel.includes('\\') || rel.split('/').includes('..')) return 403;
   const candidate = path.resolve(root, `.${rel}`);
-  if (!isInside(root, candidate)) return { status: 403 };
+  if (!isInside(root, candidate)) return 403;
   let real;
-  try {
-    real = await fs.promises.realpath(candidate);
-    if ((await fs.promises.stat(real)).isDirectory()) real = await fs.promises.realpath(path.join(real, 'index.html'));
-  } catch { return { status: 404 }; }
-  if (!isInside(root, real)) return { status: 403 };
-  return { file: real };
-}
-
-function answerText(stream, method, status, text, extra = {}) {
-  const body = Buffer.from(text);
-  const head = method === 'HEAD';
-  stream.writeHeaders(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), ...extra }, { endStream: head });
-  if (head) return;
-  stream.write(body);
-  stream.loseConnection();
+  try { real = fs.realpathSync(candidate); } catch { return 404; }
+  return isInside(root, real) ? 0 : 403;
 }
 
 const STATUS_TEXT = { 400: 'bad request\n', 403: 'forbidden\n', 404: 'not found\n', 405: 'method not allowed\n' };
 
-async function serveFile(stream, root, p, method) {
-  if (method !== 'GET' && method !== 'HEAD') { answerText(stream, method, 405, STATUS_TEXT[405], { allow: 'GET, HEAD' }); return; }
-  try {
-    const found = await resolveStatic(root, p);
-    if (found.status) { answerText(stream, method, found.status, STATUS_TEXT[found.status]); return; }
-    const handle = await fs.promises.open(found.file, 'r');
-    let info, data = null;
-    try {
-      info = await handle.stat();
-      if (info.isFile() && method === 'GET') data = await handle.readFile();
-    } finally { await handle.close(); }
-    if (!info.isFile()) { answerText(stream, method, 404, STATUS_TEXT[404]); return; }
-    const length = data === null ? info.size : data.length;
-    const type = mime.contentType(path.extname(found.file)) || 'application/octet-stream';
-    const empty = data === null || data.length === 0;
-    stream.writeHeaders(200, { 'content-type': type, 'content-length': String(length) }, { endStream: empty });
-    if (empty) return;
-    stream.write(data);
-    stream.loseConnection();
-  } catch {
-    // The file vanished or could not be read between the checks and the read.
-    if (!stream._headersSent && !stream._finished) answerText(stream, method, 404, STATUS_TEXT[404]);
-    else stream.abortConnection();
-  }
+/** A short text answer for a refused static path. */
+function refuse(stream, status, extra = {}) {
+  return {
+    requestReceived() {
+      const body = Buffer.from(STATUS_TEXT[status]);
+      const head = stream.command === 'HEAD';
+      stream.writeHeaders(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), ...extra }, { endStream: head });
+      if (head) return;
+      stream.write(body);
+      stream.loseConnection();
+    },
+  };
 }
 
 async function loadTrace() {
@@ -238,14 +220,14 @@ export async function main(argv) {
   // h2c: always unless only TLS was asked for with --cert/--key and --port.
   const h2cPort = o.port ?? 8080;
   if (!(o.cert && o.port !== null)) {
-    const s = createServer(opts, app);
+    const s = createServer({ ...opts, allowHTTP1: true }, app);
     s.on('abuse', logAbuse);
     const a = await s.listen(h2cPort, o.host);
     console.log(`h2wasm: h2c on http://${o.host}:${a.port}/`);
     servers.push(s);
   }
   if (tlsCreds) {
-    const s = createServer({ ...opts, ...tlsCreds }, app);
+    const s = createServer({ ...opts, ...tlsCreds, allowHTTP1: true }, app);
     s.on('abuse', logAbuse);
     const port = o.tlsPort ?? (o.cert && o.port !== null ? o.port : 8443);
     const a = await s.listen(port, o.host);

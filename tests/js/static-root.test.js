@@ -86,7 +86,7 @@ test('the client sends :path unnormalized (so the probes below reach the server 
   assert.deepEqual(seen, ['/../site-secret/secret.txt', '/%2e%2e/x', '/a\\b']);
 });
 
-test('files inside the root are served, with MIME types from mime-types; a symlink inside the root works', async () => {
+test('files inside the root are served, with MIME types from serve-static (mime-db); a symlink inside the root works', async () => {
   const index = await get('/');
   assert.equal(index.status, 200);
   assert.equal(index.body, '<h1>inside</h1>\n');
