@@ -281,13 +281,13 @@ export async function openFiles(page, url, files /* [{name, buffer}] */) {
   await page.goto(url);
   await page.evaluate(() => window.h2inspector.ready);
   await page.setInputFiles('#file', files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: f.buffer })));
-  await page.waitForSelector('#frames tbody tr, #status.error');
+  await page.waitForSelector('#frames tbody tr[data-i], #status.error');
   if (await page.$('#status.error')) throw new Error(`page: ${await page.textContent('#status')}`);
 }
 
 /** Frame rows as objects. */
 export async function rows(page) {
-  return page.$$eval('#frames tbody tr', (trs) => trs.map((tr) => {
+  return page.$$eval('#frames tbody tr[data-i]', (trs) => trs.map((tr) => {
     const c = [...tr.cells].map((td) => td.textContent.trim());
     return { i: Number(c[0]), t: c[1], dir: c[2], type: c[3], flags: c[4], stream: c[5], len: Number(c[6]), info: c[7], warn: c[8] };
   }));
