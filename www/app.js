@@ -70,6 +70,8 @@ function clearAll() {
   $('conn-bar').hidden = true;
   $('notice').hidden = true;
   $('notice').textContent = '';
+  for (const id of ['violations', 'stream-table', 'lanes', 'flow', 'detail']) $(id).textContent = '';
+  $('frames').tBodies[0].textContent = '';
   render();
 }
 

@@ -69,7 +69,9 @@ test('live: frames appear as the connection bytes flow, replay covers earlier on
   assert.deepEqual(r.filter((x) => x.type === 'HEADERS').map((x) => `${x.dir.split(' ')[1]} ${x.stream}`), ['c2s 1', 's2c 1', 'c2s 3', 's2c 3']);
   const h = await headersOf(page, r.find((x) => x.type === 'HEADERS').i);
   assert.deepEqual(h.slice(0, 3), [[':method', 'GET'], [':scheme', 'http'], [':path', '/']]);
-  assert.match(await page.textContent('#conn'), /127\.0\.0\.1:50001 \(closed\)/);
+  // Labels name both ends; times count from this connection's first event.
+  assert.match(await page.textContent('#conn'), /#\d+ 127\.0\.0\.1:50001 → 127\.0\.0\.1:80 \(closed\)/);
+  assert.ok(Number(r[0].t) >= 0 && Number(r[0].t) <= Number(r[11].t));
 
   // A second connection shows up in the selector and is followed.
   const second = hub.tap({ remoteAddress: '127.0.0.1', remotePort: 50002 });
