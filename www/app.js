@@ -40,7 +40,7 @@ const state = {
 };
 
 // Exposed for tests and for poking at from the console.
-window.h2inspector = { state, ready: null, exportText, follow: (sid) => showFollow(sid) };
+window.h2inspector = { state, ready: null, exportText, follow: (sid) => showFollow(sid), renderRows: () => renderRows() };
 
 const wasmReady = init().then(
   () => setStatus('ready'),
@@ -75,12 +75,15 @@ function clearAll() {
   render();
 }
 
+class Cancelled extends Error {}
+
 function cancelDecode() {
   if (!state.worker) return;
-  state.worker.terminate();
+  const { worker, reject } = state.worker;
+  worker.terminate();
   state.worker = null;
   $('progress').hidden = true;
-  setStatus('decoding cancelled');
+  reject(new Cancelled('decoding cancelled'));
 }
 
 /** Decode in a worker; resolves with {conns, notes}. */
@@ -88,7 +91,8 @@ function decodeInWorker(msg, transfer = []) {
   cancelDecode();
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-    state.worker = w;
+    const running = { worker: w, reject };
+    state.worker = running;
     $('progress').hidden = false;
     $('progress-bar').value = 0;
     w.onmessage = ({ data }) => {
@@ -99,14 +103,14 @@ function decodeInWorker(msg, transfer = []) {
         return;
       }
       w.terminate();
-      if (state.worker === w) state.worker = null;
+      if (state.worker === running) state.worker = null;
       $('progress').hidden = true;
       if (data.error) reject(new Error(data.error)); else resolve(data.result);
     };
     w.onerror = (e) => {
       e.preventDefault();
       w.terminate();
-      if (state.worker === w) state.worker = null;
+      if (state.worker === running) state.worker = null;
       $('progress').hidden = true;
       reject(new Error(e.message || 'worker failed'));
     };
@@ -159,7 +163,8 @@ async function decodeAndShow(msg, transfer, source) {
   try {
     showResult(await decodeInWorker(msg, transfer), source);
   } catch (e) {
-    setStatus(`${source}: ${e.message}`, true);
+    if (e instanceof Cancelled) setStatus('decoding cancelled');
+    else setStatus(`${source}: ${e.message}`, true);
   }
 }
 
@@ -287,7 +292,7 @@ function renderRows() {
   const key = `${vFirst}:${vLast}:${view.length}`;
   if (key !== state.windowKey) {
     state.windowKey = key;
-    renderCharts();
+    renderLanesChart();
     renderStreamTable();
   }
 }
@@ -300,6 +305,7 @@ function render() {
   if (!decodable) return;
   state.windowKey = '';
   renderRows();
+  renderCharts();
   renderDetail();
   renderViolations();
   $('export-count').textContent = state.predicate ? `${state.view.length.toLocaleString('en')} of ${state.current.records.length.toLocaleString('en')} frames` : '';
@@ -326,14 +332,20 @@ function recordAt(i) {
   return null;
 }
 
+/** Lanes of the frames on screen (redrawn as the list scrolls). */
+function renderLanesChart() {
+  if (!state.current) return;
+  const shown = visibleRecords();
+  $('lanes-scope').textContent = state.view.length > shown.length ? `frames #${shown[0]?.i ?? 0}–#${shown[shown.length - 1]?.i ?? 0} (the rows on screen)` : '';
+  renderLanes($('lanes'), shown, { bySeq: $('axis-seq').checked, selected: state.selected, onSelect: (i) => select(i, true) });
+}
+
 function renderCharts() {
   const conn = state.current;
   if (!conn) return;
   const bySeq = $('axis-seq').checked;
   const sel = recordAt(state.selected);
-  const shown = visibleRecords();
-  $('lanes-scope').textContent = state.view.length > shown.length ? `frames #${shown[0]?.i ?? 0}–#${shown[shown.length - 1]?.i ?? 0} (the rows on screen)` : '';
-  renderLanes($('lanes'), shown, { bySeq, selected: state.selected, onSelect: (i) => select(i, true) });
+  renderLanesChart();
   renderFlow($('flow'), conn.records, { bySeq, stream: sel && sel.stream ? sel.stream : null, onSelect: (i) => select(i, true), streamIndex: streamIndex(conn) });
 }
 
@@ -489,7 +501,7 @@ function renderDetail() {
   ]);
   if (r.stream && r.type !== 'PREFACE') html += `<button class="follow" data-stream="${r.stream}">Follow stream ${r.stream}</button> `;
   const payload = payloadOf(conn, r);
-  if (payload) {
+  if (payload?.length) {
     html += `<button id="copy-hex">Copy payload as hex</button> <button id="save-raw">Save payload (raw)</button>`;
   }
   if (r.violations.length) {
@@ -502,7 +514,7 @@ function renderDetail() {
     html += `<h4>Decoded headers (${esc(h.kind)}, stream ${h.stream}, ${h.encodedLen} bytes in ${plural(h.frames, 'frame')})</h4>`;
     html += `<table class="headers">${h.fields.map(([n, v, s]) => `<tr><th${s ? ' class="sensitive" title="never indexed"' : ''}>${esc(n)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
   }
-  if (payload) {
+  if (payload?.length) {
     html += `<h4>Payload (${plural(payload.length, 'byte')})</h4><pre class="hexdump">${esc(hexDump(payload))}</pre>`;
   } else if (r.detail?.preview) {
     html += `<h4>First bytes</h4><pre class="hexdump">${esc(hexDump(hexToBytes(r.detail.preview)))}</pre>`;
@@ -818,6 +830,7 @@ $('violations').addEventListener('click', (e) => {
 
 $('file').addEventListener('change', async (e) => {
   const files = [...e.target.files];
+  e.target.value = ''; // choosing the same file again is a new load
   if (!files.length) return;
   const names = files.map((f) => f.name).join(', ');
   try {
@@ -826,7 +839,6 @@ $('file').addEventListener('change', async (e) => {
   } catch (err) {
     setStatus(`could not read ${names}: ${err.message}`, true);
   }
-  e.target.value = '';
 });
 
 $('decode-paste').addEventListener('click', async () => {

@@ -113,6 +113,25 @@ export function renderLanes(container, records, { bySeq, selected, onSelect }) {
   container.append(legend);
 }
 
+const connectionCache = new WeakMap();
+
+function columns(s, x) {
+  const cols = new Map();
+  for (const r of s.recs) {
+    const v = s.get(r);
+    if (v != null) cols.set(Math.round(x(r)), v);
+  }
+  return [...cols];
+}
+
+function hitColumns(records, x) {
+  const hits = new Map();
+  for (const r of records) {
+    if (r.type === 'DATA' || r.type === 'WINDOW_UPDATE' || r.type === 'SETTINGS') hits.set(Math.round(x(r)), r);
+  }
+  return hits;
+}
+
 function fmtPow(v) {
   return v >= 1e9 ? `${v / 1e9}G` : v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : String(v);
 }
@@ -143,18 +162,20 @@ export function renderFlow(container, records, { bySeq, stream, onSelect, stream
   const top = 12;
   const x = xScale(records, bySeq, x0, width);
   // One point per pixel column per series: the last value in that column.
+  // The connection series and hit targets depend only on the records and the
+  // geometry, so they are kept between redraws (a click redraws the stream's).
+  const key = `${records.length}:${width}:${bySeq}`;
+  let cached = connectionCache.get(records);
+  if (cached?.key !== key) {
+    cached = { key, points: series.slice(0, 2).map((s) => columns(s, x)), hits: hitColumns(records, x) };
+    connectionCache.set(records, cached);
+  }
   let lo = 0;
   let hi = slog(65_535);
-  for (const s of series) {
-    const cols = new Map();
-    for (const r of s.recs) {
-      const v = s.get(r);
-      if (v == null) continue;
-      cols.set(Math.round(x(r)), v);
-    }
-    s.points = [...cols];
+  series.forEach((s, k) => {
+    s.points = k < 2 ? cached.points[k] : columns(s, x);
     for (const [, v] of s.points) { lo = Math.min(lo, slog(v)); hi = Math.max(hi, slog(v)); }
-  }
+  });
   const svg = el('svg', { width: x0 + width + 110, height: h + 60, role: 'img', 'aria-label': 'flow-control windows (symmetric log scale)' });
   const y = (v) => top + (1 - (slog(v) - lo) / (hi - lo || 1)) * h;
   const ticks = [0];
@@ -179,11 +200,7 @@ export function renderFlow(container, records, { bySeq, stream, onSelect, stream
     if (d) svg.append(el('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 1.6, 'stroke-dasharray': s.dash ?? '' }));
   }
   // Invisible hit targets, one per pixel column: click to select the frame that changed a window.
-  const hits = new Map();
-  for (const r of records) {
-    if (r.type === 'DATA' || r.type === 'WINDOW_UPDATE' || r.type === 'SETTINGS') hits.set(Math.round(x(r)), r);
-  }
-  for (const [px, r] of hits) {
+  for (const [px, r] of cached.hits) {
     const hit = el('rect', { x: px - 2, y: top, width: 4, height: h, fill: 'transparent', class: 'mark', 'data-i': r.i });
     hit.append(el('title', {}, `#${r.i} ${r.type} ${r.dir}: conn [${r.win?.conn?.join(', ')}]${r.win?.stream ? ` stream ${r.stream} [${r.win.stream.join(', ')}]` : ''}`));
     svg.append(hit);

@@ -298,3 +298,29 @@ export async function headersOf(page, i) {
   await page.click(`#frames tbody tr[data-i="${i}"]`);
   return page.$$eval('#detail table.headers tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
 }
+
+/** HPACK literal without indexing, indexed name (4-bit prefix). */
+const litNoIndex = (nameIndex, value) => {
+  const v = Buffer.from(value);
+  const name = nameIndex < 15 ? [nameIndex] : [15, nameIndex - 15];
+  return Buffer.concat([Buffer.from([...name, v.length]), v]);
+};
+
+/**
+ * Many sequential GETs, each answered with `bodyLen` bytes of text: one c2s
+ * and one s2c chunk per stream. Windows are opened wide at the start so the
+ * exchange is valid however large it gets.
+ */
+export function manyStreamsExchange({ streams, bodyLen, contentType = 'text/plain' }) {
+  const c2s = [Buffer.concat([PREFACE, settings([[4, 1 << 24]]), windowUpdate(0, 0x7fffffff - 65_535)])];
+  const s2c = [Buffer.concat([settings([[4, 1 << 20]]), settings([], true), windowUpdate(0, 0x7fffffff - 65_535)])];
+  const body = Buffer.alloc(bodyLen, 'x');
+  for (let k = 0; k < streams; k++) {
+    const sid = 2 * k + 1;
+    const req = Buffer.concat([Buffer.from([0x82, 0x86]), litNoIndex(4, `/item/${k}`), litNoIndex(1, 'localhost')]);
+    const resp = Buffer.concat([Buffer.from([0x88]), litNoIndex(31, contentType)]);
+    c2s.push(k === 0 ? Buffer.concat([settings([], true), headers(sid, req, { endStream: true })]) : headers(sid, req, { endStream: true }));
+    s2c.push(Buffer.concat([headers(sid, resp), data(sid, body, true)]));
+  }
+  return { c2s, s2c };
+}
