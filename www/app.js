@@ -37,10 +37,14 @@ const state = {
   dirty: false,
   worker: null,       // the decoding worker while it runs
   windowKey: '',      // first/last visible row, to redraw charts only when they change
+  chartsQueued: false,
+  visible: [0, 0],    // first/last row on screen in the filtered list
+  chartWidth: 0,      // px for the charts, measured on render and resize
 };
 
 // Exposed for tests and for poking at from the console.
-window.h2inspector = { state, ready: null, exportText, follow: (sid) => showFollow(sid), renderRows: () => renderRows() };
+window.h2inspector = { state, ready: null, exportText, follow: (sid) => showFollow(sid), renderRows: () => renderRows(),
+  drawScrolledCharts: () => { renderLanesChart(); renderStreamTable(); } };
 
 const wasmReady = init().then(
   () => setStatus('ready'),
@@ -290,10 +294,17 @@ function renderRows() {
   const vLast = Math.min(view.length, vFirst + visible);
   state.visible = [vFirst, vLast];
   const key = `${vFirst}:${vLast}:${view.length}`;
-  if (key !== state.windowKey) {
-    state.windowKey = key;
-    renderLanesChart();
-    renderStreamTable();
+  if (key !== state.windowKey && !state.chartsQueued) {
+    // After this frame's rows are drawn: scrolling never waits for the charts.
+    state.chartsQueued = true;
+    setTimeout(() => {
+      state.chartsQueued = false;
+      if (!state.current) return;
+      const [a, b] = state.visible;
+      state.windowKey = `${a}:${b}:${state.view.length}`;
+      renderLanesChart();
+      renderStreamTable();
+    }, 0);
   }
 }
 
@@ -304,6 +315,8 @@ function render() {
   $('charts').hidden = !decodable;
   if (!decodable) return;
   state.windowKey = '';
+  // Measured here, not while scrolling: reading a width forces a layout.
+  state.chartWidth = $('charts').clientWidth - 34;
   renderRows();
   renderCharts();
   renderDetail();
@@ -337,7 +350,7 @@ function renderLanesChart() {
   if (!state.current) return;
   const shown = visibleRecords();
   $('lanes-scope').textContent = state.view.length > shown.length ? `frames #${shown[0]?.i ?? 0}–#${shown[shown.length - 1]?.i ?? 0} (the rows on screen)` : '';
-  renderLanes($('lanes'), shown, { bySeq: $('axis-seq').checked, selected: state.selected, onSelect: (i) => select(i, true) });
+  renderLanes($('lanes'), shown, { bySeq: $('axis-seq').checked, selected: state.selected, onSelect: (i) => select(i, true), width: state.chartWidth });
 }
 
 function renderCharts() {
@@ -346,7 +359,7 @@ function renderCharts() {
   const bySeq = $('axis-seq').checked;
   const sel = recordAt(state.selected);
   renderLanesChart();
-  renderFlow($('flow'), conn.records, { bySeq, stream: sel && sel.stream ? sel.stream : null, onSelect: (i) => select(i, true), streamIndex: streamIndex(conn) });
+  renderFlow($('flow'), conn.records, { width: state.chartWidth, bySeq, stream: sel && sel.stream ? sel.stream : null, onSelect: (i) => select(i, true), streamIndex: streamIndex(conn) });
 }
 
 /** stream id → its records, built once per connection (linear). */
@@ -788,6 +801,7 @@ $('filter').addEventListener('input', () => { $('frames-pane').scrollTop = 0; ap
 $('time-mode').addEventListener('change', (e) => { state.timeMode = e.target.value; if (state.current) renderRows(); });
 $('axis-seq').addEventListener('change', () => state.current && renderCharts());
 $('export').addEventListener('change', (e) => { if (e.target.value) doExport(e.target.value); e.target.value = ''; });
+window.addEventListener('resize', () => { if (state.current) render(); });
 let scrollQueued = false;
 $('frames-pane').addEventListener('scroll', () => {
   if (scrollQueued || !state.current) return;

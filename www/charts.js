@@ -56,7 +56,7 @@ function axis(svg, records, bySeq, x0, width, y) {
 }
 
 /** One lane per stream (0 = connection), c2s marks above the line, s2c below. */
-export function renderLanes(container, records, { bySeq, selected, onSelect }) {
+export function renderLanes(container, records, { bySeq, selected, onSelect, width: available }) {
   container.textContent = '';
   if (!records.length) return;
   const lanes = new Map();
@@ -70,7 +70,7 @@ export function renderLanes(container, records, { bySeq, selected, onSelect }) {
   const laneH = 26;
   const x0 = 90;
   const right = 150; // room for the last state label
-  const width = Math.max(300, container.clientWidth - x0 - right);
+  const width = Math.max(300, (available || container.clientWidth) - x0 - right);
   const height = streams.length * laneH + 34;
   const svg = el('svg', { width: x0 + width + right, height, role: 'img', 'aria-label': 'per-stream timeline' });
   const x = xScale(records, bySeq, x0, width);
@@ -140,7 +140,7 @@ function fmtPow(v) {
  * Connection windows (both directions) and the selected stream's, as step
  * lines. `streamIndex` (stream id → records) avoids scanning for the stream.
  */
-export function renderFlow(container, records, { bySeq, stream, onSelect, streamIndex }) {
+export function renderFlow(container, records, { bySeq, stream, onSelect, streamIndex, width: available }) {
   container.textContent = '';
   if (!records.some((r) => r.win)) return;
   const streamRecs = stream ? (streamIndex?.get(stream) ?? records.filter((r) => r.stream === stream)) : [];
@@ -157,7 +157,7 @@ export function renderFlow(container, records, { bySeq, stream, onSelect, stream
   // 1 MiB WINDOW_UPDATE.
   const slog = (v) => Math.sign(v) * Math.log10(1 + Math.abs(v));
   const x0 = 90;
-  const width = Math.max(300, container.clientWidth - x0 - 110);
+  const width = Math.max(300, (available || container.clientWidth) - x0 - 110);
   const h = 180;
   const top = 12;
   const x = xScale(records, bySeq, x0, width);
