@@ -17,11 +17,17 @@ function el(name, attrs = {}, text) {
   return e;
 }
 
+const rangeCache = new WeakMap();
+
 function timeRange(records) {
+  const known = rangeCache.get(records);
+  if (known?.n === records.length) return known.range;
   let lo = Infinity;
   let hi = -Infinity;
   for (const r of records) { const t = r.t ?? 0; if (t < lo) lo = t; if (t > hi) hi = t; }
-  return Number.isFinite(lo) ? [lo, hi] : [0, 0];
+  const range = Number.isFinite(lo) ? [lo, hi] : [0, 0];
+  rangeCache.set(records, { n: records.length, range });
+  return range;
 }
 
 /** x positions for records: by time, or by frame order (record index). */
@@ -129,7 +135,7 @@ function hitColumns(records, x) {
   for (const r of records) {
     if (r.type === 'DATA' || r.type === 'WINDOW_UPDATE' || r.type === 'SETTINGS') hits.set(Math.round(x(r)), r);
   }
-  return hits;
+  return [...hits];
 }
 
 function fmtPow(v) {
@@ -142,7 +148,7 @@ function fmtPow(v) {
  */
 export function renderFlow(container, records, { bySeq, stream, onSelect, streamIndex, width: available }) {
   container.textContent = '';
-  if (!records.some((r) => r.win)) return;
+  if (!records.length || (!records[0].win && !records[records.length - 1].win && !records.some((r) => r.win))) return;
   const streamRecs = stream ? (streamIndex?.get(stream) ?? records.filter((r) => r.stream === stream)) : [];
   const series = [
     { name: 'connection c2s', color: '#1f6feb', recs: records, get: (r) => r.win?.conn?.[0] },
@@ -200,15 +206,25 @@ export function renderFlow(container, records, { bySeq, stream, onSelect, stream
     if (d) svg.append(el('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 1.6, 'stroke-dasharray': s.dash ?? '' }));
   }
   // Invisible hit targets, one per pixel column: click to select the frame that changed a window.
-  for (const [px, r] of cached.hits) {
-    const hit = el('rect', { x: px - 2, y: top, width: 4, height: h, fill: 'transparent', class: 'mark', 'data-i': r.i });
-    hit.append(el('title', {}, `#${r.i} ${r.type} ${r.dir}: conn [${r.win?.conn?.join(', ')}]${r.win?.stream ? ` stream ${r.stream} [${r.win.stream.join(', ')}]` : ''}`));
-    svg.append(hit);
-  }
-  svg.addEventListener('click', (e) => {
-    const i = e.target.getAttribute?.('data-i');
-    if (i != null) onSelect(Number(i));
+  // One transparent target over the plot: a click picks the window-changing
+  // frame nearest to it (one element, however many frames).
+  const hit = el('rect', { x: x0, y: top, width, height: h, fill: 'transparent', class: 'mark hit' });
+  const nearest = (px) => {
+    let best = null;
+    for (const [cx, r] of cached.hits) if (!best || Math.abs(cx - px) < Math.abs(best[0] - px)) best = [cx, r];
+    return best && Math.abs(best[0] - px) <= 6 ? best[1] : null;
+  };
+  const at = (e) => e.offsetX ?? (e.clientX - svg.getBoundingClientRect().left);
+  hit.addEventListener('click', (e) => { const r = nearest(at(e)); if (r) onSelect(r.i); });
+  hit.addEventListener('mousemove', (e) => {
+    const r = nearest(at(e));
+    hit.style.cursor = r ? 'pointer' : 'default';
+    hit.setAttribute('data-i', r ? r.i : '');
+    title.textContent = r ? `#${r.i} ${r.type} ${r.dir}: conn [${r.win?.conn?.join(', ')}]${r.win?.stream ? ` stream ${r.stream} [${r.win.stream.join(', ')}]` : ''}` : '';
   });
+  const title = el('title', {}, '');
+  hit.append(title);
+  svg.append(hit);
   axis(svg, records, bySeq, x0, width, top + h + 8);
   let lx = x0;
   for (const s of series) {
