@@ -148,16 +148,19 @@ function showResult({ conns, notes }, source) {
 
 function tlsNotice(c) {
   return `<b>This capture is TLS-encrypted</b> (${esc(c.why)}, record version ${esc(c.tls.version)}). `
-    + 'HTTP/2 inside TLS cannot be read without the session keys. '
-    + 'Decrypting with a key log (<code>SSLKEYLOGFILE</code>) is not built into this page yet: '
-    + 'to inspect such traffic here, run the server with <code>h2wasm serve --trace</code> and use the Live tab, '
-    + 'which sees the bytes after TLS, or capture cleartext HTTP/2 (h2c).';
+    + 'HTTP/2 inside TLS needs the session keys: <label class="file">load the key log <input type="file" id="keylog"></label> '
+    + 'the client wrote (<code>SSLKEYLOGFILE=keys.log curl …</code>, Chromium <code>--ssl-key-log-file</code>), '
+    + 'or open it together with the capture. TLS 1.3 with AES-GCM is decrypted here, in this page; keys and captures stay on it. '
+    + 'Otherwise run the server with <code>h2wasm serve --trace</code> and use the Live tab, which sees the bytes after TLS.';
 }
 
 function showNotice(html) {
   $('notice').innerHTML = html;
   $('notice').hidden = false;
 }
+
+/** The last files opened, so a key log loaded afterwards can decrypt them. */
+let lastFiles = null;
 
 async function decodeAndShow(msg, transfer, source) {
   await wasmReady;
@@ -849,10 +852,19 @@ $('file').addEventListener('change', async (e) => {
   const names = files.map((f) => f.name).join(', ');
   try {
     const loaded = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+    lastFiles = { files, names };
     await decodeAndShow({ files: loaded }, loaded.map((f) => f.bytes.buffer), names);
   } catch (err) {
     setStatus(`could not read ${names}: ${err.message}`, true);
   }
+});
+
+// A key log chosen from the TLS notice: decode the last files again with it.
+$('notice').addEventListener('change', async (e) => {
+  if (e.target.id !== 'keylog' || !e.target.files.length || !lastFiles) return;
+  const keyLog = await e.target.files[0].text();
+  const loaded = await Promise.all(lastFiles.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
+  await decodeAndShow({ files: loaded, keyLog }, loaded.map((f) => f.bytes.buffer), `${lastFiles.names} + ${e.target.files[0].name}`);
 });
 
 $('decode-paste').addEventListener('click', async () => {

@@ -10,6 +10,8 @@
 // IPv6), reassembled per connection and direction by sequence number, and the
 // server's trace (JSON lines written by js/trace.js).
 
+import { isKeyLog } from './tls.js';
+
 export const PREFACE = new TextEncoder().encode('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 /** An HTTP/1.1 request line ("GET / HTTP/1.1"): maybe an h2c upgrade the Inspector follows. */
@@ -123,7 +125,9 @@ export function sniff(bytes) {
     const b = bytes[j];
     if (!(b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f))) { printable = false; break; }
   }
-  if (printable && bytes.length) return 'text';
+  if (printable && bytes.length) {
+    return isKeyLog(new TextDecoder().decode(bytes.subarray(0, 4096))) ? 'keylog' : 'text';
+  }
   return 'raw-s2c';
 }
 
@@ -134,6 +138,7 @@ export function sniff(bytes) {
 export function connectionsFromFiles(files /* [{name, bytes}] */) {
   const conns = [];
   const fileNotes = [];
+  let keyLog = null;
   const raw = { c2s: null, s2c: null, names: [] };
   for (const f of files) {
     const kind = sniff(f.bytes);
@@ -143,6 +148,8 @@ export function connectionsFromFiles(files /* [{name, bytes}] */) {
       fileNotes.push(...truncated);
       for (const c of tcpConnections(packets)) conns.push({ ...c, label: `${f.name}: ${c.label}`, notes: [...truncated, ...c.notes] });
       if (!packets.length) fileNotes.push(`${f.name}: no packets`);
+    } else if (kind === 'keylog') {
+      keyLog = (keyLog ?? '') + new TextDecoder().decode(f.bytes);
     } else if (kind === 'trace') {
       for (const c of traceConnections(new TextDecoder().decode(f.bytes))) conns.push({ ...c, label: `${f.name}: ${c.label}` });
     } else {
@@ -158,6 +165,7 @@ export function connectionsFromFiles(files /* [{name, bytes}] */) {
   }
   conns.forEach((c, i) => { c.id = i + 1; classifyConnection(c); });
   conns.notes = fileNotes;
+  conns.keyLog = keyLog;
   return conns;
 }
 

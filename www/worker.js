@@ -1,11 +1,13 @@
 // Decoding off the page's thread: files or pasted text → connections → frame
 // records, with progress messages. The page cancels by terminating the worker.
 //
-//   in:  {files: [{name, bytes}]} | {paste: {c2s: text, s2c: text}}
+//   in:  {files: [{name, bytes}], keyLog?: text} | {paste: {c2s: text, s2c: text}}
+//        (a key log among the files, or keyLog, decrypts TLS 1.3 connections)
 //   out: {progress: {done, total}} … then {result: {conns, notes}} or {error}
 
 import init, { Inspector } from './wasm/h2wasm.js';
 import { connectionsFromFiles, connectionFromDirections, classifyConnection, parseText } from './capture.js';
+import { decryptTls, parseKeyLog } from './tls.js';
 
 const ready = init();
 const PROGRESS_EVERY_MS = 100;
@@ -45,6 +47,27 @@ function decode(conns) {
   }
 }
 
+async function decryptAll(conns, keys, notes) {
+  for (const c of conns) {
+    if (c.kind !== 'tls') continue;
+    try {
+      const { chunks, suite, notes: more } = await decryptTls(c, keys);
+      c.chunks = chunks;
+      c.bytes = { c2s: 0, s2c: 0 };
+      for (const ch of chunks) c.bytes[ch.dir] += ch.bytes.length;
+      const tls = c.tls;
+      c.notes = [];
+      classifyConnection(c);
+      c.tls = tls;
+      c.notes.unshift(`decrypted: TLS 1.3, ${suite}, with the key log`, ...more);
+      c.label += ' (TLS, decrypted)';
+    } catch (e) {
+      c.why += `; not decrypted: ${e.message}`;
+      notes.push(`${c.label}: not decrypted: ${e.message}`);
+    }
+  }
+}
+
 onmessage = async ({ data: msg }) => {
   try {
     await ready;
@@ -58,6 +81,8 @@ onmessage = async ({ data: msg }) => {
       const s2c = parseText(msg.paste.s2c ?? '');
       conns = [classifyConnection(connectionFromDirections(c2s, s2c))];
     }
+    const keyLog = [msg.keyLog, conns.keyLog].filter(Boolean).join('\n');
+    if (keyLog) await decryptAll(conns, parseKeyLog(keyLog), notes);
     decode(conns);
     const out = [];
     const transfer = [];
