@@ -150,7 +150,7 @@ function tlsNotice(c) {
   return `<b>This capture is TLS-encrypted</b> (${esc(c.why)}, record version ${esc(c.tls.version)}). `
     + 'HTTP/2 inside TLS needs the session keys: <label class="file">load the key log <input type="file" id="keylog"></label> '
     + 'the client wrote (<code>SSLKEYLOGFILE=keys.log curl …</code>, Chromium <code>--ssl-key-log-file</code>), '
-    + 'or open it together with the capture. TLS 1.3 with AES-GCM is decrypted here, in this page; keys and captures stay on it. '
+    + 'or open it together with the capture. TLS 1.3 and 1.2 with AES-GCM or ChaCha20-Poly1305 are decrypted here, in this page; keys and captures stay on it. '
     + 'Otherwise run the server with <code>h2wasm serve --trace</code> and use the Live tab, which sees the bytes after TLS.';
 }
 

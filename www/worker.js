@@ -51,7 +51,7 @@ async function decryptAll(conns, keys, notes) {
   for (const c of conns) {
     if (c.kind !== 'tls') continue;
     try {
-      const { chunks, suite, notes: more } = await decryptTls(c, keys);
+      const { chunks, suite, version, notes: more } = await decryptTls(c, keys);
       c.chunks = chunks;
       c.bytes = { c2s: 0, s2c: 0 };
       for (const ch of chunks) c.bytes[ch.dir] += ch.bytes.length;
@@ -59,7 +59,7 @@ async function decryptAll(conns, keys, notes) {
       c.notes = [];
       classifyConnection(c);
       c.tls = tls;
-      c.notes.unshift(`decrypted: TLS 1.3, ${suite}, with the key log`, ...more);
+      c.notes.unshift(`decrypted: ${version}, ${suite}, with the key log`, ...more);
       c.label += ' (TLS, decrypted)';
     } catch (e) {
       c.why += `; not decrypted: ${e.message}`;
