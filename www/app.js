@@ -36,6 +36,7 @@ const state = {
   live: null,         // {source, events, byId}
   dirty: false,
   worker: null,       // the decoding worker while it runs
+  timings: null,      // last decode: worker parse/decode ms, first render ms
   windowKey: '',      // first/last visible row, to redraw charts only when they change
   chartsQueued: false,
   visible: [0, 0],    // first/last row on screen in the filtered list
@@ -109,7 +110,8 @@ function decodeInWorker(msg, transfer = []) {
       w.terminate();
       if (state.worker === running) state.worker = null;
       $('progress').hidden = true;
-      if (data.error) reject(new Error(data.error)); else resolve(data.result);
+      if (data.error) reject(new Error(data.error));
+      else { state.timings = { ...data.result.timings, receivedAt: performance.now() }; resolve(data.result); }
     };
     w.onerror = (e) => {
       e.preventDefault();
@@ -142,6 +144,7 @@ function showResult({ conns, notes }, source) {
   state.follow = false;
   fillConnSelect();
   selectConn(decodable[0].id);
+  if (state.timings) state.timings.renderMs = Math.round(performance.now() - state.timings.receivedAt);
   const frames = decodable.reduce((n, c) => n + c.records.length, 0);
   setStatus(`${source}: ${plural(conns.length, 'connection')}, ${plural(frames, 'frame')}${extra}`);
 }

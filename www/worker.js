@@ -71,6 +71,7 @@ async function decryptAll(conns, keys, notes) {
 onmessage = async ({ data: msg }) => {
   try {
     await ready;
+    const t0 = performance.now();
     let conns;
     let notes = [];
     if (msg.files) {
@@ -83,7 +84,9 @@ onmessage = async ({ data: msg }) => {
     }
     const keyLog = [msg.keyLog, conns.keyLog].filter(Boolean).join('\n');
     if (keyLog) await decryptAll(conns, parseKeyLog(keyLog), notes);
+    const tParsed = performance.now();
     decode(conns);
+    const tDecoded = performance.now();
     const out = [];
     const transfer = [];
     for (const c of conns) {
@@ -95,7 +98,8 @@ onmessage = async ({ data: msg }) => {
         epoch0: c.epoch0 ?? null, records: c.records ?? [], dirs,
       });
     }
-    postMessage({ result: { conns: out, notes } }, transfer);
+    const timings = { parseMs: Math.round(tParsed - t0), decodeMs: Math.round(tDecoded - tParsed) };
+    postMessage({ result: { conns: out, notes, timings } }, transfer);
   } catch (e) {
     postMessage({ error: e?.message ?? String(e) });
   }
