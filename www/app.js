@@ -100,7 +100,16 @@ function decodeInWorker(msg, transfer = []) {
     state.worker = running;
     $('progress').hidden = false;
     $('progress-bar').value = 0;
+    const received = new Map(); // conn id → records so far
     w.onmessage = ({ data }) => {
+      if (data.records) {
+        const { id, batch } = data.records;
+        const list = received.get(id) ?? [];
+        for (const r of batch) list.push(r);
+        received.set(id, list);
+        setStatus(`receiving frames… ${list.length.toLocaleString('en')}`);
+        return;
+      }
       if (data.progress) {
         const { done, total } = data.progress;
         $('progress-bar').value = total ? done / total : 0;
@@ -111,7 +120,11 @@ function decodeInWorker(msg, transfer = []) {
       if (state.worker === running) state.worker = null;
       $('progress').hidden = true;
       if (data.error) reject(new Error(data.error));
-      else { state.timings = { ...data.result.timings, receivedAt: performance.now() }; resolve(data.result); }
+      else {
+        for (const c of data.result.conns) c.records = received.get(c.id) ?? [];
+        state.timings = { ...data.result.timings, receivedAt: performance.now() };
+        resolve(data.result);
+      }
     };
     w.onerror = (e) => {
       e.preventDefault();

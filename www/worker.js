@@ -3,7 +3,8 @@
 //
 //   in:  {files: [{name, bytes}], keyLog?: text} | {paste: {c2s: text, s2c: text}}
 //        (a key log among the files, or keyLog, decrypts TLS 1.3 connections)
-//   out: {progress: {done, total}} … then {result: {conns, notes}} or {error}
+//   out: {progress: {done, total}} …, {records: {id, batch}} … (in slices, so
+//        the page takes them in several short tasks), then {result: {conns, notes}} or {error}
 
 import init, { Inspector } from './wasm/h2wasm.js';
 import { connectionsFromFiles, connectionFromDirections, classifyConnection, parseText } from './capture.js';
@@ -11,6 +12,9 @@ import { decryptTls, parseKeyLog } from './tls.js';
 
 const ready = init();
 const PROGRESS_EVERY_MS = 100;
+// Records go to the page in slices of this many: one huge message would be
+// deserialized in one long task on the page's thread.
+const RECORDS_PER_MESSAGE = 20_000;
 
 function concatDirection(chunks, dir) {
   let n = 0;
@@ -95,8 +99,13 @@ onmessage = async ({ data: msg }) => {
       out.push({
         id: c.id, label: c.label, kind: c.kind, why: c.why ?? null, tls: c.tls ?? null, notes: c.notes ?? [],
         client: c.client ?? null, server: c.server ?? null, bytes: c.bytes, untimed: !!c.untimed,
-        epoch0: c.epoch0 ?? null, records: c.records ?? [], dirs,
+        epoch0: c.epoch0 ?? null, records: [], dirs,
       });
+      const recs = c.records ?? [];
+      for (let k = 0; k < recs.length; k += RECORDS_PER_MESSAGE) {
+        postMessage({ records: { id: c.id, batch: recs.slice(k, k + RECORDS_PER_MESSAGE) } });
+      }
+      c.records = null;
     }
     const timings = { parseMs: Math.round(tParsed - t0), decodeMs: Math.round(tDecoded - tParsed) };
     postMessage({ result: { conns: out, notes, timings } }, transfer);
