@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build the wasm engine and its ESM glue into js/wasm/ and www/wasm/ (both gitignored).
+# Build the wasm engine and its ESM glue into js/wasm/, and the inspector page's wasm into www/wasm/ (both gitignored).
 # H2WASM_FEATURES=test-trap adds the test-only trap export.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,15 @@ wasm=${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/h2wasm.wasm
 mkdir -p js/wasm www/wasm
 # --target web: ES module glue that runs in Node, browsers, Deno and Workers.
 wasm-bindgen --target web --out-dir js/wasm --out-name h2wasm "$wasm" 2>&1 | grep -v 'target_features' >&2 || true
-cp js/wasm/h2wasm.js js/wasm/h2wasm.d.ts js/wasm/h2wasm_bg.wasm www/wasm/
 raw=$(wc -c < js/wasm/h2wasm_bg.wasm)
 gz=$(gzip -9c js/wasm/h2wasm_bg.wasm | wc -c)
 echo "build: js/wasm/h2wasm_bg.wasm ${raw} bytes raw, ${gz} bytes gzip -9"
+
+# The inspector page's own build: the engine plus the Inspector export (feature "inspector").
+# A separate target dir, so the two feature sets do not rebuild each other every time.
+www_target=${CARGO_TARGET_DIR:-target}/www
+CARGO_TARGET_DIR=$www_target cargo build --quiet --release --target wasm32-unknown-unknown --lib --features inspector
+wasm-bindgen --target web --out-dir www/wasm --out-name h2wasm "$www_target/wasm32-unknown-unknown/release/h2wasm.wasm" 2>&1 | grep -v 'target_features' >&2 || true
+raw=$(wc -c < www/wasm/h2wasm_bg.wasm)
+gz=$(gzip -9c www/wasm/h2wasm_bg.wasm | wc -c)
+echo "build: www/wasm/h2wasm_bg.wasm ${raw} bytes raw, ${gz} bytes gzip -9 (with the inspector)"

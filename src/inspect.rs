@@ -339,6 +339,8 @@ struct StreamInfo {
     head: bool,
     /// Who sent the first RST_STREAM.
     reset_by: Option<Direction>,
+    /// Began before the capture: its earlier frames are unknown.
+    adopted: bool,
 }
 
 impl StreamInfo {
@@ -610,6 +612,12 @@ pub struct Inspector {
     streams: BTreeMap<u32, StreamInfo>,
     untracked_flagged: bool,
     next_index: u32,
+    /// The capture starts mid-connection: streams, windows and the HPACK
+    /// tables began before it, so their absence is not a violation.
+    mid_connection: bool,
+    /// Per initiator (client, server): the first stream id seen opening in
+    /// the capture. Unknown streams below it began before the capture.
+    first_opened: [Option<u32>; 2],
 }
 
 impl Default for Inspector {
@@ -634,6 +642,8 @@ impl Inspector {
             streams: BTreeMap::new(),
             untracked_flagged: false,
             next_index: 0,
+            mid_connection: !expect_preface,
+            first_opened: [None, None],
         }
     }
 
@@ -973,7 +983,7 @@ impl Inspector {
         let first = self.side(dir).frames_seen == 0;
         let side = self.side_mut(dir);
         side.frames_seen = side.frames_seen.saturating_add(1);
-        if first && h.kind != kind::SETTINGS {
+        if first && h.kind != kind::SETTINGS && !self.mid_connection {
             rec.violations.push(violation(
                 "§3.4",
                 &format!("first frame from the {} is {}, not SETTINGS", endpoint(dir), type_name(h.kind)),
@@ -997,6 +1007,7 @@ impl Inspector {
             }
         }
 
+        self.adopt_if_older_than_capture(dir, &mut rec);
         if let Some(progress) = cur.data {
             self.on_data(dir, &mut rec, progress);
         } else {
@@ -1010,6 +1021,33 @@ impl Inspector {
         }
         rec.windows = self.windows(h.stream_id);
         rec
+    }
+
+    /// Mid-connection: a frame on a stream that began before the capture
+    /// starts tracking it as open (windows unknown, so never judged).
+    fn adopt_if_older_than_capture(&mut self, dir: Direction, rec: &mut Record) {
+        let sid = rec.stream_id;
+        if !self.mid_connection || sid == 0 || self.streams.contains_key(&sid) {
+            return;
+        }
+        let opens = rec.kind == Some(kind::HEADERS) && (dir == Direction::ClientToServer) == (sid % 2 == 1);
+        let initiator = usize::from(sid % 2 == 0);
+        let first = self.first_opened.get(initiator).copied().flatten();
+        if opens {
+            if first.is_none() {
+                if let Some(f) = self.first_opened.get_mut(initiator) {
+                    *f = Some(sid);
+                }
+            }
+            return;
+        }
+        if first.is_some_and(|f| sid >= f) {
+            return;
+        }
+        let unknown = crate::flow::MAX_WINDOW;
+        let info = StreamInfo { adopted: true, windows: [unknown, unknown], ..StreamInfo::default() };
+        rec.notes.push(format!("stream {sid} began before the capture (joined mid-connection)"));
+        self.track(rec, sid, info);
     }
 
     fn on_data(&mut self, dir: Direction, rec: &mut Record, progress: DataProgress) {
@@ -1027,8 +1065,10 @@ impl Inspector {
         let sid = h.stream_id;
         // Flow control counts the whole payload, padding included (§6.9.1).
         let len = i64::from(h.length);
-        if self.side_mut(dir).conn_window.adjust(len.saturating_neg()).is_err() || self.side(dir).conn_window.get() < 0
-        {
+        let window_broken = self.side_mut(dir).conn_window.adjust(len.saturating_neg()).is_err()
+            || self.side(dir).conn_window.get() < 0;
+        // Mid-connection the window's starting value is unknown.
+        if window_broken && !self.mid_connection {
             rec.violations.push(violation(
                 "§6.9.1",
                 &format!("DATA exceeds the connection flow-control window (now {})", self.side(dir).conn_window.get()),
@@ -1049,7 +1089,7 @@ impl Inspector {
                 ErrorCode::STREAM_CLOSED,
                 !stream.reset,
             ));
-        } else if dir == Direction::ServerToClient && !stream.responded {
+        } else if dir == Direction::ServerToClient && !stream.responded && !stream.adopted {
             rec.violations.push(violation(
                 "§8.1",
                 &format!("DATA on stream {sid} before the response HEADERS"),
@@ -1274,10 +1314,12 @@ impl Inspector {
             return;
         }
         let mut fields: Vec<(Vec<u8>, Vec<u8>, bool)> = Vec::new();
+        let mid_connection = self.mid_connection;
         let side = self.side_mut(dir);
         let result = side.hpack.decode(&block.buf, &LIST_LIMITS, &mut |f: HeaderField<'_>| {
             fields.push((f.name.to_vec(), f.value.to_vec(), f.sensitive));
         });
+        let undecodable_mid = mid_connection && result.is_err();
         match result {
             Ok(outcome) => {
                 if outcome.over_limit {
@@ -1288,6 +1330,12 @@ impl Inspector {
                 if side.hpack.table_size() != side.table.size || side.hpack.max_table_size() != side.table.max {
                     side.table.in_sync = false;
                 }
+            }
+            Err(e) if mid_connection => {
+                side.table.in_sync = false;
+                rec.notes.push(format!(
+                    "HPACK decoding failed ({e}): joined mid-connection, so this direction's dynamic table is unknown"
+                ));
             }
             Err(e) => {
                 side.table.in_sync = false;
@@ -1300,7 +1348,12 @@ impl Inspector {
             }
         }
         rec.table = Some(self.side(dir).table.snapshot());
+        let judged_before = rec.violations.len();
         let kind = self.judge_block(dir, rec, &block, &fields);
+        if undecodable_mid {
+            // The fields are unknown, so only the stream-state effects stand.
+            rec.violations.truncate(judged_before);
+        }
         rec.headers = Some(HeaderBlock {
             stream_id: block.stream_id,
             kind,
@@ -2413,6 +2466,29 @@ mod tests {
     }
     fn has(recs: &[Record], section: &str, needle: &str) -> bool {
         recs.iter().flat_map(|r| &r.violations).any(|v| v.section == section && v.message.contains(needle))
+    }
+
+    #[test]
+    fn joined_mid_connection_raises_no_false_violations() {
+        // Frames of streams that began before the capture, a table-indexed
+        // header block, and DATA beyond the default window: all normal here.
+        let big = [data(3, &[0u8; 16_000], false), window_update(0, 5)].concat();
+        let s2c = [headers(3, &[0xbe], false), data(3, b"ok", true), window_update(3, 100)].concat();
+        let mut insp = Inspector::new(false);
+        let mut out = Vec::new();
+        for _ in 0..5 {
+            insp.feed(Direction::ClientToServer, 0.0, &big, &mut out);
+        }
+        insp.feed(Direction::ClientToServer, 0.0, &data(3, b"x", true), &mut out);
+        insp.feed(Direction::ServerToClient, 1.0, &s2c, &mut out);
+        insp.finish(2.0, &mut out);
+        assert_eq!(sections(&out), Vec::<&str>::new(), "{out:#?}");
+        assert!(out.iter().flat_map(|r| &r.notes).any(|n| n.contains("joined mid-connection")));
+        // A stream opened inside the capture is still judged.
+        let mut out = Vec::new();
+        insp.feed(Direction::ClientToServer, 3.0, &headers(5, &get_block(), true), &mut out);
+        insp.feed(Direction::ClientToServer, 3.0, &data(5, b"late", false), &mut out);
+        assert!(has(&out, "§5.1", "DATA on stream 5 after the client ended it"), "{out:#?}");
     }
 
     #[test]

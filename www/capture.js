@@ -10,6 +10,8 @@
 // IPv6), reassembled per connection and direction by sequence number, and the
 // server's trace (JSON lines written by js/trace.js).
 
+import { isKeyLog } from './tls.js';
+
 export const PREFACE = new TextEncoder().encode('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 /** An HTTP/1.1 request line ("GET / HTTP/1.1"): maybe an h2c upgrade the Inspector follows. */
@@ -55,8 +57,11 @@ export function parseText(text) {
   }
   const compact = t.replace(/0x/gi, '').replace(/[\s:,]/g, '');
   if (/^[0-9a-fA-F]*$/.test(compact) && compact.length % 2 === 0) return hexToBytes(compact);
-  const b64 = t.replace(/\s/g, '').replace(/-/g, '+').replace(/_/g, '/');
-  if (/^[A-Za-z0-9+/]*={0,2}$/.test(b64) && b64.replace(/=+$/, '').length % 4 !== 1) {
+  // Base64 may be wrapped into lines, but a line never holds spaces: "zzzz not hex" is words, not base64.
+  const b64lines = t.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const b64 = b64lines.join('').replace(/-/g, '+').replace(/_/g, '/');
+  const wrapped = b64lines.every((l, k) => !/\s/.test(l) && (k === b64lines.length - 1 || l.length === b64lines[0].length));
+  if (wrapped && /^[A-Za-z0-9+/]*={0,2}$/.test(b64) && b64.replace(/=+$/, '').length % 4 !== 1) {
     try { return base64ToBytes(b64); } catch { /* fall through */ }
   }
   throw new Error('input is neither hex nor base64');
@@ -108,6 +113,11 @@ export function sniff(bytes) {
     const head = new TextDecoder().decode(bytes.subarray(i, Math.min(bytes.length, i + 200)));
     if (/^\{\s*"k"\s*:/.test(head)) return 'trace';
   }
+  // The raw text/event-stream of /_trace (saved from curl or the browser): "retry:", "data: {...}" lines.
+  if (bytes.length > i + 6) {
+    const head = new TextDecoder().decode(bytes.subarray(i, Math.min(bytes.length, i + 400)));
+    if (/^(retry:|data:|event:|id:|:)/.test(head) && /(^|\n)data:\s*\{\s*"k"\s*:/.test(head)) return 'trace';
+  }
   if (startsConnection(bytes)) return 'raw-c2s';
   // A text file holding hex or base64?
   let printable = true;
@@ -115,7 +125,9 @@ export function sniff(bytes) {
     const b = bytes[j];
     if (!(b === 9 || b === 10 || b === 13 || (b >= 0x20 && b < 0x7f))) { printable = false; break; }
   }
-  if (printable && bytes.length) return 'text';
+  if (printable && bytes.length) {
+    return isKeyLog(new TextDecoder().decode(bytes.subarray(0, 4096))) ? 'keylog' : 'text';
+  }
   return 'raw-s2c';
 }
 
@@ -125,12 +137,19 @@ export function sniff(bytes) {
  */
 export function connectionsFromFiles(files /* [{name, bytes}] */) {
   const conns = [];
+  const fileNotes = [];
+  let keyLog = null;
   const raw = { c2s: null, s2c: null, names: [] };
   for (const f of files) {
     const kind = sniff(f.bytes);
     if (kind === 'pcap' || kind === 'pcapng') {
       const packets = kind === 'pcap' ? readPcap(f.bytes) : readPcapng(f.bytes);
-      for (const c of tcpConnections(packets)) conns.push({ ...c, label: `${f.name}: ${c.label}` });
+      const truncated = packets.truncated ? [`${f.name} is truncated: the last ${kind} record is cut off`] : [];
+      fileNotes.push(...truncated);
+      for (const c of tcpConnections(packets)) conns.push({ ...c, label: `${f.name}: ${c.label}`, notes: [...truncated, ...c.notes] });
+      if (!packets.length) fileNotes.push(`${f.name}: no packets`);
+    } else if (kind === 'keylog') {
+      keyLog = (keyLog ?? '') + new TextDecoder().decode(f.bytes);
     } else if (kind === 'trace') {
       for (const c of traceConnections(new TextDecoder().decode(f.bytes))) conns.push({ ...c, label: `${f.name}: ${c.label}` });
     } else {
@@ -144,7 +163,9 @@ export function connectionsFromFiles(files /* [{name, bytes}] */) {
   if (raw.c2s || raw.s2c) {
     conns.push(connectionFromDirections(raw.c2s ?? new Uint8Array(0), raw.s2c ?? new Uint8Array(0), raw.names.join(' + ')));
   }
-  conns.forEach((c, i) => { c.id = i + 1; });
+  conns.forEach((c, i) => { c.id = i + 1; classifyConnection(c); });
+  conns.notes = fileNotes;
+  conns.keyLog = keyLog;
   return conns;
 }
 
@@ -153,12 +174,12 @@ export function connectionsFromFiles(files /* [{name, bytes}] */) {
 /** Classic pcap → [{t (ms), linktype, data}] */
 export function readPcap(bytes) {
   const out = [];
-  try { readPcapInto(bytes, out); } catch { /* garbage after the last good record */ }
+  try { readPcapInto(bytes, out); } catch { out.truncated = true; /* garbage after the last good record */ }
   return out;
 }
 
 function readPcapInto(bytes, out) {
-  if (bytes.length < 24) return;
+  if (bytes.length < 24) { out.truncated = true; return; }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = dv.getUint32(0, false);
   const le = magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1;
@@ -170,16 +191,17 @@ function readPcapInto(bytes, out) {
     const frac = dv.getUint32(off + 4, le);
     const incl = dv.getUint32(off + 8, le);
     off += 16;
-    if (off + incl > bytes.length) break; // truncated file
+    if (off + incl > bytes.length) break;
     out.push({ t: sec * 1000 + (nano ? frac / 1e6 : frac / 1e3), linktype, data: bytes.subarray(off, off + incl) });
     off += incl;
   }
+  if (off < bytes.length) out.truncated = true; // a record cut off by the end of the file
 }
 
 /** pcapng → [{t (ms), linktype, data}] (SHB, IDB, EPB, SPB, obsolete PB). */
 export function readPcapng(bytes) {
   const out = [];
-  try { readPcapngInto(bytes, out); } catch { /* garbage after the last good block */ }
+  try { readPcapngInto(bytes, out); } catch { out.truncated = true; /* garbage after the last good block */ }
   return out;
 }
 
@@ -232,6 +254,7 @@ function readPcapngInto(bytes, out) {
     }
     off += len;
   }
+  if (off < bytes.length) out.truncated = true;
 }
 
 /** Link-layer frame → {version, payload} of its IP packet, or null. */
@@ -388,6 +411,7 @@ export function tcpConnections(packets) {
       expectPreface: first ? startsConnection(first.bytes) : true,
       h2: first ? startsConnection(first.bytes) : false,
       notes,
+      epoch0: Number.isFinite(t0) ? t0 : null,
       first: c.first,
     });
   }
@@ -467,8 +491,160 @@ export function traceConnections(text) {
     out.push({
       id: x.id, label: `#${x.id} ${client} → ${server}`, client, server, chunks: x.chunks, bytes: x.bytes,
       expectPreface: !x.partial && (!first || startsConnection(first.bytes)),
+      partial: x.partial,
+      epoch0: t0,
       notes: x.partial ? ['the start of this connection was not in the trace ring'] : [],
     });
   }
   return out;
+}
+
+// ---------------------------------------------------------------- what a connection carries
+
+const FRAME_HEADER = 9;
+/** Flags each frame type defines; other bits set make a header implausible for resynchronising. */
+const KNOWN_FLAGS = [0x09, 0x2d, 0, 0, 0x01, 0x0c, 0x01, 0, 0, 0x04];
+/** Frame types that live on stream 0 only, and those that never do. */
+const CONN_ONLY = new Set([4, 6, 7]);
+const STREAM_ONLY = new Set([0, 1, 2, 3, 5, 9]);
+const FIXED_LEN = { 2: 5, 3: 4, 6: 8, 8: 4 };
+
+/** Is there a believable HTTP/2 frame header at `o`? Returns its total size, or 0. */
+function plausibleFrameAt(b, o) {
+  if (o + FRAME_HEADER > b.length) return 0;
+  const len = (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+  const type = b[o + 3];
+  const flags = b[o + 4];
+  const sid = ((b[o + 5] << 24) | (b[o + 6] << 16) | (b[o + 7] << 8) | b[o + 8]) >>> 0;
+  if (type > 9 && type !== 0x10) return 0;
+  if (sid & 0x80000000) return 0;
+  if (type <= 9 && (flags & ~KNOWN_FLAGS[type]) !== 0) return 0;
+  if (CONN_ONLY.has(type) && sid !== 0) return 0;
+  if (STREAM_ONLY.has(type) && sid === 0) return 0;
+  if (FIXED_LEN[type] != null && len !== FIXED_LEN[type]) return 0;
+  if (type === 4 && len % 6) return 0;
+  if (len > 1 << 20) return 0;
+  return FRAME_HEADER + len;
+}
+
+/** Offset of the first frame boundary in `b` (a chain of believable frames), or -1. */
+export function findFrameBoundary(b, maxScan = 1 << 16) {
+  for (let start = 0; start < Math.min(b.length, maxScan); start++) {
+    let o = start;
+    let n = 0;
+    for (;;) {
+      const size = plausibleFrameAt(b, o);
+      if (!size) break;
+      n++;
+      o += size;
+      if (o >= b.length || n >= 4) break;
+    }
+    // Either several frames in a row, or frames that end exactly where the bytes do.
+    if (n >= 3 || (n >= 1 && o === b.length)) return start;
+  }
+  return -1;
+}
+
+/** TLS record at the start? → {record, handshake, version, sni, alpn} (fields may be missing). */
+export function tlsInfo(b) {
+  if (b.length < 5 || b[0] < 0x14 || b[0] > 0x17 || b[1] !== 3 || b[2] > 4) return null;
+  const names = { 0x14: 'ChangeCipherSpec', 0x15: 'Alert', 0x16: 'Handshake', 0x17: 'ApplicationData' };
+  const info = { record: names[b[0]], version: `3.${b[2]}` };
+  if (b[0] !== 0x16 || b.length < 9) return info;
+  const hs = { 1: 'ClientHello', 2: 'ServerHello', 11: 'Certificate' };
+  info.handshake = hs[b[5]] ?? `handshake type ${b[5]}`;
+  if (b[5] !== 1) return info;
+  try {
+    // ClientHello: version(2) random(32) session_id cipher_suites compression extensions.
+    let o = 9 + 2 + 32;
+    o += 1 + b[o];
+    o += 2 + ((b[o] << 8) | b[o + 1]);
+    o += 1 + b[o];
+    const extEnd = Math.min(b.length, o + 2 + ((b[o] << 8) | b[o + 1]));
+    o += 2;
+    while (o + 4 <= extEnd) {
+      const type = (b[o] << 8) | b[o + 1];
+      const len = (b[o + 2] << 8) | b[o + 3];
+      const body = b.subarray(o + 4, Math.min(extEnd, o + 4 + len));
+      if (type === 0 && body.length > 5) info.sni = new TextDecoder().decode(body.subarray(5, 5 + ((body[3] << 8) | body[4])));
+      if (type === 16 && body.length > 2) {
+        const alpn = [];
+        for (let k = 2; k < body.length;) { alpn.push(new TextDecoder().decode(body.subarray(k + 1, k + 1 + body[k]))); k += 1 + body[k]; }
+        info.alpn = alpn;
+      }
+      o += 4 + len;
+    }
+  } catch { /* a cut-off hello: what was read so far */ }
+  return info;
+}
+
+function firstBytes(conn, dir, max = 1 << 16) {
+  const parts = [];
+  let n = 0;
+  for (const ch of conn.chunks) {
+    if (ch.dir !== dir) continue;
+    parts.push(ch.bytes);
+    n += ch.bytes.length;
+    if (n >= max) break;
+  }
+  const out = new Uint8Array(Math.min(n, max));
+  let o = 0;
+  for (const p of parts) { const k = Math.min(p.length, out.length - o); out.set(p.subarray(0, k), o); o += k; if (o >= out.length) break; }
+  return out;
+}
+
+/** Drop the first `skip` bytes of one direction (to resynchronise on a frame boundary). */
+function dropPrefix(conn, dir, skip) {
+  let left = skip;
+  conn.chunks = conn.chunks.flatMap((ch) => {
+    if (ch.dir !== dir || left === 0) return [ch];
+    if (ch.bytes.length <= left) { left -= ch.bytes.length; return []; }
+    const kept = { ...ch, bytes: ch.bytes.subarray(left) };
+    left = 0;
+    return [kept];
+  });
+  conn.skipped = { ...(conn.skipped ?? { c2s: 0, s2c: 0 }), [dir]: skip };
+}
+
+export const NO_H2 = 'no HTTP/2 found';
+
+/**
+ * Decide what a connection carries and set `kind`:
+ *  'h2'   — starts at the connection start (preface, h2c upgrade, or the server's first SETTINGS);
+ *  'mid'  — HTTP/2 frames, joined mid-connection (resynchronised on a frame boundary if needed);
+ *  'tls'  — TLS records (`tls` holds what the first record says);
+ *  'none' — nothing that looks like HTTP/2 (`why` says what).
+ */
+export function classifyConnection(conn) {
+  const c2s = firstBytes(conn, 'c2s');
+  const s2c = firstBytes(conn, 's2c');
+  conn.notes = conn.notes ?? [];
+  if (!c2s.length && !s2c.length) {
+    Object.assign(conn, { kind: 'none', why: 'empty input' });
+    return conn;
+  }
+  const tls = tlsInfo(c2s) ?? tlsInfo(s2c);
+  if (tls) {
+    Object.assign(conn, { kind: 'tls', tls, why: `TLS (${[tls.handshake ?? tls.record, tls.sni && `server name ${tls.sni}`, tls.alpn && `ALPN ${tls.alpn.join(', ')}`].filter(Boolean).join(', ')})` });
+    return conn;
+  }
+  if (!conn.partial && startsConnection(c2s)) { conn.kind = 'h2'; conn.expectPreface = true; return conn; }
+  const serverStart = !c2s.length && !conn.partial && plausibleFrameAt(s2c, 0) && s2c[3] === 4 && !(s2c[4] & 1);
+  if (serverStart) { conn.kind = 'h2'; conn.expectPreface = true; return conn; }
+  let found = false;
+  for (const [dir, b] of [['c2s', c2s], ['s2c', s2c]]) {
+    if (!b.length) continue;
+    const at = findFrameBoundary(b);
+    if (at < 0) continue;
+    found = true;
+    if (at > 0) { dropPrefix(conn, dir, at); conn.notes.push(`${dir}: skipped ${at} bytes to the first frame boundary`); }
+  }
+  if (!found) {
+    Object.assign(conn, { kind: 'none', why: 'no HTTP/2 frames in the bytes' });
+    return conn;
+  }
+  conn.kind = 'mid';
+  conn.expectPreface = false;
+  conn.notes.unshift('joined mid-connection: streams, windows and HPACK tables began before the capture');
+  return conn;
 }

@@ -1,4 +1,6 @@
 // Inline-SVG charts: per-stream timeline lanes and flow-control windows.
+// Both are linear in the records they are given: the lanes get the frames on
+// screen, the windows plot keeps at most one point per pixel column.
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -15,15 +17,27 @@ function el(name, attrs = {}, text) {
   return e;
 }
 
-/** x positions for records: by time, or by frame order. */
+const rangeCache = new WeakMap();
+
+function timeRange(records) {
+  const known = rangeCache.get(records);
+  if (known?.n === records.length) return known.range;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of records) { const t = r.t ?? 0; if (t < lo) lo = t; if (t > hi) hi = t; }
+  const range = Number.isFinite(lo) ? [lo, hi] : [0, 0];
+  rangeCache.set(records, { n: records.length, range });
+  return range;
+}
+
+/** x positions for records: by time, or by frame order (record index). */
 function xScale(records, bySeq, x0, width) {
   if (bySeq) {
-    const n = Math.max(1, records.length - 1);
-    return (r, i) => x0 + (i / n) * width;
+    const first = records[0]?.i ?? 0;
+    const n = Math.max(1, (records[records.length - 1]?.i ?? 0) - first);
+    return (r) => x0 + ((r.i - first) / n) * width;
   }
-  const ts = records.map((r) => r.t ?? 0);
-  const lo = Math.min(...ts);
-  const hi = Math.max(...ts);
+  const [lo, hi] = timeRange(records);
   const span = hi - lo || 1;
   return (r) => x0 + (((r.t ?? 0) - lo) / span) * width;
 }
@@ -31,13 +45,11 @@ function xScale(records, bySeq, x0, width) {
 function axis(svg, records, bySeq, x0, width, y) {
   svg.append(el('line', { x1: x0, x2: x0 + width, y1: y, y2: y, stroke: '#ccc' }));
   if (bySeq) {
-    svg.append(el('text', { x: x0, y: y + 14 }, '#0'));
-    svg.append(el('text', { x: x0 + width, y: y + 14, 'text-anchor': 'end' }, `#${records.length - 1}`));
+    svg.append(el('text', { x: x0, y: y + 14 }, `#${records[0]?.i ?? 0}`));
+    svg.append(el('text', { x: x0 + width, y: y + 14, 'text-anchor': 'end' }, `#${records[records.length - 1]?.i ?? 0}`));
     return;
   }
-  const ts = records.map((r) => r.t ?? 0);
-  const lo = Math.min(...ts);
-  const hi = Math.max(...ts);
+  const [lo, hi] = timeRange(records);
   if (hi === lo) {
     svg.append(el('text', { x: x0, y: y + 15 }, `${lo.toFixed(1)} ms (all frames)`));
     return;
@@ -50,45 +62,50 @@ function axis(svg, records, bySeq, x0, width, y) {
 }
 
 /** One lane per stream (0 = connection), c2s marks above the line, s2c below. */
-export function renderLanes(container, records, { bySeq, selected, onSelect }) {
+export function renderLanes(container, records, { bySeq, selected, onSelect, width: available }) {
   container.textContent = '';
   if (!records.length) return;
-  const streams = [...new Set(records.filter((r) => r.type !== 'PREFACE').map((r) => r.stream))].sort((a, b) => a - b);
+  const lanes = new Map();
+  for (const r of records) {
+    if (r.type === 'PREFACE') continue;
+    let l = lanes.get(r.stream);
+    if (!l) { l = []; lanes.set(r.stream, l); }
+    l.push(r);
+  }
+  const streams = [...lanes.keys()].sort((a, b) => a - b);
   const laneH = 26;
   const x0 = 90;
   const right = 150; // room for the last state label
-  const width = Math.max(300, container.clientWidth - x0 - right);
+  const width = Math.max(300, (available || container.clientWidth) - x0 - right);
   const height = streams.length * laneH + 34;
   const svg = el('svg', { width: x0 + width + right, height, role: 'img', 'aria-label': 'per-stream timeline' });
   const x = xScale(records, bySeq, x0, width);
-  const laneOf = new Map(streams.map((s, i) => [s, i]));
   streams.forEach((s, i) => {
     const y = 10 + i * laneH + laneH / 2;
-    const recs = records.map((r, j) => [r, j]).filter(([r]) => r.stream === s && r.type !== 'PREFACE');
-    const last = recs[recs.length - 1]?.[0];
-    const label = s === 0 ? 'conn (0)' : `stream ${s}`;
-    svg.append(el('text', { x: 4, y: y + 4, class: 'lane-label' }, label));
-    if (recs.length) {
-      const xa = x(recs[0][0], recs[0][1]);
-      const xb = x(last, recs[recs.length - 1][1]);
-      const closed = last.state && last.state.startsWith('closed');
-      svg.append(el('line', { x1: xa, x2: xb, y1: y, y2: y, stroke: closed ? '#bbb' : '#777', 'stroke-width': 2 }));
-      if (last.state) svg.append(el('text', { x: xb + 8, y: y + 4 }, last.state));
-    }
-    for (const [r, j] of recs) {
+    const recs = lanes.get(s);
+    const last = recs[recs.length - 1];
+    svg.append(el('text', { x: 4, y: y + 4, class: 'lane-label' }, s === 0 ? 'conn (0)' : `stream ${s}`));
+    const xa = x(recs[0]);
+    const xb = x(last);
+    const closed = last.state && last.state.startsWith('closed');
+    svg.append(el('line', { x1: xa, x2: xb, y1: y, y2: y, stroke: closed ? '#bbb' : '#777', 'stroke-width': 2 }));
+    if (last.state) svg.append(el('text', { x: xb + 8, y: y + 4 }, last.state));
+    for (const r of recs) {
       const up = r.dir === 'c2s';
       const rect = el('rect', {
-        x: x(r, j) - 3, y: up ? y - 10 : y + 1, width: 6, height: 9, rx: 1,
+        x: x(r) - 3, y: up ? y - 10 : y + 1, width: 6, height: 9, rx: 1,
         fill: TYPE_COLORS[r.type] ?? '#999', class: `mark${r.i === selected ? ' sel' : ''}`,
         'data-i': r.i,
       });
       if (r.violations.length) rect.setAttribute('stroke', '#c62828');
       rect.append(el('title', {}, `#${r.i} ${r.dir} ${r.type} [${r.flags.join(' ')}] len ${r.len}${r.violations.length ? ' ⚠ ' + r.violations.map((v) => v.sec).join(' ') : ''}`));
-      rect.addEventListener('click', () => onSelect(r.i));
       svg.append(rect);
     }
   });
-  void laneOf;
+  svg.addEventListener('click', (e) => {
+    const i = e.target.getAttribute?.('data-i');
+    if (i != null) onSelect(Number(i));
+  });
   axis(svg, records, bySeq, x0, width, height - 22);
   container.append(svg);
   const legend = document.createElement('div');
@@ -102,36 +119,70 @@ export function renderLanes(container, records, { bySeq, selected, onSelect }) {
   container.append(legend);
 }
 
+const connectionCache = new WeakMap();
+
+function columns(s, x) {
+  const cols = new Map();
+  for (const r of s.recs) {
+    const v = s.get(r);
+    if (v != null) cols.set(Math.round(x(r)), v);
+  }
+  return [...cols];
+}
+
+function hitColumns(records, x) {
+  const hits = new Map();
+  for (const r of records) {
+    if (r.type === 'DATA' || r.type === 'WINDOW_UPDATE' || r.type === 'SETTINGS') hits.set(Math.round(x(r)), r);
+  }
+  return [...hits];
+}
+
 function fmtPow(v) {
   return v >= 1e9 ? `${v / 1e9}G` : v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : String(v);
 }
 
-/** Connection windows (both directions) and the selected stream's, as step lines. */
-export function renderFlow(container, records, { bySeq, stream, onSelect }) {
+/**
+ * Connection windows (both directions) and the selected stream's, as step
+ * lines. `streamIndex` (stream id → records) avoids scanning for the stream.
+ */
+export function renderFlow(container, records, { bySeq, stream, onSelect, streamIndex, width: available }) {
   container.textContent = '';
-  const recs = records.map((r, j) => [r, j]).filter(([r]) => r.win);
-  if (!recs.length) return;
+  if (!records.length || (!records[0].win && !records[records.length - 1].win && !records.some((r) => r.win))) return;
+  const streamRecs = stream ? (streamIndex?.get(stream) ?? records.filter((r) => r.stream === stream)) : [];
   const series = [
-    { name: 'connection c2s', color: '#1f6feb', get: (r) => r.win.conn?.[0] },
-    { name: 'connection s2c', color: '#b5470b', get: (r) => r.win.conn?.[1] },
+    { name: 'connection c2s', color: '#1f6feb', recs: records, get: (r) => r.win?.conn?.[0] },
+    { name: 'connection s2c', color: '#b5470b', recs: records, get: (r) => r.win?.conn?.[1] },
   ];
   if (stream) {
-    series.push({ name: `stream ${stream} c2s`, color: '#1f6feb', dash: '4 3', get: (r) => (r.stream === stream ? r.win.stream?.[0] : undefined) });
-    series.push({ name: `stream ${stream} s2c`, color: '#b5470b', dash: '4 3', get: (r) => (r.stream === stream ? r.win.stream?.[1] : undefined) });
+    series.push({ name: `stream ${stream} c2s`, color: '#1f6feb', dash: '4 3', recs: streamRecs, get: (r) => r.win?.stream?.[0] });
+    series.push({ name: `stream ${stream} s2c`, color: '#b5470b', dash: '4 3', recs: streamRecs, get: (r) => r.win?.stream?.[1] });
   }
   // Symmetric log scale: windows span from negative values to 2^31-1, and
   // the interesting moves (a 16 KiB DATA frame) must stay visible next to a
   // 1 MiB WINDOW_UPDATE.
   const slog = (v) => Math.sign(v) * Math.log10(1 + Math.abs(v));
-  let lo = 0;
-  let hi = slog(65_535);
-  for (const s of series) for (const [r] of recs) { const v = s.get(r); if (v != null) { lo = Math.min(lo, slog(v)); hi = Math.max(hi, slog(v)); } }
   const x0 = 90;
-  const width = Math.max(300, container.clientWidth - x0 - 110);
+  const width = Math.max(300, (available || container.clientWidth) - x0 - 110);
   const h = 180;
   const top = 12;
-  const svg = el('svg', { width: x0 + width + 110, height: h + 60, role: 'img', 'aria-label': 'flow-control windows (symmetric log scale)' });
   const x = xScale(records, bySeq, x0, width);
+  // One point per pixel column per series: the last value in that column.
+  // The connection series and hit targets depend only on the records and the
+  // geometry, so they are kept between redraws (a click redraws the stream's).
+  const key = `${records.length}:${width}:${bySeq}`;
+  let cached = connectionCache.get(records);
+  if (cached?.key !== key) {
+    cached = { key, points: series.slice(0, 2).map((s) => columns(s, x)), hits: hitColumns(records, x) };
+    connectionCache.set(records, cached);
+  }
+  let lo = 0;
+  let hi = slog(65_535);
+  series.forEach((s, k) => {
+    s.points = k < 2 ? cached.points[k] : columns(s, x);
+    for (const [, v] of s.points) { lo = Math.min(lo, slog(v)); hi = Math.max(hi, slog(v)); }
+  });
+  const svg = el('svg', { width: x0 + width + 110, height: h + 60, role: 'img', 'aria-label': 'flow-control windows (symmetric log scale)' });
   const y = (v) => top + (1 - (slog(v) - lo) / (hi - lo || 1)) * h;
   const ticks = [0];
   for (let p = 1; p <= 10; p++) { const v = 10 ** p; if (slog(v) <= hi) ticks.push(v); if (-slog(v) >= lo) ticks.push(-v); }
@@ -142,7 +193,7 @@ export function renderFlow(container, records, { bySeq, stream, onSelect }) {
   // The last value of each series, labelled at the right edge.
   const used = [];
   for (const s of series) {
-    const lastV = [...recs].reverse().map(([r]) => s.get(r)).find((v) => v != null);
+    const lastV = s.points[s.points.length - 1]?.[1];
     if (lastV == null) continue;
     let ly = y(lastV) + 4;
     while (used.some((u) => Math.abs(u - ly) < 11)) ly += 11; // do not print labels over each other
@@ -151,25 +202,29 @@ export function renderFlow(container, records, { bySeq, stream, onSelect }) {
   }
   for (const s of series) {
     let d = '';
-    let prev = null;
-    for (const [r, j] of recs) {
-      const v = s.get(r);
-      if (v == null) continue;
-      const px = x(r, j);
-      const py = y(v);
-      d += prev == null ? `M${px},${py}` : `H${px}V${py}`;
-      prev = py;
-    }
+    for (const [px, v] of s.points) d += d ? `H${px}V${y(v)}` : `M${px},${y(v)}`;
     if (d) svg.append(el('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 1.6, 'stroke-dasharray': s.dash ?? '' }));
   }
-  // Invisible hit targets: click to select the frame that changed a window.
-  for (const [r, j] of recs) {
-    if (r.type !== 'DATA' && r.type !== 'WINDOW_UPDATE' && r.type !== 'SETTINGS') continue;
-    const hit = el('rect', { x: x(r, j) - 2, y: top, width: 4, height: h, fill: 'transparent', class: 'mark' });
-    hit.append(el('title', {}, `#${r.i} ${r.type} ${r.dir}: conn [${r.win.conn.join(', ')}]${r.win.stream ? ` stream ${r.stream} [${r.win.stream.join(', ')}]` : ''}`));
-    hit.addEventListener('click', () => onSelect(r.i));
-    svg.append(hit);
-  }
+  // Invisible hit targets, one per pixel column: click to select the frame that changed a window.
+  // One transparent target over the plot: a click picks the window-changing
+  // frame nearest to it (one element, however many frames).
+  const hit = el('rect', { x: x0, y: top, width, height: h, fill: 'transparent', class: 'mark hit' });
+  const nearest = (px) => {
+    let best = null;
+    for (const [cx, r] of cached.hits) if (!best || Math.abs(cx - px) < Math.abs(best[0] - px)) best = [cx, r];
+    return best && Math.abs(best[0] - px) <= 6 ? best[1] : null;
+  };
+  const at = (e) => e.offsetX ?? (e.clientX - svg.getBoundingClientRect().left);
+  hit.addEventListener('click', (e) => { const r = nearest(at(e)); if (r) onSelect(r.i); });
+  hit.addEventListener('mousemove', (e) => {
+    const r = nearest(at(e));
+    hit.style.cursor = r ? 'pointer' : 'default';
+    hit.setAttribute('data-i', r ? r.i : '');
+    title.textContent = r ? `#${r.i} ${r.type} ${r.dir}: conn [${r.win?.conn?.join(', ')}]${r.win?.stream ? ` stream ${r.stream} [${r.win.stream.join(', ')}]` : ''}` : '';
+  });
+  const title = el('title', {}, '');
+  hit.append(title);
+  svg.append(hit);
   axis(svg, records, bySeq, x0, width, top + h + 8);
   let lx = x0;
   for (const s of series) {

@@ -1,9 +1,10 @@
 //! wasm-bindgen surface: the only module that knows about JS.
 //! - `connection`: the engine (`WasmConnection`), used by js/engine.js.
 //! - `client`: the client engine (`WasmClient`), used by js/client.js.
-//! - `inspector`: the offline frame decoder, used by www/.
+//! - `inspector`: the offline frame decoder, used by www/ (cargo feature `inspector`).
 mod client;
 mod connection;
+#[cfg(feature = "inspector")]
 mod inspector;
 
 // Re-exported for the wasm-bindgen-test suite (tests/wasm_connection.rs).

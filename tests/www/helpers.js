@@ -281,13 +281,13 @@ export async function openFiles(page, url, files /* [{name, buffer}] */) {
   await page.goto(url);
   await page.evaluate(() => window.h2inspector.ready);
   await page.setInputFiles('#file', files.map((f) => ({ name: f.name, mimeType: 'application/octet-stream', buffer: f.buffer })));
-  await page.waitForSelector('#frames tbody tr, #status.error');
+  await page.waitForSelector('#frames tbody tr[data-i], #status.error');
   if (await page.$('#status.error')) throw new Error(`page: ${await page.textContent('#status')}`);
 }
 
 /** Frame rows as objects. */
 export async function rows(page) {
-  return page.$$eval('#frames tbody tr', (trs) => trs.map((tr) => {
+  return page.$$eval('#frames tbody tr[data-i]', (trs) => trs.map((tr) => {
     const c = [...tr.cells].map((td) => td.textContent.trim());
     return { i: Number(c[0]), t: c[1], dir: c[2], type: c[3], flags: c[4], stream: c[5], len: Number(c[6]), info: c[7], warn: c[8] };
   }));
@@ -297,4 +297,30 @@ export async function rows(page) {
 export async function headersOf(page, i) {
   await page.click(`#frames tbody tr[data-i="${i}"]`);
   return page.$$eval('#detail table.headers tr', (trs) => trs.map((tr) => [tr.cells[0].textContent, tr.cells[1].textContent]));
+}
+
+/** HPACK literal without indexing, indexed name (4-bit prefix). */
+const litNoIndex = (nameIndex, value) => {
+  const v = Buffer.from(value);
+  const name = nameIndex < 15 ? [nameIndex] : [15, nameIndex - 15];
+  return Buffer.concat([Buffer.from([...name, v.length]), v]);
+};
+
+/**
+ * Many sequential GETs, each answered with `bodyLen` bytes of text: one c2s
+ * and one s2c chunk per stream. Windows are opened wide at the start so the
+ * exchange is valid however large it gets.
+ */
+export function manyStreamsExchange({ streams, bodyLen, contentType = 'text/plain' }) {
+  const c2s = [Buffer.concat([PREFACE, settings([[4, 1 << 24]]), windowUpdate(0, 0x7fffffff - 65_535)])];
+  const s2c = [Buffer.concat([settings([[4, 1 << 20]]), settings([], true), windowUpdate(0, 0x7fffffff - 65_535)])];
+  const body = Buffer.alloc(bodyLen, 'x');
+  for (let k = 0; k < streams; k++) {
+    const sid = 2 * k + 1;
+    const req = Buffer.concat([Buffer.from([0x82, 0x86]), litNoIndex(4, `/item/${k}`), litNoIndex(1, 'localhost')]);
+    const resp = Buffer.concat([Buffer.from([0x88]), litNoIndex(31, contentType)]);
+    c2s.push(k === 0 ? Buffer.concat([settings([], true), headers(sid, req, { endStream: true })]) : headers(sid, req, { endStream: true }));
+    s2c.push(Buffer.concat([headers(sid, resp), data(sid, body, true)]));
+  }
+  return { c2s, s2c };
 }

@@ -56,26 +56,28 @@ test('live: frames appear as the connection bytes flow, replay covers earlier on
   early.outbound(ex.s2c[0]);
 
   await page.goto(`${url}?live`);
-  await page.waitForFunction(() => document.querySelectorAll('#frames tbody tr').length === 4);
+  await page.waitForFunction(() => document.querySelectorAll('#frames tbody tr[data-i]').length === 4);
   // …continues while the page watches.
   early.inbound(ex.c2s[1]);
   early.outbound(ex.s2c[1]);
-  await page.waitForFunction(() => [...document.querySelectorAll('#frames tbody tr')].some((tr) => tr.dataset.type === 'DATA'));
+  await page.waitForFunction(() => [...document.querySelectorAll('#frames tbody tr[data-i]')].some((tr) => tr.dataset.type === 'DATA'));
   early.inbound(ex.c2s[2]);
   early.outbound(ex.s2c[2]);
   early.closed();
-  await page.waitForFunction(() => document.querySelectorAll('#frames tbody tr').length === 12);
+  await page.waitForFunction(() => document.querySelectorAll('#frames tbody tr[data-i]').length === 12);
   const r = await rows(page);
   assert.deepEqual(r.filter((x) => x.type === 'HEADERS').map((x) => `${x.dir.split(' ')[1]} ${x.stream}`), ['c2s 1', 's2c 1', 'c2s 3', 's2c 3']);
   const h = await headersOf(page, r.find((x) => x.type === 'HEADERS').i);
   assert.deepEqual(h.slice(0, 3), [[':method', 'GET'], [':scheme', 'http'], [':path', '/']]);
-  assert.match(await page.textContent('#conn'), /127\.0\.0\.1:50001 \(closed\)/);
+  // Labels name both ends; times count from this connection's first event.
+  assert.match(await page.textContent('#conn'), /#\d+ 127\.0\.0\.1:50001 → 127\.0\.0\.1:80 \(closed\)/);
+  assert.ok(Number(r[0].t) >= 0 && Number(r[0].t) <= Number(r[11].t));
 
   // A second connection shows up in the selector and is followed.
   const second = hub.tap({ remoteAddress: '127.0.0.1', remotePort: 50002 });
   second.inbound(ex.c2s[0]);
   await page.waitForFunction(() => document.querySelectorAll('#conn option').length === 2);
-  await page.waitForFunction(() => document.querySelectorAll('#frames tbody tr').length === 2);
+  await page.waitForFunction(() => document.querySelectorAll('#frames tbody tr[data-i]').length === 2);
   await page.screenshot({ path: join(RESULTS, 'inspector-live-hub.png'), fullPage: true });
   second.closed();
   assert.deepEqual(errors, []);

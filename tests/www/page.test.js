@@ -58,7 +58,7 @@ test('pcap: frame rows, decoded headers, HPACK table, stream lanes, windows plot
   await page.click('#frames tbody tr[data-i="7"]');
   const d = await page.textContent('#detail');
   assert.match(d, /22 bytes/);
-  assert.match(d, /hello from the fixture/);
+  assert.match(d, /68 65 6c 6c 6f 20 66 72 6f 6d .*hello from the f/);
   assert.match(d, /s→c 1,065,513/); // connection window: 65,535 + 1,000,000 (client WINDOW_UPDATE) − 22
   // Charts: one lane per stream (0, 1, 3), marks for every frame but the preface.
   assert.deepEqual(await page.$$eval('#lanes .lane-label', (t) => t.map((x) => x.textContent)), ['conn (0)', 'stream 1', 'stream 3']);
@@ -117,7 +117,7 @@ test('raw dumps and pasted hex', async () => {
   await page.fill('#paste-c2s', Buffer.concat(ex.c2s).toString('hex').replace(/(.{32})/g, '$1\n'));
   await page.fill('#paste-s2c', Buffer.concat(ex.s2c).toString('base64'));
   await page.click('#decode-paste');
-  await page.waitForSelector('#frames tbody tr');
+  await page.waitForSelector('#frames tbody tr[data-i]');
   const r = await rows(page);
   assert.equal(r.length, 12);
   assert.deepEqual((await headersOf(page, r.find((x) => x.type === 'HEADERS' && x.dir.includes('s2c')).i))[0], [':status', '200']);
@@ -125,16 +125,17 @@ test('raw dumps and pasted hex', async () => {
   await page.fill('#paste-c2s', '');
   await page.fill('#paste-s2c', Buffer.concat(ex.s2c).toString('hex'));
   await page.click('#decode-paste');
-  await page.waitForFunction(() => document.querySelectorAll('#frames tbody tr').length === 6);
+  await page.waitForFunction(() => document.querySelectorAll('#frames tbody tr[data-i]').length === 6);
   // Garbage paste: an error message, no crash.
   await page.fill('#paste-c2s', 'zz top');
   await page.click('#decode-paste');
+  await page.waitForSelector('#status.error');
   assert.match(await page.textContent('#status'), /neither hex nor base64/);
   // Truncated and garbage bytes decode without breaking the page.
   await page.fill('#paste-c2s', Buffer.concat([PREFACE, Buffer.from('000010ff0000000001abcdef', 'hex')]).toString('hex'));
   await page.fill('#paste-s2c', 'ffffffffffffffffffffffff');
   await page.click('#decode-paste');
-  await page.waitForSelector('#frames tbody tr');
+  await page.waitForSelector('#frames tbody tr[data-i]');
   assert.ok((await rows(page)).length >= 2);
 });
 

@@ -147,7 +147,7 @@ test('(b) live view of `h2wasm serve --trace` shows a curl request', { skip: !ha
   await page.waitForFunction(() => /live: connected/.test(document.getElementById('status').textContent));
   assert.equal(await curl(`${srv.url}index.html?live-check`, ['-H', 'x-live: yes']), '2 200');
   // The curl connection appears (the page's own connection is not traced).
-  await page.waitForFunction(() => [...document.querySelectorAll('#frames tbody tr')].some((tr) => tr.dataset.type === 'DATA'));
+  await page.waitForFunction(() => [...document.querySelectorAll('#frames tbody tr[data-i]')].some((tr) => tr.dataset.type === 'DATA'));
   const r = await rows(page);
   const req = r.find((x) => x.type === 'HEADERS' && x.dir.includes('c2s'));
   const h = Object.fromEntries(await headersOf(page, req.i));

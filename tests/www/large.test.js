@@ -1,0 +1,126 @@
+// A large capture in the page: ~50 MB, 60,000 frames, 20,000 streams, made
+// here at test time (never committed). Decoding runs in a Web Worker with
+// progress and cancel; the frame list is virtualized. Prints the time to the
+// first rows, for a row click and for scrolling; no thresholds here (the
+// numbers depend on the machine).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureWasm, launchBrowser, manyStreamsExchange, pcap, staticServer, tcpPackets } from './helpers.js';
+
+const STREAMS = Number(process.env.H2WASM_LARGE_STREAMS ?? 20_000);
+const BODY = 2_400;
+
+let server;
+let browser;
+let dir;
+let file;
+
+before(async () => {
+  ensureWasm();
+  server = await staticServer();
+  browser = await launchBrowser();
+  dir = mkdtempSync(join(tmpdir(), 'h2wasm-large-'));
+  file = join(dir, 'large.pcap');
+  const bytes = pcap(tcpPackets({ ...manyStreamsExchange({ streams: STREAMS, bodyLen: BODY }), mss: 16_384 }));
+  writeFileSync(file, bytes);
+  console.log(`# large capture: ${(bytes.length / 1e6).toFixed(1)} MB, ${3 * STREAMS + 7} frames, ${STREAMS} streams`);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('a 50 MB capture: decoded in a worker, rows virtualized, clicks and scrolls stay cheap', { timeout: 900_000 }, async () => {
+  const { page, errors } = browser;
+  await page.goto(server.url);
+  await page.evaluate(() => window.h2inspector.ready);
+
+  // Cancel mid-way: the page stays usable and says so.
+  const cancelled = page.evaluate(() => new Promise((resolve) => {
+    // Press Cancel as soon as the worker runs, with the progress bar showing.
+    const poll = () => {
+      if (!window.h2inspector.state.worker) { setTimeout(poll, 1); return; }
+      const progressShown = !document.getElementById('progress').hidden;
+      document.getElementById('cancel').click();
+      resolve(progressShown);
+    };
+    poll();
+  }));
+  await page.setInputFiles('#file', file);
+  assert.equal(await cancelled, true);
+  assert.equal(await page.textContent('#status'), 'decoding cancelled');
+  assert.equal(await page.isVisible('#progress'), false);
+
+  // Long tasks on the page's thread while loading: how long the page could not respond.
+  await page.evaluate(() => {
+    window.longTasks = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); }).observe({ entryTypes: ['longtask'] });
+  });
+  const t0 = Date.now();
+  await page.setInputFiles('#file', file);
+  let progressSeen = false;
+  for (;;) {
+    const s = await page.textContent('#status');
+    if (/decoding… \d+ %/.test(s)) progressSeen = true;
+    if (await page.$('#frames tbody tr[data-i]')) break;
+    if (await page.$('#status.error')) assert.fail(`page: ${s}`);
+    assert.ok(Date.now() - t0 < 600_000, 'decoding ends');
+    await page.waitForTimeout(50);
+  }
+  const firstRows = Date.now() - t0;
+  assert.ok(progressSeen, 'progress was reported');
+  assert.match(await page.textContent('#status'), new RegExp(`${(3 * STREAMS + 7).toLocaleString('en')} frames`));
+  const domRows = await page.$$eval('#frames tbody tr', (t) => t.length);
+  assert.ok(domRows < 200, `virtualized: ${domRows} rows in the DOM`);
+
+  // A row click: the detail pane and charts for that frame (synchronous handler).
+  const clickMs = await page.evaluate(() => {
+    const row = document.querySelector('#frames tbody tr[data-i="12"]');
+    const t = performance.now();
+    row.click();
+    return performance.now() - t;
+  });
+  assert.match(await page.textContent('#detail'), /#12 /);
+
+  // Scrolling: render cost per scroll step, and 10 wheel scrolls end to end.
+  // (rows are drawn in the scroll's frame; lanes and the stream list follow in the next task).
+  const [scrollMs, chartsMs] = await page.evaluate(async () => {
+    const pane = document.getElementById('frames-pane');
+    let rowsTotal = 0;
+    let allTotal = 0;
+    for (let k = 1; k <= 20; k++) {
+      pane.scrollTop = k * 50_000;
+      const t = performance.now();
+      window.h2inspector.renderRows();
+      rowsTotal += performance.now() - t;
+      window.h2inspector.drawScrolledCharts();
+      allTotal += performance.now() - t;
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    return [rowsTotal / 20, allTotal / 20];
+  });
+  await page.hover('#frames-pane');
+  const w0 = Date.now();
+  for (let k = 0; k < 10; k++) await page.mouse.wheel(0, 2_000);
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const wheelMs = Date.now() - w0;
+  // The far end of the list is reachable and drawn.
+  await page.$eval('#frames-pane', (p) => { p.scrollTop = p.scrollHeight; });
+  await page.waitForFunction((n) => document.querySelector(`#frames tbody tr[data-i="${n}"]`), 3 * STREAMS + 6);
+
+  // A filter over all frames.
+  const f0 = Date.now();
+  await page.fill('#filter', `stream == ${2 * STREAMS - 1} and type == DATA`);
+  await page.waitForFunction(() => document.querySelectorAll('#frames tbody tr[data-i]').length === 1);
+  const filterMs = Date.now() - f0;
+
+  const phases = await page.evaluate(() => window.h2inspector.state.timings);
+  const longest = await page.evaluate(() => Math.round(Math.max(0, ...window.longTasks)));
+  console.log(`# large capture: first rows ${firstRows} ms (worker: capture parsing ${phases.parseMs} ms, wasm decoding ${phases.decodeMs} ms; page: first render ${phases.renderMs} ms, longest task while loading ${longest} ms), row click ${clickMs.toFixed(1)} ms, `
+    + `scroll: rows ${scrollMs.toFixed(2)} ms per step (with lanes and stream list ${chartsMs.toFixed(2)} ms), 10 wheel scrolls ${wheelMs} ms, filter ${filterMs} ms`);
+  assert.deepEqual(errors, []);
+});
