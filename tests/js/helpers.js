@@ -30,7 +30,7 @@ export const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 // ---- raw HTTP/2 frames, for tests that need exact frame boundaries in one socket write ----
 
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-export const FRAME = Object.freeze({ DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, GOAWAY: 7 });
+export const FRAME = Object.freeze({ DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7 });
 export const FLAG = Object.freeze({ END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4 });
 
 /** One frame: 9-byte header + payload. */
