@@ -13,6 +13,8 @@ import { H2Error, ERROR_CODES, check } from './errors.js';
 import { nodeSocketTransport, webStreamTransport } from './transport.js';
 import { LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
 
+/** Any character outside ASCII (such a field takes the TextEncoder path). */
+const NON_ASCII = /[\u0080-\uffff]/;
 const now = () => performance.now();
 const MAX_WRITE = 4 * 1024 * 1024;
 const COALESCE = 2048;
@@ -144,7 +146,7 @@ class ClientEngine {
     for (let i = 0; i < fields.length; i++) {
       const n = fields[i][0], v = fields[i][1];
       total += 8 + n.length + v.length;
-      if (ascii && (/[^\x00-\x7f]/.test(n) || /[^\x00-\x7f]/.test(v))) ascii = false;
+      if (ascii && (NON_ASCII.test(n) || NON_ASCII.test(v))) ascii = false;
     }
     if (!ascii) return this.argsBytes(fields);
     const p = x.wasmclient_args_ptr(this.ptr, total) >>> 0;

@@ -156,7 +156,7 @@ test('REFUSED_STREAM is not processed; other resets are not retried by the poole
 });
 
 test('a PING flood closes the session with ENHANCE_YOUR_CALM', async () => {
-  const srv = await rawServer((sock, id) => {
+  const srv = await rawServer((sock) => {
     const pings = [];
     for (let i = 0; i < 300; i++) pings.push(ping(i));
     sock.write(Buffer.concat(pings));

@@ -6,11 +6,12 @@ import {
   ERROR_CODES, codeName, H2Error, H2Stream, H2Connection, LIMIT_NAMES, SETTINGS_NAMES,
   createServer, serveConnection, serve, toFetchFactory, init,
   engineReady, INIT_ERROR_CODES, InitError, fromDenoConn, fromBunSocket, bunSocketHandlers, fromWorkersSocket,
-  fromWebTransportStream,
+  fromWebTransportStream, BUDGET_NAMES, LazyResponse, connect, fetch, closeAllSessions,
 } from 'h2wasm';
 import type {
   Address, ConnInfo, HeadersInit, Limits, PullProducer, PushProducer, Request, RequestFactory,
-  RuntimeStreamPair, Server, ServerOptions, Settings, Tap, WebStreamPair,
+  RuntimeStreamPair, Budget, AbuseInfo, ClientOptions, ClientStreamError, ResponseHead, ClientStream, H2Response,
+  ClientSession, Server, ServerOptions, Settings, Tap, WebStreamPair,
 } from 'h2wasm';
 
 // ---- errors
@@ -36,6 +37,7 @@ const limits: Required<Limits> = {
   settingsBurst: 10, settingsRatePerS: 5, pingBurst: 10, pingRatePerS: 5,
   prefaceTimeoutMs: 10_000, headerBlockTimeoutMs: 10_000, idleTimeoutMs: 30_000, settingsAckTimeoutMs: 10_000,
   shutdownPingTimeoutMs: 5_000, drainTimeoutMs: 30_000, closeTimeoutMs: 5_000, stallTimeoutMs: 30_000,
+  noopFrameBurst: 1000, noopFrameRatePerS: 100, minWindowUpdate: 1024, requestBodyTimeoutMs: 20_000, minRequestBodyRate: 500,
 };
 const settings: Required<Settings> = {
   headerTableSize: 4096, maxConcurrentStreams: 100, initialWindowSize: 65535, maxFrameSize: 16384, maxHeaderListSize: 65536,
@@ -198,4 +200,40 @@ async function runtimes(denoConn: { readable: ReadableStream<Uint8Array>; writab
   void [ready, notReady, fromBun, fromWorkers, secure, new InitError('ERR_H2WASM_NOT_READY')];
 }
 
-export const used = [cancel, names, errorFields, isError, idleRange, streamsRange, limitNames, bogus, badLimit, producers, servers, oneConnection, fetchStyle, runtimes];
+// ---- budgets across connections, abuse reports, LazyResponse
+async function budgetsAndAbuse(): Promise<void> {
+  const budget: Budget = { peerResetBurst: 100, serverErrorRatePerS: 10 };
+  const range: [number, number] = BUDGET_NAMES.peerResetBurst;
+  const s = createServer({ budget, allowHTTP1: true, onAbuse(info: AbuseInfo) { void info.rule; } }, factory);
+  s.on('abuse', (info: AbuseInfo) => { const scope: 'connection' | 'address' | 'server' = info.scope; void scope; });
+  const lazy: Response = new LazyResponse('hello', { status: 200 });
+  const json: LazyResponse = LazyResponse.json({ ok: true });
+  void [range, lazy, json];
+  await s.close();
+}
+
+// ---- the HTTP/2 client
+async function client(pair: WebStreamPair): Promise<void> {
+  const options: ClientOptions = { maxConcurrentStreams: 10, keepaliveMs: 10_000, tls: { rejectUnauthorized: false } };
+  const session: ClientSession = await connect('https://127.0.0.1:8443', options);
+  const overPair: ClientSession = await connect(pair, { authority: 'example.test', scheme: 'https', secure: true });
+  const stream: ClientStream = session.request({ ':method': 'POST', ':path': '/echo' }, { endStream: false });
+  await stream.write('chunk');
+  stream.end();
+  const head: ResponseHead = await stream.response;
+  const status: number = head.status;
+  const body: Uint8Array = await stream.bytes();
+  const trailers: Array<[string, string]> = await stream.trailers;
+  const failed: ClientStreamError | null = stream.error;
+  const retry: boolean | undefined = failed?.notProcessed;
+  const res: H2Response = await session.fetch('https://127.0.0.1:8443/', { method: 'GET' });
+  const resTrailers: Headers = await res.trailers;
+  const pooled: H2Response = await fetch('http://127.0.0.1:8080/');
+  const rtt: number = await session.ping();
+  await session.close();
+  overPair.destroy(new Error('done'));
+  await closeAllSessions();
+  void [status, body, trailers, retry, resTrailers, pooled, rtt];
+}
+
+export const used = [cancel, names, errorFields, isError, idleRange, streamsRange, limitNames, bogus, badLimit, producers, servers, oneConnection, fetchStyle, runtimes, budgetsAndAbuse, client];
