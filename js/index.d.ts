@@ -226,7 +226,7 @@ export declare function fromWorkersSocket(socket: {
 export declare function fromWebTransportStream(stream: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> },
   info?: { peer?: Address | null; host?: Address | null }): RuntimeStreamPair;
 
-// ---- HTTP/2 client (js/client.js; docs/API-client.md) ----
+// ---- HTTP/2 client (js/client.js; docs/API.md ("Client")) ----
 
 /** Client engine options: the server's limit/settings names plus client-only ones. */
 export interface ClientOptions extends Limits, Settings {
