@@ -2,7 +2,8 @@
 # Conformance (RFC 9113 §3–§8, RFC 9218 PRIORITY_UPDATE, RFC 7541) and attack-
 # defence suite: a raw-frame Rust client over real sockets against
 # `node tests/conformance/server.js` (the npm package's JS API over the wasm
-# engine). Assumes scripts/build.sh already built js/wasm/. Standalone crate,
+# engine), then the client's raw-frame group: hostile raw-frame servers against
+# h2wasm's client (node:test, tests/conformance/client/). Assumes scripts/build.sh already built js/wasm/. Standalone crate,
 # so the main crate's `cargo test` stays free of sockets and node.
 #
 #   scripts/test-conformance.sh            # against the built package (node)
@@ -27,4 +28,9 @@ if [ ! -f js/index.js ]; then
   exit 1
 fi
 command -v node >/dev/null || { echo "test-conformance: node not found" >&2; exit 1; }
-exec cargo test --manifest-path "$manifest" --release --no-fail-fast -- --test-threads="$threads" "$@"
+status=0
+cargo test --manifest-path "$manifest" --release --no-fail-fast -- --test-threads="$threads" "$@" || status=$?
+# The client role: malformed responses, bad pseudo-headers, flow-control violations, GOAWAY
+# mid-flight, floods and a server that never reads, each from a raw-frame server.
+node --test --test-concurrency=1 tests/conformance/client/*.test.js || status=$?
+exit "$status"

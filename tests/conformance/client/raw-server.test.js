@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { connect, fetch as h2fetch, closeAllSessions, ERROR_CODES } from '../../js/index.js';
-import { frame, headerBlock, rstStream, goaway, FRAME, FLAG, PREFACE } from './helpers.js';
+import { connect, fetch as h2fetch, closeAllSessions, ERROR_CODES } from '../../../js/index.js';
+import { frame, headerBlock, rstStream, goaway, FRAME, FLAG, PREFACE } from '../../js/helpers.js';
 
 const SETTINGS = frame(FRAME.SETTINGS, 0, 0);
 const SETTINGS_ACK = frame(FRAME.SETTINGS, FLAG.ACK, 0);
