@@ -61,7 +61,8 @@ test('unknown top-level names throw a TypeError listing the valid names (with a 
 test('every documented top-level name is accepted', () => {
   const accepted = {
     limits: {}, settings: {}, connectionWindow: 1 << 20, idleTimeoutMs: 1000, maxConcurrentStreams: 10,
-    budget: {}, tap: () => null, onError: () => {}, onAbuse: () => {}, secure: false, peer: { address: '::1', port: 1 }, host: { address: '::1', port: 2 },
+    budget: {}, tap: () => null, onError: () => {}, onAbuse: () => {}, secure: false,
+    allowHTTP1: false, http1Options: {}, keepAliveTimeout: 5000, peer: { address: '::1', port: 1 }, host: { address: '::1', port: 2 },
   };
   for (const name of OPTION_NAMES) assert.ok(name in accepted || TLS_SHORTHAND_NAMES.includes(name) || name === 'tls', name);
   assert.doesNotThrow(() => engineConfig(accepted));
