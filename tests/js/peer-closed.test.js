@@ -21,17 +21,19 @@ async function withErrorLog(fn) {
   return logged;
 }
 
-/** Open a raw connection and send the preface, our SETTINGS, the request and `after` in ONE write. Resolves with the socket. */
-async function sendInOneWrite(port, after) {
+/** Open a raw connection, record what the server sends (`sock.received`), and write `bytes`. */
+async function openRaw(port, bytes) {
   const sock = net.connect(port, '127.0.0.1');
   await new Promise((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject); });
   sock.on('error', () => {});
-  const received = [];
-  sock.on('data', (d) => received.push(d));
-  sock.write(Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0), requestFrame, after]));
-  sock.received = received;
+  sock.received = [];
+  sock.on('data', (d) => sock.received.push(d));
+  sock.write(bytes);
   return sock;
 }
+
+/** The preface, our SETTINGS and the request, then `after`, all in ONE write. */
+const sendInOneWrite = (port, after) => openRaw(port, Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0), requestFrame, after]));
 
 /** Frames in the bytes the server sent: [{type, flags, id}]. */
 function framesOf(chunks) {
@@ -119,12 +121,7 @@ test('writes after the peer reset the stream are dropped: connectionLost once, n
   });
   const logged = await withErrorLog(async () => {
     const { s, port } = await startServer(factory);
-    const sock = net.connect(port, '127.0.0.1');
-    await new Promise((resolve) => sock.once('connect', resolve));
-    sock.on('error', () => {});
-    sock.received = [];
-    sock.on('data', (d) => sock.received.push(d));
-    sock.write(Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0), requestFrame]));
+    const sock = await openRaw(port, Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0), requestFrame]));
     await heldP;
     sock.write(rstStream(1, ERROR_CODES.CANCEL));
     const reason = await lostP;
@@ -182,12 +179,7 @@ test('fetch-style serve(): a reset while the handler awaits aborts request.signa
       return new Response('hello');
     });
     const { port } = await s.listen(0, '127.0.0.1');
-    const sock = net.connect(port, '127.0.0.1');
-    await new Promise((resolve) => sock.once('connect', resolve));
-    sock.on('error', () => {});
-    sock.received = [];
-    sock.on('data', (d) => sock.received.push(d));
-    sock.write(Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0), requestFrame]));
+    const sock = await openRaw(port, Buffer.concat([PREFACE, frame(FRAME.SETTINGS, 0, 0), requestFrame]));
     await called;
     sock.write(rstStream(1, ERROR_CODES.CANCEL));
     await aborted;
