@@ -5,7 +5,7 @@
 
 import init, { Inspector } from './wasm/h2wasm.js';
 import { base64ToBytes, NO_H2 } from './capture.js';
-import { renderLanes, renderFlow } from './charts.js';
+import { extendFlowSeries, flowSeries, renderLanes, renderFlow } from './charts.js';
 import { compileFilter, FilterError } from './filter.js';
 import { framesToCSV, framesToJSON, payloadOf, streamSummary, streamToHAR, timeOf, toHex } from './export.js';
 
@@ -100,14 +100,17 @@ function decodeInWorker(msg, transfer = []) {
     state.worker = running;
     $('progress').hidden = false;
     $('progress-bar').value = 0;
-    const received = new Map(); // conn id → records so far
+    // conn id → {records so far, their index}: indexed batch by batch, in the
+    // tasks that take the batches in, so the first render has nothing left to walk.
+    const received = new Map();
     w.onmessage = ({ data }) => {
       if (data.records) {
         const { id, batch } = data.records;
-        const list = received.get(id) ?? [];
-        for (const r of batch) list.push(r);
-        received.set(id, list);
-        setStatus(`receiving frames… ${list.length.toLocaleString('en')}`);
+        let acc = received.get(id);
+        if (!acc) { acc = { records: [], index: null }; received.set(id, acc); }
+        for (const r of batch) acc.records.push(r);
+        indexRecords(acc);
+        setStatus(`receiving frames… ${acc.records.length.toLocaleString('en')}`);
         return;
       }
       if (data.progress) {
@@ -121,7 +124,11 @@ function decodeInWorker(msg, transfer = []) {
       $('progress').hidden = true;
       if (data.error) reject(new Error(data.error));
       else {
-        for (const c of data.result.conns) c.records = received.get(c.id) ?? [];
+        for (const c of data.result.conns) {
+          const acc = received.get(c.id);
+          c.records = acc?.records ?? [];
+          c.index = acc?.index ?? null;
+        }
         state.timings = { ...data.result.timings, receivedAt: performance.now() };
         resolve(data.result);
       }
@@ -206,7 +213,7 @@ function fillConnSelect() {
 }
 
 function connInfoText(conn) {
-  const v = conn.records.reduce((n, r) => n + r.violations.length, 0);
+  const v = indexRecords(conn).violations;
   const bytes = conn.bytes ? `${conn.bytes.c2s.toLocaleString('en')} bytes c→s, ${conn.bytes.s2c.toLocaleString('en')} bytes s→c · ` : '';
   return `${bytes}${plural(conn.records.length, 'frame')} · ${plural(v, 'violation')}${conn.closed ? ' · closed' : ''}`;
 }
@@ -378,22 +385,44 @@ function renderCharts() {
   const bySeq = $('axis-seq').checked;
   const sel = recordAt(state.selected);
   renderLanesChart();
-  renderFlow($('flow'), conn.records, { width: state.chartWidth, bySeq, stream: sel && sel.stream ? sel.stream : null, onSelect: (i) => select(i, true), streamIndex: streamIndex(conn) });
+  const index = indexRecords(conn);
+  renderFlow($('flow'), conn.records, { width: state.chartWidth, bySeq, stream: sel && sel.stream ? sel.stream : null, onSelect: (i) => select(i, true), streamIndex: index.byStream, flow: index.flow });
 }
 
-/** stream id → its records, built once per connection (linear). */
-function streamIndex(conn) {
-  if (conn.byStream && conn.byStreamLen === conn.records.length) return conn.byStream;
-  const m = new Map();
-  for (const r of conn.records) {
-    if (r.type === 'PREFACE') continue;
-    let a = m.get(r.stream);
-    if (!a) { a = []; m.set(r.stream, a); }
-    a.push(r);
+/**
+ * What the charts and lists need from all of a connection's records, kept up
+ * to date incrementally (linear overall): stream id → its records, the
+ * windows plot's series, the violation count and the first violations listed.
+ * Rebuilt when records were dropped from the front (the live view's bound).
+ */
+function indexRecords(conn) {
+  const recs = conn.records;
+  let x = conn.index;
+  if (!x || x.first !== recs[0] || x.n > recs.length) {
+    x = { n: 0, first: recs[0], byStream: new Map(), flow: flowSeries(), violations: 0, listed: [] };
+    conn.index = x;
   }
-  conn.byStream = m;
-  conn.byStreamLen = conn.records.length;
-  return m;
+  for (let k = x.n; k < recs.length; k++) {
+    const r = recs[k];
+    if (r.type !== 'PREFACE') {
+      let a = x.byStream.get(r.stream);
+      if (!a) { a = []; x.byStream.set(r.stream, a); }
+      a.push(r);
+    }
+    for (const v of r.violations) {
+      x.violations++;
+      if (x.listed.length < MAX_LISTED_VIOLATIONS) x.listed.push([r, v]);
+    }
+  }
+  extendFlowSeries(x.flow, recs);
+  x.n = recs.length;
+  x.first = recs[0];
+  return x;
+}
+
+/** stream id → its records. */
+function streamIndex(conn) {
+  return indexRecords(conn).byStream;
 }
 
 /** One row per stream: request, response, bytes each way, state, frames (streams on screen first). */
@@ -431,14 +460,7 @@ function renderStreamTable() {
 
 function renderViolations() {
   const ul = $('violations');
-  const all = [];
-  for (const r of state.current.records) {
-    for (const v of r.violations) {
-      if (all.length >= MAX_LISTED_VIOLATIONS) break;
-      all.push([r, v]);
-    }
-  }
-  const total = state.current.records.reduce((n, r) => n + r.violations.length, 0);
+  const { listed: all, violations: total } = indexRecords(state.current);
   if (!all.length) { ul.innerHTML = '<li class="none">none found</li>'; return; }
   ul.innerHTML = all.map(([r, v]) => `<li data-i="${r.i}"><b>${esc(v.sec)}</b> frame #${r.i} (${r.dir} ${esc(r.type)}, stream ${r.stream}): ${esc(v.msg)} — ${esc(v.error.name)}, ${v.scope} error</li>`).join('')
     + (total > all.length ? `<li class="none">… and ${total - all.length} more (filter: <code>violation</code>)</li>` : '');

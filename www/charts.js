@@ -121,6 +121,31 @@ export function renderLanes(container, records, { bySeq, selected, onSelect, wid
 
 const connectionCache = new WeakMap();
 
+/**
+ * The windows plot's view of a connection, as flat number arrays: the
+ * connection windows after each frame that has them, and the frames a click
+ * on the plot can pick. Grown batch by batch while records arrive, so the
+ * first draw of a large capture does not walk every record object again.
+ */
+export function flowSeries() {
+  return { n: 0, lo: Infinity, hi: -Infinity, t: [], i: [], c2s: [], s2c: [], hitT: [], hitI: [], hitPos: [] };
+}
+
+/** Take in records[fs.n …]; returns fs. */
+export function extendFlowSeries(fs, records) {
+  for (let k = fs.n; k < records.length; k++) {
+    const r = records[k];
+    const t = r.t ?? 0;
+    if (t < fs.lo) fs.lo = t;
+    if (t > fs.hi) fs.hi = t;
+    const w = r.win?.conn;
+    if (w && w[0] != null && w[1] != null) { fs.t.push(t); fs.i.push(r.i); fs.c2s.push(w[0]); fs.s2c.push(w[1]); }
+    if (r.type === 'DATA' || r.type === 'WINDOW_UPDATE' || r.type === 'SETTINGS') { fs.hitT.push(t); fs.hitI.push(r.i); fs.hitPos.push(k); }
+  }
+  fs.n = records.length;
+  return fs;
+}
+
 function columns(s, x) {
   const cols = new Map();
   for (const r of s.recs) {
@@ -130,12 +155,18 @@ function columns(s, x) {
   return [...cols];
 }
 
-function hitColumns(records, x) {
+/** The connection series from a flowSeries: the last value in each pixel column. */
+function seriesColumns(fs, values, xOf) {
+  const cols = new Map();
+  for (let k = 0; k < fs.t.length; k++) cols.set(Math.round(xOf(fs.t[k], fs.i[k])), values[k]);
+  return [...cols];
+}
+
+/** One clickable frame per pixel column: [x, record]. */
+function hitColumns(records, fs, xOf) {
   const hits = new Map();
-  for (const r of records) {
-    if (r.type === 'DATA' || r.type === 'WINDOW_UPDATE' || r.type === 'SETTINGS') hits.set(Math.round(x(r)), r);
-  }
-  return [...hits];
+  for (let k = 0; k < fs.hitT.length; k++) hits.set(Math.round(xOf(fs.hitT[k], fs.hitI[k])), fs.hitPos[k]);
+  return [...hits].map(([cx, pos]) => [cx, records[pos]]);
 }
 
 function fmtPow(v) {
@@ -146,9 +177,12 @@ function fmtPow(v) {
  * Connection windows (both directions) and the selected stream's, as step
  * lines. `streamIndex` (stream id → records) avoids scanning for the stream.
  */
-export function renderFlow(container, records, { bySeq, stream, onSelect, streamIndex, width: available }) {
+export function renderFlow(container, records, { bySeq, stream, onSelect, streamIndex, flow, width: available }) {
   container.textContent = '';
-  if (!records.length || (!records[0].win && !records[records.length - 1].win && !records.some((r) => r.win))) return;
+  // `flow`: the connection's flowSeries, if kept up to date by the caller.
+  const fs = flow?.n === records.length ? flow : extendFlowSeries(flowSeries(), records);
+  if (!records.length || !fs.t.length) return;
+  if (Number.isFinite(fs.lo)) rangeCache.set(records, { n: records.length, range: [fs.lo, fs.hi] });
   const streamRecs = stream ? (streamIndex?.get(stream) ?? records.filter((r) => r.stream === stream)) : [];
   const series = [
     { name: 'connection c2s', color: '#1f6feb', recs: records, get: (r) => r.win?.conn?.[0] },
@@ -167,13 +201,19 @@ export function renderFlow(container, records, { bySeq, stream, onSelect, stream
   const h = 180;
   const top = 12;
   const x = xScale(records, bySeq, x0, width);
+  // The same scale over the flat arrays: (time, frame index) → x.
+  const firstI = records[0].i;
+  const nI = Math.max(1, records[records.length - 1].i - firstI);
+  const [lo0, hi0] = timeRange(records);
+  const span = hi0 - lo0 || 1;
+  const xOf = bySeq ? (t, i) => x0 + ((i - firstI) / nI) * width : (t) => x0 + ((t - lo0) / span) * width;
   // One point per pixel column per series: the last value in that column.
   // The connection series and hit targets depend only on the records and the
   // geometry, so they are kept between redraws (a click redraws the stream's).
   const key = `${records.length}:${width}:${bySeq}`;
   let cached = connectionCache.get(records);
   if (cached?.key !== key) {
-    cached = { key, points: series.slice(0, 2).map((s) => columns(s, x)), hits: hitColumns(records, x) };
+    cached = { key, points: [seriesColumns(fs, fs.c2s, xOf), seriesColumns(fs, fs.s2c, xOf)], hits: hitColumns(records, fs, xOf) };
     connectionCache.set(records, cached);
   }
   let lo = 0;

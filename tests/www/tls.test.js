@@ -1,18 +1,20 @@
 // TLS captures decrypted in the page with a key log: a real exchange between
 // Node's http2 client and server (TLS 1.3 and 1.2; AES-128-GCM, AES-256-GCM,
 // ChaCha20-Poly1305) recorded by a TCP relay, written as a pcap, with the
-// client's 'keylog' lines as the SSLKEYLOGFILE.
+// client's 'keylog' lines as the SSLKEYLOGFILE. Then key logs written by curl
+// and Chromium against `h2wasm serve`, and by curl against nghttpd (captured
+// with tcpdump on the loopback interface).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selfSigned } from '../../js/cli.js';
-import { ROOT, ensureWasm, launchBrowser, openFiles, pcap, rows, staticServer, tcpPackets } from './helpers.js';
+import { ROOT, ensureWasm, headersOf, launchBrowser, openFiles, pcap, rows, staticServer, tcpPackets } from './helpers.js';
 
 let server;
 let browser;
@@ -239,3 +241,88 @@ test('Chromium with --ssl-key-log-file against h2wasm serve over TLS: decrypted'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+const haveNghttpd = spawnSync('nghttpd', ['--version']).status === 0;
+const haveTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+
+/** Resolves with the first match of `pattern` in a child's output; rejects if it exits first. */
+function outputMatch(child, pattern, what) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const on = (d) => { buf += d; const m = buf.match(pattern); if (m) resolve(m); };
+    child.stdout?.on('data', on);
+    child.stderr?.on('data', on);
+    child.on('exit', (code) => reject(new Error(`${what} exited (${code}): ${buf}`)));
+  });
+}
+
+/** A port that was free a moment ago on 127.0.0.1 (nghttpd does not report an ephemeral one). */
+async function freePort() {
+  const s = net.createServer();
+  await new Promise((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address();
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+test('curl with SSLKEYLOGFILE against nghttpd over TLS, captured by tcpdump: request, status and body decrypted',
+  { skip: !haveCurl || !haveNghttpd || !haveTcpdump ? 'curl, nghttpd or tcpdump missing' : false }, async (t) => {
+    const { page, errors } = browser;
+    const dir = mkdtempSync(join(tmpdir(), 'h2wasm-nghttpd-'));
+    const htdocs = join(dir, 'htdocs');
+    mkdirSync(htdocs);
+    const body = 'hello from nghttpd over TLS\n';
+    writeFileSync(join(htdocs, 'hello.txt'), body);
+    writeFileSync(join(dir, 'key.pem'), cert.key);
+    writeFileSync(join(dir, 'cert.pem'), cert.cert);
+    const keyFile = join(dir, 'keys.log');
+    const pcapFile = join(dir, 'nghttpd.pcap');
+    const port = await freePort();
+    const children = [];
+    try {
+      const nghttpd = spawn('nghttpd', ['-a', '127.0.0.1', `--htdocs=${htdocs}`, String(port), join(dir, 'key.pem'), join(dir, 'cert.pem')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(nghttpd);
+      // nghttpd prints nothing when it is ready: wait until its port accepts connections.
+      for (let k = 0; ; k++) {
+        const ok = await new Promise((r) => { const s = net.connect(port, '127.0.0.1', () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
+        if (ok) break;
+        assert.ok(k < 100 && nghttpd.exitCode == null, 'nghttpd listens');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const dump = spawn('tcpdump', ['-i', 'lo', '-Z', 'root', '--immediate-mode', '-U', '-n', '-s', '0', '-w', pcapFile, `tcp port ${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      children.push(dump);
+      await outputMatch(dump, /listening on/, 'tcpdump');
+      const curl = spawnSync('curl', ['--http2', '-sSk', '-m', '30', '-w', '\n%{http_version} %{http_code}', `https://127.0.0.1:${port}/hello.txt`],
+        { env: { ...process.env, SSLKEYLOGFILE: keyFile }, encoding: 'utf8' });
+      assert.equal(curl.stdout, `${body}\n2 200`, curl.stderr);
+      // Let tcpdump see the FINs (immediate mode), then stop it (our own child).
+      await new Promise((r) => setTimeout(r, 200));
+      const exited = new Promise((r) => dump.on('exit', r));
+      dump.kill('SIGINT');
+      await exited;
+
+      const keyLog = readFileSync(keyFile, 'utf8');
+      await openFiles(page, server.url, [
+        { name: 'nghttpd.pcap', buffer: readFileSync(pcapFile) },
+        { name: 'keys.log', buffer: Buffer.from(keyLog) },
+      ]);
+      const notice = await page.textContent('#notice');
+      assert.match(notice, /decrypted: TLS 1\.[23], TLS_/);
+      t.diagnostic(notice.match(/decrypted: [^,]+, \w+/)[0]);
+      const r = await rows(page);
+      assert.ok(r.every((x) => !x.warn), JSON.stringify(r));
+      const req = r.find((x) => x.type === 'HEADERS' && x.dir.includes('c2s'));
+      assert.equal(req?.info, 'GET /hello.txt', JSON.stringify(r));
+      const res = r.find((x) => x.type === 'HEADERS' && x.dir.includes('s2c') && x.stream === req.stream);
+      assert.equal(res?.info, ':status 200', JSON.stringify(r));
+      const h = Object.fromEntries(await headersOf(page, res.i));
+      assert.equal(h.server?.startsWith('nghttpd'), true, JSON.stringify(h));
+      // The response body, as the follow-stream view shows it.
+      await page.evaluate((sid) => window.h2inspector.follow(sid), Number(req.stream));
+      assert.equal(await page.textContent('#detail pre.body-text'), body);
+      assert.deepEqual(errors, []);
+    } finally {
+      for (const c of children) if (c.exitCode == null && c.signalCode == null) c.kill('SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
