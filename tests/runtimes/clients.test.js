@@ -5,10 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { packedApp, bin, startChild, stop, curl, freePort } from './helpers.js';
+import { packedApp, bin, startChild, stop, curl, freePort, waitForPort } from './helpers.js';
 
 const MIB = 1024 * 1024;
 let app, server, url;
@@ -44,19 +43,6 @@ for (const [name, command, label] of RUNTIMES) {
     const { stdout } = await promisify(execFile)(cmd, args, { cwd: app, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
     assertGetAndEcho(report(stdout, label.source));
   });
-}
-
-/** Resolve once 127.0.0.1:port accepts a connection (at most ~15 s). */
-async function waitForPort(port, child) {
-  for (let i = 0; i < 150 && child.exitCode === null; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listening on ${port}`);
 }
 
 test("workerd: h2wasm's client over cloudflare:sockets connect() gets GET and a 1 MiB echo (SHA-256) from h2wasm's server", async () => {
