@@ -1,14 +1,18 @@
 // h2wasm in a Cloudflare Worker (workerd): HTTP/2 served from the Worker's `connect()`
 // handler on a raw TCP socket (h2c, and TLS where workerd's socket has tlsOptions), with a
 // gRPC method next to ordinary routes. The `fetch()` handler runs the engine over an
-// in-memory stream pair and reports what a tiny hand-written client got back.
+// in-memory stream pair and reports what a tiny hand-written client got back; its
+// `GET /client?port=N` runs h2wasm's client over an outbound `cloudflare:sockets` socket to
+// an h2c server on 127.0.0.1:N (config.capnp's "internet" service allows loopback addresses).
 //
 //   npx wrangler deploy --dry-run --outdir dist    (bundles worker.js + the .wasm, see wrangler.toml)
 //   npx workerd serve config.capnp                 (h2c on 127.0.0.1:8081, fetch on :8080)
 //   curl --http2-prior-knowledge http://127.0.0.1:8081/
+import { connect as openSocket } from 'cloudflare:sockets';
 import wasm from 'h2wasm/wasm';
-import { init, serveConnection, fromWorkersSocket, toFetchFactory } from 'h2wasm';
+import { init, serveConnection, connect, fromWorkersSocket, toFetchFactory } from 'h2wasm';
 import { miniRequest } from '../mini-h2-client.js';
+import { getAndEcho } from '../client-check.js';
 
 // Workers may not compile wasm from bytes at run time: the module comes in compiled, through the import.
 const ready = init(wasm);
@@ -88,11 +92,24 @@ async function selfTest() {
   return { status: res.status, body: new TextDecoder().decode(res.body), frames: res.frames };
 }
 
+// ---- the client role: h2c over an outbound socket ----
+async function clientTo(port) {
+  const socket = openSocket({ hostname: '127.0.0.1', port });
+  const session = await connect(fromWorkersSocket(socket), { authority: `127.0.0.1:${port}` });
+  try {
+    return await getAndEcho(session);
+  } finally {
+    await session.close();
+  }
+}
+
 export default {
   async connect(socket) { await serveSocket(socket, false); },
   async fetch(request) {
     await ready;
-    if (new URL(request.url).pathname === '/selftest') return Response.json(await selfTest());
+    const url = new URL(request.url);
+    if (url.pathname === '/selftest') return Response.json(await selfTest());
+    if (url.pathname === '/client') return Response.json(await clientTo(Number(url.searchParams.get('port'))));
     return new Response('h2wasm worker: HTTP/2 is on the tcp socket; GET /selftest runs the engine on a stream pair\n');
   },
 };

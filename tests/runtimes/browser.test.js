@@ -1,8 +1,9 @@
 // Headless Chromium runs the packed package in a page (examples/browser.html): the page is
 // served over HTTP/2+TLS by the package's own CLI, loads h2wasm through an import map, and
 // runs the engine over in-memory stream pairs driven by a tiny hand-written client. The page
-// then opens a real WebTransport session (HTTP/3 over QUIC) to examples/deno-webtransport.js
-// and speaks HTTP/2 to h2wasm's server on its bidirectional streams.
+// then opens a real WebTransport session (HTTP/3 over QUIC) to examples/deno-webtransport.js,
+// and h2wasm's client role in the page speaks HTTP/2 to h2wasm's server over one bidirectional
+// stream: h2wasm at both ends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -17,7 +18,7 @@ const CHROMIUM = '/usr/bin/chromium';
 let playwright = null;
 try { playwright = require('playwright-core'); } catch { /* failed below */ }
 
-test('chromium: the example page runs the engine (loud failure before init, GET, 60 KB echo), and over WebTransport to Deno', async () => {
+test('chromium: the example page runs the engine (loud failure before init, GET, 60 KB echo), and h2wasm\'s client over WebTransport to h2wasm\'s server in Deno (GET, 300 KB echo)', async () => {
   assert.ok(playwright, 'playwright-core not installed (npm ci)');
   assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} missing`);
   const app = packedApp();
@@ -55,7 +56,8 @@ test('chromium: the example page runs the engine (loud failure before init, GET,
     assert.ok(r.webTransport, wtServer.output());
     assert.equal(r.webTransport.get.status, 200);
     assert.match(r.webTransport.get.body, /^hello from h2wasm over WebTransport in Deno \d+\.\d+/);
-    assert.deepEqual(r.webTransport.echo, { status: 200, length: 60000, same: true });
+    const { status, length, same } = r.webTransport.echo; // same: the SHA-256 of what was sent and what came back
+    assert.deepEqual({ status, length, same }, { status: 200, length: 300_000, same: true });
     const nav = await page.evaluate(() => performance.getEntriesByType('navigation')[0].nextHopProtocol);
     assert.equal(nav, 'h2'); // and the page itself came over HTTP/2 from the packed CLI
   } finally {

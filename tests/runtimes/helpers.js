@@ -83,6 +83,20 @@ export async function freePort() {
   });
 }
 
+/** Resolve once 127.0.0.1:port accepts a connection (at most ~15 s, and only while `child` runs): for servers that print nothing when ready, like workerd. */
+export async function waitForPort(port, child) {
+  const net = await import('node:net');
+  for (let i = 0; i < 150 && child.exitCode === null; i++) {
+    const ok = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listening on ${port}`);
+}
+
 /** 1 MiB of random bytes, written to `dir`/name; resolves {file, sha}. */
 export function bigFile(dir, name = 'big.bin', size = 1024 * 1024) {
   const bytes = new Uint8Array(size);

@@ -2,10 +2,10 @@
 // (tests/runtimes/types.test.js): the runtime entry points and adapters as users call them.
 import wasm from 'h2wasm/wasm';
 import {
-  bunSocketHandlers, engineReady, fromBunSocket, fromDenoConn, fromWebTransportStream, fromWorkersSocket,
+  bunSocketHandlers, connect, engineReady, fromBunSocket, fromDenoConn, fromWebTransportStream, fromWorkersSocket,
   init, INIT_ERROR_CODES, InitError, serveConnection, toFetchFactory,
 } from 'h2wasm';
-import type { H2Connection, RuntimeStreamPair } from 'h2wasm';
+import type { ClientSession, H2Connection, RuntimeStreamPair } from 'h2wasm';
 
 await init(wasm);
 const ready: boolean = engineReady();
@@ -20,6 +20,14 @@ export async function denoServer(listener: Deno.Listener): Promise<void> {
       if (e instanceof InitError && e.code === INIT_ERROR_CODES.NOT_READY) throw e;
     }
   }
+}
+
+/** The client role over a runtime's socket, as examples/deno-client.js uses it. */
+export async function denoClient(hostname: string, port: number): Promise<number> {
+  const session: ClientSession = await connect(fromDenoConn(await Deno.connect({ hostname, port })), { authority: `${hostname}:${port}` });
+  const res: Response = await session.fetch('/echo', { method: 'POST', body: new Uint8Array(8) });
+  await session.close();
+  return res.status;
 }
 
 const bunHandlers = bunSocketHandlers((socket) => serveConnection(fromBunSocket(socket), {}, factory));

@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import { execFileSync, execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { packedApp, bin, stop, curl, bigFile, sha256, freePort, repo } from './helpers.js';
+import { packedApp, bin, stop, curl, bigFile, sha256, freePort, repo, waitForPort } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const grpc = require('@grpc/grpc-js');
@@ -30,19 +29,6 @@ before(() => {
     '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { cwd: dir, stdio: 'ignore' });
 });
 after(() => fs.rmSync(big.file, { force: true }));
-
-/** Resolve once 127.0.0.1:port accepts a connection (at most ~15 s). */
-async function waitForPort(port, child) {
-  for (let i = 0; i < 150 && child.exitCode === null; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listening on ${port}`);
-}
 
 /** workerd with its sockets moved to the given ports; it prints nothing when ready, so the ports are polled. */
 function spawnWorkerd(config, ports, cwd) {
