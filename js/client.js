@@ -25,12 +25,15 @@ const decoder = new TextDecoder();
 // Event kinds: src/wasm/client.rs `mod kind`.
 const CEV = Object.freeze({
   INFORMATIONAL: 1, RESPONSE: 2, TRAILERS: 3, DATA: 4, END: 5, MALFORMED: 6, RESET: 7, SEND_READY: 8,
-  SEND_BLOCKED: 9, STREAM_CLOSED: 10, SETTINGS: 11, PING_ACK: 12, GOAWAY: 13, ERROR: 14, CLOSED: 15,
+  SEND_BLOCKED: 9, STREAM_CLOSED: 10, SETTINGS: 11, PING_ACK: 12, GOAWAY: 13, ERROR: 14, CLOSED: 15, TIMED_OUT: 16,
 });
 const REQUEST_ERROR = 0x80000000;
 
 /** Client-only engine options (src/wasm/client.rs parse_client_config), besides the server's limits/settings. */
-export const CLIENT_OPTION_NAMES = Object.freeze({ keepaliveMs: [0, Number.MAX_SAFE_INTEGER], pingTimeoutMs: [0, Number.MAX_SAFE_INTEGER], maxWaitingRequests: [0, 2 ** 32 - 1] });
+export const CLIENT_OPTION_NAMES = Object.freeze({
+  keepaliveMs: [0, Number.MAX_SAFE_INTEGER], pingTimeoutMs: [0, Number.MAX_SAFE_INTEGER], maxWaitingRequests: [0, 2 ** 32 - 1],
+  responseTimeoutMs: [0, Number.MAX_SAFE_INTEGER], responseBodyTimeoutMs: [0, Number.MAX_SAFE_INTEGER],
+});
 const ENGINE_NAMES = { ...LIMIT_NAMES, ...SETTINGS_NAMES, connectionWindow: [65535, 2 ** 31 - 1], ...CLIENT_OPTION_NAMES };
 
 /** connect() options besides the engine names (each read somewhere in this file or js/transport.js). */
@@ -181,7 +184,7 @@ class ClientEngine {
 
   request(fields, end) {
     const x = this.x();
-    try { return x.wasmclient_request(this.ptr, this.args(fields), end) >>> 0; } catch (e) { throw this.trap(e); }
+    try { return x.wasmclient_request(this.ptr, this.args(fields), end, now()) >>> 0; } catch (e) { throw this.trap(e); }
   }
   sendData(id, len, end) {
     const x = this.x();
@@ -197,11 +200,11 @@ class ClientEngine {
   }
   consumed(id, n) {
     const x = this.x();
-    try { return x.wasmclient_consumed(this.ptr, id, n) >>> 0; } catch (e) { throw this.trap(e); }
+    try { return x.wasmclient_consumed(this.ptr, id, n, now()) >>> 0; } catch (e) { throw this.trap(e); }
   }
   ping(hi, lo) {
     const x = this.x();
-    try { return x.wasmclient_ping(this.ptr, hi, lo) >>> 0; } catch (e) { throw this.trap(e); }
+    try { return x.wasmclient_ping(this.ptr, hi, lo, now()) >>> 0; } catch (e) { throw this.trap(e); }
   }
   close() { const x = this.x(); try { x.wasmclient_close(this.ptr); } catch (e) { throw this.trap(e); } }
   abort(code) { const x = this.x(); try { x.wasmclient_abort(this.ptr, code); } catch (e) { throw this.trap(e); } }
@@ -214,7 +217,7 @@ class ClientEngine {
   writeOutput(max) {
     const x = this.x();
     try {
-      const n = x.wasmclient_write_output(this.ptr, max) >>> 0;
+      const n = x.wasmclient_write_output(this.ptr, max, now()) >>> 0;
       if (n === 0) return 0;
       this.op = x.wasmclient_out_ptr(this.ptr) >>> 0;
       this.sp = x.wasmclient_segs_ptr(this.ptr) >>> 0;
@@ -310,6 +313,8 @@ export class ClientStream {
     this._done = false; // the engine dropped the stream
     this.error = null;
     this._malformed = null;
+    /** The engine's reason when the server was silent too long (responseTimeoutMs / responseBodyTimeoutMs). */
+    this._timedOut = null;
     this._cancelReason = undefined;
     this.onInformational = null; // (status, rawHeaders) for 1xx responses
     this._head = null;
@@ -722,6 +727,7 @@ export class ClientSession {
         break;
       case CEV.END: log?.({ type: 'end', stream: id }); if (s) s._end(); break;
       case CEV.MALFORMED: if (s) s._malformed = this._eng.text(a, b); log?.({ type: 'malformed', stream: id, reason: this._eng.text(a, b) }); break;
+      case CEV.TIMED_OUT: if (s) s._timedOut = this._eng.text(a, b); log?.({ type: 'timeout', stream: id, reason: this._eng.text(a, b) }); break;
       case CEV.RESET: {
         const remote = !!(b & 1), notProcessed = !!(b & 2);
         log?.({ type: 'reset', stream: id, code: a, remote, notProcessed });
@@ -729,8 +735,10 @@ export class ClientSession {
           let msg;
           if (notProcessed) msg = `request not processed by the server (${remote && this.goaway ? 'GOAWAY' : 'REFUSED_STREAM'}); safe to retry`;
           else if (s._malformed) msg = a === ERROR_CODES.PROTOCOL_ERROR ? `malformed response: ${s._malformed}` : s._malformed;
+          else if (s._timedOut) msg = s._timedOut;
           else msg = remote ? `stream reset by server (${a})` : `stream reset (${a})`;
           const e = streamError(a, msg, { remote, notProcessed, unsent: c + d * 2 ** 32 });
+          if (s._timedOut) e.timedOut = true;
           // destroy(err) / a lost transport: every stream the server may have seen fails with that error.
           const local = !remote && !notProcessed;
           s._lost(local && this._transportError !== undefined ? this._transportError
@@ -949,6 +957,8 @@ async function toRequest(input, init = {}, origin) {
     signal ??= input.signal;
   } else throw new TypeError('fetch: input must be a URL, a string or a Request');
   method = String(method ?? 'GET').toUpperCase();
+  // As WHATWG fetch (Request constructor, step 34): GET and HEAD carry no body.
+  if (body != null && (method === 'GET' || method === 'HEAD')) throw new TypeError(`fetch: a ${method} request cannot have a body`);
   const headers = pairs(headersInit).filter(([n]) => !HOP_BY_HOP.has(n));
   let contentType = null;
   if (body != null) {

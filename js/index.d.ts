@@ -238,6 +238,10 @@ export interface ClientOptions extends Limits, Settings {
   keepaliveMs?: number;
   /** Close the session when a PING is unanswered this long (ms; default 20000; 0 = never). */
   pingTimeoutMs?: number;
+  /** No final response this long after the request was sent: that stream is reset (CANCEL) and fails with `timedOut` (ms; default 300000; 0 = off). */
+  responseTimeoutMs?: number;
+  /** Response body silent this long while the server may send: the same (ms; default 300000; 0 = off). */
+  responseBodyTimeoutMs?: number;
   /** Requests waiting for a stream slot before request() throws (default 65536). */
   maxWaitingRequests?: number;
   /** https: options for tls.connect (ca, rejectUnauthorized, cert/key, …); ALPNProtocols is always ['h2']. */
@@ -257,7 +261,11 @@ export interface ClientOptions extends Limits, Settings {
 }
 
 /** A failed request: `notProcessed` is true when the server said it did not process it (safe to retry). */
-export interface ClientStreamError extends H2Error { notProcessed?: boolean; remote?: boolean; unsent?: number }
+export interface ClientStreamError extends H2Error {
+  notProcessed?: boolean; remote?: boolean; unsent?: number;
+  /** The server was silent longer than responseTimeoutMs / responseBodyTimeoutMs (code CANCEL). */
+  timedOut?: boolean;
+}
 
 export interface ResponseHead {
   status: number;

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{build, FrameReader, OutputAssembler, SFrame};
-use h2wasm::client::{check_response, ClientConfig, ClientConnection, ClientEvent};
+use h2wasm::client::{
+    check_response, ClientConfig, ClientConnection, ClientEvent, RESPONSE_BODY_TIMEOUT_REASON, RESPONSE_TIMEOUT_REASON,
+};
 use h2wasm::connection::{Config, Connection, Event, Output};
 use h2wasm::hpack::{self, HeaderField};
 use h2wasm::ErrorCode;
@@ -18,6 +20,7 @@ enum Ce {
     Data { id: u32, data: Vec<u8> },
     End(u32),
     Malformed { id: u32, reason: &'static str },
+    TimedOut { id: u32, reason: &'static str },
     Reset { id: u32, code: ErrorCode, remote: bool, not_processed: bool },
     Ready(u32),
     Blocked(u32),
@@ -71,7 +74,11 @@ impl Harness {
 
     /// Client started and the server's SETTINGS (with `params`) fed.
     fn ready(params: &[(u16, u32)]) -> Self {
-        let mut h = Self::new();
+        Self::ready_with(ClientConfig::default(), params)
+    }
+
+    fn ready_with(cfg: ClientConfig, params: &[(u16, u32)]) -> Self {
+        let mut h = Self::with(cfg);
         h.flush();
         let ev = h.feed(&build::settings(params));
         assert_eq!(ev, vec![Ce::Settings]);
@@ -99,6 +106,7 @@ impl Harness {
             }
             ClientEvent::End { stream_id } => Ce::End(stream_id),
             ClientEvent::Malformed { stream_id, reason } => Ce::Malformed { id: stream_id, reason },
+            ClientEvent::TimedOut { stream_id, reason } => Ce::TimedOut { id: stream_id, reason },
             ClientEvent::Reset { stream_id, code, remote, not_processed, .. } => {
                 Ce::Reset { id: stream_id, code, remote, not_processed }
             }
@@ -775,4 +783,133 @@ fn large_request_headers_go_out_as_headers_plus_continuation() {
     assert!(kinds[1..kinds.len() - 1].iter().all(|k| *k == (9, 0)), "{kinds:?}");
     assert_eq!(kinds.last(), Some(&(9, 4)));
     assert!(kinds.len() >= 3);
+}
+
+/// A client with short response timers: 5 s for the head, 3 s of body silence.
+fn timed() -> Harness {
+    let cfg = ClientConfig { response_timeout_ms: 5_000, response_body_timeout_ms: 3_000, ..ClientConfig::default() };
+    Harness::ready_with(cfg, &[])
+}
+
+fn rst_frames(frames: &[SFrame]) -> Vec<(u32, ErrorCode)> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            SFrame::Rst { id, code } => Some((*id, *code)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_server_that_never_answers_times_out_the_request_with_cancel() {
+    let mut h = timed();
+    h.tick(1_000);
+    let id = h.request(&req_get("/silent"), true);
+    h.flush();
+    assert_eq!(h.c.next_deadline(), Some(6_000), "the head timer runs from the request");
+    assert!(h.tick(5_999).is_empty());
+    let ev = h.tick(6_000);
+    assert_eq!(
+        ev,
+        vec![
+            Ce::TimedOut { id, reason: RESPONSE_TIMEOUT_REASON },
+            Ce::Reset { id, code: ErrorCode::CANCEL, remote: false, not_processed: false }
+        ]
+    );
+    assert_eq!(rst_frames(&h.flush()), vec![(id, ErrorCode::CANCEL)]);
+    assert!(!h.c.is_closed(), "only the stream fails");
+    // A late response to the timed-out stream is ignored; a new request works.
+    let late = h.srv_headers(id, &[(":status", "200")], true);
+    assert!(h.feed(&late).is_empty());
+    let id2 = h.request(&req_get("/next"), true);
+    h.flush();
+    let head = h.srv_headers(id2, &[(":status", "204")], true);
+    let ev = h.feed(&head);
+    assert!(ev.contains(&Ce::End(id2)));
+}
+
+#[test]
+fn the_head_timer_starts_only_once_the_request_body_is_sent() {
+    let mut h = timed();
+    let id = h.request(&req_post("/upload"), false);
+    h.flush();
+    assert_eq!(h.c.next_deadline(), None, "the server may wait for the body");
+    assert!(h.tick(60_000).is_empty());
+    h.body(id, b"last", true);
+    h.flush();
+    assert_eq!(h.c.next_deadline(), Some(65_000));
+    let ev = h.tick(65_000);
+    assert_eq!(resets(&ev), vec![(id, ErrorCode::CANCEL, false)]);
+}
+
+#[test]
+fn a_response_body_that_stalls_times_out_and_data_restarts_the_timer() {
+    let mut h = timed();
+    let id = h.request(&req_get("/trickle"), true);
+    h.flush();
+    h.tick(1_000);
+    let head = h.srv_headers(id, &[(":status", "200")], false);
+    h.feed(&head);
+    assert_eq!(h.c.next_deadline(), Some(4_000), "body silence counts from the head");
+    h.tick(3_500);
+    let ev = h.feed(&build::data(id, b"abc", false));
+    assert!(matches!(ev.as_slice(), [Ce::Data { .. }]));
+    h.c.consumed(id, 3).unwrap();
+    assert_eq!(h.c.next_deadline(), Some(6_500), "a DATA frame restarts it");
+    assert!(h.tick(6_499).is_empty());
+    let ev = h.tick(6_500);
+    assert_eq!(ev.first(), Some(&Ce::TimedOut { id, reason: RESPONSE_BODY_TIMEOUT_REASON }));
+    assert_eq!(resets(&ev), vec![(id, ErrorCode::CANCEL, false)]);
+    assert_eq!(rst_frames(&h.flush()), vec![(id, ErrorCode::CANCEL)]);
+}
+
+#[test]
+fn the_body_timer_waits_while_the_application_has_not_read() {
+    let mut h = timed();
+    let id = h.request(&req_get("/big"), true);
+    h.flush();
+    let mut input = h.srv_headers(id, &[(":status", "200")], false);
+    input.extend(build::data(id, &[1u8; 1000], false));
+    h.feed(&input);
+    // Unread bytes: our window, not the server, may be what holds the body back.
+    assert_eq!(h.c.next_deadline(), None);
+    assert!(h.tick(100_000).is_empty());
+    h.c.set_now(100_000);
+    h.c.consumed(id, 1000).unwrap();
+    assert_eq!(h.c.next_deadline(), Some(103_000), "counts from the read");
+    let ev = h.tick(103_000);
+    assert_eq!(resets(&ev), vec![(id, ErrorCode::CANCEL, false)]);
+}
+
+#[test]
+fn response_timers_are_off_at_zero_and_stop_once_the_response_ends() {
+    let cfg = ClientConfig { response_timeout_ms: 0, response_body_timeout_ms: 0, ..ClientConfig::default() };
+    let mut h = Harness::ready_with(cfg, &[]);
+    let id = h.request(&req_get("/"), true);
+    h.flush();
+    assert_eq!(h.c.next_deadline(), None);
+    assert!(h.tick(10_000_000).is_empty());
+    let head = h.srv_headers(id, &[(":status", "200")], false);
+    assert!(!h.feed(&head).is_empty());
+    assert!(h.tick(20_000_000).is_empty());
+
+    let mut h = timed();
+    let id = h.request(&req_get("/"), true);
+    h.flush();
+    let head = h.srv_headers(id, &[(":status", "200")], true);
+    let ev = h.feed(&head);
+    assert!(ev.contains(&Ce::End(id)));
+    assert!(h.tick(1_000_000).iter().all(|e| !matches!(e, Ce::TimedOut { .. })));
+}
+
+#[test]
+fn ping_round_trip_counts_from_when_the_ping_was_sent() {
+    let mut h = Harness::ready(&[]);
+    h.c.set_now(40_000);
+    h.c.ping(*b"rtt-ping").unwrap();
+    h.flush();
+    h.now = 40_025;
+    let ev = h.feed(&build::ping_ack(*b"rtt-ping"));
+    assert_eq!(ev, vec![Ce::PingAck(*b"rtt-ping", 25)]);
 }

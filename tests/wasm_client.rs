@@ -29,7 +29,7 @@ fn feed(c: &mut WasmClient, bytes: &[u8]) -> Vec<[u32; 6]> {
 }
 
 fn output(c: &mut WasmClient) -> Vec<u8> {
-    let n = c.write_output(1 << 20) as usize;
+    let n = c.write_output(1 << 20, 0.0) as usize;
     // SAFETY: write_output filled out_len bytes and n segment pairs.
     let out = unsafe { std::slice::from_raw_parts(c.out_ptr(), c.out_len()) }.to_vec();
     let segs = unsafe { std::slice::from_raw_parts(c.segs_ptr(), n * 2) };
@@ -59,7 +59,7 @@ fn request_and_response_records() {
     let p = c.args_ptr(args.len());
     // SAFETY: args_ptr just sized the buffer.
     unsafe { std::ptr::copy_nonoverlapping(args.as_ptr(), p, args.len()) };
-    assert_eq!(c.request(args.len(), true), 1, "stream id 1");
+    assert_eq!(c.request(args.len(), true, 0.0), 1, "stream id 1");
     let out = output(&mut c);
     assert_eq!(out[3], 1, "HEADERS");
 
@@ -84,7 +84,7 @@ fn request_and_response_records() {
     let p = c.args_ptr(bad.len());
     // SAFETY: as above.
     unsafe { std::ptr::copy_nonoverlapping(bad.as_ptr(), p, bad.len()) };
-    assert_eq!(c.request(bad.len(), true), 0x8000_0003);
+    assert_eq!(c.request(bad.len(), true, 0.0), 0x8000_0003);
 }
 
 #[wasm_bindgen_test]
@@ -98,4 +98,6 @@ fn client_config_names() {
     assert_eq!(parse_client_config(b"initialWindowSize=1000").unwrap().settings.initial_window_size, 1000);
     assert_eq!(parse_client_config(b"keepaliveMs=1\nbogus=2").err(), Some(2), "line numbers count every line");
     assert_eq!(parse_client_config(b"pingTimeoutMs=x").err(), Some(1));
+    let t = parse_client_config(b"responseTimeoutMs=11\nresponseBodyTimeoutMs=12").unwrap();
+    assert_eq!((t.response_timeout_ms, t.response_body_timeout_ms), (11, 12));
 }

@@ -36,6 +36,7 @@ use crate::settings::{LocalSettings, PeerSettings, DEFAULT_WINDOW_SIZE};
 use crate::stream::{CloseKind, ClosedStreams, SendState, Stream};
 
 pub use recv::check_response;
+pub use send::{RESPONSE_BODY_TIMEOUT_REASON, RESPONSE_TIMEOUT_REASON};
 
 /// RFC 9113 §3.4: what a client sends first.
 pub const CLIENT_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -65,6 +66,15 @@ pub struct ClientConfig {
     pub ping_timeout_ms: u64,
     /// Requests waiting for a stream slot; `request` fails with BufferFull beyond.
     pub max_waiting_requests: usize,
+    /// The final response head must arrive within this long of the request's
+    /// END_STREAM going out (0: wait for ever). A request whose body is still
+    /// being sent is not timed: the server may answer only at its end.
+    pub response_timeout_ms: u64,
+    /// Longest silence on a response body (between the head, DATA frames and
+    /// trailers) while the server may send: not counted while the application
+    /// holds unread bytes of that stream or our connection window is closed,
+    /// nor before the request's END_STREAM went out (0: wait for ever).
+    pub response_body_timeout_ms: u64,
 }
 
 impl Default for ClientConfig {
@@ -78,6 +88,8 @@ impl Default for ClientConfig {
             keepalive_ms: 0,
             ping_timeout_ms: 20_000,
             max_waiting_requests: 65_536,
+            response_timeout_ms: 300_000,
+            response_body_timeout_ms: 300_000,
         }
     }
 }
@@ -116,6 +128,12 @@ pub enum ClientEvent {
     },
     /// The server's response broke §8 (reason), or a limit was crossed; a Reset follows.
     Malformed {
+        stream_id: u32,
+        reason: &'static str,
+    },
+    /// The server was silent too long on this stream (`response_timeout_ms` or
+    /// `response_body_timeout_ms`, named in `reason`); a Reset (CANCEL) follows.
+    TimedOut {
         stream_id: u32,
         reason: &'static str,
     },
@@ -186,6 +204,10 @@ struct CStream {
     resp: Resp,
     /// HEAD request: a response body must be empty whatever content-length says.
     head_method: bool,
+    /// When END_STREAM went out: the response-head timer runs from here.
+    request_sent_ms: Option<u64>,
+    /// Last sign of life on the response body (head, DATA, the application reading).
+    body_active_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -261,6 +283,9 @@ struct Core {
     ping_bucket: TokenBucket,
     /// Last valid frame in (idle timer, keepalive).
     active_ms: u64,
+    /// Last connection WINDOW_UPDATE we sent: body timers paused by a closed
+    /// connection window count from here.
+    conn_recv_opened_ms: u64,
     scratch: Vec<u8>,
     closed_emitted: bool,
     /// The connection send window grew during this input chunk: wake streams at its end.
@@ -320,6 +345,7 @@ impl ClientConnection {
             settings_bucket: TokenBucket::new(l.settings_burst, l.settings_rate_per_s, now_ms),
             ping_bucket: TokenBucket::new(l.ping_burst, l.ping_rate_per_s, now_ms),
             active_ms: now_ms,
+            conn_recv_opened_ms: now_ms,
             scratch: Vec::new(),
             closed_emitted: false,
             wake_pending: false,
@@ -411,6 +437,7 @@ impl ClientConnection {
             return Ok(());
         }
         let Some(cs) = c.streams.get_mut(&stream_id) else { return Ok(()) };
+        cs.body_active_ms = c.now;
         let s = &mut cs.s;
         let n = u64::from(n).min(s.recv.unconsumed());
         let recv_open = !s.recv_closed;
@@ -419,6 +446,7 @@ impl ClientConnection {
         }
         if let Some(inc) = c.conn_recv.credit(n) {
             frame::write_window_update(&mut c.pending, 0, inc);
+            c.conn_recv_opened_ms = c.now;
         }
         Ok(())
     }
@@ -446,6 +474,14 @@ impl ClientConnection {
     pub fn tick(&mut self, now_ms: u64) {
         self.core.now = now_ms;
         self.core.tick();
+    }
+
+    /// Tell the engine the time without running timers. Call it before
+    /// `request`, `consumed`, `ping` and `write_output` when time has passed
+    /// since the last `receive`/`tick`: the response timers start from it and
+    /// PING round trips are measured from it. Time never goes backwards.
+    pub fn set_now(&mut self, now_ms: u64) {
+        self.core.now = self.core.now.max(now_ms);
     }
 
     pub fn next_deadline(&self) -> Option<u64> {
@@ -532,6 +568,8 @@ impl Core {
             head: Some((packed, end_stream)),
             resp: Resp::Head { informational: 0 },
             head_method: head.is_head,
+            request_sent_ms: None,
+            body_active_ms: self.now,
         };
         self.streams.insert(id, cs);
         self.waiting.push_back(id);
@@ -549,6 +587,9 @@ impl Core {
             let Some(cs) = self.streams.get_mut(&id) else { continue };
             let Some((packed, end_stream)) = cs.head.take() else { continue };
             cs.opened = true;
+            if end_stream {
+                cs.request_sent_ms = Some(self.now);
+            }
             self.opened_count = self.opened_count.saturating_add(1);
             let list =
                 unpack_fields(&packed).map(|(n, v)| HeaderField { name: n, value: v, sensitive: is_sensitive(n) });
@@ -637,6 +678,7 @@ impl Core {
         if let Some(inc) = self.conn_recv.credit(cs.s.recv.unconsumed()) {
             if self.state != State::Closed {
                 frame::write_window_update(&mut self.pending, 0, inc);
+                self.conn_recv_opened_ms = self.now;
             }
         }
         let was_full = self.conn_queued >= self.limits.connection_send_buffer;

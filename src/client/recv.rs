@@ -347,8 +347,10 @@ impl Core {
                     self.malformed(id, "content-length on a response without a body");
                     return false;
                 }
+                let now = self.now;
                 if let Some(cs) = self.streams.get_mut(&id) {
                     cs.resp = Resp::Body;
+                    cs.body_active_ms = now;
                     cs.s.content_length = content_length;
                 }
                 self.emit(ClientEvent::Response {
@@ -428,6 +430,7 @@ impl Core {
             self.stream_error(id, ErrorCode::FLOW_CONTROL_ERROR, "stream window exceeded");
             return;
         }
+        cs.body_active_ms = self.now;
         frame.discard = false;
         self.data = Some(frame);
     }

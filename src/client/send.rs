@@ -15,13 +15,19 @@
 //! | ping timeout   | a PING sent                   | no ACK → GOAWAY, Closed (ping_timeout_ms)        |
 //! | idle           | last frame in, no stream open | GOAWAY(NO_ERROR), Closed (idle_timeout_ms)       |
 //! | send stall     | queued body, no window        | RST_STREAM(CANCEL) on that stream (stall_timeout_ms) |
+//! | response head  | request END_STREAM out        | no final response → TimedOut + RST_STREAM(CANCEL) (response_timeout_ms) |
+//! | response body  | head / DATA / app read        | silence while the server may send → TimedOut + RST_STREAM(CANCEL) (response_body_timeout_ms) |
 
 use crate::error::ErrorCode;
 use crate::frame;
 use crate::hpack::HeaderField;
 use crate::stream::SendState;
 
-use super::{is_sensitive, unpack_fields, CStream, ClientEvent, Core, Output, State};
+use super::{is_sensitive, unpack_fields, CStream, ClientEvent, Core, Output, Resp, State};
+
+/// `TimedOut` reasons (the application's error message).
+pub const RESPONSE_TIMEOUT_REASON: &str = "no response from the server within responseTimeoutMs";
+pub const RESPONSE_BODY_TIMEOUT_REASON: &str = "response body stalled longer than responseBodyTimeoutMs";
 
 /// Keepalive PINGs carry this prefix and a counter; their ACKs are not reported.
 const KEEPALIVE_TAG: [u8; 4] = *b"h2ka";
@@ -101,6 +107,7 @@ impl Core {
             let Some(cs) = self.streams.get_mut(&id) else { continue };
             if end {
                 cs.s.send = SendState::Done;
+                cs.request_sent_ms = Some(self.now);
                 if cs.s.is_finished() {
                     self.finish_stream(id);
                     continue;
@@ -207,7 +214,38 @@ impl Core {
                 }
             }
         }
+        if self.cfg.response_timeout_ms > 0 || self.cfg.response_body_timeout_ms > 0 {
+            for cs in self.streams.values() {
+                add(self.response_deadline(cs).map(|(t, _)| t));
+            }
+        }
         d
+    }
+
+    /// When the server's silence on this stream is too long, and which timer
+    /// that is. Both start once the whole request went out (while the client
+    /// still sends, as in a bidi call, the server may be waiting for it); the
+    /// body timer is paused while the application holds unread bytes of the
+    /// stream (our window, not the server, is then the limit) or while our
+    /// connection window is closed, and restarts from the moment it reopens.
+    fn response_deadline(&self, cs: &CStream) -> Option<(u64, &'static str)> {
+        if cs.s.recv_closed {
+            return None;
+        }
+        match cs.resp {
+            Resp::Head { .. } => {
+                let sent = cs.request_sent_ms?;
+                after(sent, self.cfg.response_timeout_ms).map(|t| (t, RESPONSE_TIMEOUT_REASON))
+            }
+            Resp::Body => {
+                let sent = cs.request_sent_ms?;
+                if cs.s.recv.unconsumed() > 0 || self.conn_recv.window() <= 0 {
+                    return None;
+                }
+                let since = cs.body_active_ms.max(sent).max(self.conn_recv_opened_ms);
+                after(since, self.cfg.response_body_timeout_ms).map(|t| (t, RESPONSE_BODY_TIMEOUT_REASON))
+            }
+        }
     }
 
     pub(super) fn tick(&mut self) {
@@ -256,6 +294,20 @@ impl Core {
                 .map(|cs| cs.s.id)
                 .collect();
             for id in stalled {
+                self.reset_local(id, ErrorCode::CANCEL, false, false);
+            }
+        }
+        if self.cfg.response_timeout_ms > 0 || self.cfg.response_body_timeout_ms > 0 {
+            let silent: Vec<(u32, &'static str)> = self
+                .streams
+                .values()
+                .filter_map(|cs| match self.response_deadline(cs) {
+                    Some((t, reason)) if now >= t => Some((cs.s.id, reason)),
+                    _ => None,
+                })
+                .collect();
+            for (id, reason) in silent {
+                self.emit(ClientEvent::TimedOut { stream_id: id, reason });
                 self.reset_local(id, ErrorCode::CANCEL, false, false);
             }
         }

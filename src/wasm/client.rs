@@ -28,6 +28,7 @@ mod kind {
     pub const GOAWAY: u32 = 13; // a=last_stream_id b=code
     pub const ERROR: u32 = 14; // a=code b=remote c=text offset d=text len
     pub const CLOSED: u32 = 15;
+    pub const TIMED_OUT: u32 = 16; // a=text offset b=text len
 }
 
 /// `request` returns a stream id, or this bit plus a user-error number.
@@ -80,7 +81,8 @@ fn trim<T>(v: &mut Vec<T>) {
 }
 
 /// Parse the client's config lines: the server's names (limits, settings,
-/// `connectionWindow`) plus `keepaliveMs`, `pingTimeoutMs`, `maxWaitingRequests`.
+/// `connectionWindow`) plus `keepaliveMs`, `pingTimeoutMs`, `maxWaitingRequests`,
+/// `responseTimeoutMs`, `responseBodyTimeoutMs`.
 /// `Err(line)` is 1-based.
 pub fn parse_client_config(text: &[u8]) -> Result<ClientConfig, u32> {
     let mut cfg = ClientConfig::default();
@@ -95,6 +97,8 @@ pub fn parse_client_config(text: &[u8]) -> Result<ClientConfig, u32> {
         match name {
             "keepaliveMs" => cfg.keepalive_ms = num()?,
             "pingTimeoutMs" => cfg.ping_timeout_ms = num()?,
+            "responseTimeoutMs" => cfg.response_timeout_ms = num()?,
+            "responseBodyTimeoutMs" => cfg.response_body_timeout_ms = num()?,
             "maxWaitingRequests" => cfg.max_waiting_requests = usize::try_from(num()?).map_err(|_| no)?,
             _ => {
                 window_given |= name == "initialWindowSize";
@@ -219,7 +223,8 @@ impl WasmClient {
 
     /// Start a request with the packed fields at `args_ptr`: the stream id, or
     /// 0x80000000 | user-error number.
-    pub fn request(&mut self, args_len: usize, end_stream: bool) -> u32 {
+    pub fn request(&mut self, args_len: usize, end_stream: bool, now_ms: f64) -> u32 {
+        self.conn.set_now(ms(now_ms));
         let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
             return REQUEST_ERROR | user_error_number(UserError::InvalidHeader);
         };
@@ -244,11 +249,13 @@ impl WasmClient {
         code(self.conn.reset_stream(stream_id, ErrorCode(error_code)))
     }
 
-    pub fn consumed(&mut self, stream_id: u32, n: u32) -> u32 {
+    pub fn consumed(&mut self, stream_id: u32, n: u32, now_ms: f64) -> u32 {
+        self.conn.set_now(ms(now_ms));
         code(self.conn.consumed(stream_id, n))
     }
 
-    pub fn ping(&mut self, hi: u32, lo: u32) -> u32 {
+    pub fn ping(&mut self, hi: u32, lo: u32, now_ms: f64) -> u32 {
+        self.conn.set_now(ms(now_ms));
         let mut data = [0u8; 8];
         for (d, s) in data.iter_mut().zip(hi.to_be_bytes().into_iter().chain(lo.to_be_bytes())) {
             *d = s;
@@ -272,7 +279,8 @@ impl WasmClient {
         self.conn.next_deadline().map_or(-1.0, |t| t as f64)
     }
 
-    pub fn write_output(&mut self, max_bytes: usize) -> u32 {
+    pub fn write_output(&mut self, max_bytes: usize, now_ms: f64) -> u32 {
+        self.conn.set_now(ms(now_ms));
         trim(&mut self.out.bytes);
         trim(&mut self.out.segments);
         trim(&mut self.segs);
@@ -363,6 +371,10 @@ impl WasmClient {
             ClientEvent::Malformed { stream_id, reason } => {
                 let (o, l) = self.push_text(reason);
                 [kind::MALFORMED, stream_id, o, l, 0, 0]
+            }
+            ClientEvent::TimedOut { stream_id, reason } => {
+                let (o, l) = self.push_text(reason);
+                [kind::TIMED_OUT, stream_id, o, l, 0, 0]
             }
             ClientEvent::Reset { stream_id, code, remote, unsent, not_processed } => [
                 kind::RESET,

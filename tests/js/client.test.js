@@ -277,3 +277,18 @@ test('redirects: followed on the session for its origin, across origins by the p
   assert.equal(await followed.text(), 'aaaa');
   await s.close();
 });
+
+test('a body on GET or HEAD is a TypeError, as in WHATWG fetch, and nothing is sent', async () => {
+  const before = nodeSessions;
+  const s = await connect(`http://127.0.0.1:${nodePort}`);
+  for (const method of ['GET', 'HEAD', 'get']) {
+    await assert.rejects(s.fetch('/method', { method, body: 'x' }), (e) => e instanceof TypeError && /cannot have a body/.test(e.message), method);
+    await assert.rejects(h2fetch(`http://127.0.0.1:${nodePort}/method`, { method, body: new Uint8Array(1) }), TypeError, method);
+  }
+  await assert.rejects(s.fetch('/method', { body: '' }), TypeError, 'the default method is GET; an empty body is still a body');
+  // The same requests without a body, and POST with one, go through.
+  assert.equal(await (await s.fetch('/method')).text(), 'GET no body');
+  assert.equal(await (await s.fetch('/method', { method: 'POST', body: 'abc' })).text(), 'POST 3');
+  await s.close();
+  assert.equal(nodeSessions - before, 1, 'the refused module-level fetches opened no session');
+});

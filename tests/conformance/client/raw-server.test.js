@@ -18,8 +18,9 @@ const ping = (n) => { const p = Buffer.alloc(8); p.writeUInt32BE(n, 4); return f
  * A TCP server speaking just enough HTTP/2 to script: it reads the preface and
  * frames, and calls `onHeaders(sock, streamId, conn)` for each request HEADERS
  * (conn = 0, 1, … per connection). `greet`: send SETTINGS first (default true).
+ * `onFrame({ type, flags, id, payload })` sees every frame the client sends.
  */
-async function rawServer(onHeaders, { greet = true, read = true, settings = SETTINGS } = {}) {
+async function rawServer(onHeaders, { greet = true, read = true, settings = SETTINGS, onFrame = null } = {}) {
   let n = 0;
   const socks = new Set();
   const srv = net.createServer((sock) => {
@@ -42,8 +43,10 @@ async function rawServer(onHeaders, { greet = true, read = true, settings = SETT
         const len = buf.readUIntBE(0, 3);
         if (buf.length < 9 + len) break;
         const type = buf[3], flags = buf[4], id = buf.readUInt32BE(5) & 0x7fffffff;
+        const payload = buf.subarray(9, 9 + len);
         buf = buf.subarray(9 + len);
         if (type === FRAME.SETTINGS && !(flags & FLAG.ACK)) sock.write(SETTINGS_ACK);
+        onFrame?.({ type, flags, id, payload });
         if (type === FRAME.HEADERS) onHeaders(sock, id, conn);
       }
     });
@@ -188,6 +191,40 @@ test('a server that never reads: the upload stalls, bounded, and the stall timeo
   await srv.close();
 });
 
+/** Resolves with the code of the first RST_STREAM the client sends on `id`. */
+function rstSeen(id) {
+  let resolve;
+  const seen = new Promise((r) => { resolve = r; });
+  return { seen, onFrame: (f) => { if (f.type === FRAME.RST_STREAM && f.id === id) resolve(f.payload.readUInt32BE(0)); } };
+}
+
+test('a server that never answers a request: responseTimeoutMs fails it with a typed timeout and RST_STREAM(CANCEL)', async () => {
+  const rst = rstSeen(1);
+  const srv = await rawServer((sock, id) => {
+    if (id !== 1) sock.write(Buffer.concat([headers(id, ok200, false), data(id, 'answered', true)]));
+  }, { onFrame: rst.onFrame });
+  const s = await connect(srv.url, { responseTimeoutMs: 150 });
+  await assert.rejects(s.fetch('/silent'), (e) => e.code === ERROR_CODES.CANCEL && e.timedOut === true && /responseTimeoutMs/.test(e.message));
+  assert.equal(await rst.seen, ERROR_CODES.CANCEL);
+  // Only that stream failed: the session goes on.
+  assert.equal(await (await s.fetch('/next')).text(), 'answered');
+  await s.close();
+  await srv.close();
+});
+
+test('a server that sends the head and then stalls the body: responseBodyTimeoutMs fails the body read', async () => {
+  const rst = rstSeen(1);
+  const srv = await rawServer((sock, id) => sock.write(Buffer.concat([headers(id, ok200, false), data(id, 'part', false)])), { onFrame: rst.onFrame });
+  const s = await connect(srv.url, { responseBodyTimeoutMs: 150 });
+  const r = await s.fetch('/stall');
+  assert.equal(r.status, 200);
+  await assert.rejects(r.text(), (e) => e.code === ERROR_CODES.CANCEL && e.timedOut === true && /responseBodyTimeoutMs/.test(e.message));
+  assert.equal(await rst.seen, ERROR_CODES.CANCEL);
+  assert.ok(!s.goingAway, 'the session stays open');
+  s.destroy();
+  await srv.close();
+});
+
 test('session.destroy fails every stream at once; close() waits for open ones', async () => {
   let hold = null;
   const srv = await rawServer((sock, id) => {
@@ -226,4 +263,6 @@ test('connect options: unknown names are a TypeError, bad values a RangeError, b
   await assert.rejects(connect('http://127.0.0.1:9', { keepAliveMs: 5 }), (e) => e instanceof TypeError && /keepAliveMs/.test(e.message));
   await assert.rejects(connect('http://127.0.0.1:9', { limits: { bogus: 1 } }), TypeError);
   await assert.rejects(connect('http://127.0.0.1:9', { pingTimeoutMs: -1 }), RangeError);
+  await assert.rejects(connect('http://127.0.0.1:9', { responseTimeoutMs: 1.5 }), RangeError);
+  await assert.rejects(connect('http://127.0.0.1:9', { responseBodyTimeoutMs: -1 }), RangeError);
 });
