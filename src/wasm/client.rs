@@ -6,6 +6,9 @@
 
 use wasm_bindgen::prelude::*;
 
+use super::boundary::{
+    clear_records, ms, push_record, push_text, trim, unpack_fields, user_error_code, user_error_number,
+};
 use super::connection::parse_config;
 use crate::client::{ClientConfig, ClientConnection, ClientEvent};
 use crate::connection::{Output, Segment};
@@ -33,52 +36,6 @@ mod kind {
 
 /// `request` returns a stream id, or this bit plus a user-error number.
 const REQUEST_ERROR: u32 = 0x8000_0000;
-
-fn user_error_number(e: UserError) -> u32 {
-    match e {
-        UserError::StreamClosed => 1,
-        UserError::InvalidState => 2,
-        UserError::InvalidHeader => 3,
-        UserError::InvalidStatus => 4,
-        UserError::ConnectionClosed => 5,
-        UserError::BufferFull => 6,
-    }
-}
-
-fn code(r: Result<(), UserError>) -> u32 {
-    r.map_or_else(user_error_number, |()| 0)
-}
-
-fn le_u32(b: &[u8], at: usize) -> Option<u32> {
-    let end = at.checked_add(4)?;
-    let s: [u8; 4] = b.get(at..end)?.try_into().ok()?;
-    Some(u32::from_le_bytes(s))
-}
-
-/// JS's packed header list: repeated `[u32 name_len][u32 value_len][name][value]`.
-fn unpack_fields(b: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
-    let mut out = Vec::new();
-    let mut at = 0usize;
-    while at < b.len() {
-        let nl = usize::try_from(le_u32(b, at)?).ok()?;
-        let vl = usize::try_from(le_u32(b, at.checked_add(4)?)?).ok()?;
-        let ns = at.checked_add(8)?;
-        let ne = ns.checked_add(nl)?;
-        let ve = ne.checked_add(vl)?;
-        out.push((b.get(ns..ne)?, b.get(ne..ve)?));
-        at = ve;
-    }
-    Some(out)
-}
-
-/// Scratch buffers above this are freed once used (see connection.rs).
-const KEEP_CAPACITY: usize = 4096;
-
-fn trim<T>(v: &mut Vec<T>) {
-    if v.capacity().saturating_mul(core::mem::size_of::<T>()) > KEEP_CAPACITY {
-        *v = Vec::new();
-    }
-}
 
 /// Parse the client's config lines: the server's names (limits, settings,
 /// `connectionWindow`) plus `keepaliveMs`, `pingTimeoutMs`, `maxWaitingRequests`,
@@ -235,23 +192,23 @@ impl WasmClient {
     }
 
     pub fn send_data(&mut self, stream_id: u32, len: u32, end_stream: bool) -> u32 {
-        code(self.conn.send_data(stream_id, len, end_stream))
+        user_error_code(self.conn.send_data(stream_id, len, end_stream))
     }
 
     pub fn send_trailers(&mut self, stream_id: u32, args_len: usize) -> u32 {
         let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
             return user_error_number(UserError::InvalidHeader);
         };
-        code(self.conn.send_trailers(stream_id, &fields))
+        user_error_code(self.conn.send_trailers(stream_id, &fields))
     }
 
     pub fn reset_stream(&mut self, stream_id: u32, error_code: u32) -> u32 {
-        code(self.conn.reset_stream(stream_id, ErrorCode(error_code)))
+        user_error_code(self.conn.reset_stream(stream_id, ErrorCode(error_code)))
     }
 
     pub fn consumed(&mut self, stream_id: u32, n: u32, now_ms: f64) -> u32 {
         self.conn.set_now(ms(now_ms));
-        code(self.conn.consumed(stream_id, n))
+        user_error_code(self.conn.consumed(stream_id, n))
     }
 
     pub fn ping(&mut self, hi: u32, lo: u32, now_ms: f64) -> u32 {
@@ -260,7 +217,7 @@ impl WasmClient {
         for (d, s) in data.iter_mut().zip(hi.to_be_bytes().into_iter().chain(lo.to_be_bytes())) {
             *d = s;
         }
-        code(self.conn.ping(data))
+        user_error_code(self.conn.ping(data))
     }
 
     pub fn close(&mut self) {
@@ -333,28 +290,21 @@ impl WasmClient {
 
 impl WasmClient {
     fn clear_events(&mut self) {
-        trim(&mut self.events);
-        trim(&mut self.text);
-        self.events.clear();
-        self.text.clear();
+        clear_records(&mut self.events, &mut self.text);
     }
 
     fn drain(&mut self) -> u32 {
         let mut n = 0u32;
         while let Some(ev) = self.conn.poll_event() {
             let rec = self.record(ev);
-            for w in rec {
-                self.events.extend_from_slice(&w.to_le_bytes());
-            }
+            push_record(&mut self.events, rec);
             n = n.saturating_add(1);
         }
         n
     }
 
     fn push_text(&mut self, s: &str) -> (u32, u32) {
-        let off = u32::try_from(self.text.len()).unwrap_or(0);
-        self.text.extend_from_slice(s.as_bytes());
-        (off, u32::try_from(s.len()).unwrap_or(0))
+        push_text(&mut self.text, s)
     }
 
     fn record(&mut self, ev: ClientEvent) -> [u32; 6] {
@@ -404,13 +354,5 @@ impl WasmClient {
             }
             ClientEvent::Closed => [kind::CLOSED, 0, 0, 0, 0, 0],
         }
-    }
-}
-
-fn ms(t: f64) -> u64 {
-    if t.is_finite() && t > 0.0 {
-        t as u64
-    } else {
-        0
     }
 }

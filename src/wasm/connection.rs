@@ -11,6 +11,7 @@
 
 use wasm_bindgen::prelude::*;
 
+use super::boundary::{clear_records, le_u32, ms, push_record, push_text, trim, unpack_fields, user_error_code};
 use crate::connection::{Config, Connection, Event, Output, Segment, UpgradeError};
 use crate::error::{ErrorCode, UserError};
 
@@ -48,56 +49,6 @@ const CALM_RULES: [&str; 6] = [
     "too many protocol errors across this server",
     "too many protocol errors from this peer address",
 ];
-
-/// Result codes of commands: 0 = ok, otherwise a `UserError` (keep in sync with js/errors.js).
-fn user_error_code(r: Result<(), UserError>) -> u32 {
-    match r {
-        Ok(()) => 0,
-        Err(UserError::StreamClosed) => 1,
-        Err(UserError::InvalidState) => 2,
-        Err(UserError::InvalidHeader) => 3,
-        Err(UserError::InvalidStatus) => 4,
-        Err(UserError::ConnectionClosed) => 5,
-        Err(UserError::BufferFull) => 6,
-    }
-}
-
-fn le_u32(b: &[u8], at: usize) -> Option<u32> {
-    let end = at.checked_add(4)?;
-    let s: [u8; 4] = b.get(at..end)?.try_into().ok()?;
-    Some(u32::from_le_bytes(s))
-}
-
-/// Parse JS's packed header list: repeated `[u32 name_len][u32 value_len][name][value]`.
-/// `None` if the packing is inconsistent (a JS bug, reported as InvalidHeader).
-fn unpack_fields(b: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
-    let mut out = Vec::new();
-    let mut at = 0usize;
-    while at < b.len() {
-        let nl = usize::try_from(le_u32(b, at)?).ok()?;
-        let vl = usize::try_from(le_u32(b, at.checked_add(4)?)?).ok()?;
-        let ns = at.checked_add(8)?;
-        let ne = ns.checked_add(nl)?;
-        let ve = ne.checked_add(vl)?;
-        out.push((b.get(ns..ne)?, b.get(ne..ve)?));
-        at = ve;
-    }
-    Some(out)
-}
-
-/// Per-connection scratch buffers above this capacity are freed once used,
-/// rather than kept at their high-water mark for the connection's life: one
-/// 64 KiB socket read would otherwise pin 64 KiB of wasm memory per connection
-/// (and wasm memory never shrinks). Freed blocks go back to the allocator and
-/// serve the next connection's call; below this size buffers are kept, so
-/// steady small traffic does not allocate.
-const KEEP_CAPACITY: usize = 4096;
-
-fn trim<T>(v: &mut Vec<T>) {
-    if v.capacity().saturating_mul(core::mem::size_of::<T>()) > KEEP_CAPACITY {
-        *v = Vec::new();
-    }
-}
 
 #[wasm_bindgen]
 pub struct WasmConnection {
@@ -384,28 +335,21 @@ impl WasmConnection {
 
 impl WasmConnection {
     fn clear_events(&mut self) {
-        trim(&mut self.events);
-        trim(&mut self.text);
-        self.events.clear();
-        self.text.clear();
+        clear_records(&mut self.events, &mut self.text);
     }
 
     fn drain(&mut self) -> u32 {
         let mut n = 0u32;
         while let Some(ev) = self.conn.poll_event() {
             let rec = self.record(ev);
-            for w in rec {
-                self.events.extend_from_slice(&w.to_le_bytes());
-            }
+            push_record(&mut self.events, rec);
             n = n.saturating_add(1);
         }
         n
     }
 
     fn push_text(&mut self, s: &str) -> (u32, u32) {
-        let off = u32::try_from(self.text.len()).unwrap_or(0);
-        self.text.extend_from_slice(s.as_bytes());
-        (off, u32::try_from(s.len()).unwrap_or(0))
+        push_text(&mut self.text, s)
     }
 
     fn record(&mut self, ev: Event) -> [u32; 6] {
@@ -518,13 +462,6 @@ pub fn parse_config(text: &[u8]) -> Result<Config, u32> {
 }
 
 /// JS numbers → engine milliseconds (negative/NaN clamp to 0).
-fn ms(t: f64) -> u64 {
-    if t.is_finite() && t > 0.0 {
-        t as u64
-    } else {
-        0
-    }
-}
 
 /// Test-only: trap the instance on purpose (fault-containment tests, issue 4 item 4).
 #[cfg(feature = "test-trap")]
