@@ -19,8 +19,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const USAGE = `usage: h2wasm serve [options]
        h2wasm get URL [-d DATA|@FILE] [-H 'name: value'] [-X METHOD] [-o FILE] [-v] [-k]   (h2wasm get --help)
 
-Serves the demo application over HTTP/2:
-  GET  /            static files from --root (index.html for a directory)
+Serves the demo application over HTTP/2, and HTTP/1.1 beside it (plain requests, h2c Upgrade,
+and ALPN http/1.1 over TLS):
+  GET  /            static files from --root (index.html for a directory; ETag/304, Range)
   POST /echo        streams the request body back
   GET  /bytes/N     N bytes of 'a' (HEAD: headers only)
   GET  /_trace      live frame trace as server-sent events (with --trace)
