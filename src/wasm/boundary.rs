@@ -2,6 +2,7 @@
 //! time from JS, command result codes, JS's packed header lists, event records
 //! and the reason text they point into, and the scratch-buffer trimming rule.
 
+use crate::connection::{Output, Segment};
 use crate::error::UserError;
 
 /// Per-connection scratch buffers above this capacity are freed once used,
@@ -66,6 +67,38 @@ pub(super) fn unpack_fields(b: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
         at = ve;
     }
     Some(out)
+}
+
+/// Append one field to a packed header list (the format [`unpack_fields`] reads).
+pub(super) fn pack_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    let nl = u32::try_from(name.len()).unwrap_or(0);
+    let vl = u32::try_from(value.len()).unwrap_or(0);
+    out.extend_from_slice(&nl.to_le_bytes());
+    out.extend_from_slice(&vl.to_le_bytes());
+    out.extend_from_slice(name);
+    out.extend_from_slice(value);
+}
+
+/// Empty `out` and `segs` for the next `write_output`: JS has copied the previous call's out by now.
+pub(super) fn begin_output(out: &mut Output, segs: &mut Vec<u32>) {
+    trim(&mut out.bytes);
+    trim(&mut out.segments);
+    trim(segs);
+    out.clear();
+    segs.clear();
+}
+
+/// `out`'s segments as u32 pairs `[stream_id (0 = frame bytes), len]` in `segs`; returns how many.
+pub(super) fn segment_words(out: &Output, segs: &mut Vec<u32>) -> u32 {
+    for s in &out.segments {
+        let (id, len) = match *s {
+            Segment::Bytes { len } => (0, len),
+            Segment::Data { stream_id, len } => (stream_id, len),
+        };
+        segs.push(id);
+        segs.push(len);
+    }
+    u32::try_from(out.segments.len()).unwrap_or(u32::MAX)
 }
 
 /// Empty the event records and their text for the next call (trimming big buffers first).

@@ -7,11 +7,12 @@
 use wasm_bindgen::prelude::*;
 
 use super::boundary::{
-    clear_records, ms, push_record, push_text, trim, unpack_fields, user_error_code, user_error_number,
+    begin_output, clear_records, ms, pack_field, push_record, push_text, segment_words, trim, unpack_fields,
+    user_error_code, user_error_number,
 };
 use super::connection::parse_config;
 use crate::client::{ClientConfig, ClientConnection, ClientEvent};
-use crate::connection::{Output, Segment};
+use crate::connection::Output;
 use crate::error::{ErrorCode, UserError};
 
 /// Event kinds (word 0 of a record). Keep in sync with js/client.js `CEV`.
@@ -158,12 +159,7 @@ impl WasmClient {
         self.scratch.clear();
         for i in start..end {
             let (n, v) = self.conn.field(i);
-            let nl = u32::try_from(n.len()).unwrap_or(0);
-            let vl = u32::try_from(v.len()).unwrap_or(0);
-            self.scratch.extend_from_slice(&nl.to_le_bytes());
-            self.scratch.extend_from_slice(&vl.to_le_bytes());
-            self.scratch.extend_from_slice(n);
-            self.scratch.extend_from_slice(v);
+            pack_field(&mut self.scratch, n, v);
         }
         self.scratch.len()
     }
@@ -238,21 +234,9 @@ impl WasmClient {
 
     pub fn write_output(&mut self, max_bytes: usize, now_ms: f64) -> u32 {
         self.conn.set_now(ms(now_ms));
-        trim(&mut self.out.bytes);
-        trim(&mut self.out.segments);
-        trim(&mut self.segs);
-        self.out.clear();
-        self.segs.clear();
+        begin_output(&mut self.out, &mut self.segs);
         self.conn.write_output(&mut self.out, max_bytes);
-        for s in &self.out.segments {
-            let (id, len) = match *s {
-                Segment::Bytes { len } => (0, len),
-                Segment::Data { stream_id, len } => (stream_id, len),
-            };
-            self.segs.push(id);
-            self.segs.push(len);
-        }
-        u32::try_from(self.out.segments.len()).unwrap_or(u32::MAX)
+        segment_words(&self.out, &mut self.segs)
     }
 
     pub fn out_ptr(&self) -> *const u8 {

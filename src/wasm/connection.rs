@@ -11,7 +11,10 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::boundary::{clear_records, le_u32, ms, push_record, push_text, trim, unpack_fields, user_error_code};
+use super::boundary::{
+    begin_output, clear_records, le_u32, ms, pack_field, push_record, push_text, segment_words, trim, unpack_fields,
+    user_error_code,
+};
 use crate::connection::{Config, Connection, Event, Output, Segment, UpgradeError};
 use crate::error::{ErrorCode, UserError};
 
@@ -183,12 +186,7 @@ impl WasmConnection {
         self.scratch.clear();
         for i in start..end {
             let (n, v) = self.conn.field(i);
-            let nl = u32::try_from(n.len()).unwrap_or(0);
-            let vl = u32::try_from(v.len()).unwrap_or(0);
-            self.scratch.extend_from_slice(&nl.to_le_bytes());
-            self.scratch.extend_from_slice(&vl.to_le_bytes());
-            self.scratch.extend_from_slice(n);
-            self.scratch.extend_from_slice(v);
+            pack_field(&mut self.scratch, n, v);
         }
         self.scratch.len()
     }
@@ -286,26 +284,9 @@ impl WasmConnection {
     /// bytes are at `out_ptr` (`out_len` bytes), segments at `segs_ptr` as u32
     /// pairs `[stream_id, len]` where stream 0 means "the next len bytes of out".
     pub fn write_output(&mut self, max_bytes: usize) -> u32 {
-        // JS has copied the previous call's bytes and segments out by now.
-        trim(&mut self.out.bytes);
-        trim(&mut self.out.segments);
-        trim(&mut self.segs);
-        self.out.clear();
-        self.segs.clear();
+        begin_output(&mut self.out, &mut self.segs);
         self.conn.write_output(&mut self.out, max_bytes);
-        for s in &self.out.segments {
-            match *s {
-                Segment::Bytes { len } => {
-                    self.segs.push(0);
-                    self.segs.push(len);
-                }
-                Segment::Data { stream_id, len } => {
-                    self.segs.push(stream_id);
-                    self.segs.push(len);
-                }
-            }
-        }
-        u32::try_from(self.out.segments.len()).unwrap_or(u32::MAX)
+        segment_words(&self.out, &mut self.segs)
     }
 
     pub fn out_ptr(&self) -> *const u8 {
