@@ -1,6 +1,7 @@
 // Shared helpers for the inspector tests: HTTP/2 frame and capture builders
 // (pcap, pcapng, link layers), a static server for www/, the wasm build, and
 // headless Chromium through playwright-core.
+import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -286,6 +287,26 @@ export async function openFiles(page, url, files /* [{name, buffer}] */) {
 }
 
 /** Frame rows as objects. */
+/**
+ * Open `file` through the page's file input and wait (polling every `pollMs`, at most `maxMs`)
+ * until the first frame rows are drawn. Fails on an error status. Returns the time to first rows
+ * and whether a "decoding… N %" progress status was seen on the way.
+ */
+export async function loadUntilFirstRows(page, file, { maxMs, pollMs }) {
+  const t0 = Date.now();
+  await page.setInputFiles('#file', file);
+  let progressSeen = false;
+  for (;;) {
+    const s = await page.textContent('#status');
+    if (/decoding… \d+ %/.test(s)) progressSeen = true;
+    if (await page.$('#frames tbody tr[data-i]')) break;
+    if (await page.$('#status.error')) assert.fail(`page: ${s}`);
+    assert.ok(Date.now() - t0 < maxMs, 'decoding ends');
+    await page.waitForTimeout(pollMs);
+  }
+  return { firstRows: Date.now() - t0, progressSeen };
+}
+
 export async function rows(page) {
   return page.$$eval('#frames tbody tr[data-i]', (trs) => trs.map((tr) => {
     const c = [...tr.cells].map((td) => td.textContent.trim());

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWasm, launchBrowser, manyStreamsExchange, pcap, staticServer, tcpPackets } from './helpers.js';
+import { ensureWasm, launchBrowser, loadUntilFirstRows, manyStreamsExchange, pcap, staticServer, tcpPackets } from './helpers.js';
 
 const enabled = process.env.H2WASM_LARGE === '1';
 const STREAMS = Number(process.env.H2WASM_HUGE_STREAMS ?? 192_000);
@@ -64,18 +64,7 @@ test('a 500 MB capture loads, with the frame count right and rows that answer cl
       beat();
     }, HEARTBEAT_MS);
 
-    const t0 = Date.now();
-    await page.setInputFiles('#file', file);
-    let progressSeen = false;
-    for (;;) {
-      const s = await page.textContent('#status');
-      if (/decoding… \d+ %/.test(s)) progressSeen = true;
-      if (await page.$('#frames tbody tr[data-i]')) break;
-      if (await page.$('#status.error')) assert.fail(`page: ${s}`);
-      assert.ok(Date.now() - t0 < 1_500_000, 'decoding ends');
-      await page.waitForTimeout(100);
-    }
-    const firstRows = Date.now() - t0;
+    const { firstRows, progressSeen } = await loadUntilFirstRows(page, file, { maxMs: 1_500_000, pollMs: 100 });
     const load = await page.evaluate(() => { clearTimeout(window.load.timer); return window.load; });
     assert.ok(progressSeen, 'progress was reported');
     assert.match(await page.textContent('#status'), new RegExp(`${FRAMES.toLocaleString('en')} frames`));

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureWasm, launchBrowser, manyStreamsExchange, pcap, staticServer, tcpPackets } from './helpers.js';
+import { ensureWasm, launchBrowser, loadUntilFirstRows, manyStreamsExchange, pcap, staticServer, tcpPackets } from './helpers.js';
 
 const STREAMS = Number(process.env.H2WASM_LARGE_STREAMS ?? 20_000);
 const BODY = 2_400;
@@ -60,18 +60,7 @@ test('a 50 MB capture: decoded in a worker, rows virtualized, clicks and scrolls
     window.longTasks = [];
     new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); }).observe({ entryTypes: ['longtask'] });
   });
-  const t0 = Date.now();
-  await page.setInputFiles('#file', file);
-  let progressSeen = false;
-  for (;;) {
-    const s = await page.textContent('#status');
-    if (/decoding… \d+ %/.test(s)) progressSeen = true;
-    if (await page.$('#frames tbody tr[data-i]')) break;
-    if (await page.$('#status.error')) assert.fail(`page: ${s}`);
-    assert.ok(Date.now() - t0 < 600_000, 'decoding ends');
-    await page.waitForTimeout(50);
-  }
-  const firstRows = Date.now() - t0;
+  const { firstRows, progressSeen } = await loadUntilFirstRows(page, file, { maxMs: 600_000, pollMs: 50 });
   assert.ok(progressSeen, 'progress was reported');
   assert.match(await page.textContent('#status'), new RegExp(`${(3 * STREAMS + 7).toLocaleString('en')} frames`));
   const domRows = await page.$$eval('#frames tbody tr', (t) => t.length);
