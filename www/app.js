@@ -1,13 +1,17 @@
-// The inspector page: inputs → (Web Worker: capture parsing + wasm decoding)
-// → frame list (virtualized), detail pane (headers, HPACK table, windows,
-// violations, payload), follow-stream view, stream lanes and flow-control
-// plot, filters and exports. Plain ES modules; no framework, no bundler.
+// The inspector page: inputs → (Web Worker: capture parsing + wasm decoding,
+// then the decoded records, kept there) → frame list (virtualized), detail
+// pane (headers, HPACK table, windows, violations, payload), follow-stream
+// view, stream lanes and flow-control plot, filters and exports. The page
+// asks the worker for what it shows (a RecordStore call per question, see
+// store.js) and never holds a capture's whole record set. Plain ES modules;
+// no framework, no bundler.
 
 import init, { Inspector } from './wasm/h2wasm.js';
 import { base64ToBytes, NO_H2 } from './capture.js';
-import { extendFlowSeries, flowSeries, renderLanes, renderFlow } from './charts.js';
+import { renderLanes, renderFlow } from './charts.js';
 import { compileFilter, FilterError } from './filter.js';
-import { framesToCSV, framesToJSON, payloadOf, streamSummary, streamToHAR, timeOf, toHex } from './export.js';
+import { timeOf } from './export.js';
+import { RecordStore } from './store.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,25 +21,29 @@ const LIVE_MAX_CONNS = 200;
 // Frame rows are one fixed height so the list can be virtualized.
 const ROW_H = 22;
 const OVERSCAN_ROWS = 20;
-// Long lists below the frame table are cut here (the filter reaches the rest).
-const MAX_LISTED_STREAMS = 300;
-const MAX_LISTED_VIOLATIONS = 500;
+// Rows fetched beyond those drawn, so scrolling a few screens needs no round trip to the worker.
+const FETCH_AHEAD_ROWS = 200;
+// Rows kept on the page (a small window onto the capture); beyond this the cache starts over.
+const MAX_CACHED_ROWS = 20_000;
 // Follow-stream bodies: bytes shown inline (the download has all of them).
 const MAX_BODY_SHOWN = 256 * 1024;
 
 const state = {
   mode: 'open',
-  conns: [],          // {id, label, kind, records, dirs, ...}
-  current: null,      // conn object
-  view: [],           // records passing the filter
-  selected: null,     // record index (r.i)
+  conns: [],          // connection descriptions: {id, label, kind, n (frames), violations, listed, ...}
+  current: null,      // conn description
+  store: null,        // where the records are: {call(method, ...args) → Promise, close()}
+  view: { n: 0, first: 0, frames: null }, // the frame list: row k is frame frames[k] (or first + k unfiltered)
+  filterText: '',     // the filter the view was made with ('' = none; null = the typed filter is bad)
+  rows: new Map(),    // frame number → row (what the list and lanes show), for the current connection
+  detail: null,       // the selected frame's detail as the store gave it
+  selected: null,     // selected frame number
   following: null,    // stream id shown in the follow view
-  predicate: null,    // compiled filter
   timeMode: 'relative',
   follow: true,       // live: follow the newest connection
   live: null,         // {source, events, byId}
   dirty: false,
-  worker: null,       // the decoding worker while it runs
+  worker: null,       // the decoding worker while it decodes
   timings: null,      // last decode: worker parse/decode ms, first render ms
   windowKey: '',      // first/last visible row, to redraw charts only when they change
   chartsQueued: false,
@@ -43,9 +51,25 @@ const state = {
   chartWidth: 0,      // px for the charts, measured on render and resize
 };
 
+/** Store calls not answered yet, and redraws queued: the page is settled when both are none. */
+let pendingCalls = 0;
+let scrollQueued = false;
+
+/** Resolves once no store call is outstanding and no redraw is queued (tests wait on it). */
+function settled() {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (pendingCalls || scrollQueued || state.chartsQueued || state.dirty) { setTimeout(check, 5); return; }
+      // Once more after a task: an answer may have queued the next call.
+      setTimeout(() => (pendingCalls || scrollQueued || state.chartsQueued || state.dirty ? check() : resolve()), 0);
+    };
+    check();
+  });
+}
+
 // Exposed for tests and for poking at from the console.
-window.h2inspector = { state, ready: null, exportText, follow: (sid) => showFollow(sid), renderRows: () => renderRows(),
-  drawScrolledCharts: () => { renderLanesChart(); renderStreamTable(); } };
+window.h2inspector = { state, ready: null, settled, exportText, follow: (sid) => showFollow(sid), renderRows: () => renderRows(),
+  drawScrolledCharts: () => Promise.all([renderLanesChart(), renderStreamTable()]) };
 
 const wasmReady = init().then(
   () => setStatus('ready'),
@@ -63,13 +87,72 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 const fmtT = (t) => (t == null ? '' : t.toFixed(3));
 const plural = (n, w) => `${n.toLocaleString('en')} ${w}${n === 1 ? '' : 's'}`;
 
+// ---------------------------------------------------------------- the record store
+
+class Cancelled extends Error {}
+
+/** The store in a worker: each call is a message, answered by sequence number. */
+function workerStore(worker) {
+  let seq = 0;
+  const waiting = new Map();
+  worker.onmessage = ({ data }) => {
+    const w = data.reply && waiting.get(data.reply.seq);
+    if (!w) return;
+    waiting.delete(data.reply.seq);
+    const { value, error } = data.reply;
+    if (!error) { w.resolve(value); return; }
+    w.reject(error.name === 'FilterError' ? new FilterError(error.message, error.pos, error.end) : new Error(error.message));
+  };
+  return {
+    call(method, ...args) {
+      seq++;
+      const p = new Promise((resolve, reject) => waiting.set(seq, { resolve, reject }));
+      worker.postMessage({ call: { seq, method, args } });
+      return p;
+    },
+    close() {
+      worker.terminate();
+      for (const w of waiting.values()) w.reject(new Cancelled('closed'));
+      waiting.clear();
+    },
+  };
+}
+
+/** The store on the page (the live view's bounded records). */
+function localStore(store) {
+  return { store, call: async (method, ...args) => store[method](...args), close() {} };
+}
+
+/** Ask the current store; null if the store was closed meanwhile. */
+async function ask(method, ...args) {
+  const s = state.store;
+  if (!s) return null;
+  pendingCalls++;
+  try {
+    return await s.call(method, ...args);
+  } catch (e) {
+    if (e instanceof Cancelled) return null;
+    throw e;
+  } finally {
+    pendingCalls--;
+  }
+}
+
+function closeStore() {
+  state.store?.close();
+  state.store = null;
+}
+
 // ---------------------------------------------------------------- decoding (worker)
 
 /** Forget everything shown for the previous input. */
 function clearAll() {
+  closeStore();
   state.conns = [];
   state.current = null;
-  state.view = [];
+  state.view = { n: 0, first: 0, frames: null };
+  state.rows = new Map();
+  state.detail = null;
   state.selected = null;
   state.following = null;
   $('conn-bar').hidden = true;
@@ -80,8 +163,6 @@ function clearAll() {
   render();
 }
 
-class Cancelled extends Error {}
-
 function cancelDecode() {
   if (!state.worker) return;
   const { worker, reject } = state.worker;
@@ -91,8 +172,8 @@ function cancelDecode() {
   reject(new Cancelled('decoding cancelled'));
 }
 
-/** Decode in a worker; resolves with {conns, notes}. */
-function decodeInWorker(msg, transfer = []) {
+/** Decode in a worker; resolves with {conns, notes} and leaves the records in the worker (the new store). */
+function decodeInWorker(msg) {
   cancelDecode();
   return new Promise((resolve, reject) => {
     const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
@@ -100,51 +181,35 @@ function decodeInWorker(msg, transfer = []) {
     state.worker = running;
     $('progress').hidden = false;
     $('progress-bar').value = 0;
-    // conn id → {records so far, their index}: indexed batch by batch, in the
-    // tasks that take the batches in, so the first render has nothing left to walk.
-    const received = new Map();
-    w.onmessage = ({ data }) => {
-      if (data.records) {
-        const { id, batch } = data.records;
-        let acc = received.get(id);
-        if (!acc) { acc = { records: [], index: null }; received.set(id, acc); }
-        for (const r of batch) acc.records.push(r);
-        indexRecords(acc);
-        setStatus(`receiving frames… ${acc.records.length.toLocaleString('en')}`);
-        return;
-      }
-      if (data.progress) {
-        const { done, total } = data.progress;
-        $('progress-bar').value = total ? done / total : 0;
-        setStatus(`decoding… ${Math.round((100 * done) / (total || 1))} % of ${(total / 1e6).toFixed(1)} MB`);
-        return;
-      }
-      w.terminate();
+    const done = () => {
       if (state.worker === running) state.worker = null;
       $('progress').hidden = true;
-      if (data.error) reject(new Error(data.error));
-      else {
-        for (const c of data.result.conns) {
-          const acc = received.get(c.id);
-          c.records = acc?.records ?? [];
-          c.index = acc?.index ?? null;
-        }
-        state.timings = { ...data.result.timings, receivedAt: performance.now() };
-        resolve(data.result);
+    };
+    w.onmessage = ({ data }) => {
+      if (data.progress) {
+        const { done: d, total } = data.progress;
+        $('progress-bar').value = total ? d / total : 0;
+        setStatus(`decoding… ${Math.round((100 * d) / (total || 1))} % of ${(total / 1e6).toFixed(1)} MB`);
+        return;
       }
+      done();
+      if (data.error) { w.terminate(); reject(new Error(data.error)); return; }
+      closeStore();
+      state.store = workerStore(w);
+      state.timings = { ...data.result.timings, receivedAt: performance.now() };
+      resolve(data.result);
     };
     w.onerror = (e) => {
       e.preventDefault();
       w.terminate();
-      if (state.worker === running) state.worker = null;
-      $('progress').hidden = true;
+      done();
       reject(new Error(e.message || 'worker failed'));
     };
-    w.postMessage(msg, transfer);
+    w.postMessage(msg);
   });
 }
 
-function showResult({ conns, notes }, source) {
+async function showResult({ conns, notes }, source) {
   const decodable = conns.filter((c) => c.kind === 'h2' || c.kind === 'mid');
   const extra = notes.length ? ` · ${notes.join('; ')}` : '';
   if (!decodable.length) {
@@ -163,10 +228,9 @@ function showResult({ conns, notes }, source) {
   state.conns = conns;
   state.follow = false;
   fillConnSelect();
-  selectConn(decodable[0].id);
-  if (state.timings) state.timings.renderMs = Math.round(performance.now() - state.timings.receivedAt);
-  const frames = decodable.reduce((n, c) => n + c.records.length, 0);
+  const frames = decodable.reduce((n, c) => n + c.n, 0);
   setStatus(`${source}: ${plural(conns.length, 'connection')}, ${plural(frames, 'frame')}${extra}`);
+  await selectConn(decodable[0].id);
 }
 
 function tlsNotice(c) {
@@ -185,13 +249,13 @@ function showNotice(html) {
 /** The last files opened, so a key log loaded afterwards can decrypt them. */
 let lastFiles = null;
 
-async function decodeAndShow(msg, transfer, source) {
+async function decodeAndShow(msg, source) {
   await wasmReady;
   liveStop();
   clearAll();
   setStatus(`decoding ${source}…`);
   try {
-    showResult(await decodeInWorker(msg, transfer), source);
+    await showResult(await decodeInWorker(msg), source);
   } catch (e) {
     if (e instanceof Cancelled) setStatus('decoding cancelled');
     else setStatus(`${source}: ${e.message}`, true);
@@ -204,7 +268,7 @@ function fillConnSelect() {
   for (const c of state.conns) {
     const o = document.createElement('option');
     o.value = String(c.id);
-    const n = c.records && !state.live && c.kind !== 'tls' && c.kind !== 'none' ? ` — ${plural(c.records.length, 'frame')}` : '';
+    const n = c.n != null && !state.live && c.kind !== 'tls' && c.kind !== 'none' ? ` — ${plural(c.n, 'frame')}` : '';
     o.textContent = `${c.label}${c.closed ? ' (closed)' : ''}${n}`;
     sel.append(o);
   }
@@ -213,15 +277,25 @@ function fillConnSelect() {
 }
 
 function connInfoText(conn) {
-  const v = indexRecords(conn).violations;
   const bytes = conn.bytes ? `${conn.bytes.c2s.toLocaleString('en')} bytes c→s, ${conn.bytes.s2c.toLocaleString('en')} bytes s→c · ` : '';
-  return `${bytes}${plural(conn.records.length, 'frame')} · ${plural(v, 'violation')}${conn.closed ? ' · closed' : ''}`;
+  return `${bytes}${plural(conn.n ?? 0, 'frame')} · ${plural(conn.violations ?? 0, 'violation')}${conn.closed ? ' · closed' : ''}`;
 }
 
-function selectConn(id) {
+/** Frame count and violations of a connection, from the store. */
+async function refreshSummary(conn) {
+  if (conn.kind === 'tls' || conn.kind === 'none') return;
+  const s = await ask('summary', conn.id);
+  if (!s) return;
+  Object.assign(conn, { n: s.n, violations: s.violations, listed: s.listed });
+  if (conn === state.current) $('conn-info').textContent = connInfoText(conn);
+}
+
+async function selectConn(id) {
   const conn = state.conns.find((c) => c.id === id);
   if (!conn) return;
   state.current = conn;
+  state.rows = new Map();
+  state.detail = null;
   state.selected = null;
   state.following = null;
   $('conn').value = String(id);
@@ -232,63 +306,63 @@ function selectConn(id) {
   else if (notes.length) showNotice(notes.map(esc).join('<br>'));
   else $('notice').hidden = true;
   $('axis-seq').checked = !!conn.untimed;
-  applyFilter();
+  await refreshSummary(conn);
+  if (conn === state.current) await applyFilter();
 }
 
 // ---------------------------------------------------------------- filtering
 
-function applyFilter() {
+/** Check the typed filter here (errors point at the token), run it where the records are. */
+async function applyFilter() {
   const input = $('filter');
   const err = $('filter-error');
+  const text = input.value;
   try {
-    state.predicate = compileFilter(input.value);
+    compileFilter(text);
     err.hidden = true;
     input.classList.remove('bad');
   } catch (e) {
     if (!(e instanceof FilterError)) throw e;
-    state.predicate = null;
+    state.filterText = null;
     input.classList.add('bad');
     err.hidden = false;
-    const text = input.value;
     err.innerHTML = `<code>${esc(text.slice(0, e.pos))}<mark>${esc(text.slice(e.pos, e.end) || ' ')}</mark>${esc(text.slice(e.end))}</code> ${esc(e.message)}`;
     err.dataset.pos = String(e.pos);
-    if (state.current) { state.view = []; render(); }
+    if (state.current) { state.view = { n: 0, first: 0, frames: new Int32Array(0) }; await render(); }
     return;
   }
-  if (!state.current) return;
-  const recs = state.current.records;
-  state.view = state.predicate ? recs.filter(state.predicate) : recs;
-  render();
+  const conn = state.current;
+  if (!conn || conn.kind === 'tls' || conn.kind === 'none') { await render(); return; }
+  const view = await ask('filter', conn.id, text);
+  // A newer filter or connection took over meanwhile: that one draws.
+  if (!view || conn !== state.current || input.value !== text) return;
+  state.view = view;
+  state.filterText = text.trim() ? text : '';
+  await render();
+}
+
+/** Frame number of row k of the list. */
+function frameAt(k) {
+  const v = state.view;
+  return v.frames ? v.frames[k] : v.first + k;
+}
+
+/** Row of frame number i in the list, or -1. */
+function rowIndexOf(i) {
+  const v = state.view;
+  if (i == null) return -1;
+  if (!v.frames) return i - v.first >= 0 && i - v.first < v.n ? i - v.first : -1;
+  let lo = 0;
+  let hi = v.n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (v.frames[mid] === i) return mid;
+    if (v.frames[mid] < i) lo = mid + 1; else hi = mid - 1;
+  }
+  return -1;
 }
 
 // ---------------------------------------------------------------- rendering
-
-/** One-line summary for the frame list (like Wireshark's Info column). */
-function info(r) {
-  const d = r.detail ?? {};
-  if (d.malformed) {
-    const why = r.violations[0]?.msg ?? r.notes[0] ?? 'could not be decoded';
-    return `malformed: ${why}`;
-  }
-  const f = r.headers?.fields;
-  const get = (n) => f?.find(([k]) => k === n)?.[1];
-  switch (r.type) {
-    case 'HEADERS': case 'CONTINUATION': case 'PUSH_PROMISE': case 'HTTP/1.1':
-      if (!f) return r.type === 'PUSH_PROMISE' ? `promised ${d.promisedId}` : d.startLine ?? (d.endHeaders === false ? '(continued)' : '');
-      if (get(':status')) return `:status ${get(':status')}${r.headers.kind === 'informational' ? ' (1xx)' : ''}`;
-      if (get(':method')) return `${get(':method')} ${get(':path') ?? get(':authority') ?? ''}`;
-      return `${r.headers.kind}: ${f.length} fields`;
-    case 'DATA': return `${d.dataLen} bytes${d.padLen ? ` + ${d.padLen} padding` : ''}`;
-    case 'SETTINGS': return d.ack ? '' : (d.settings ?? []).map((x) => `${x.name}=${x.value}`).join(' ');
-    case 'WINDOW_UPDATE': return d.increment == null ? '' : `+${d.increment}`;
-    case 'RST_STREAM': return d.error?.name ?? '';
-    case 'GOAWAY': return `last ${d.lastStreamId} ${d.error?.name ?? ''}${d.debug ? ` "${d.debug}"` : ''}`;
-    case 'PING': return d.data ?? '';
-    case 'PRIORITY': return d.priority ? `→ ${d.priority.dependency} w${d.priority.weight}` : '';
-    case 'PRIORITY_UPDATE': return `${d.prioritizedId}: ${d.value}`;
-    default: return '';
-  }
-}
 
 function rowHtml(r, prev) {
   const cls = `${r.violations.length ? 'bad' : ''}${r.i === state.selected ? ' sel' : ''}`;
@@ -297,11 +371,34 @@ function rowHtml(r, prev) {
     ? `<span class="warn" title="${esc(r.violations.map((v) => `${v.sec} ${v.msg}`).join('\n'))}">⚠ ${esc(r.violations[0].sec)}</span>` : '';
   return `<tr data-i="${r.i}" data-type="${esc(r.type)}" data-stream="${r.stream}" class="${cls}"><td>${r.i}</td><td>${timeOf(r, state.timeMode, prev, state.current.epoch0)}</td>`
     + `<td class="dir-${r.dir}">${arrow}</td><td>${esc(r.type)}</td><td>${esc(r.flags.join(' '))}</td>`
-    + `<td>${r.type === 'PREFACE' ? '' : r.stream}</td><td>${r.len}</td><td class="info">${esc(info(r))}</td><td>${warn}</td></tr>`;
+    + `<td>${r.type === 'PREFACE' ? '' : r.stream}</td><td>${r.len}</td><td class="info">${esc(r.info)}</td><td>${warn}</td></tr>`;
 }
 
-/** Draw only the rows in (and near) the scrolled-to part of the frame pane. */
-function renderRows() {
+/** Fetch rows not on the page yet around [first, last) of the list; resolves true if any were fetched. */
+async function fetchRows(first, last) {
+  const conn = state.current;
+  const cache = state.rows;
+  const view = state.view;
+  const from = Math.max(0, first - FETCH_AHEAD_ROWS);
+  const to = Math.min(view.n, last + FETCH_AHEAD_ROWS);
+  const want = [];
+  for (let k = from; k < to; k++) { const f = frameAt(k); if (!cache.has(f)) want.push(f); }
+  if (!want.length) return false;
+  const rows = await ask('rows', conn.id, Int32Array.from(want));
+  if (!rows || conn !== state.current || cache !== state.rows) return false;
+  if (cache.size + rows.length > MAX_CACHED_ROWS) cache.clear();
+  rows.forEach((r, k) => cache.set(want[k], r));
+  return view === state.view;
+}
+
+/**
+ * Draw only the rows in (and near) the scrolled-to part of the frame pane,
+ * from the rows on the page; rows not here yet are fetched, then drawn.
+ * Resolves once the rows on screen are drawn.
+ */
+async function renderRows() {
+  const conn = state.current;
+  if (!conn) return;
   const pane = $('frames-pane');
   const tbody = $('frames').tBodies[0];
   const view = state.view;
@@ -309,32 +406,48 @@ function renderRows() {
   const top = Math.max(0, pane.scrollTop - head);
   const first = Math.max(0, Math.floor(top / ROW_H) - OVERSCAN_ROWS);
   const visible = Math.ceil((pane.clientHeight || 600) / ROW_H);
-  const last = Math.min(view.length, first + visible + 2 * OVERSCAN_ROWS);
-  let html = first > 0 ? `<tr class="pad" style="height:${first * ROW_H}px"></tr>` : '';
-  for (let k = first; k < last; k++) html += rowHtml(view[k], k > 0 ? view[k - 1] : null);
-  if (last < view.length) html += `<tr class="pad" style="height:${(view.length - last) * ROW_H}px"></tr>`;
-  if (!view.length) html = `<tr class="pad"><td colspan="9" class="empty">${state.current?.records.length ? 'no frame matches the filter' : 'no frames'}</td></tr>`;
-  tbody.innerHTML = html;
+  const last = Math.min(view.n, first + visible + 2 * OVERSCAN_ROWS);
+  let complete = true;
+  for (let k = Math.max(0, first - 1); k < last && complete; k++) complete = state.rows.has(frameAt(k));
+  if (!complete) {
+    // Draw what is here now (placeholders for the rest), then again when the rows come.
+    drawRows(tbody, view, first, last, false);
+    if (await fetchRows(first, last)) await renderRows();
+    return;
+  }
+  drawRows(tbody, view, first, last, true);
+  if (state.timings && state.timings.renderMs == null && view.n) state.timings.renderMs = Math.round(performance.now() - state.timings.receivedAt);
   // Charts follow what is on screen.
-  const vFirst = Math.min(view.length, Math.floor(top / ROW_H));
-  const vLast = Math.min(view.length, vFirst + visible);
+  const vFirst = Math.min(view.n, Math.floor(top / ROW_H));
+  const vLast = Math.min(view.n, vFirst + visible);
   state.visible = [vFirst, vLast];
-  const key = `${vFirst}:${vLast}:${view.length}`;
+  const key = `${vFirst}:${vLast}:${view.n}:${state.filterText}`;
   if (key !== state.windowKey && !state.chartsQueued) {
     // After this frame's rows are drawn: scrolling never waits for the charts.
     state.chartsQueued = true;
-    setTimeout(() => {
+    setTimeout(async () => {
       state.chartsQueued = false;
       if (!state.current) return;
       const [a, b] = state.visible;
-      state.windowKey = `${a}:${b}:${state.view.length}`;
-      renderLanesChart();
-      renderStreamTable();
+      state.windowKey = `${a}:${b}:${state.view.n}:${state.filterText}`;
+      pendingCalls++;
+      try { await Promise.all([renderLanesChart(), renderStreamTable()]); } finally { pendingCalls--; }
     }, 0);
   }
 }
 
-function render() {
+function drawRows(tbody, view, first, last, complete) {
+  let html = first > 0 ? `<tr class="pad" style="height:${first * ROW_H}px"></tr>` : '';
+  for (let k = first; k < last; k++) {
+    const r = state.rows.get(frameAt(k));
+    html += r ? rowHtml(r, k > 0 ? state.rows.get(frameAt(k - 1)) : null) : `<tr class="pad loading"><td colspan="9"></td></tr>`;
+  }
+  if (last < view.n) html += `<tr class="pad" style="height:${(view.n - last) * ROW_H}px"></tr>`;
+  if (!view.n && complete) html = `<tr class="pad"><td colspan="9" class="empty">${state.current?.n ? 'no frame matches the filter' : 'no frames'}</td></tr>`;
+  tbody.innerHTML = html;
+}
+
+async function render() {
   const conn = state.current;
   const decodable = conn && conn.kind !== 'tls' && conn.kind !== 'none';
   $('main').hidden = !decodable;
@@ -343,138 +456,80 @@ function render() {
   state.windowKey = '';
   // Measured here, not while scrolling: reading a width forces a layout.
   state.chartWidth = $('charts').clientWidth - 34;
-  renderRows();
-  renderCharts();
-  renderDetail();
   renderViolations();
-  $('export-count').textContent = state.predicate ? `${state.view.length.toLocaleString('en')} of ${state.current.records.length.toLocaleString('en')} frames` : '';
+  $('export-count').textContent = state.filterText !== '' ? `${state.view.n.toLocaleString('en')} of ${(conn.n ?? 0).toLocaleString('en')} frames` : '';
+  await Promise.all([renderRows(), renderDetail(), renderFlowChart()]);
 }
 
-/** Records on screen in the frame list (the charts draw these). */
-function visibleRecords() {
+/** Rows on screen in the frame list (the lanes draw these). */
+function visibleRows() {
   const [a, b] = state.visible ?? [0, 0];
-  return state.view.slice(a, Math.max(b, a + 1));
-}
-
-function recordAt(i) {
-  const recs = state.current?.records;
-  if (!recs || i == null) return null;
-  const guess = recs[i - (recs[0]?.i ?? 0)];
-  if (guess?.i === i) return guess;
-  let lo = 0;
-  let hi = recs.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (recs[mid].i === i) return recs[mid];
-    if (recs[mid].i < i) lo = mid + 1; else hi = mid - 1;
+  const out = [];
+  for (let k = a; k < Math.max(b, a + 1) && k < state.view.n; k++) {
+    const r = state.rows.get(frameAt(k));
+    if (r) out.push(r);
   }
-  return null;
+  return out;
 }
 
 /** Lanes of the frames on screen (redrawn as the list scrolls). */
 function renderLanesChart() {
   if (!state.current) return;
-  const shown = visibleRecords();
-  $('lanes-scope').textContent = state.view.length > shown.length ? `frames #${shown[0]?.i ?? 0}–#${shown[shown.length - 1]?.i ?? 0} (the rows on screen)` : '';
+  const shown = visibleRows();
+  $('lanes-scope').textContent = state.view.n > shown.length ? `frames #${shown[0]?.i ?? 0}–#${shown[shown.length - 1]?.i ?? 0} (the rows on screen)` : '';
   renderLanes($('lanes'), shown, { bySeq: $('axis-seq').checked, selected: state.selected, onSelect: (i) => select(i, true), width: state.chartWidth });
 }
 
-function renderCharts() {
+/** The windows plot: the connection's windows, and the selected frame's stream's. */
+async function renderFlowChart() {
   const conn = state.current;
   if (!conn) return;
-  const bySeq = $('axis-seq').checked;
-  const sel = recordAt(state.selected);
+  const stream = state.detail?.r.i === state.selected && state.detail?.r.stream ? state.detail.r.stream : null;
+  const plot = await ask('flow', conn.id, { width: state.chartWidth, bySeq: $('axis-seq').checked, stream });
+  if (conn !== state.current) return;
+  renderFlow($('flow'), plot, { onSelect: (i) => select(i, true) });
+}
+
+function renderCharts() {
   renderLanesChart();
-  const index = indexRecords(conn);
-  renderFlow($('flow'), conn.records, { width: state.chartWidth, bySeq, stream: sel && sel.stream ? sel.stream : null, onSelect: (i) => select(i, true), streamIndex: index.byStream, flow: index.flow });
-}
-
-/**
- * What the charts and lists need from all of a connection's records, kept up
- * to date incrementally (linear overall): stream id → its records, the
- * windows plot's series, the violation count and the first violations listed.
- * Rebuilt when records were dropped from the front (the live view's bound).
- */
-function indexRecords(conn) {
-  const recs = conn.records;
-  let x = conn.index;
-  if (!x || x.first !== recs[0] || x.n > recs.length) {
-    x = { n: 0, first: recs[0], byStream: new Map(), flow: flowSeries(), violations: 0, listed: [] };
-    conn.index = x;
-  }
-  for (let k = x.n; k < recs.length; k++) {
-    const r = recs[k];
-    if (r.type !== 'PREFACE') {
-      let a = x.byStream.get(r.stream);
-      if (!a) { a = []; x.byStream.set(r.stream, a); }
-      a.push(r);
-    }
-    for (const v of r.violations) {
-      x.violations++;
-      if (x.listed.length < MAX_LISTED_VIOLATIONS) x.listed.push([r, v]);
-    }
-  }
-  extendFlowSeries(x.flow, recs);
-  x.n = recs.length;
-  x.first = recs[0];
-  return x;
-}
-
-/** stream id → its records. */
-function streamIndex(conn) {
-  return indexRecords(conn).byStream;
+  return renderFlowChart();
 }
 
 /** One row per stream: request, response, bytes each way, state, frames (streams on screen first). */
-function renderStreamTable() {
-  const box = $('stream-table');
+async function renderStreamTable() {
   const conn = state.current;
-  const idx = streamIndex(conn);
-  const onScreen = new Set(visibleRecords().map((r) => r.stream));
-  const ids = [...idx.keys()].filter((s) => s !== 0);
-  const picked = ids.length > MAX_LISTED_STREAMS ? ids.filter((s) => onScreen.has(s)).slice(0, MAX_LISTED_STREAMS) : ids;
-  picked.sort((a, b) => a - b);
-  const rowsHtml = picked.map((sid) => {
-    const recs = idx.get(sid);
-    const s = { req: null, status: null, state: '', bad: 0, bytes: { c2s: 0, s2c: 0 } };
-    for (const r of recs) {
-      s.bad += r.violations.length;
-      if (r.state) s.state = r.state;
-      if (r.type === 'DATA') s.bytes[r.dir] += r.detail?.dataLen ?? 0;
-      const f = r.headers?.fields;
-      if (f && (r.headers.kind === 'request' || r.headers.kind === 'push-request') && !s.req) {
-        const get = (n) => f.find(([k]) => k === n)?.[1] ?? '';
-        s.req = `${get(':method')} ${get(':path')}`;
-      }
-      if (f && r.headers.kind === 'response') s.status = f.find(([k]) => k === ':status')?.[1] ?? '?';
-    }
-    const first = recs[0];
-    const last = recs[recs.length - 1];
-    return `<tr data-i="${first.i}" data-stream="${sid}"><td>${sid}</td><td>${esc(s.req ?? '')}</td><td>${esc(s.status ?? '')}</td><td>${s.bytes.c2s}</td><td>${s.bytes.s2c}</td>`
-      + `<td>${recs.length}</td><td>${fmtT(last.t - first.t)}</td><td>${esc(s.state)}</td><td>${s.bad ? `<span class="warn">⚠ ${s.bad}</span>` : ''}</td>`
-      + `<td><button class="follow" data-stream="${sid}">follow</button></td></tr>`;
-  }).join('');
-  const more = ids.length > picked.length ? `<p class="note">${plural(ids.length, 'stream')}; listing the ${picked.length} with frames on screen. Use the filter (<code>stream == N</code>) or “follow” for the others.</p>` : '';
-  box.innerHTML = picked.length ? `${more}<table><thead><tr><th>stream</th><th>request</th><th>status</th><th>DATA c→s</th><th>DATA s→c</th><th>frames</th><th>duration (ms)</th><th>state</th><th></th><th></th></tr></thead><tbody>${rowsHtml}</tbody></table>` : more;
+  if (!conn) return;
+  const onScreen = [...new Set(visibleRows().map((r) => r.stream))];
+  const res = await ask('streams', conn.id, onScreen);
+  if (!res || conn !== state.current) return;
+  const { total, rows } = res;
+  const rowsHtml = rows.map((s) => `<tr data-i="${s.firstI}" data-stream="${s.sid}"><td>${s.sid}</td><td>${esc(s.req ?? '')}</td><td>${esc(s.status ?? '')}</td><td>${s.c2s}</td><td>${s.s2c}</td>`
+    + `<td>${s.frames}</td><td>${fmtT(s.duration)}</td><td>${esc(s.state)}</td><td>${s.bad ? `<span class="warn">⚠ ${s.bad}</span>` : ''}</td>`
+    + `<td><button class="follow" data-stream="${s.sid}">follow</button></td></tr>`).join('');
+  const more = total > rows.length ? `<p class="note">${plural(total, 'stream')}; listing the ${rows.length} with frames on screen. Use the filter (<code>stream == N</code>) or “follow” for the others.</p>` : '';
+  $('stream-table').innerHTML = rows.length ? `${more}<table><thead><tr><th>stream</th><th>request</th><th>status</th><th>DATA c→s</th><th>DATA s→c</th><th>frames</th><th>duration (ms)</th><th>state</th><th></th><th></th></tr></thead><tbody>${rowsHtml}</tbody></table>` : more;
 }
 
 function renderViolations() {
   const ul = $('violations');
-  const { listed: all, violations: total } = indexRecords(state.current);
+  const conn = state.current;
+  const all = conn.listed ?? [];
+  const total = conn.violations ?? 0;
   if (!all.length) { ul.innerHTML = '<li class="none">none found</li>'; return; }
-  ul.innerHTML = all.map(([r, v]) => `<li data-i="${r.i}"><b>${esc(v.sec)}</b> frame #${r.i} (${r.dir} ${esc(r.type)}, stream ${r.stream}): ${esc(v.msg)} — ${esc(v.error.name)}, ${v.scope} error</li>`).join('')
+  ul.innerHTML = all.map((v) => `<li data-i="${v.i}"><b>${esc(v.sec)}</b> frame #${v.i} (${v.dir} ${esc(v.type)}, stream ${v.stream}): ${esc(v.msg)} — ${esc(v.error)}, ${v.scope} error</li>`).join('')
     + (total > all.length ? `<li class="none">… and ${total - all.length} more (filter: <code>violation</code>)</li>` : '');
 }
 
-function select(i, scroll = false) {
+async function select(i, scroll = false) {
   state.selected = i;
   state.following = null;
   if (scroll) {
-    const k = state.view.findIndex((r) => r.i === i);
-    if (k < 0 && state.predicate) {
+    const k = rowIndexOf(i);
+    if (k < 0 && state.filterText !== '') {
       // Not in the filtered list: clear the filter so the frame can be shown.
       $('filter').value = '';
-      applyFilter();
+      await applyFilter();
+      if (state.selected !== i) return undefined;
       return select(i, scroll);
     }
     if (k >= 0) {
@@ -486,8 +541,8 @@ function select(i, scroll = false) {
   for (const tr of $('frames').querySelectorAll('tr.sel')) tr.classList.remove('sel');
   $('frames').querySelector(`tr[data-i="${i}"]`)?.classList.add('sel');
   if (scroll) renderRows();
-  renderDetail();
-  renderCharts();
+  await renderDetail();
+  if (state.selected === i) await renderCharts();
   return undefined;
 }
 
@@ -532,15 +587,29 @@ function hexDump(bytes, max = 4096) {
   return lines.join('\n');
 }
 
-function renderDetail() {
+/** The selected frame's detail, asked of the store (kept while the same frame stays selected). */
+async function renderDetail() {
   if (state.following != null) return renderFollow();
   const pane = $('detail');
   const conn = state.current;
-  const r = recordAt(state.selected);
-  if (!r) {
+  const i = state.selected;
+  if (!conn || i == null) {
     pane.innerHTML = '<p class="empty">Select a frame.</p>';
     return undefined;
   }
+  let d = state.detail;
+  if (d?.r.i !== i || d.conn !== conn.id) {
+    d = await ask('detail', conn.id, i);
+    if (conn !== state.current || state.selected !== i || state.following != null) return undefined;
+    if (!d) { pane.innerHTML = `<p class="empty">frame #${i} is no longer kept</p>`; return undefined; }
+    d.conn = conn.id;
+    state.detail = d;
+  }
+  drawDetail(pane, conn, d);
+  return undefined;
+}
+
+function drawDetail(pane, conn, { r, table, tableFrom: from, payload }) {
   let html = `<h3>#${r.i} <span class="dir-${r.dir}">${r.dir === 'c2s' ? 'client → server' : 'server → client'}</span> ${esc(r.type)}</h3>`;
   const abs = conn.epoch0 != null && r.t != null ? new Date(conn.epoch0 + r.t).toISOString() : '';
   html += kvTable([
@@ -554,7 +623,6 @@ function renderDetail() {
     ...detailFields(r),
   ]);
   if (r.stream && r.type !== 'PREFACE') html += `<button class="follow" data-stream="${r.stream}">Follow stream ${r.stream}</button> `;
-  const payload = payloadOf(conn, r);
   if (payload?.length) {
     html += `<button id="copy-hex">Copy payload as hex</button> <button id="save-raw">Save payload (raw)</button>`;
   }
@@ -574,13 +642,6 @@ function renderDetail() {
     html += `<h4>First bytes</h4><pre class="hexdump">${esc(hexDump(hexToBytes(r.detail.preview)))}</pre>`;
   }
   // HPACK table of this direction as of this frame: the latest snapshot at or before it.
-  let table = null;
-  let from = null;
-  const recs = conn.records;
-  for (let k = recs.indexOf(r); k >= 0; k--) {
-    const x = recs[k];
-    if (x.dir === r.dir && x.table) { table = x.table; from = x.i; break; }
-  }
   if (r.type !== 'PREFACE') {
     html += `<h4>HPACK dynamic table, ${r.dir === 'c2s' ? 'client → server' : 'server → client'}${from != null && from !== r.i ? ` (as of frame #${from})` : ''}</h4>`;
     if (!table) html += '<p class="note">empty (no header block yet in this direction)</p>';
@@ -597,7 +658,6 @@ function renderDetail() {
     ]);
   }
   pane.innerHTML = html;
-  return undefined;
 }
 
 function hexToBytes(hex) {
@@ -610,7 +670,7 @@ function hexToBytes(hex) {
 
 function showFollow(sid) {
   state.following = sid;
-  renderFollow();
+  return renderFollow();
 }
 
 function bodyView(bytes, contentType, label) {
@@ -628,11 +688,13 @@ function bodyView(bytes, contentType, label) {
   return `${head}<pre class="hexdump">${esc(hexDump(bytes))}</pre>`;
 }
 
-function renderFollow() {
+async function renderFollow() {
   const pane = $('detail');
   const sid = state.following;
   const conn = state.current;
-  const s = streamSummary(conn, sid);
+  if (!conn) return;
+  const s = await ask('follow', conn.id, sid);
+  if (!s || conn !== state.current || state.following !== sid) return;
   const get = (b, n) => b?.headers.fields.find(([k]) => k === n)?.[1];
   const fields = (b) => `<table class="headers">${b.headers.fields.map(([n, v]) => `<tr><th>${esc(n)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
   let html = `<h3>Stream ${sid} <button id="follow-close">back to frame</button> <button id="save-har">Save as HAR</button></h3>`;
@@ -661,24 +723,15 @@ function renderFollow() {
 
 // ---------------------------------------------------------------- export
 
-/** Export text by kind: 'json' | 'csv' (filtered frames), 'json-all' | 'csv-all', 'har' (followed/selected stream). */
-function exportText(kind) {
+/** The stream a HAR export is about: the followed one, else the selected frame's. */
+const harStream = () => state.following ?? (state.detail?.r.i === state.selected ? state.detail?.r.stream : null) ?? null;
+
+/** Export text by kind: 'json' | 'csv' (filtered frames), 'json-all' | 'csv-all', 'har' (followed/selected stream), 'payload-hex'. */
+async function exportText(kind) {
   const conn = state.current;
   if (!conn) return null;
-  const recs = kind.endsWith('-all') ? conn.records : state.view;
-  if (kind.startsWith('json')) return framesToJSON(conn, recs);
-  if (kind.startsWith('csv')) return framesToCSV(conn, recs);
-  if (kind === 'har') {
-    const sid = state.following ?? recordAt(state.selected)?.stream;
-    if (!sid) return null;
-    return JSON.stringify(streamToHAR(conn, sid), null, 1);
-  }
-  if (kind === 'payload-hex') {
-    const r = recordAt(state.selected);
-    const p = r && payloadOf(conn, r);
-    return p ? toHex(p) : null;
-  }
-  return null;
+  if (!kind.endsWith('-all') && kind !== 'har' && kind !== 'payload-hex' && state.filterText == null) return null;
+  return ask('exportText', conn.id, kind, { filter: state.filterText ?? '', sid: harStream(), i: state.selected });
 }
 
 function download(name, data, type) {
@@ -689,11 +742,12 @@ function download(name, data, type) {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-function doExport(kind) {
-  const text = exportText(kind);
+async function doExport(kind) {
+  const sid = harStream();
+  const text = await exportText(kind);
   if (text == null) { setStatus(kind === 'har' ? 'select a frame on a stream (or follow one) to export it as HAR' : 'nothing to export', true); return; }
   const base = `h2-${(state.current.label || 'capture').replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 60)}`;
-  if (kind === 'har') download(`${base}-stream${state.following ?? recordAt(state.selected)?.stream}.har`, text, 'application/json');
+  if (kind === 'har') download(`${base}-stream${sid}.har`, text, 'application/json');
   else if (kind.startsWith('json')) download(`${base}.json`, text, 'application/json');
   else download(`${base}.csv`, text, 'text/csv');
 }
@@ -718,6 +772,7 @@ async function copyText(text) {
 function liveConnect() {
   liveStop();
   clearAll();
+  state.store = localStore(new RecordStore());
   const url = new URL($('live-url').value || '/_trace', location.href);
   const live = { source: new EventSource(url), events: [], byId: new Map() };
   state.live = live;
@@ -761,11 +816,13 @@ function onLiveEvent(live, ev) {
     };
     live.byId.set(ev.c, c);
     state.conns.push(c);
+    state.store?.store.add(c);
     // Forget the oldest closed connections beyond the bound.
     while (state.conns.length > LIVE_MAX_CONNS) {
       const k = state.conns.findIndex((x) => x.closed && x !== state.current);
       if (k < 0) break;
       live.byId.delete(state.conns[k].id);
+      state.store?.store.delete(state.conns[k].id);
       state.conns.splice(k, 1);
     }
     fillConnSelect();
@@ -803,16 +860,21 @@ function onLiveEvent(live, ev) {
   }
 }
 
+/** Redraw the live connection once per animation frame, however many events came in. */
 function scheduleRender() {
+  state.liveChanged = true;
   if (state.dirty) return;
   state.dirty = true;
-  requestAnimationFrame(() => {
-    state.dirty = false;
-    if (!state.current) return;
-    $('conn-info').textContent = connInfoText(state.current);
-    const recs = state.current.records;
-    state.view = state.predicate ? recs.filter(state.predicate) : recs;
-    render();
+  requestAnimationFrame(async () => {
+    try {
+      while (state.current && state.liveChanged) {
+        state.liveChanged = false;
+        await refreshSummary(state.current);
+        await applyFilter();
+      }
+    } finally {
+      state.dirty = false;
+    }
   });
 }
 
@@ -843,7 +905,6 @@ $('time-mode').addEventListener('change', (e) => { state.timeMode = e.target.val
 $('axis-seq').addEventListener('change', () => state.current && renderCharts());
 $('export').addEventListener('change', (e) => { if (e.target.value) doExport(e.target.value); e.target.value = ''; });
 window.addEventListener('resize', () => { if (state.current) render(); });
-let scrollQueued = false;
 $('frames-pane').addEventListener('scroll', () => {
   if (scrollQueued || !state.current) return;
   scrollQueued = true;
@@ -855,9 +916,9 @@ $('frames').addEventListener('click', (e) => {
 });
 $('frames-pane').addEventListener('keydown', (e) => {
   if (!state.current || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
-  const k = state.view.findIndex((r) => r.i === state.selected);
-  const next = state.view[Math.max(0, Math.min(state.view.length - 1, k + (e.key === 'ArrowDown' ? 1 : -1)))];
-  if (next) { e.preventDefault(); select(next.i, true); }
+  const k = rowIndexOf(state.selected);
+  const to = Math.max(0, Math.min(state.view.n - 1, k + (e.key === 'ArrowDown' ? 1 : -1)));
+  if (state.view.n) { e.preventDefault(); select(frameAt(to), true); }
 });
 $('frames-pane').tabIndex = 0;
 $('detail').addEventListener('click', (e) => {
@@ -865,10 +926,10 @@ $('detail').addEventListener('click', (e) => {
   if (f) { showFollow(Number(f.dataset.stream)); return; }
   if (e.target.id === 'follow-close') { state.following = null; renderDetail(); return; }
   if (e.target.id === 'save-har') { doExport('har'); return; }
-  if (e.target.id === 'copy-hex') { const t = exportText('payload-hex'); if (t != null) copyText(t); return; }
+  if (e.target.id === 'copy-hex') { exportText('payload-hex').then((t) => t != null && copyText(t)); return; }
   if (e.target.id === 'save-raw') {
-    const r = recordAt(state.selected);
-    const p = r && payloadOf(state.current, r);
+    const r = state.detail?.r;
+    const p = r?.i === state.selected && state.detail.payload;
     if (p) download(`frame-${r.i}-${r.type}.bin`, p, 'application/octet-stream');
   }
 });
@@ -888,28 +949,24 @@ $('file').addEventListener('change', async (e) => {
   e.target.value = ''; // choosing the same file again is a new load
   if (!files.length) return;
   const names = files.map((f) => f.name).join(', ');
-  try {
-    const loaded = await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-    lastFiles = { files, names };
-    await decodeAndShow({ files: loaded }, loaded.map((f) => f.bytes.buffer), names);
-  } catch (err) {
-    setStatus(`could not read ${names}: ${err.message}`, true);
-  }
+  // The worker reads the files itself: their bytes never pass through the page's thread.
+  lastFiles = { files, names };
+  await decodeAndShow({ files: files.map((f) => ({ name: f.name, file: f })) }, names);
 });
 
 // A key log chosen from the TLS notice: decode the last files again with it.
 $('notice').addEventListener('change', async (e) => {
   if (e.target.id !== 'keylog' || !e.target.files.length || !lastFiles) return;
   const keyLog = await e.target.files[0].text();
-  const loaded = await Promise.all(lastFiles.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })));
-  await decodeAndShow({ files: loaded, keyLog }, loaded.map((f) => f.bytes.buffer), `${lastFiles.names} + ${e.target.files[0].name}`);
+  const files = lastFiles.files.map((f) => ({ name: f.name, file: f }));
+  await decodeAndShow({ files, keyLog }, `${lastFiles.names} + ${e.target.files[0].name}`);
 });
 
 $('decode-paste').addEventListener('click', async () => {
   const c2s = $('paste-c2s').value;
   const s2c = $('paste-s2c').value;
   if (!c2s.trim() && !s2c.trim()) { clearAll(); setStatus(`pasted bytes: ${NO_H2} (empty input)`, true); return; }
-  await decodeAndShow({ paste: { c2s, s2c } }, [], 'pasted bytes');
+  await decodeAndShow({ paste: { c2s, s2c } }, 'pasted bytes');
 });
 
 // ?live opens live mode straight away (what `h2wasm serve --trace` links to).

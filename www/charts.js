@@ -1,6 +1,8 @@
 // Inline-SVG charts: per-stream timeline lanes and flow-control windows.
 // Both are linear in the records they are given: the lanes get the frames on
-// screen, the windows plot keeps at most one point per pixel column.
+// screen, the windows plot keeps at most one point per pixel column. The
+// plot's points are computed where the records are (flowPlot, in the decoding
+// worker) and drawn on the page (renderFlow).
 
 const SVG = 'http://www.w3.org/2000/svg';
 
@@ -42,14 +44,20 @@ function xScale(records, bySeq, x0, width) {
   return (r) => x0 + (((r.t ?? 0) - lo) / span) * width;
 }
 
-function axis(svg, records, bySeq, x0, width, y) {
+/** What an x axis is labelled with: frame numbers or times of the first and last record. */
+function axisOf(records, bySeq) {
+  const [lo, hi] = timeRange(records);
+  return { bySeq, firstI: records[0]?.i ?? 0, lastI: records[records.length - 1]?.i ?? 0, lo, hi };
+}
+
+function axis(svg, ax, x0, width, y) {
   svg.append(el('line', { x1: x0, x2: x0 + width, y1: y, y2: y, stroke: '#ccc' }));
-  if (bySeq) {
-    svg.append(el('text', { x: x0, y: y + 14 }, `#${records[0]?.i ?? 0}`));
-    svg.append(el('text', { x: x0 + width, y: y + 14, 'text-anchor': 'end' }, `#${records[records.length - 1]?.i ?? 0}`));
+  if (ax.bySeq) {
+    svg.append(el('text', { x: x0, y: y + 14 }, `#${ax.firstI}`));
+    svg.append(el('text', { x: x0 + width, y: y + 14, 'text-anchor': 'end' }, `#${ax.lastI}`));
     return;
   }
-  const [lo, hi] = timeRange(records);
+  const { lo, hi } = ax;
   if (hi === lo) {
     svg.append(el('text', { x: x0, y: y + 15 }, `${lo.toFixed(1)} ms (all frames)`));
     return;
@@ -106,7 +114,7 @@ export function renderLanes(container, records, { bySeq, selected, onSelect, wid
     const i = e.target.getAttribute?.('data-i');
     if (i != null) onSelect(Number(i));
   });
-  axis(svg, records, bySeq, x0, width, height - 22);
+  axis(svg, axisOf(records, bySeq), x0, width, height - 22);
   container.append(svg);
   const legend = document.createElement('div');
   legend.className = 'legend';
@@ -118,8 +126,6 @@ export function renderLanes(container, records, { bySeq, selected, onSelect, wid
   }
   container.append(legend);
 }
-
-const connectionCache = new WeakMap();
 
 /**
  * The windows plot's view of a connection, as flat number arrays: the
@@ -146,11 +152,11 @@ export function extendFlowSeries(fs, records) {
   return fs;
 }
 
-function columns(s, x) {
+function columns(recs, get, xOf) {
   const cols = new Map();
-  for (const r of s.recs) {
-    const v = s.get(r);
-    if (v != null) cols.set(Math.round(x(r)), v);
+  for (const r of recs) {
+    const v = get(r);
+    if (v != null) cols.set(Math.round(xOf(r.t ?? 0, r.i)), v);
   }
   return [...cols];
 }
@@ -162,67 +168,78 @@ function seriesColumns(fs, values, xOf) {
   return [...cols];
 }
 
-/** One clickable frame per pixel column: [x, record]. */
+/** One clickable frame per pixel column: [x, frame number, what hovering shows]. */
 function hitColumns(records, fs, xOf) {
   const hits = new Map();
   for (let k = 0; k < fs.hitT.length; k++) hits.set(Math.round(xOf(fs.hitT[k], fs.hitI[k])), fs.hitPos[k]);
-  return [...hits].map(([cx, pos]) => [cx, records[pos]]);
+  return [...hits].map(([cx, pos]) => {
+    const r = records[pos];
+    const title = `#${r.i} ${r.type} ${r.dir}: conn [${r.win?.conn?.join(', ')}]${r.win?.stream ? ` stream ${r.stream} [${r.win.stream.join(', ')}]` : ''}`;
+    return [cx, r.i, title];
+  });
 }
 
 function fmtPow(v) {
   return v >= 1e9 ? `${v / 1e9}G` : v >= 1e6 ? `${v / 1e6}M` : v >= 1e3 ? `${v / 1e3}k` : String(v);
 }
 
+const FLOW_X0 = 90;
+const FLOW_RIGHT = 110;
+
 /**
- * Connection windows (both directions) and the selected stream's, as step
- * lines. `streamIndex` (stream id → records) avoids scanning for the stream.
+ * What the windows plot draws, computed where the records are: connection
+ * windows (both directions) and the selected stream's, at most one point per
+ * pixel column per series, and one click target per column. Plain data (the
+ * decoding worker computes it; renderFlow draws it). `fs`: the connection's
+ * flowSeries, kept up to date by the caller; `streamRecs`: the stream's
+ * records; `cache`: an object kept per connection for the connection series.
  */
-export function renderFlow(container, records, { bySeq, stream, onSelect, streamIndex, flow, width: available }) {
-  container.textContent = '';
-  // `flow`: the connection's flowSeries, if kept up to date by the caller.
-  const fs = flow?.n === records.length ? flow : extendFlowSeries(flowSeries(), records);
-  if (!records.length || !fs.t.length) return;
-  if (Number.isFinite(fs.lo)) rangeCache.set(records, { n: records.length, range: [fs.lo, fs.hi] });
-  const streamRecs = stream ? (streamIndex?.get(stream) ?? records.filter((r) => r.stream === stream)) : [];
+export function flowPlot(records, fs, { bySeq, stream, streamRecs = [], width: available, cache = {} }) {
+  if (fs.n !== records.length) extendFlowSeries(fs, records);
+  if (!records.length || !fs.t.length) return null;
+  const x0 = FLOW_X0;
+  const width = Math.max(300, (available || 0) - x0 - FLOW_RIGHT);
+  const firstI = records[0].i;
+  const lastI = records[records.length - 1].i;
+  const lo0 = Number.isFinite(fs.lo) ? fs.lo : 0;
+  const hi0 = Number.isFinite(fs.hi) ? fs.hi : 0;
+  const nI = Math.max(1, lastI - firstI);
+  const span = hi0 - lo0 || 1;
+  const xOf = bySeq ? (t, i) => x0 + ((i - firstI) / nI) * width : (t) => x0 + ((t - lo0) / span) * width;
+  // The connection series and click targets depend only on the records and
+  // the geometry, so they are kept between redraws (a click redraws the stream's).
+  const key = `${records.length}:${firstI}:${width}:${bySeq}`;
+  if (cache.key !== key) {
+    cache.key = key;
+    cache.points = [seriesColumns(fs, fs.c2s, xOf), seriesColumns(fs, fs.s2c, xOf)];
+    cache.hits = hitColumns(records, fs, xOf);
+  }
   const series = [
-    { name: 'connection c2s', color: '#1f6feb', recs: records, get: (r) => r.win?.conn?.[0] },
-    { name: 'connection s2c', color: '#b5470b', recs: records, get: (r) => r.win?.conn?.[1] },
+    { name: 'connection c2s', color: '#1f6feb', points: cache.points[0] },
+    { name: 'connection s2c', color: '#b5470b', points: cache.points[1] },
   ];
   if (stream) {
-    series.push({ name: `stream ${stream} c2s`, color: '#1f6feb', dash: '4 3', recs: streamRecs, get: (r) => r.win?.stream?.[0] });
-    series.push({ name: `stream ${stream} s2c`, color: '#b5470b', dash: '4 3', recs: streamRecs, get: (r) => r.win?.stream?.[1] });
+    series.push({ name: `stream ${stream} c2s`, color: '#1f6feb', dash: '4 3', points: columns(streamRecs, (r) => r.win?.stream?.[0], xOf) });
+    series.push({ name: `stream ${stream} s2c`, color: '#b5470b', dash: '4 3', points: columns(streamRecs, (r) => r.win?.stream?.[1], xOf) });
   }
+  return { x0, width, series, hits: cache.hits, axis: { bySeq, firstI, lastI, lo: lo0, hi: hi0 } };
+}
+
+/** Draw a flowPlot as step lines on a symmetric log scale; a click picks the nearest window-changing frame. */
+export function renderFlow(container, plot, { onSelect }) {
+  container.textContent = '';
+  if (!plot) return;
+  const { x0, width, series } = plot;
   // Symmetric log scale: windows span from negative values to 2^31-1, and
   // the interesting moves (a 16 KiB DATA frame) must stay visible next to a
   // 1 MiB WINDOW_UPDATE.
   const slog = (v) => Math.sign(v) * Math.log10(1 + Math.abs(v));
-  const x0 = 90;
-  const width = Math.max(300, (available || container.clientWidth) - x0 - 110);
   const h = 180;
   const top = 12;
-  const x = xScale(records, bySeq, x0, width);
-  // The same scale over the flat arrays: (time, frame index) → x.
-  const firstI = records[0].i;
-  const nI = Math.max(1, records[records.length - 1].i - firstI);
-  const [lo0, hi0] = timeRange(records);
-  const span = hi0 - lo0 || 1;
-  const xOf = bySeq ? (t, i) => x0 + ((i - firstI) / nI) * width : (t) => x0 + ((t - lo0) / span) * width;
-  // One point per pixel column per series: the last value in that column.
-  // The connection series and hit targets depend only on the records and the
-  // geometry, so they are kept between redraws (a click redraws the stream's).
-  const key = `${records.length}:${width}:${bySeq}`;
-  let cached = connectionCache.get(records);
-  if (cached?.key !== key) {
-    cached = { key, points: [seriesColumns(fs, fs.c2s, xOf), seriesColumns(fs, fs.s2c, xOf)], hits: hitColumns(records, fs, xOf) };
-    connectionCache.set(records, cached);
-  }
   let lo = 0;
   let hi = slog(65_535);
-  series.forEach((s, k) => {
-    s.points = k < 2 ? cached.points[k] : columns(s, x);
-    for (const [, v] of s.points) { lo = Math.min(lo, slog(v)); hi = Math.max(hi, slog(v)); }
-  });
-  const svg = el('svg', { width: x0 + width + 110, height: h + 60, role: 'img', 'aria-label': 'flow-control windows (symmetric log scale)' });
+  for (const s of series) for (const [, v] of s.points) { lo = Math.min(lo, slog(v)); hi = Math.max(hi, slog(v)); }
+  const svg = el('svg', { width: x0 + width + FLOW_RIGHT, height: h + 60, role: 'img', 'aria-label': 'flow-control windows (symmetric log scale)' });
   const y = (v) => top + (1 - (slog(v) - lo) / (hi - lo || 1)) * h;
   const ticks = [0];
   for (let p = 1; p <= 10; p++) { const v = 10 ** p; if (slog(v) <= hi) ticks.push(v); if (-slog(v) >= lo) ticks.push(-v); }
@@ -245,27 +262,26 @@ export function renderFlow(container, records, { bySeq, stream, onSelect, stream
     for (const [px, v] of s.points) d += d ? `H${px}V${y(v)}` : `M${px},${y(v)}`;
     if (d) svg.append(el('path', { d, fill: 'none', stroke: s.color, 'stroke-width': 1.6, 'stroke-dasharray': s.dash ?? '' }));
   }
-  // Invisible hit targets, one per pixel column: click to select the frame that changed a window.
   // One transparent target over the plot: a click picks the window-changing
   // frame nearest to it (one element, however many frames).
   const hit = el('rect', { x: x0, y: top, width, height: h, fill: 'transparent', class: 'mark hit' });
   const nearest = (px) => {
     let best = null;
-    for (const [cx, r] of cached.hits) if (!best || Math.abs(cx - px) < Math.abs(best[0] - px)) best = [cx, r];
-    return best && Math.abs(best[0] - px) <= 6 ? best[1] : null;
+    for (const c of plot.hits) if (!best || Math.abs(c[0] - px) < Math.abs(best[0] - px)) best = c;
+    return best && Math.abs(best[0] - px) <= 6 ? best : null;
   };
   const at = (e) => e.offsetX ?? (e.clientX - svg.getBoundingClientRect().left);
-  hit.addEventListener('click', (e) => { const r = nearest(at(e)); if (r) onSelect(r.i); });
+  hit.addEventListener('click', (e) => { const c = nearest(at(e)); if (c) onSelect(c[1]); });
   hit.addEventListener('mousemove', (e) => {
-    const r = nearest(at(e));
-    hit.style.cursor = r ? 'pointer' : 'default';
-    hit.setAttribute('data-i', r ? r.i : '');
-    title.textContent = r ? `#${r.i} ${r.type} ${r.dir}: conn [${r.win?.conn?.join(', ')}]${r.win?.stream ? ` stream ${r.stream} [${r.win.stream.join(', ')}]` : ''}` : '';
+    const c = nearest(at(e));
+    hit.style.cursor = c ? 'pointer' : 'default';
+    hit.setAttribute('data-i', c ? c[1] : '');
+    title.textContent = c ? c[2] : '';
   });
   const title = el('title', {}, '');
   hit.append(title);
   svg.append(hit);
-  axis(svg, records, bySeq, x0, width, top + h + 8);
+  axis(svg, plot.axis, x0, width, top + h + 8);
   let lx = x0;
   for (const s of series) {
     svg.append(el('line', { x1: lx, x2: lx + 18, y1: h + 50, y2: h + 50, stroke: s.color, 'stroke-width': 2, 'stroke-dasharray': s.dash ?? '' }));

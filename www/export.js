@@ -59,9 +59,9 @@ export function framesToCSV(conn, records) {
   return lines.join('\n') + '\n';
 }
 
-/** Everything about one stream: header blocks, body bytes, timing. */
-export function streamSummary(conn, sid) {
-  const frames = conn.records.filter((r) => r.stream === sid && r.type !== 'PREFACE');
+/** Everything about one stream: header blocks, body bytes, timing. `streamRecords`: the stream's records, if indexed. */
+export function streamSummary(conn, sid, streamRecords = null) {
+  const frames = streamRecords ?? conn.records.filter((r) => r.stream === sid && r.type !== 'PREFACE');
   const blocks = frames.filter((r) => r.headers);
   const request = blocks.find((r) => r.headers.kind === 'request' || r.headers.kind === 'push-request') ?? null;
   const response = blocks.find((r) => r.headers.kind === 'response') ?? null;
@@ -107,8 +107,8 @@ function harContent(bytes, mimeType) {
 }
 
 /** One stream → HAR 1.2 (one entry). */
-export function streamToHAR(conn, sid) {
-  const s = streamSummary(conn, sid);
+export function streamToHAR(conn, sid, streamRecords = null) {
+  const s = streamSummary(conn, sid, streamRecords);
   const req = s.request;
   const res = s.response;
   const scheme = header(req, ':scheme') ?? 'http';

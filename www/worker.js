@@ -1,21 +1,23 @@
 // Decoding off the page's thread: files or pasted text → connections → frame
-// records, with progress messages. The page cancels by terminating the worker.
+// records, with progress messages. The records stay here, in a RecordStore:
+// the page asks for what it shows (rows on screen, one frame, filter results,
+// chart points, exports) and never holds the whole set. The page cancels, or
+// drops a capture, by terminating the worker.
 //
-//   in:  {files: [{name, bytes}], keyLog?: text} | {paste: {c2s: text, s2c: text}}
-//        (a key log among the files, or keyLog, decrypts TLS 1.3 connections)
-//   out: {progress: {done, total}} …, {records: {id, batch}} … (in slices, so
-//        the page takes them in several short tasks), then {result: {conns, notes}} or {error}
+//   in:  {files: [{name, file (Blob)}], keyLog?: text} | {paste: {c2s: text, s2c: text}}
+//        (a key log among the files, or keyLog, decrypts TLS connections)
+//   out: {progress: {done, total}} …, then {result: {conns, notes, timings}} or {error}
+//   then: in {call: {seq, method, args}} (a RecordStore method) → out {reply: {seq, value} | {seq, error}}
 
 import init, { Inspector } from './wasm/h2wasm.js';
 import { connectionsFromFiles, connectionFromDirections, classifyConnection, parseText } from './capture.js';
+import { RecordStore } from './store.js';
 import { decryptTls, parseKeyLog } from './tls.js';
 
 const ready = init();
 const PROGRESS_EVERY_MS = 100;
-// Records go to the page in slices of this many: one huge message would be
-// deserialized in one long task on the page's thread. (A slice of 20,000
-// took 300-400 ms to take in on a 500 MB capture; 5,000 keeps each under ~100 ms.)
-const RECORDS_PER_MESSAGE = 5_000;
+const store = new RecordStore();
+const CALLS = new Set(['summary', 'filter', 'rows', 'detail', 'payload', 'follow', 'streams', 'flow', 'exportText']);
 
 function concatDirection(chunks, dir) {
   let n = 0;
@@ -73,14 +75,15 @@ async function decryptAll(conns, keys, notes) {
   }
 }
 
-onmessage = async ({ data: msg }) => {
+async function decodeInput(msg) {
   try {
     await ready;
     const t0 = performance.now();
     let conns;
     let notes = [];
     if (msg.files) {
-      conns = connectionsFromFiles(msg.files);
+      const files = await Promise.all(msg.files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.file.arrayBuffer()) })));
+      conns = connectionsFromFiles(files);
       notes = conns.notes ?? [];
     } else {
       const c2s = parseText(msg.paste.c2s ?? '');
@@ -93,24 +96,35 @@ onmessage = async ({ data: msg }) => {
     decode(conns);
     const tDecoded = performance.now();
     const out = [];
-    const transfer = [];
     for (const c of conns) {
-      const dirs = { c2s: concatDirection(c.chunks, 'c2s'), s2c: concatDirection(c.chunks, 's2c') };
-      transfer.push(dirs.c2s.buffer, dirs.s2c.buffer);
+      // The direction bytes (for payloads and bodies) replace the chunks, which hold the file's buffer.
+      c.dirs = { c2s: concatDirection(c.chunks, 'c2s'), s2c: concatDirection(c.chunks, 's2c') };
+      c.chunks = null;
+      c.records ??= [];
+      store.add(c);
       out.push({
         id: c.id, label: c.label, kind: c.kind, why: c.why ?? null, tls: c.tls ?? null, notes: c.notes ?? [],
         client: c.client ?? null, server: c.server ?? null, bytes: c.bytes, untimed: !!c.untimed,
-        epoch0: c.epoch0 ?? null, records: [], dirs,
+        epoch0: c.epoch0 ?? null, n: c.records.length,
       });
-      const recs = c.records ?? [];
-      for (let k = 0; k < recs.length; k += RECORDS_PER_MESSAGE) {
-        postMessage({ records: { id: c.id, batch: recs.slice(k, k + RECORDS_PER_MESSAGE) } });
-      }
-      c.records = null;
     }
     const timings = { parseMs: Math.round(tParsed - t0), decodeMs: Math.round(tDecoded - tParsed) };
-    postMessage({ result: { conns: out, notes, timings } }, transfer);
+    postMessage({ result: { conns: out, notes, timings } });
   } catch (e) {
     postMessage({ error: e?.message ?? String(e) });
   }
+}
+
+function answer({ seq, method, args }) {
+  try {
+    if (!CALLS.has(method)) throw new Error(`unknown call ${method}`);
+    postMessage({ reply: { seq, value: store[method](...args) } });
+  } catch (e) {
+    postMessage({ reply: { seq, error: { name: e?.name ?? 'Error', message: e?.message ?? String(e), pos: e?.pos, end: e?.end } } });
+  }
+}
+
+onmessage = ({ data: msg }) => {
+  if (msg.call) answer(msg.call);
+  else decodeInput(msg);
 };

@@ -268,6 +268,16 @@ export async function launchBrowser() {
     ignoreHTTPSErrors: true, // h2wasm serve --tls-self-signed
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  // The inspector answers from its worker, asynchronously: after an action
+  // (or a wait for something to appear), wait until what it started is drawn.
+  for (const name of ['click', 'fill', 'selectOption', 'check', 'uncheck', 'press', 'waitForSelector', 'waitForFunction']) {
+    const action = page[name].bind(page);
+    page[name] = async (...args) => {
+      const result = await action(...args);
+      await settle(page);
+      return result;
+    };
+  }
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -275,6 +285,12 @@ export async function launchBrowser() {
     page, errors,
     close: async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); },
   };
+}
+
+/** Wait until the inspector has no question to its worker outstanding and no redraw queued. */
+export async function settle(page) {
+  // A navigation may replace the page meanwhile: then there is nothing to wait for.
+  await page.evaluate(() => window.h2inspector?.settled?.()).catch(() => {});
 }
 
 /** Open the page, load files through the file input, wait for frame rows. */
