@@ -739,7 +739,7 @@ async function exportText(kind) {
 
 function download(name, data, type) {
   const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([data], { type }));
+  a.href = URL.createObjectURL(data instanceof Blob ? data : new Blob([data], { type }));
   a.download = name;
   a.click();
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
@@ -747,12 +747,21 @@ function download(name, data, type) {
 
 async function doExport(kind) {
   const sid = harStream();
-  const text = await exportText(kind);
-  if (text == null) { setStatus(kind === 'har' ? 'select a frame on a stream (or follow one) to export it as HAR' : 'nothing to export', true); return; }
-  const base = `h2-${(state.current.label || 'capture').replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 60)}`;
-  if (kind === 'har') download(`${base}-stream${sid}.har`, text, 'application/json');
-  else if (kind.startsWith('json')) download(`${base}.json`, text, 'application/json');
-  else download(`${base}.csv`, text, 'text/csv');
+  const conn = state.current;
+  if (!conn) return;
+  if (!kind.endsWith('-all') && kind !== 'har' && state.filterText == null) { setStatus('fix the filter first', true); return; }
+  let blob;
+  try {
+    blob = await ask('exportBlob', conn.id, kind, { filter: state.filterText ?? '', sid, i: state.selected });
+  } catch (e) {
+    setStatus(`export failed: ${e.message}`, true);
+    return;
+  }
+  if (blob == null) { setStatus(kind === 'har' ? 'select a frame on a stream (or follow one) to export it as HAR' : 'nothing to export', true); return; }
+  const base = `h2-${(conn.label || 'capture').replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 60)}`;
+  if (kind === 'har') download(`${base}-stream${sid}.har`, blob, 'application/json');
+  else if (kind.startsWith('json')) download(`${base}.json`, blob, 'application/json');
+  else download(`${base}.csv`, blob, 'text/csv');
 }
 
 async function copyText(text) {

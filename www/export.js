@@ -35,7 +35,22 @@ export function timeOf(r, mode, prev, epoch0) {
 
 /** Frame records → a JSON document (the records as the decoder gave them, plus the connection). */
 export function framesToJSON(conn, records) {
-  return JSON.stringify({ connection: conn.label, client: conn.client ?? null, server: conn.server ?? null, frames: records }, null, 1);
+  return framesToJSONParts(conn, records).join('');
+}
+
+/**
+ * The same document in pieces, one per frame: all of a large capture's frames
+ * exceed the longest string a JS engine makes, but not a Blob made of pieces.
+ * The text is exactly JSON.stringify(document, null, 1).
+ */
+export function framesToJSONParts(conn, records) {
+  const head = JSON.stringify({ connection: conn.label, client: conn.client ?? null, server: conn.server ?? null, frames: [] }, null, 1);
+  if (!records.length) return [head];
+  // head ends in `"frames": []\n}`: the frames go between the brackets, two levels deep.
+  const parts = [`${head.slice(0, head.length - 4)}[\n`];
+  records.forEach((r, k) => parts.push(`${k ? ',\n' : ''}  ${JSON.stringify(r, null, 1).replace(/\n/g, '\n  ')}`));
+  parts.push('\n ]\n}');
+  return parts;
 }
 
 const CSV_COLUMNS = ['frame', 'time_rel_ms', 'time_delta_ms', 'time_abs', 'dir', 'type', 'flags', 'stream', 'length', 'violations'];
@@ -47,16 +62,21 @@ function csvCell(v) {
 
 /** Frame records → CSV (one line per frame, every time column). */
 export function framesToCSV(conn, records) {
-  const lines = [CSV_COLUMNS.join(',')];
+  return framesToCSVLines(conn, records).join('');
+}
+
+/** The same CSV as lines (each ending in a newline), for a Blob. */
+export function framesToCSVLines(conn, records) {
+  const lines = [`${CSV_COLUMNS.join(',')}\n`];
   let prev = null;
   for (const r of records) {
-    lines.push([
+    lines.push(`${[
       r.i, timeOf(r, 'relative'), timeOf(r, 'delta', prev), timeOf(r, 'absolute', null, conn.epoch0), r.dir, r.type,
       r.flags.join('|'), r.type === 'PREFACE' ? '' : r.stream, r.len, r.violations.map((v) => `${v.sec} ${v.msg}`).join('; '),
-    ].map(csvCell).join(','));
+    ].map(csvCell).join(',')}\n`);
     prev = r;
   }
-  return lines.join('\n') + '\n';
+  return lines;
 }
 
 /** Everything about one stream: header blocks, body bytes, timing. `streamRecords`: the stream's records, if indexed. */

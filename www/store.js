@@ -11,7 +11,7 @@
 
 import { compileFilter } from './filter.js';
 import { extendFlowSeries, flowPlot, flowSeries } from './charts.js';
-import { framesToCSV, framesToJSON, payloadOf, streamSummary, streamToHAR, toHex } from './export.js';
+import { framesToCSVLines, framesToJSONParts, payloadOf, streamSummary, streamToHAR, toHex } from './export.js';
 
 // Long lists below the frame table are cut here (the filter reaches the rest).
 export const MAX_LISTED_STREAMS = 300;
@@ -232,19 +232,31 @@ export class RecordStore {
   }
 
   /** Export text by kind: 'json' | 'csv' (frames passing `filter`), 'json-all' | 'csv-all', 'har' (stream sid), 'payload-hex' (frame i). */
-  exportText(id, kind, { filter, sid, i } = {}) {
+  exportText(id, kind, options = {}) {
+    const parts = this.exportParts(id, kind, options);
+    return parts && parts.join('');
+  }
+
+  /** The same as a Blob (a file to save): it is handed over by reference, and may be larger than a string can be. */
+  exportBlob(id, kind, options = {}) {
+    const parts = this.exportParts(id, kind, options);
+    const type = kind.startsWith('csv') ? 'text/csv' : kind === 'payload-hex' ? 'text/plain' : 'application/json';
+    return parts && new Blob(parts, { type });
+  }
+
+  exportParts(id, kind, { filter, sid, i } = {}) {
     const conn = this.conn(id);
     if (kind === 'har') {
       if (!sid) return null;
-      return JSON.stringify(streamToHAR(conn, sid, indexRecords(conn).byStream.get(sid) ?? []), null, 1);
+      return [JSON.stringify(streamToHAR(conn, sid, indexRecords(conn).byStream.get(sid) ?? []), null, 1)];
     }
     if (kind === 'payload-hex') {
       const p = i == null ? null : this.payload(id, i);
-      return p ? toHex(p) : null;
+      return p ? [toHex(p)] : null;
     }
     const recs = kind.endsWith('-all') ? conn.records : this.filtered(conn, filter);
-    if (kind.startsWith('json')) return framesToJSON(conn, recs);
-    if (kind.startsWith('csv')) return framesToCSV(conn, recs);
+    if (kind.startsWith('json')) return framesToJSONParts(conn, recs);
+    if (kind.startsWith('csv')) return framesToCSVLines(conn, recs);
     return null;
   }
 }

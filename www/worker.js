@@ -17,7 +17,7 @@ import { decryptTls, parseKeyLog } from './tls.js';
 const ready = init();
 const PROGRESS_EVERY_MS = 100;
 const store = new RecordStore();
-const CALLS = new Set(['summary', 'filter', 'rows', 'detail', 'payload', 'follow', 'streams', 'flow', 'exportText']);
+const CALLS = new Set(['summary', 'filter', 'rows', 'detail', 'payload', 'follow', 'streams', 'flow', 'exportText', 'exportBlob']);
 
 function concatDirection(chunks, dir) {
   let n = 0;

@@ -3,6 +3,7 @@
 // timing), time columns, and exports (JSON, CSV, HAR, payload hex, downloads).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import {
   PREFACE, data, ensureWasm, frame, headers, launchBrowser, litNew, openFiles, pcap, rows, settings, staticServer, tcpPackets,
 } from './helpers.js';
@@ -144,10 +145,11 @@ test('exports: JSON and CSV (filtered or all), HAR of a stream, payload as hex, 
   assert.equal(png.encoding, 'base64');
   assert.deepEqual(Buffer.from(png.text, 'base64'), PNG);
 
-  // The menu downloads files.
+  // The menu downloads files, with the same text (the worker hands them over as Blobs built in pieces).
   for (const [kind, ext] of [['csv', '.csv'], ['json-all', '.json'], ['har', '.har']]) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.selectOption('#export', kind)]);
     assert.ok(download.suggestedFilename().endsWith(ext), download.suggestedFilename());
+    assert.equal(readFileSync(await download.path(), 'utf8'), await page.evaluate((k) => window.h2inspector.exportText(k), kind));
   }
   await page.fill('#filter', '');
   assert.deepEqual(errors, []);
