@@ -460,7 +460,7 @@ async function render() {
   // Measured here, not while scrolling: reading a width forces a layout.
   state.chartWidth = $('charts').clientWidth - 34;
   renderViolations();
-  $('export-count').textContent = state.filterText !== '' ? `${state.view.n.toLocaleString('en')} of ${(conn.n ?? 0).toLocaleString('en')} frames` : '';
+  $('export-count').textContent = state.filterText ? `${state.view.n.toLocaleString('en')} of ${(conn.n ?? 0).toLocaleString('en')} frames` : '';
   await Promise.all([renderRows(), renderDetail(), renderFlowChart()]);
 }
 

@@ -198,9 +198,11 @@ export class RecordStore {
   streams(id, onScreen) {
     const conn = this.conn(id);
     const idx = indexRecords(conn).byStream;
-    const ids = [...idx.keys()].filter((s) => s !== 0);
-    const shown = new Set(onScreen);
-    const picked = ids.length > MAX_LISTED_STREAMS ? ids.filter((s) => shown.has(s)).slice(0, MAX_LISTED_STREAMS) : ids;
+    const total = idx.size - (idx.has(0) ? 1 : 0);
+    // Many streams: only those on screen (looked up, not searched for among all of them).
+    const picked = total > MAX_LISTED_STREAMS
+      ? [...new Set(onScreen)].filter((s) => s !== 0 && idx.has(s)).slice(0, MAX_LISTED_STREAMS)
+      : [...idx.keys()].filter((s) => s !== 0);
     picked.sort((a, b) => a - b);
     const rows = picked.map((sid) => {
       const recs = idx.get(sid);
@@ -219,7 +221,7 @@ export class RecordStore {
       s.duration = recs[recs.length - 1].t - recs[0].t;
       return s;
     });
-    return { total: ids.length, rows };
+    return { total, rows };
   }
 
   /** The windows plot's points for this width and axis, with the stream's series if one is given. */
