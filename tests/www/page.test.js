@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  RESULTS, badExchange, ensureWasm, headersOf, launchBrowser, link, openFiles, pcap, pcapng, rows, sampleExchange, staticServer, tcpPackets, PREFACE,
+  RESULTS, badExchange, ensureWasm, headersOf, launchBrowser, link, openFiles, pcap, pcapng, rows, sampleExchange, settle, staticServer, tcpPackets, PREFACE,
 } from './helpers.js';
 
 let server;
@@ -69,6 +69,33 @@ test('pcap: frame rows, decoded headers, HPACK table, stream lanes, windows plot
   const streams = await page.$$eval('#stream-table tbody tr', (trs) => trs.map((tr) => [...tr.cells].slice(0, 5).map((c) => c.textContent)));
   assert.deepEqual(streams, [['1', 'GET /', '200', '0', '22'], ['3', 'GET /', '200', '0', '6']]);
   await page.screenshot({ path: join(RESULTS, 'inspector-pcap.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('a lane mark, the windows plot, a stream-list row and the arrow keys each select a frame', async () => {
+  const { page, errors } = browser;
+  await openFiles(page, server.url, [{ name: 'fixture.pcap', buffer: pcap(tcpPackets(sampleExchange())) }]);
+  const shownFrame = async () => Number((await page.textContent('#detail h3')).match(/^#(\d+) /)?.[1]);
+  await page.click('#lanes rect.mark[data-i="7"]');
+  assert.equal(await shownFrame(), 7);
+  await page.click('#stream-table tbody tr[data-stream="3"] td');
+  assert.equal(await shownFrame(), 9);
+  await page.focus('#frames-pane');
+  await page.keyboard.press('ArrowDown');
+  await settle(page);
+  assert.equal(await shownFrame(), 10);
+  assert.equal(await page.getAttribute('#frames tbody tr.sel', 'data-i'), '10');
+  // The windows plot: the frame under the pointer (a window-changing one) is picked by a click.
+  const box = await page.locator('#flow rect.hit').boundingBox();
+  let picked = '';
+  for (let x = box.x; x < box.x + box.width && !picked; x += 2) {
+    await page.mouse.move(x, box.y + box.height / 2);
+    picked = await page.getAttribute('#flow rect.hit', 'data-i');
+    if (picked) await page.mouse.click(x, box.y + box.height / 2);
+  }
+  assert.ok(picked, 'a window-changing frame is under some point of the plot');
+  await settle(page);
+  assert.equal(await shownFrame(), Number(picked));
   assert.deepEqual(errors, []);
 });
 
