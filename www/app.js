@@ -8,7 +8,7 @@
 
 import init, { Inspector } from './wasm/h2wasm.js';
 import { base64ToBytes, NO_H2 } from './capture.js';
-import { renderLanes, renderFlow } from './charts.js';
+import { groupDigits, renderLanes, renderFlow } from './charts.js';
 import { compileFilter, FilterError } from './filter.js';
 import { timeOf } from './export.js';
 import { RecordStore } from './store.js';
@@ -86,7 +86,7 @@ function setStatus(text, error = false) {
 
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 const fmtT = (t) => (t == null ? '' : t.toFixed(3));
-const plural = (n, w) => `${n.toLocaleString('en')} ${w}${n === 1 ? '' : 's'}`;
+const plural = (n, w) => `${groupDigits(n)} ${w}${n === 1 ? '' : 's'}`;
 
 // ---------------------------------------------------------------- the record store
 
@@ -278,7 +278,7 @@ function fillConnSelect() {
 }
 
 function connInfoText(conn) {
-  const bytes = conn.bytes ? `${conn.bytes.c2s.toLocaleString('en')} bytes c→s, ${conn.bytes.s2c.toLocaleString('en')} bytes s→c · ` : '';
+  const bytes = conn.bytes ? `${groupDigits(conn.bytes.c2s)} bytes c→s, ${groupDigits(conn.bytes.s2c)} bytes s→c · ` : '';
   return `${bytes}${plural(conn.n ?? 0, 'frame')} · ${plural(conn.violations ?? 0, 'violation')}${conn.closed ? ' · closed' : ''}`;
 }
 
@@ -419,6 +419,10 @@ async function renderRows() {
   }
   drawRows(tbody, view, first, last);
   state.rowsWorkMs += performance.now() - t0;
+  // Scrolling on: fetch the next rows before they are needed, so they are drawn in the scroll's own frame.
+  const ahead = FETCH_AHEAD_ROWS / 2;
+  const near = [Math.min(view.n - 1, last + ahead), Math.max(0, first - ahead)];
+  if (near.some((k) => k >= 0 && !state.rows.has(frameAt(k)))) fetchRows(first, last);
   if (state.timings && state.timings.renderMs == null && view.n) state.timings.renderMs = Math.round(performance.now() - state.timings.receivedAt);
   // Charts follow what is on screen.
   const vFirst = Math.min(view.n, Math.floor(top / ROW_H));
@@ -460,7 +464,7 @@ async function render() {
   // Measured here, not while scrolling: reading a width forces a layout.
   state.chartWidth = $('charts').clientWidth - 34;
   renderViolations();
-  $('export-count').textContent = state.filterText ? `${state.view.n.toLocaleString('en')} of ${(conn.n ?? 0).toLocaleString('en')} frames` : '';
+  $('export-count').textContent = state.filterText ? `${groupDigits(state.view.n)} of ${groupDigits(conn.n ?? 0)} frames` : '';
   await Promise.all([renderRows(), renderDetail(), renderFlowChart()]);
 }
 
@@ -656,8 +660,8 @@ function drawDetail(pane, conn, { r, table, tableFrom: from, payload }) {
   if (r.win?.conn) {
     html += '<h4>Flow-control windows after this frame</h4>';
     html += kvTable([
-      ['connection', `c→s ${r.win.conn[0].toLocaleString('en')} · s→c ${r.win.conn[1].toLocaleString('en')}`],
-      ['stream', r.win.stream ? `c→s ${r.win.stream[0].toLocaleString('en')} · s→c ${r.win.stream[1].toLocaleString('en')}` : ''],
+      ['connection', `c→s ${groupDigits(r.win.conn[0])} · s→c ${groupDigits(r.win.conn[1])}`],
+      ['stream', r.win.stream ? `c→s ${groupDigits(r.win.stream[0])} · s→c ${groupDigits(r.win.stream[1])}` : ''],
     ]);
   }
   pane.innerHTML = html;
@@ -767,7 +771,7 @@ async function doExport(kind) {
 async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);
-    setStatus(`copied ${text.length.toLocaleString('en')} characters`);
+    setStatus(`copied ${groupDigits(text.length)} characters`);
   } catch {
     // No clipboard permission (e.g. plain http): fall back to a selected text area.
     const ta = Object.assign(document.createElement('textarea'), { value: text });

@@ -6,6 +6,15 @@
 
 const SVG = 'http://www.w3.org/2000/svg';
 
+/**
+ * An integer with thousands separators, as toLocaleString('en') writes it:
+ * that call loads the locale's data the first time, a long task on the
+ * page's thread right when a large capture's first numbers are shown.
+ */
+export function groupDigits(n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 export const TYPE_COLORS = {
   PREFACE: '#9e9e9e', DATA: '#2e7d32', HEADERS: '#1565c0', CONTINUATION: '#64b5f6', PRIORITY: '#8d6e63',
   RST_STREAM: '#c62828', SETTINGS: '#6a1b9a', PUSH_PROMISE: '#00838f', PING: '#f9a825', GOAWAY: '#000000',
@@ -255,7 +264,7 @@ export function renderFlow(container, plot, { onSelect }) {
     let ly = y(lastV) + 4;
     while (used.some((u) => Math.abs(u - ly) < 11)) ly += 11; // do not print labels over each other
     used.push(ly);
-    svg.append(el('text', { x: x0 + width + 6, y: ly, style: `fill:${s.color}` }, lastV.toLocaleString('en')));
+    svg.append(el('text', { x: x0 + width + 6, y: ly, style: `fill:${s.color}` }, groupDigits(lastV)));
   }
   for (const s of series) {
     let d = '';

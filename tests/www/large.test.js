@@ -61,6 +61,8 @@ test('a 50 MB capture: decoded in a worker, rows virtualized, clicks and scrolls
     new PerformanceObserver((l) => { for (const e of l.getEntries()) window.longTasks.push(e.duration); }).observe({ entryTypes: ['longtask'] });
   });
   const { firstRows, progressSeen } = await loadUntilFirstRows(page, file, { maxMs: 600_000, pollMs: 50 });
+  // The tasks until the first rows; those after (clicks, scrolls, the filter) are counted apart.
+  const longestLoading = await page.evaluate(() => { const all = window.longTasks; window.longTasks = []; return Math.round(Math.max(0, ...all)); });
   assert.ok(progressSeen, 'progress was reported');
   assert.match(await page.textContent('#status'), new RegExp(`${(3 * STREAMS + 7).toLocaleString('en')} frames`));
   const domRows = await page.$$eval('#frames tbody tr', (t) => t.length);
@@ -125,8 +127,8 @@ test('a 50 MB capture: decoded in a worker, rows virtualized, clicks and scrolls
   const filterMs = Date.now() - f0;
 
   const phases = await page.evaluate(() => window.h2inspector.state.timings);
-  const longest = await page.evaluate(() => Math.round(Math.max(0, ...window.longTasks)));
-  console.log(`# large capture: first rows ${firstRows} ms (worker: capture parsing ${phases.parseMs} ms, wasm decoding ${phases.decodeMs} ms; page: first render ${phases.renderMs} ms, longest task while loading ${longest} ms), row click ${clickMs.toFixed(1)} ms (with the charts ${clickChartsMs.toFixed(1)} ms), `
-    + `scroll: rows ${scrollMs.toFixed(2)} ms of page-thread work per step, on screen ${shownMs.toFixed(1)} ms after a jump (lanes and stream list ${chartsMs.toFixed(1)} ms after them), 10 wheel scrolls ${wheelMs} ms, filter ${filterMs} ms`);
+  const longestAfter = await page.evaluate(() => Math.round(Math.max(0, ...window.longTasks)));
+  console.log(`# large capture: first rows ${firstRows} ms (worker: capture parsing ${phases.parseMs} ms, wasm decoding ${phases.decodeMs} ms; page: first render ${phases.renderMs} ms, longest task while loading ${longestLoading} ms), row click ${clickMs.toFixed(1)} ms (with the charts ${clickChartsMs.toFixed(1)} ms), `
+    + `scroll: rows ${scrollMs.toFixed(2)} ms of page-thread work per step, on screen ${shownMs.toFixed(1)} ms after a jump (lanes and stream list ${chartsMs.toFixed(1)} ms after them), 10 wheel scrolls ${wheelMs} ms, filter ${filterMs} ms; longest task on the page's thread after loading ${longestAfter} ms`);
   assert.deepEqual(errors, []);
 });
