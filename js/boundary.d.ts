@@ -39,22 +39,22 @@ export declare const SERVER_EVENT_FIELDS: Readonly<{
 }>;
 /** A decoded server event record. */
 export type ServerEvent =
-  | { kind: 'REQUEST'; code: 1; stream: number; fieldStart: number; fieldEnd: number; endStream: number }
-  | { kind: 'TRAILERS'; code: 2; stream: number; fieldStart: number; fieldEnd: number }
-  | { kind: 'DATA'; code: 3; stream: number; start: number; end: number }
-  | { kind: 'END'; code: 4; stream: number }
-  | { kind: 'RESET'; code: 5; stream: number; code: number; remote: number; unsentLow: number; unsentHigh: number }
-  | { kind: 'SEND_READY'; code: 6; stream: number }
-  | { kind: 'SEND_BLOCKED'; code: 7; stream: number }
-  | { kind: 'STREAM_CLOSED'; code: 8; stream: number }
-  | { kind: 'REJECTED'; code: 9; stream: number; status: number; textOffset: number; textLen: number }
-  | { kind: 'SETTINGS'; code: 10; stream: number }
-  | { kind: 'PING_ACK'; code: 11; stream: number; dataHigh: number; dataLow: number }
-  | { kind: 'GOAWAY'; code: 12; stream: number; lastStreamId: number; code: number }
-  | { kind: 'ERROR'; code: 13; stream: number; code: number; remote: number; textOffset: number; textLen: number }
-  | { kind: 'CLOSED'; code: 14; stream: number }
-  | { kind: 'EXPIRED'; code: 15; stream: number; textOffset: number; textLen: number }
-  | { kind: 'UNKNOWN'; code: number; stream: number };
+  | { kind: 'REQUEST'; kindNumber: 1; stream: number; fieldStart: number; fieldEnd: number; endStream: number }
+  | { kind: 'TRAILERS'; kindNumber: 2; stream: number; fieldStart: number; fieldEnd: number }
+  | { kind: 'DATA'; kindNumber: 3; stream: number; start: number; end: number }
+  | { kind: 'END'; kindNumber: 4; stream: number }
+  | { kind: 'RESET'; kindNumber: 5; stream: number; code: number; remote: number; unsentLow: number; unsentHigh: number }
+  | { kind: 'SEND_READY'; kindNumber: 6; stream: number }
+  | { kind: 'SEND_BLOCKED'; kindNumber: 7; stream: number }
+  | { kind: 'STREAM_CLOSED'; kindNumber: 8; stream: number }
+  | { kind: 'REJECTED'; kindNumber: 9; stream: number; status: number; textOffset: number; textLen: number }
+  | { kind: 'SETTINGS'; kindNumber: 10; stream: number }
+  | { kind: 'PING_ACK'; kindNumber: 11; stream: number; dataHigh: number; dataLow: number }
+  | { kind: 'GOAWAY'; kindNumber: 12; stream: number; lastStreamId: number; code: number }
+  | { kind: 'ERROR'; kindNumber: 13; stream: number; code: number; remote: number; textOffset: number; textLen: number }
+  | { kind: 'CLOSED'; kindNumber: 14; stream: number }
+  | { kind: 'EXPIRED'; kindNumber: 15; stream: number; textOffset: number; textLen: number }
+  | { kind: 'UNKNOWN'; kindNumber: number; stream: number };
 export declare function decodeServerEvent(dv: DataView, at?: number): ServerEvent;
 
 export declare const CLIENT_EVENT: Readonly<{
@@ -95,23 +95,23 @@ export declare const CLIENT_EVENT_FIELDS: Readonly<{
 }>;
 /** A decoded client event record. */
 export type ClientEvent =
-  | { kind: 'INFORMATIONAL'; code: 1; stream: number; status: number; fieldStart: number; fieldEnd: number }
-  | { kind: 'RESPONSE'; code: 2; stream: number; status: number; fieldStart: number; fieldEnd: number; endStream: number }
-  | { kind: 'TRAILERS'; code: 3; stream: number; fieldStart: number; fieldEnd: number }
-  | { kind: 'DATA'; code: 4; stream: number; start: number; end: number }
-  | { kind: 'END'; code: 5; stream: number }
-  | { kind: 'MALFORMED'; code: 6; stream: number; textOffset: number; textLen: number }
-  | { kind: 'RESET'; code: 7; stream: number; code: number; flags: number; unsentLow: number; unsentHigh: number }
-  | { kind: 'SEND_READY'; code: 8; stream: number }
-  | { kind: 'SEND_BLOCKED'; code: 9; stream: number }
-  | { kind: 'STREAM_CLOSED'; code: 10; stream: number }
-  | { kind: 'SETTINGS'; code: 11; stream: number; maxConcurrentStreams: number }
-  | { kind: 'PING_ACK'; code: 12; stream: number; dataHigh: number; dataLow: number; rttMs: number }
-  | { kind: 'GOAWAY'; code: 13; stream: number; lastStreamId: number; code: number }
-  | { kind: 'ERROR'; code: 14; stream: number; code: number; remote: number; textOffset: number; textLen: number }
-  | { kind: 'CLOSED'; code: 15; stream: number }
-  | { kind: 'TIMED_OUT'; code: 16; stream: number; textOffset: number; textLen: number }
-  | { kind: 'UNKNOWN'; code: number; stream: number };
+  | { kind: 'INFORMATIONAL'; kindNumber: 1; stream: number; status: number; fieldStart: number; fieldEnd: number }
+  | { kind: 'RESPONSE'; kindNumber: 2; stream: number; status: number; fieldStart: number; fieldEnd: number; endStream: number }
+  | { kind: 'TRAILERS'; kindNumber: 3; stream: number; fieldStart: number; fieldEnd: number }
+  | { kind: 'DATA'; kindNumber: 4; stream: number; start: number; end: number }
+  | { kind: 'END'; kindNumber: 5; stream: number }
+  | { kind: 'MALFORMED'; kindNumber: 6; stream: number; textOffset: number; textLen: number }
+  | { kind: 'RESET'; kindNumber: 7; stream: number; code: number; flags: number; unsentLow: number; unsentHigh: number }
+  | { kind: 'SEND_READY'; kindNumber: 8; stream: number }
+  | { kind: 'SEND_BLOCKED'; kindNumber: 9; stream: number }
+  | { kind: 'STREAM_CLOSED'; kindNumber: 10; stream: number }
+  | { kind: 'SETTINGS'; kindNumber: 11; stream: number; maxConcurrentStreams: number }
+  | { kind: 'PING_ACK'; kindNumber: 12; stream: number; dataHigh: number; dataLow: number; rttMs: number }
+  | { kind: 'GOAWAY'; kindNumber: 13; stream: number; lastStreamId: number; code: number }
+  | { kind: 'ERROR'; kindNumber: 14; stream: number; code: number; remote: number; textOffset: number; textLen: number }
+  | { kind: 'CLOSED'; kindNumber: 15; stream: number }
+  | { kind: 'TIMED_OUT'; kindNumber: 16; stream: number; textOffset: number; textLen: number }
+  | { kind: 'UNKNOWN'; kindNumber: number; stream: number };
 export declare function decodeClientEvent(dv: DataView, at?: number): ClientEvent;
 
 export declare const CLIENT_RESET_FLAG: Readonly<{ REMOTE: 1; NOT_PROCESSED: 2 }>;

@@ -129,7 +129,7 @@ export function decodeClientEvent(dv, at = 0) {
 function decodeRecord(kinds, fields, dv, at) {
   const code = dv.getUint32(at + RECORD.KIND, true);
   const kind = Object.keys(kinds).find((k) => kinds[k] === code) ?? 'UNKNOWN';
-  const ev = { kind, code, stream: dv.getUint32(at + RECORD.STREAM, true) };
+  const ev = { kind, kindNumber: code, stream: dv.getUint32(at + RECORD.STREAM, true) };
   for (const [name, off] of Object.entries(fields[kind] ?? {})) ev[name] = dv.getUint32(at + off, true);
   return ev;
 }

@@ -111,7 +111,7 @@ pub fn js() -> String {
     out.push_str(
         "\nfunction decodeRecord(kinds, fields, dv, at) {\n  const code = dv.getUint32(at + RECORD.KIND, true);\n  \
          const kind = Object.keys(kinds).find((k) => kinds[k] === code) ?? 'UNKNOWN';\n  \
-         const ev = { kind, code, stream: dv.getUint32(at + RECORD.STREAM, true) };\n  \
+         const ev = { kind, kindNumber: code, stream: dv.getUint32(at + RECORD.STREAM, true) };\n  \
          for (const [name, off] of Object.entries(fields[kind] ?? {})) ev[name] = dv.getUint32(at + off, true);\n  \
          return ev;\n}\n",
     );
@@ -178,7 +178,7 @@ fn dts_events(out: &mut String, role: &str, kinds: &[EventKind]) {
     let variants: Vec<String> = kinds
         .iter()
         .map(|k| {
-            let mut v = format!("  | {{ kind: '{}'; code: {}; stream: number", k.name, k.code);
+            let mut v = format!("  | {{ kind: '{}'; kindNumber: {}; stream: number", k.name, k.code);
             for f in k.fields {
                 let _ = write!(v, "; {}: number", camel(f));
             }
@@ -186,7 +186,7 @@ fn dts_events(out: &mut String, role: &str, kinds: &[EventKind]) {
             v
         })
         .collect();
-    let _ = writeln!(out, "/** A decoded {role} event record. */\nexport type {cap}Event =\n{}\n  | {{ kind: 'UNKNOWN'; code: number; stream: number }};", variants.join("\n"));
+    let _ = writeln!(out, "/** A decoded {role} event record. */\nexport type {cap}Event =\n{}\n  | {{ kind: 'UNKNOWN'; kindNumber: number; stream: number }};", variants.join("\n"));
     let _ = writeln!(out, "export declare function decode{cap}Event(dv: DataView, at?: number): {cap}Event;");
 }
 

@@ -51,7 +51,7 @@ test('a request through the engine decodes into a REQUEST record with named fiel
     for (let at = 0; at < dv.byteLength; at += RECORD.BYTES) events.push(decodeServerEvent(dv, at));
     const req = events.find((e) => e.kind === 'REQUEST');
     assert.ok(req, JSON.stringify(events));
-    assert.equal(req.code, SERVER_EVENT.REQUEST);
+    assert.equal(req.kindNumber, SERVER_EVENT.REQUEST);
     assert.equal(req.stream, 1);
     assert.equal(req.endStream, 1);
     assert.equal(req.fieldEnd - req.fieldStart, 4, 'four fields');
