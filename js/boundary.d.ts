@@ -118,6 +118,7 @@ export declare const CLIENT_RESET_FLAG: Readonly<{ REMOTE: 1; NOT_PROCESSED: 2 }
 export declare const USER_ERROR: Readonly<{ STREAM_CLOSED: 1; INVALID_STATE: 2; INVALID_HEADER: 3; INVALID_STATUS: 4; CONNECTION_CLOSED: 5; BUFFER_FULL: 6 }>;
 export declare const REQUEST_ERROR: 2147483648;
 export declare const UPGRADE_RESULT: Readonly<{ OK: 0; NOT_FRESH: 1; BAD_SETTINGS: 2; BAD_REQUEST: 3; BAD_PACKING: 4 }>;
+export declare const CALM_RULES: readonly string[];
 export declare const PEER_COUNT_BITS: 17;
 export declare const PACKED_FIELD: Readonly<{ HEADER_BYTES: 8; NAME_LEN_AT: 0; VALUE_LEN_AT: 4 }>;
 

@@ -159,6 +159,16 @@ export const REQUEST_ERROR = 0x80000000;
 /** Results of the server's h2c `upgrade`. */
 export const UPGRADE_RESULT = Object.freeze({ OK: 0, NOT_FRESH: 1, BAD_SETTINGS: 2, BAD_REQUEST: 3, BAD_PACKING: 4 });
 
+/** GOAWAY(ENHANCE_YOUR_CALM) reasons of `calm(rule)`, by index: kind × 2 (resets, refused, errors) + 1 per address. */
+export const CALM_RULES = Object.freeze([
+  'too many RST_STREAM across this server',
+  'too many RST_STREAM from this peer address',
+  'too many refused streams across this server',
+  'too many refused streams from this peer address',
+  'too many protocol errors across this server',
+  'too many protocol errors from this peer address',
+]);
+
 /** `take_peer_counts` packs [resets, refused, errors] as `r + f·2^BITS + e·2^(2·BITS)` in one number. */
 export const PEER_COUNT_BITS = 17;
 

@@ -204,6 +204,18 @@ pub const UPGRADE_RESULTS: &[(&str, u32)] = &[
     ("BAD_PACKING", upgrade_result::BAD_PACKING),
 ];
 
+/// GOAWAY(ENHANCE_YOUR_CALM) reasons for the budgets JS keeps across connections
+/// (js/budget.js): `calm(rule)` sends `CALM_RULES[rule]`. Index = kind × 2
+/// (resets, refused, errors) + 1 for the per-address budget.
+pub const CALM_RULES: [&str; 6] = [
+    "too many RST_STREAM across this server",
+    "too many RST_STREAM from this peer address",
+    "too many refused streams across this server",
+    "too many refused streams from this peer address",
+    "too many protocol errors across this server",
+    "too many protocol errors from this peer address",
+];
+
 /// `take_peer_counts` packs three saturated counts of this many bits each into one f64:
 /// `resets + refused·2¹⁷ + errors·2³⁴` (exact: 51 bits).
 pub const PEER_COUNT_BITS: u32 = 17;

@@ -7,9 +7,9 @@
 use core::fmt::Write;
 
 use super::boundary::{
-    client_reset_flag, EventKind, OptionGroup, CLIENT_EVENTS, FIELD_HEADER_BYTES, FIELD_VALUE_LEN_AT, MAX_SAFE_INTEGER,
-    OPTION_NAMES, PEER_COUNT_BITS, RECORD_BYTES, RECORD_WORD_NAMES, REQUEST_ERROR, SERVER_EVENTS, UPGRADE_RESULTS,
-    USER_ERRORS,
+    client_reset_flag, EventKind, OptionGroup, CALM_RULES, CLIENT_EVENTS, FIELD_HEADER_BYTES, FIELD_VALUE_LEN_AT,
+    MAX_SAFE_INTEGER, OPTION_NAMES, PEER_COUNT_BITS, RECORD_BYTES, RECORD_WORD_NAMES, REQUEST_ERROR, SERVER_EVENTS,
+    UPGRADE_RESULTS, USER_ERRORS,
 };
 use crate::client::ClientConfig;
 use crate::connection::Config;
@@ -137,6 +137,12 @@ pub fn js() -> String {
         "\n/** Results of the server's h2c `upgrade`. */\nexport const UPGRADE_RESULT = Object.freeze({{ {} }});",
         results.join(", ")
     );
+    let rules: Vec<String> = CALM_RULES.iter().map(|r| format!("  '{r}',")).collect();
+    let _ = writeln!(
+        out,
+        "\n/** GOAWAY(ENHANCE_YOUR_CALM) reasons of `calm(rule)`, by index: kind × 2 (resets, refused, errors) + 1 per address. */\nexport const CALM_RULES = Object.freeze([\n{}\n]);",
+        rules.join("\n")
+    );
     let _ = writeln!(
         out,
         "\n/** `take_peer_counts` packs [resets, refused, errors] as `r + f·2^BITS + e·2^(2·BITS)` in one number. */\nexport const PEER_COUNT_BITS = {PEER_COUNT_BITS};"
@@ -210,6 +216,7 @@ pub fn dts() -> String {
     let _ = writeln!(out, "export declare const REQUEST_ERROR: {REQUEST_ERROR};");
     let results: Vec<String> = UPGRADE_RESULTS.iter().map(|(n, v)| format!("{n}: {v}")).collect();
     let _ = writeln!(out, "export declare const UPGRADE_RESULT: Readonly<{{ {} }}>;", results.join("; "));
+    let _ = writeln!(out, "export declare const CALM_RULES: readonly string[];");
     let _ = writeln!(out, "export declare const PEER_COUNT_BITS: {PEER_COUNT_BITS};");
     let _ = writeln!(
         out,

@@ -12,24 +12,14 @@
 
 use super::boundary::{
     begin_output, clear_records, le_u32, ms, pack_field, parse_config, push_record, push_text, segment_words,
-    server_event as ev, split_u64, trim, unpack_fields, upgrade_result, user_error_code, PEER_COUNT_BITS, RECORD_WORDS,
+    server_event as ev, split_u64, trim, unpack_fields, upgrade_result, user_error_code, CALM_RULES, PEER_COUNT_BITS,
+    RECORD_WORDS,
 };
 use crate::connection::{Config, Connection, Event, Output, Segment, UpgradeError};
 use crate::error::{ErrorCode, UserError};
 
 /// Largest count `take_peer_counts` reports per kind and call.
 const PEER_COUNT_MAX: u32 = (1 << PEER_COUNT_BITS) - 1;
-
-/// GOAWAY(ENHANCE_YOUR_CALM) reasons for budgets kept in JS across
-/// connections (js/budget.js `CALM_RULES` holds the same list, by index).
-const CALM_RULES: [&str; 6] = [
-    "too many RST_STREAM across this server",
-    "too many RST_STREAM from this peer address",
-    "too many refused streams across this server",
-    "too many refused streams from this peer address",
-    "too many protocol errors across this server",
-    "too many protocol errors from this peer address",
-];
 
 pub struct WasmConnection {
     conn: Connection,
