@@ -121,6 +121,7 @@ export class Runtime {
     this.x = new WebAssembly.Instance(module, {}).exports;
     this.dead = false;
     this.connections = new Set(); // EngineConn on this instance
+    this._u8 = undefined; // mem()'s cached view
   }
 
   /**
@@ -246,6 +247,8 @@ export class EngineConn {
   constructor(now, owner, config = '') {
     this.rt = runtime();
     this.owner = owner;
+    this._op = 0; // where the last writeOutput's bytes and segments are
+    this._sp = 0;
     this.ptr = this.call(() => this.rt.x.server_new(now)) >>> 0;
     this.rt.connections.add(this);
     if (config) {
