@@ -11,6 +11,8 @@
 // connection) get GOAWAY(ENHANCE_YOUR_CALM) first; a connection that spent
 // nothing is never cut off. A burst of 0 turns that bucket off.
 
+import { CALM_RULES } from './boundary.js';
+
 const U32 = 2 ** 32 - 1;
 
 /** Option name → [min, max]; accepted in options, options.limits and options.budget. */
@@ -33,18 +35,9 @@ export const BUDGET_DEFAULTS = Object.freeze({
 
 /** What the engine counts, in the order of `take_peer_counts`; index × 2 (+1 per address) = calm rule. */
 const KINDS = ['Reset', 'Refused', 'Error'];
-/**
- * GOAWAY reasons of src/wasm/connection.rs `CALM_RULES`, same order: the
- * 'abuse' event's `rule` for budget decisions.
- */
-export const CALM_RULES = Object.freeze([
-  'too many RST_STREAM across this server',
-  'too many RST_STREAM from this peer address',
-  'too many refused streams across this server',
-  'too many refused streams from this peer address',
-  'too many protocol errors across this server',
-  'too many protocol errors from this peer address',
-]);
+// GOAWAY reasons of `calm(rule)` (the 'abuse' event's `rule` for budget decisions): generated
+// from src/wasm/boundary.rs, in the order of the rule numbers.
+export { CALM_RULES };
 
 /** A connection's score halves every this many ms (who spent the budget *recently*). */
 const SCORE_HALF_LIFE_MS = 2_000;

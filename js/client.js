@@ -8,10 +8,13 @@
 // reports response bytes as consumed only when the application has read them
 // (so the receive window is backpressure all the way to the reader).
 
-import { runtime, unpackFields, copyBytes, u32le } from './engine.js';
+import { runtime, unpackFields, copyBytes, u32le, putU32le } from './engine.js';
 import { H2Error, ERROR_CODES, check } from './errors.js';
 import { nodeSocketTransport, webStreamTransport } from './transport.js';
 import { LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
+import {
+  RECORD, CLIENT_EVENT as CEV, CLIENT_RESET_FLAG, REQUEST_ERROR, CONNECTION_NAMES, CLIENT_NAMES, PACKED_FIELD,
+} from './boundary.js';
 
 /** Any character outside ASCII (such a field takes the TextEncoder path). */
 const NON_ASCII = /[\u0080-\uffff]/;
@@ -22,19 +25,9 @@ const alloc = globalThis.Buffer ? (n) => globalThis.Buffer.allocUnsafe(n) : (n) 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-// Event kinds: src/wasm/client.rs `mod kind`.
-const CEV = Object.freeze({
-  INFORMATIONAL: 1, RESPONSE: 2, TRAILERS: 3, DATA: 4, END: 5, MALFORMED: 6, RESET: 7, SEND_READY: 8,
-  SEND_BLOCKED: 9, STREAM_CLOSED: 10, SETTINGS: 11, PING_ACK: 12, GOAWAY: 13, ERROR: 14, CLOSED: 15, TIMED_OUT: 16,
-});
-const REQUEST_ERROR = 0x80000000;
-
-/** Client-only engine options (src/wasm/client.rs parse_client_config), besides the server's limits/settings. */
-export const CLIENT_OPTION_NAMES = Object.freeze({
-  keepaliveMs: [0, Number.MAX_SAFE_INTEGER], pingTimeoutMs: [0, Number.MAX_SAFE_INTEGER], maxWaitingRequests: [0, 2 ** 32 - 1],
-  responseTimeoutMs: [0, Number.MAX_SAFE_INTEGER], responseBodyTimeoutMs: [0, Number.MAX_SAFE_INTEGER],
-});
-const ENGINE_NAMES = { ...LIMIT_NAMES, ...SETTINGS_NAMES, connectionWindow: [65535, 2 ** 31 - 1], ...CLIENT_OPTION_NAMES };
+/** Client-only engine options (js/boundary.js CLIENT_NAMES), besides the server's limits/settings. */
+export const CLIENT_OPTION_NAMES = CLIENT_NAMES;
+const ENGINE_NAMES = { ...LIMIT_NAMES, ...SETTINGS_NAMES, ...CONNECTION_NAMES, ...CLIENT_OPTION_NAMES };
 
 /** connect() options besides the engine names (each read somewhere in this file or js/transport.js). */
 const CONNECT_OPTION_NAMES = Object.freeze(['limits', 'settings', 'tls', 'authority', 'scheme', 'secure', 'peer', 'host',
@@ -73,13 +66,13 @@ class ClientEngine {
     this.rt = runtime();
     this.owner = owner;
     const x = this.rt.x;
-    this.ptr = x.wasmclient_new(t) >>> 0;
+    this.ptr = x.client_new(t) >>> 0;
     this.rt.connections.add(this);
     if (config) {
       const bytes = encoder.encode(config);
-      const p = x.wasmclient_args_ptr(this.ptr, bytes.length) >>> 0;
+      const p = x.client_args_ptr(this.ptr, bytes.length) >>> 0;
       this.rt.mem().set(bytes, p);
-      const bad = x.wasmclient_configure(this.ptr, bytes.length, t) >>> 0;
+      const bad = x.client_configure(this.ptr, bytes.length, t) >>> 0;
       if (bad) { this.free(); throw new RangeError(`h2wasm: client engine rejected option "${config.split('\n')[bad - 1]}"`); }
     }
   }
@@ -102,42 +95,42 @@ class ClientEngine {
 
   events(n) {
     if (n === 0) return null;
-    const p = this.rt.x.wasmclient_events_ptr(this.ptr) >>> 0;
-    return new DataView(this.rt.mem().slice(p, p + n * 24).buffer);
+    const p = this.rt.x.client_events_ptr(this.ptr) >>> 0;
+    return new DataView(this.rt.mem().slice(p, p + n * RECORD.BYTES).buffer);
   }
 
   receive(chunk, t) {
     const x = this.x();
     try {
-      const p = x.wasmclient_input_ptr(this.ptr, chunk.length) >>> 0;
+      const p = x.client_input_ptr(this.ptr, chunk.length) >>> 0;
       this.rt.mem().set(chunk, p);
-      return this.events(x.wasmclient_receive(this.ptr, chunk.length, t) >>> 0);
+      return this.events(x.client_receive(this.ptr, chunk.length, t) >>> 0);
     } catch (e) { throw this.trap(e); }
   }
 
   poll() {
     const x = this.x();
-    try { return this.events(x.wasmclient_poll(this.ptr) >>> 0); } catch (e) { throw this.trap(e); }
+    try { return this.events(x.client_poll(this.ptr) >>> 0); } catch (e) { throw this.trap(e); }
   }
 
   fields(start, end) {
     const x = this.x();
     try {
-      const len = x.wasmclient_pack_fields(this.ptr, start, end) >>> 0;
-      const p = x.wasmclient_scratch_ptr(this.ptr) >>> 0;
+      const len = x.client_pack_fields(this.ptr, start, end) >>> 0;
+      const p = x.client_scratch_ptr(this.ptr) >>> 0;
       return this.rt.mem().slice(p, p + len);
     } catch (e) { throw this.trap(e); }
   }
 
   text(off, len) {
-    const p = this.rt.x.wasmclient_text_ptr(this.ptr) >>> 0;
+    const p = this.rt.x.client_text_ptr(this.ptr) >>> 0;
     return decoder.decode(this.rt.mem().subarray(p + off, p + off + len));
   }
 
   debugData() {
     const x = this.x();
-    const len = x.wasmclient_pack_debug_data(this.ptr) >>> 0;
-    const p = x.wasmclient_scratch_ptr(this.ptr) >>> 0;
+    const len = x.client_pack_debug_data(this.ptr) >>> 0;
+    const p = x.client_scratch_ptr(this.ptr) >>> 0;
     return this.rt.mem().slice(p, p + len);
   }
 
@@ -148,19 +141,18 @@ class ClientEngine {
     let ascii = true;
     for (let i = 0; i < fields.length; i++) {
       const n = fields[i][0], v = fields[i][1];
-      total += 8 + n.length + v.length;
+      total += PACKED_FIELD.HEADER_BYTES + n.length + v.length;
       if (ascii && (NON_ASCII.test(n) || NON_ASCII.test(v))) ascii = false;
     }
     if (!ascii) return this.argsBytes(fields);
-    const p = x.wasmclient_args_ptr(this.ptr, total) >>> 0;
+    const p = x.client_args_ptr(this.ptr, total) >>> 0;
     const m = this.rt.mem();
     let at = p;
     for (let i = 0; i < fields.length; i++) {
       const n = fields[i][0], v = fields[i][1];
       const nl = n.length, vl = v.length;
-      m[at] = nl; m[at + 1] = nl >>> 8; m[at + 2] = nl >>> 16; m[at + 3] = nl >>> 24;
-      m[at + 4] = vl; m[at + 5] = vl >>> 8; m[at + 6] = vl >>> 16; m[at + 7] = vl >>> 24;
-      at += 8;
+      putU32le(m, at + PACKED_FIELD.NAME_LEN_AT, nl); putU32le(m, at + PACKED_FIELD.VALUE_LEN_AT, vl);
+      at += PACKED_FIELD.HEADER_BYTES;
       for (let k = 0; k < nl; k++) { let c = n.charCodeAt(k); if (c >= 65 && c <= 90) c += 32; m[at++] = c; }
       for (let k = 0; k < vl; k++) m[at++] = v.charCodeAt(k);
     }
@@ -169,58 +161,58 @@ class ClientEngine {
 
   argsBytes(fields) {
     const parts = fields.map(([n, v]) => [encoder.encode(n.toLowerCase()), encoder.encode(v)]);
-    const total = parts.reduce((s, [n, v]) => s + 8 + n.length + v.length, 0);
-    const p = this.rt.x.wasmclient_args_ptr(this.ptr, total) >>> 0;
+    const total = parts.reduce((s, [n, v]) => s + PACKED_FIELD.HEADER_BYTES + n.length + v.length, 0);
+    const p = this.rt.x.client_args_ptr(this.ptr, total) >>> 0;
     const m = this.rt.mem();
     const dv = new DataView(m.buffer);
     let at = p;
     for (const [n, v] of parts) {
-      dv.setUint32(at, n.length, true); dv.setUint32(at + 4, v.length, true);
-      m.set(n, at + 8); m.set(v, at + 8 + n.length);
-      at += 8 + n.length + v.length;
+      dv.setUint32(at + PACKED_FIELD.NAME_LEN_AT, n.length, true); dv.setUint32(at + PACKED_FIELD.VALUE_LEN_AT, v.length, true);
+      m.set(n, at + PACKED_FIELD.HEADER_BYTES); m.set(v, at + PACKED_FIELD.HEADER_BYTES + n.length);
+      at += PACKED_FIELD.HEADER_BYTES + n.length + v.length;
     }
     return total;
   }
 
   request(fields, end) {
     const x = this.x();
-    try { return x.wasmclient_request(this.ptr, this.args(fields), end, now()) >>> 0; } catch (e) { throw this.trap(e); }
+    try { return x.client_request(this.ptr, this.args(fields), end, now()) >>> 0; } catch (e) { throw this.trap(e); }
   }
   sendData(id, len, end) {
     const x = this.x();
-    try { return x.wasmclient_send_data(this.ptr, id, len, end) >>> 0; } catch (e) { throw this.trap(e); }
+    try { return x.client_send_data(this.ptr, id, len, end) >>> 0; } catch (e) { throw this.trap(e); }
   }
   sendTrailers(id, fields) {
     const x = this.x();
-    try { return x.wasmclient_send_trailers(this.ptr, id, this.args(fields)) >>> 0; } catch (e) { throw this.trap(e); }
+    try { return x.client_send_trailers(this.ptr, id, this.args(fields)) >>> 0; } catch (e) { throw this.trap(e); }
   }
   resetStream(id, code) {
     const x = this.x();
-    try { return x.wasmclient_reset_stream(this.ptr, id, code) >>> 0; } catch (e) { throw this.trap(e); }
+    try { return x.client_reset_stream(this.ptr, id, code) >>> 0; } catch (e) { throw this.trap(e); }
   }
   consumed(id, n) {
     const x = this.x();
-    try { return x.wasmclient_consumed(this.ptr, id, n, now()) >>> 0; } catch (e) { throw this.trap(e); }
+    try { return x.client_consumed(this.ptr, id, n, now()) >>> 0; } catch (e) { throw this.trap(e); }
   }
   ping(hi, lo) {
     const x = this.x();
-    try { return x.wasmclient_ping(this.ptr, hi, lo, now()) >>> 0; } catch (e) { throw this.trap(e); }
+    try { return x.client_ping(this.ptr, hi, lo, now()) >>> 0; } catch (e) { throw this.trap(e); }
   }
-  close() { const x = this.x(); try { x.wasmclient_close(this.ptr); } catch (e) { throw this.trap(e); } }
-  abort(code) { const x = this.x(); try { x.wasmclient_abort(this.ptr, code); } catch (e) { throw this.trap(e); } }
-  tick(t) { const x = this.x(); try { x.wasmclient_tick(this.ptr, t); } catch (e) { throw this.trap(e); } }
-  nextDeadline() { const x = this.x(); try { return x.wasmclient_next_deadline(this.ptr); } catch (e) { throw this.trap(e); } }
-  wantsWrite() { const x = this.x(); try { return x.wasmclient_wants_write(this.ptr) !== 0; } catch (e) { throw this.trap(e); } }
-  isClosed() { const x = this.x(); try { return x.wasmclient_is_closed(this.ptr) !== 0; } catch (e) { throw this.trap(e); } }
-  isGoingAway() { const x = this.x(); try { return x.wasmclient_is_going_away(this.ptr) !== 0; } catch (e) { throw this.trap(e); } }
+  close() { const x = this.x(); try { x.client_close(this.ptr); } catch (e) { throw this.trap(e); } }
+  abort(code) { const x = this.x(); try { x.client_abort(this.ptr, code); } catch (e) { throw this.trap(e); } }
+  tick(t) { const x = this.x(); try { x.client_tick(this.ptr, t); } catch (e) { throw this.trap(e); } }
+  nextDeadline() { const x = this.x(); try { return x.client_next_deadline(this.ptr); } catch (e) { throw this.trap(e); } }
+  wantsWrite() { const x = this.x(); try { return x.client_wants_write(this.ptr) !== 0; } catch (e) { throw this.trap(e); } }
+  isClosed() { const x = this.x(); try { return x.client_is_closed(this.ptr) !== 0; } catch (e) { throw this.trap(e); } }
+  isGoingAway() { const x = this.x(); try { return x.client_is_going_away(this.ptr) !== 0; } catch (e) { throw this.trap(e); } }
 
   writeOutput(max) {
     const x = this.x();
     try {
-      const n = x.wasmclient_write_output(this.ptr, max, now()) >>> 0;
+      const n = x.client_write_output(this.ptr, max, now()) >>> 0;
       if (n === 0) return 0;
-      this.op = x.wasmclient_out_ptr(this.ptr) >>> 0;
-      this.sp = x.wasmclient_segs_ptr(this.ptr) >>> 0;
+      this.op = x.client_out_ptr(this.ptr) >>> 0;
+      this.sp = x.client_segs_ptr(this.ptr) >>> 0;
       return n;
     } catch (e) { throw this.trap(e); }
   }
@@ -228,7 +220,7 @@ class ClientEngine {
   copyOut(off, len, dst, at) { copyBytes(dst, at, this.rt.mem(), this.op + off, len); }
 
   free() {
-    if (this.ptr && !this.rt.dead) { try { this.rt.x.__wbg_wasmclient_free(this.ptr, 0); } catch { /* gone */ } }
+    if (this.ptr && !this.rt.dead) { try { this.rt.x.client_free(this.ptr); } catch { /* gone */ } }
     this.rt.connections.delete(this);
     this.ptr = 0;
   }
@@ -692,9 +684,10 @@ export class ClientSession {
 
   _process(dv, chunk) {
     while (dv) {
-      for (let at = 0; at < dv.byteLength; at += 24) {
-        this._event(dv.getUint32(at, true), dv.getUint32(at + 4, true), dv.getUint32(at + 8, true),
-          dv.getUint32(at + 12, true), dv.getUint32(at + 16, true), dv.getUint32(at + 20, true), chunk);
+      // Words a..d are named per kind in js/boundary.js CLIENT_EVENT_FIELDS.
+      for (let at = 0; at < dv.byteLength; at += RECORD.BYTES) {
+        this._event(dv.getUint32(at + RECORD.KIND, true), dv.getUint32(at + RECORD.STREAM, true), dv.getUint32(at + RECORD.A, true),
+          dv.getUint32(at + RECORD.B, true), dv.getUint32(at + RECORD.C, true), dv.getUint32(at + RECORD.D, true), chunk);
       }
       chunk = null;
       if (this._closed) return;
@@ -729,7 +722,7 @@ export class ClientSession {
       case CEV.MALFORMED: if (s) s._malformed = this._eng.text(a, b); log?.({ type: 'malformed', stream: id, reason: this._eng.text(a, b) }); break;
       case CEV.TIMED_OUT: if (s) s._timedOut = this._eng.text(a, b); log?.({ type: 'timeout', stream: id, reason: this._eng.text(a, b) }); break;
       case CEV.RESET: {
-        const remote = !!(b & 1), notProcessed = !!(b & 2);
+        const remote = !!(b & CLIENT_RESET_FLAG.REMOTE), notProcessed = !!(b & CLIENT_RESET_FLAG.NOT_PROCESSED);
         log?.({ type: 'reset', stream: id, code: a, remote, notProcessed });
         if (s) {
           let msg;

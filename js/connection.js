@@ -2,7 +2,8 @@
 // per-stream send queues (body bytes never enter wasm), the timer, and
 // backpressure in both directions.
 
-import { EngineConn, EV, copyBytes } from './engine.js';
+import { EngineConn, copyBytes } from './engine.js';
+import { RECORD, SERVER_EVENT as EV, SERVER_EVENT_FIELDS } from './boundary.js';
 import { H2Error, ERROR_CODES } from './errors.js';
 import { H2Stream } from './stream.js';
 import { engineConfig } from './options.js';
@@ -137,11 +138,12 @@ export class H2Connection {
     // Commands made by the application inside callbacks may queue more events;
     // they are collected with poll() after this batch (the batch was copied out).
     while (dv) {
-      for (let at = 0; at < dv.byteLength; at += 24) {
-        const kind = dv.getUint32(at, true), id = dv.getUint32(at + 4, true);
+      // Words a..d are named per kind in js/boundary.js SERVER_EVENT_FIELDS (e.g. RESET: code, remote, unsentLow, unsentHigh).
+      for (let at = 0; at < dv.byteLength; at += RECORD.BYTES) {
+        const kind = dv.getUint32(at + RECORD.KIND, true), id = dv.getUint32(at + RECORD.STREAM, true);
         if (gone !== null && kind === EV.REQUEST && (gone === ALL || gone.has(id))) continue;
-        const a = dv.getUint32(at + 8, true), b = dv.getUint32(at + 12, true);
-        const c = dv.getUint32(at + 16, true), d = dv.getUint32(at + 20, true);
+        const a = dv.getUint32(at + RECORD.A, true), b = dv.getUint32(at + RECORD.B, true);
+        const c = dv.getUint32(at + RECORD.C, true), d = dv.getUint32(at + RECORD.D, true);
         this._event(kind, id, a, b, c, d, chunk);
       }
       chunk = null;
@@ -480,12 +482,12 @@ const ALL = 'all';
  * reset then), or null.
  */
 function resetInBatch(dv) {
-  if (dv === null || dv.byteLength < 48) return null;
+  if (dv === null || dv.byteLength < 2 * RECORD.BYTES) return null;
   let gone = null;
-  for (let at = 0; at < dv.byteLength; at += 24) {
-    const kind = dv.getUint32(at, true);
+  for (let at = 0; at < dv.byteLength; at += RECORD.BYTES) {
+    const kind = dv.getUint32(at + RECORD.KIND, true);
     if (kind === EV.CLOSED) return ALL;
-    if (kind === EV.RESET && dv.getUint32(at + 12, true) === 1) (gone ??= new Set()).add(dv.getUint32(at + 4, true));
+    if (kind === EV.RESET && dv.getUint32(at + SERVER_EVENT_FIELDS.RESET.remote, true) === 1) (gone ??= new Set()).add(dv.getUint32(at + RECORD.STREAM, true));
   }
   return gone;
 }

@@ -1,14 +1,17 @@
-// The JS side of the JS↔wasm boundary (docs/ARCHITECTURE.md, "Boundary format").
+// The JS side of the JS↔wasm boundary (docs/ARCHITECTURE.md, "Boundary format" and "ABI").
 //
-// We call the raw wasm exports (numbers only) rather than wasm-bindgen's class
-// glue: the glue keeps ONE module-global instance, and fault containment needs
-// to throw a trapped instance away and make a fresh one synchronously.
+// The engine's exports are plain `extern "C"` functions taking numbers
+// (src/wasm/abi.rs): `server_*` for the server role, `client_*` for the client,
+// no imports and no generated glue, so loading is one `new WebAssembly.Instance`.
 // `Runtime` owns one instance; every connection made while it is healthy
 // shares it. If any call traps (WebAssembly.RuntimeError), the runtime is
 // marked dead, its connections are failed with an H2Error, and the next
 // connection gets a fresh Runtime from the same compiled Module.
+// Record layouts, kinds and the packed field format come from js/boundary.js,
+// generated from src/wasm/boundary.rs.
 
 import { H2Error, ERROR_CODES, InitError, INIT_ERROR_CODES } from './errors.js';
+import { RECORD, PACKED_FIELD, PEER_COUNT_BITS } from './boundary.js';
 
 let compiled = null; // WebAssembly.Module
 let loadFailure = null; // why reading the .wasm file next to this module failed (permission, missing file)
@@ -114,29 +117,11 @@ export class Runtime {
   constructor() {
     const module = compiled ?? loadSync();
     if (!module) throw notReady();
-    let exports;
-    const env = {};
-    for (const imp of WebAssembly.Module.imports(module)) {
-      if (imp.kind !== 'function') continue;
-      if (imp.name.includes('throw')) {
-        env[imp.name] = (p, l) => { throw new Error(decoder.decode(new Uint8Array(exports.memory.buffer, p >>> 0, l >>> 0))); };
-      } else if (imp.name === '__wbindgen_init_externref_table') {
-        env[imp.name] = () => {
-          const t = exports.__wbindgen_externrefs;
-          if (!t) return;
-          t.set(0, undefined); t.set(1024, undefined); t.set(1025, null); t.set(1026, true); t.set(1027, false);
-        };
-      } else {
-        env[imp.name] = () => { throw new Error(`h2wasm: unexpected wasm import ${imp.name}`); };
-      }
-    }
-    const mods = {};
-    for (const imp of WebAssembly.Module.imports(module)) mods[imp.module] = env;
-    exports = new WebAssembly.Instance(module, mods).exports;
-    exports.__wbindgen_start?.();
-    this.x = exports;
+    // No imports: the exports need nothing from JS (a module that wants some is not this engine).
+    this.x = new WebAssembly.Instance(module, {}).exports;
     this.dead = false;
     this.connections = new Set(); // EngineConn on this instance
+    this._u8 = undefined; // mem()'s cached view
   }
 
   /**
@@ -175,19 +160,13 @@ export function runtime() {
 export function _injectTrap(rt) {
   const x = { ...rt.x }; // wasm exports objects are frozen: replace, not proxy
   for (const k of Object.keys(x)) {
-    if (k.startsWith('wasmconnection_')) x[k] = () => { throw new WebAssembly.RuntimeError('unreachable (injected)'); };
+    if (k.startsWith('server_')) x[k] = () => { throw new WebAssembly.RuntimeError('unreachable (injected)'); };
   }
   rt.x = x;
 }
 
-// Event kinds: src/wasm/connection.rs `mod kind`.
-export const EV = Object.freeze({
-  REQUEST: 1, TRAILERS: 2, DATA: 3, END: 4, RESET: 5, SEND_READY: 6, SEND_BLOCKED: 7,
-  STREAM_CLOSED: 8, REJECTED: 9, SETTINGS: 10, PING_ACK: 11, GOAWAY: 12, ERROR: 13, CLOSED: 14,
-  EXPIRED: 15,
-});
-const TWO17 = 2 ** 17;
-export const EVENT_RECORD = 24;
+const PEER_COUNT_SPAN = 2 ** PEER_COUNT_BITS;
+const FIELD_HEADER = PACKED_FIELD.HEADER_BYTES;
 
 const encoder = new TextEncoder();
 
@@ -199,15 +178,16 @@ function packFieldsSlow(fields) {
     const nb = encoder.encode(String(n).toLowerCase());
     const vb = encoder.encode(String(v));
     parts.push(nb, vb);
-    total += 8 + nb.length + vb.length;
+    total += FIELD_HEADER + nb.length + vb.length;
   }
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
   let at = 0;
   for (let i = 0; i < parts.length; i += 2) {
-    dv.setUint32(at, parts[i].length, true); dv.setUint32(at + 4, parts[i + 1].length, true);
-    out.set(parts[i], at + 8); out.set(parts[i + 1], at + 8 + parts[i].length);
-    at += 8 + parts[i].length + parts[i + 1].length;
+    dv.setUint32(at + PACKED_FIELD.NAME_LEN_AT, parts[i].length, true);
+    dv.setUint32(at + PACKED_FIELD.VALUE_LEN_AT, parts[i + 1].length, true);
+    out.set(parts[i], at + FIELD_HEADER); out.set(parts[i + 1], at + FIELD_HEADER + parts[i].length);
+    at += FIELD_HEADER + parts[i].length + parts[i + 1].length;
   }
   return out;
 }
@@ -217,9 +197,9 @@ export function unpackFields(block) {
   const out = [];
   let at = 0;
   const n = block.length;
-  while (at + 8 <= n) {
-    const nl = u32le(block, at), vl = u32le(block, at + 4);
-    const ns = at + 8;
+  while (at + FIELD_HEADER <= n) {
+    const nl = u32le(block, at + PACKED_FIELD.NAME_LEN_AT), vl = u32le(block, at + PACKED_FIELD.VALUE_LEN_AT);
+    const ns = at + FIELD_HEADER;
     out.push([fieldString(block, ns, ns + nl), fieldString(block, ns + nl, ns + nl + vl)]);
     at = ns + nl + vl;
   }
@@ -229,6 +209,11 @@ export function unpackFields(block) {
 /** Copy `len` bytes of `src` from `from` into `dst` at `at`; a short copy by hand beats making a subarray view. */
 export function copyBytes(dst, at, src, from, len) {
   if (len <= 64) { for (let i = 0; i < len; i++) dst[at + i] = src[from + i]; } else dst.set(src.subarray(from, from + len), at);
+}
+
+/** Write `v` as a little-endian u32 at `at` (the length prefixes of packed fields). */
+export function putU32le(b, at, v) {
+  b[at] = v; b[at + 1] = v >>> 8; b[at + 2] = v >>> 16; b[at + 3] = v >>> 24;
 }
 
 /** Little-endian u32 at `at` of a packed field block (the length prefixes). */
@@ -262,14 +247,16 @@ export class EngineConn {
   constructor(now, owner, config = '') {
     this.rt = runtime();
     this.owner = owner;
-    this.ptr = this.call(() => this.rt.x.wasmconnection_new(now)) >>> 0;
+    this._op = 0; // where the last writeOutput's bytes and segments are
+    this._sp = 0;
+    this.ptr = this.call(() => this.rt.x.server_new(now)) >>> 0;
     this.rt.connections.add(this);
     if (config) {
       const bytes = encoder.encode(config);
       const bad = this.call(() => {
-        const p = this.rt.x.wasmconnection_args_ptr(this.ptr, bytes.length) >>> 0;
+        const p = this.rt.x.server_args_ptr(this.ptr, bytes.length) >>> 0;
         this.rt.mem().set(bytes, p);
-        return this.rt.x.wasmconnection_configure(this.ptr, bytes.length, now) >>> 0;
+        return this.rt.x.server_configure(this.ptr, bytes.length, now) >>> 0;
       });
       if (bad) {
         this.free();
@@ -304,11 +291,11 @@ export class EngineConn {
     try { return fn(); } catch (e) { throw this._trap(e); }
   }
 
-  /** Copy the events of the last receive/poll out (24-byte records) as a DataView. */
+  /** Copy the events of the last receive/poll out (RECORD.BYTES each) as a DataView. */
   _events(n) {
     if (n === 0) return null;
-    const p = this.rt.x.wasmconnection_events_ptr(this.ptr) >>> 0;
-    const bytes = this.rt.mem().slice(p, p + n * EVENT_RECORD);
+    const p = this.rt.x.server_events_ptr(this.ptr) >>> 0;
+    const bytes = this.rt.mem().slice(p, p + n * RECORD.BYTES);
     return new DataView(bytes.buffer);
   }
 
@@ -316,29 +303,29 @@ export class EngineConn {
   receive(chunk, now) {
     const x = this._x();
     try {
-      const p = x.wasmconnection_input_ptr(this.ptr, chunk.length) >>> 0;
+      const p = x.server_input_ptr(this.ptr, chunk.length) >>> 0;
       this.rt.mem().set(chunk, p);
-      return this._events(x.wasmconnection_receive(this.ptr, chunk.length, now) >>> 0);
+      return this._events(x.server_receive(this.ptr, chunk.length, now) >>> 0);
     } catch (e) { throw this._trap(e); }
   }
 
   poll() {
     const x = this._x();
-    try { return this._events(x.wasmconnection_poll(this.ptr) >>> 0); } catch (e) { throw this._trap(e); }
+    try { return this._events(x.server_poll(this.ptr) >>> 0); } catch (e) { throw this._trap(e); }
   }
 
   /** Copy header fields [start, end) out as one packed block (decode with unpackFields). */
   fields(start, end) {
     const x = this._x();
     try {
-      const len = x.wasmconnection_pack_fields(this.ptr, start, end) >>> 0;
-      const p = x.wasmconnection_scratch_ptr(this.ptr) >>> 0;
+      const len = x.server_pack_fields(this.ptr, start, end) >>> 0;
+      const p = x.server_scratch_ptr(this.ptr) >>> 0;
       return this.rt.mem().slice(p, p + len);
     } catch (e) { throw this._trap(e); }
   }
 
   text(off, len) {
-    const p = this.rt.x.wasmconnection_text_ptr(this.ptr) >>> 0;
+    const p = this.rt.x.server_text_ptr(this.ptr) >>> 0;
     return decoder.decode(this.rt.mem().subarray(p + off, p + off + len));
   }
 
@@ -352,18 +339,18 @@ export class EngineConn {
     let total = 0;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
-      total += 8 + String(f[0]).length + String(f[1]).length;
+      total += FIELD_HEADER + String(f[0]).length + String(f[1]).length;
     }
-    const p = x.wasmconnection_args_ptr(this.ptr, total) >>> 0;
+    const p = x.server_args_ptr(this.ptr, total) >>> 0;
     const m = this.rt.mem(); // after args_ptr: it may have grown the memory
     let at = p;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i];
       const n = String(f[0]), v = String(f[1]);
       const nl = n.length, vl = v.length;
-      m[at] = nl; m[at + 1] = nl >>> 8; m[at + 2] = nl >>> 16; m[at + 3] = nl >>> 24;
-      m[at + 4] = vl; m[at + 5] = vl >>> 8; m[at + 6] = vl >>> 16; m[at + 7] = vl >>> 24;
-      at += 8;
+      putU32le(m, at + PACKED_FIELD.NAME_LEN_AT, nl);
+      putU32le(m, at + PACKED_FIELD.VALUE_LEN_AT, vl);
+      at += FIELD_HEADER;
       for (let k = 0; k < nl; k++) {
         let c = n.charCodeAt(k);
         if (c > 0x7f) return this._argsBytes(packFieldsSlow(fields));
@@ -380,7 +367,7 @@ export class EngineConn {
   }
 
   _argsBytes(packed) {
-    const p = this.rt.x.wasmconnection_args_ptr(this.ptr, packed.length) >>> 0;
+    const p = this.rt.x.server_args_ptr(this.ptr, packed.length) >>> 0;
     this.rt.mem().set(packed, p);
     return packed.length;
   }
@@ -395,43 +382,43 @@ export class EngineConn {
     const packed = packFieldsSlow(fields);
     const total = 4 + settings.length + packed.length;
     try {
-      const p = x.wasmconnection_args_ptr(this.ptr, total) >>> 0;
+      const p = x.server_args_ptr(this.ptr, total) >>> 0;
       const m = this.rt.mem();
       new DataView(m.buffer, m.byteOffset + p, 4).setUint32(0, settings.length, true);
       m.set(settings, p + 4);
       m.set(packed, p + 4 + settings.length);
-      return x.wasmconnection_upgrade(this.ptr, total) >>> 0;
+      return x.server_upgrade(this.ptr, total) >>> 0;
     } catch (e) { throw this._trap(e); }
   }
 
   sendHeaders(id, status, fields, endStream) {
     const x = this._x();
-    try { return x.wasmconnection_send_headers(this.ptr, id, status, this._args(fields), endStream) >>> 0; } catch (e) { throw this._trap(e); }
+    try { return x.server_send_headers(this.ptr, id, status, this._args(fields), endStream) >>> 0; } catch (e) { throw this._trap(e); }
   }
   sendInformational(id, status, fields) {
     const x = this._x();
-    try { return x.wasmconnection_send_informational(this.ptr, id, status, this._args(fields)) >>> 0; } catch (e) { throw this._trap(e); }
+    try { return x.server_send_informational(this.ptr, id, status, this._args(fields)) >>> 0; } catch (e) { throw this._trap(e); }
   }
   sendData(id, len, endStream) {
     const x = this._x();
-    try { return x.wasmconnection_send_data(this.ptr, id, len, endStream) >>> 0; } catch (e) { throw this._trap(e); }
+    try { return x.server_send_data(this.ptr, id, len, endStream) >>> 0; } catch (e) { throw this._trap(e); }
   }
   sendTrailers(id, fields) {
     const x = this._x();
-    try { return x.wasmconnection_send_trailers(this.ptr, id, this._args(fields)) >>> 0; } catch (e) { throw this._trap(e); }
+    try { return x.server_send_trailers(this.ptr, id, this._args(fields)) >>> 0; } catch (e) { throw this._trap(e); }
   }
   resetStream(id, code) {
     const x = this._x();
-    try { return x.wasmconnection_reset_stream(this.ptr, id, code) >>> 0; } catch (e) { throw this._trap(e); }
+    try { return x.server_reset_stream(this.ptr, id, code) >>> 0; } catch (e) { throw this._trap(e); }
   }
   consumed(id, n) {
     const x = this._x();
-    try { return x.wasmconnection_consumed(this.ptr, id, n) >>> 0; } catch (e) { throw this._trap(e); }
+    try { return x.server_consumed(this.ptr, id, n) >>> 0; } catch (e) { throw this._trap(e); }
   }
-  shutdown() { this.call(() => this.rt.x.wasmconnection_shutdown(this.ptr)); }
-  abort(code) { this.call(() => this.rt.x.wasmconnection_abort(this.ptr, code)); }
+  shutdown() { this.call(() => this.rt.x.server_shutdown(this.ptr)); }
+  abort(code) { this.call(() => this.rt.x.server_abort(this.ptr, code)); }
   /** GOAWAY(ENHANCE_YOUR_CALM) for a budget across connections (js/budget.js CALM_RULES index). */
-  calm(rule) { this.call(() => this.rt.x.wasmconnection_calm(this.ptr, rule)); }
+  calm(rule) { this.call(() => this.rt.x.server_calm(this.ptr, rule)); }
   /**
    * [resets, refused, errors] since the last call into `out` (reused array);
    * returns false when all three are 0 (the usual case).
@@ -439,24 +426,24 @@ export class EngineConn {
   takePeerCounts(out) {
     const x = this._x();
     let v;
-    try { v = x.wasmconnection_take_peer_counts(this.ptr); } catch (e) { throw this._trap(e); }
+    try { v = x.server_take_peer_counts(this.ptr); } catch (e) { throw this._trap(e); }
     if (v === 0) return false;
-    out[0] = v % TWO17; v = Math.floor(v / TWO17);
-    out[1] = v % TWO17; out[2] = Math.floor(v / TWO17);
+    out[0] = v % PEER_COUNT_SPAN; v = Math.floor(v / PEER_COUNT_SPAN);
+    out[1] = v % PEER_COUNT_SPAN; out[2] = Math.floor(v / PEER_COUNT_SPAN);
     return true;
   }
-  tick(now) { this.call(() => this.rt.x.wasmconnection_tick(this.ptr, now)); }
+  tick(now) { this.call(() => this.rt.x.server_tick(this.ptr, now)); }
   nextDeadline() {
     const x = this._x();
-    try { return x.wasmconnection_next_deadline(this.ptr); } catch (e) { throw this._trap(e); }
+    try { return x.server_next_deadline(this.ptr); } catch (e) { throw this._trap(e); }
   }
   wantsWrite() {
     const x = this._x();
-    try { return x.wasmconnection_wants_write(this.ptr) !== 0; } catch (e) { throw this._trap(e); }
+    try { return x.server_wants_write(this.ptr) !== 0; } catch (e) { throw this._trap(e); }
   }
   isClosed() {
     const x = this._x();
-    try { return x.wasmconnection_is_closed(this.ptr) !== 0; } catch (e) { throw this._trap(e); }
+    try { return x.server_is_closed(this.ptr) !== 0; } catch (e) { throw this._trap(e); }
   }
 
   /**
@@ -469,10 +456,10 @@ export class EngineConn {
   writeOutput(maxBytes) {
     const x = this._x();
     try {
-      const n = x.wasmconnection_write_output(this.ptr, maxBytes) >>> 0;
+      const n = x.server_write_output(this.ptr, maxBytes) >>> 0;
       if (n === 0) return 0;
-      this._op = x.wasmconnection_out_ptr(this.ptr) >>> 0;
-      this._sp = x.wasmconnection_segs_ptr(this.ptr) >>> 0;
+      this._op = x.server_out_ptr(this.ptr) >>> 0;
+      this._sp = x.server_segs_ptr(this.ptr) >>> 0;
       return n;
     } catch (e) { throw this._trap(e); }
   }
@@ -485,7 +472,7 @@ export class EngineConn {
 
   free() {
     if (this.ptr && !this.rt.dead) {
-      try { this.rt.x.__wbg_wasmconnection_free(this.ptr, 0); } catch { /* instance gone */ }
+      try { this.rt.x.server_free(this.ptr); } catch { /* instance gone */ }
     }
     this.rt.connections.delete(this);
     this.ptr = 0;

@@ -1,5 +1,7 @@
 // Typed errors: every failure the package reports carries the HTTP/2 error code.
 
+import { USER_ERROR } from './boundary.js';
+
 export const ERROR_CODES = Object.freeze({
   NO_ERROR: 0x0, PROTOCOL_ERROR: 0x1, INTERNAL_ERROR: 0x2, FLOW_CONTROL_ERROR: 0x3,
   SETTINGS_TIMEOUT: 0x4, STREAM_CLOSED: 0x5, FRAME_SIZE_ERROR: 0x6, REFUSED_STREAM: 0x7,
@@ -24,10 +26,8 @@ export class H2Error extends Error {
   }
 }
 
-// Result codes of WasmConnection commands (src/wasm/connection.rs user_error_code).
-export const USER_ERROR = Object.freeze({
-  STREAM_CLOSED: 1, INVALID_STATE: 2, INVALID_HEADER: 3, INVALID_STATUS: 4, CONNECTION_CLOSED: 5, BUFFER_FULL: 6,
-});
+// Result codes of engine commands: generated from src/wasm/boundary.rs.
+export { USER_ERROR };
 
 const USER_ERRORS = {
   [USER_ERROR.STREAM_CLOSED]: [ERROR_CODES.STREAM_CLOSED, 'stream is closed'],

@@ -1,5 +1,8 @@
 // Types for h2wasm.
 
+// The option names are generated from src/wasm/boundary.rs (js/boundary.d.ts).
+import type { LimitName, SettingsName } from './boundary.js';
+
 export declare const ERROR_CODES: Readonly<Record<
   'NO_ERROR' | 'PROTOCOL_ERROR' | 'INTERNAL_ERROR' | 'FLOW_CONTROL_ERROR' | 'SETTINGS_TIMEOUT' | 'STREAM_CLOSED' |
   'FRAME_SIZE_ERROR' | 'REFUSED_STREAM' | 'CANCEL' | 'COMPRESSION_ERROR' | 'CONNECT_ERROR' | 'ENHANCE_YOUR_CALM' |
@@ -66,18 +69,7 @@ export interface ConnInfo { id: number; peer: Address | null; host: Address | nu
 export interface Tap { inbound?(bytes: Uint8Array): void; outbound?(bytes: Uint8Array): void; closed?(): void }
 
 /** Engine limits: camelCase names of `h2wasm::limits::Limits` (defaults and meaning: docs/SECURITY.md). Times in ms, 0 disables a timer. */
-export interface Limits {
-  maxHeaderFields?: number; maxHeaderBlockBytes?: number; continuationFramesBase?: number;
-  maxControlBytes?: number; maxPendingPingAcks?: number; maxOutstandingPings?: number;
-  closedStreamMemory?: number; idlePriorityMemory?: number;
-  streamSendBuffer?: number; connectionSendBuffer?: number; streamSendBufferHard?: number; connectionSendBufferHard?: number;
-  resetBurst?: number; resetRatePerS?: number; glitchBurst?: number; glitchRatePerS?: number;
-  settingsBurst?: number; settingsRatePerS?: number; pingBurst?: number; pingRatePerS?: number;
-  prefaceTimeoutMs?: number; headerBlockTimeoutMs?: number; idleTimeoutMs?: number; settingsAckTimeoutMs?: number;
-  shutdownPingTimeoutMs?: number; drainTimeoutMs?: number; closeTimeoutMs?: number; stallTimeoutMs?: number;
-  noopFrameBurst?: number; noopFrameRatePerS?: number; minWindowUpdate?: number;
-  requestBodyTimeoutMs?: number; minRequestBodyRate?: number;
-}
+export interface Limits extends Partial<Record<LimitName, number>> {}
 /** Budgets across connections (js/budget.js; burst 0 turns a bucket off). */
 export interface Budget {
   serverResetBurst?: number; serverResetRatePerS?: number; peerResetBurst?: number; peerResetRatePerS?: number;
@@ -93,10 +85,7 @@ export interface AbuseInfo {
   code: 'ENHANCE_YOUR_CALM';
 }
 /** Our SETTINGS (RFC 9113 §6.5.2). */
-export interface Settings {
-  headerTableSize?: number; maxConcurrentStreams?: number; initialWindowSize?: number;
-  maxFrameSize?: number; maxHeaderListSize?: number;
-}
+export interface Settings extends Partial<Record<SettingsName, number>> {}
 export declare const LIMIT_NAMES: Readonly<Record<keyof Limits, [number, number]>>;
 export declare const SETTINGS_NAMES: Readonly<Record<keyof Settings, [number, number]>>;
 export declare const BUDGET_NAMES: Readonly<Record<keyof Budget, [number, number]>>;

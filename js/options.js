@@ -8,7 +8,7 @@
 // tests/conformance/server.js passes them). Validated here, at
 // createServer/serveConnection time: an unknown name is a TypeError listing
 // the valid ones, a value out of range a RangeError. The result is the
-// `name=value` lines src/wasm/connection.rs `parse_config` reads.
+// `name=value` lines src/wasm/boundary.rs `parse_config` reads.
 //
 // Every other top-level name must be one of OPTION_NAMES: a misspelt option
 // (`idleTimeoutMS`, `cerT`) throws instead of being silently ignored. TLS rule:
@@ -21,34 +21,12 @@
 // `options.budget`, and stay in JS (budgetConfig).
 
 import { BUDGET_NAMES, BUDGET_DEFAULTS } from './budget.js';
+import { LIMIT_NAMES, SETTINGS_NAMES, CONNECTION_NAMES } from './boundary.js';
 
-const U32 = 2 ** 32 - 1;
-const U53 = Number.MAX_SAFE_INTEGER;
-const WIN = 2 ** 31 - 1;
-
-/** name → [min, max]. Limits fields (usize is 32-bit in wasm32). */
-export const LIMIT_NAMES = Object.freeze({
-  maxHeaderFields: [0, U32], maxHeaderBlockBytes: [0, U32], continuationFramesBase: [0, U32],
-  maxControlBytes: [0, U32], maxPendingPingAcks: [0, U32], maxOutstandingPings: [0, U32],
-  closedStreamMemory: [0, U32], idlePriorityMemory: [0, U32],
-  streamSendBuffer: [0, U53], connectionSendBuffer: [0, U53],
-  streamSendBufferHard: [0, U53], connectionSendBufferHard: [0, U53],
-  resetBurst: [0, U32], resetRatePerS: [0, U32], glitchBurst: [0, U32], glitchRatePerS: [0, U32],
-  settingsBurst: [0, U32], settingsRatePerS: [0, U32], pingBurst: [0, U32], pingRatePerS: [0, U32],
-  noopFrameBurst: [0, U32], noopFrameRatePerS: [0, U32], minWindowUpdate: [0, U32],
-  prefaceTimeoutMs: [0, U53], headerBlockTimeoutMs: [0, U53], idleTimeoutMs: [0, U53],
-  settingsAckTimeoutMs: [0, U53], shutdownPingTimeoutMs: [0, U53], drainTimeoutMs: [0, U53],
-  closeTimeoutMs: [0, U53], stallTimeoutMs: [0, U53],
-  requestBodyTimeoutMs: [0, U53], minRequestBodyRate: [0, U32],
-});
-
-/** Our SETTINGS (RFC 9113 §6.5.2 ranges). */
-export const SETTINGS_NAMES = Object.freeze({
-  headerTableSize: [0, U32], maxConcurrentStreams: [0, U32], initialWindowSize: [0, WIN],
-  maxFrameSize: [16384, 16777215], maxHeaderListSize: [0, U32],
-});
-
-const OTHER = Object.freeze({ connectionWindow: [65535, WIN] });
+// LIMIT_NAMES (Limits fields), SETTINGS_NAMES (our SETTINGS, RFC 9113 §6.5.2 ranges) and
+// CONNECTION_NAMES (connectionWindow): name → [min, max], generated from src/wasm/boundary.rs.
+export { LIMIT_NAMES, SETTINGS_NAMES };
+const OTHER = CONNECTION_NAMES;
 const ALL = Object.freeze({ ...LIMIT_NAMES, ...SETTINGS_NAMES, ...OTHER, ...BUDGET_NAMES });
 const ENGINE = Object.freeze({ ...LIMIT_NAMES, ...SETTINGS_NAMES, ...OTHER });
 

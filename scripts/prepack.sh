@@ -10,6 +10,8 @@ for tool in cargo wasm-bindgen; do
   command -v "$tool" >/dev/null ||
     fail "$tool not found: the package ships js/wasm/h2wasm_bg.wasm built from src/. Run 'bash scripts/ensure-tools.sh' (or 'npm start') once to install Rust's wasm32 target and wasm-bindgen-cli."
 done
+[ -x node_modules/binaryen/bin/wasm-opt ] ||
+  fail "wasm-opt not found: the package ships the size-optimized engine. Run 'npm ci' (the devDependency binaryen)."
 # Build output to stderr: stdout stays clean for `npm pack --json`.
 bash scripts/build.sh >&2 || fail "scripts/build.sh failed; not packing a package without its wasm"
 for f in js/wasm/h2wasm_bg.wasm www/wasm/h2wasm.js www/wasm/h2wasm_bg.wasm; do

@@ -13,7 +13,7 @@
 //! - [`connection`]: the state machine that ties them together.
 //! - [`client`]: the client role on the same pieces.
 //! - [`inspect`]: an offline decoder of captured traffic for the inspector page.
-//! - `wasm` (wasm32 only): the wasm-bindgen surface; the only module that knows about JS.
+//! - [`wasm`]: the JS boundary (its schema, the engines JS drives, and on wasm32 their exports).
 
 // No panic may be reachable from peer input: these lints are denied crate-wide
 // outside tests, and `cargo clippy` must stay clean.
@@ -44,7 +44,6 @@ pub mod semantics;
 pub mod settings;
 pub mod stream;
 
-#[cfg(target_arch = "wasm32")]
 pub mod wasm;
 
 pub use error::ErrorCode;

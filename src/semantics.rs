@@ -17,8 +17,6 @@ pub struct RequestHead {
     pub content_length: Option<u64>,
     /// RFC 9218 `priority` header, if present and parsable.
     pub priority: Option<Priority>,
-    /// `expect: 100-continue` was present.
-    pub expect_continue: bool,
 }
 
 /// §8.2.1: no 0x00-0x20, no uppercase, no 0x7f-0xff, no colon (pseudo-header
@@ -119,9 +117,6 @@ pub fn check_request<'a>(fields: impl IntoIterator<Item = (&'a [u8], &'a [u8])>)
             }
             b"priority" => {
                 head.priority = Some(head.priority.unwrap_or_default().parse_update(value));
-            }
-            b"expect" if value.eq_ignore_ascii_case(b"100-continue") => {
-                head.expect_continue = true;
             }
             _ => {}
         }
@@ -293,10 +288,9 @@ mod tests {
     }
 
     #[test]
-    fn priority_and_expect() {
+    fn priority() {
         let h = req(&with(&[("priority", "u=1, i"), ("expect", "100-Continue")])).unwrap();
         assert_eq!(h.priority, Some(Priority { urgency: 1, incremental: true }));
-        assert!(h.expect_continue);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use h2wasm::hpack::{Encoder, HeaderField};
+use h2wasm::wasm::boundary::{client_event as ev, RECORD_BYTES, RECORD_WORDS, REQUEST_ERROR};
 use h2wasm::wasm::{parse_client_config, WasmClient};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -16,14 +17,14 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
     f
 }
 
-fn feed(c: &mut WasmClient, bytes: &[u8]) -> Vec<[u32; 6]> {
+fn feed(c: &mut WasmClient, bytes: &[u8]) -> Vec<[u32; RECORD_WORDS]> {
     let p = c.input_ptr(bytes.len());
     // SAFETY: input_ptr just sized the input buffer to bytes.len().
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
     let n = c.receive(bytes.len(), 1.0) as usize;
-    // SAFETY: receive wrote n 24-byte records at events_ptr.
-    let raw = unsafe { std::slice::from_raw_parts(c.events_ptr(), n * 24) };
-    raw.chunks(24)
+    // SAFETY: receive wrote n records at events_ptr.
+    let raw = unsafe { std::slice::from_raw_parts(c.events_ptr(), n * RECORD_BYTES) };
+    raw.chunks(RECORD_BYTES)
         .map(|r| core::array::from_fn(|i| u32::from_le_bytes(r[i * 4..i * 4 + 4].try_into().unwrap())))
         .collect()
 }
@@ -70,7 +71,11 @@ fn request_and_response_records() {
     input.extend(frame(0, 0x1, 1, b"hey"));
     let ev = feed(&mut c, &input);
     let kinds: Vec<u32> = ev.iter().map(|r| r[0]).collect();
-    assert_eq!(kinds, [11, 2, 4, 5, 10], "Settings, Response, Data, End, StreamClosed: {ev:?}");
+    assert_eq!(
+        kinds,
+        [ev::SETTINGS, ev::RESPONSE, ev::DATA, ev::END, ev::STREAM_CLOSED],
+        "Settings, Response, Data, End, StreamClosed: {ev:?}"
+    );
     assert_eq!(ev[1][2], 200);
     let len = c.pack_fields(ev[1][3], ev[1][4]);
     // SAFETY: pack_fields wrote len bytes at scratch_ptr.
@@ -84,7 +89,7 @@ fn request_and_response_records() {
     let p = c.args_ptr(bad.len());
     // SAFETY: as above.
     unsafe { std::ptr::copy_nonoverlapping(bad.as_ptr(), p, bad.len()) };
-    assert_eq!(c.request(bad.len(), true, 0.0), 0x8000_0003);
+    assert_eq!(c.request(bad.len(), true, 0.0), REQUEST_ERROR | 3, "InvalidHeader");
 }
 
 #[wasm_bindgen_test]

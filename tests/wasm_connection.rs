@@ -6,6 +6,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use h2wasm::hpack::{Encoder, HeaderField};
+use h2wasm::wasm::boundary::{server_event, upgrade_result, RECORD_BYTES, RECORD_WORDS};
 use h2wasm::wasm::{parse_config, WasmConnection};
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -20,7 +21,7 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 }
 
 /// Feed bytes through input_ptr/receive (as js/engine.js does); returns the event records.
-fn feed(c: &mut WasmConnection, bytes: &[u8], now: f64) -> Vec<[u32; 6]> {
+fn feed(c: &mut WasmConnection, bytes: &[u8], now: f64) -> Vec<[u32; RECORD_WORDS]> {
     let p = c.input_ptr(bytes.len());
     // SAFETY: input_ptr just sized the input buffer to bytes.len().
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
@@ -28,12 +29,12 @@ fn feed(c: &mut WasmConnection, bytes: &[u8], now: f64) -> Vec<[u32; 6]> {
     records(c, n)
 }
 
-fn records(c: &WasmConnection, n: usize) -> Vec<[u32; 6]> {
-    // SAFETY: receive/poll wrote n 24-byte records at events_ptr.
-    let raw = unsafe { std::slice::from_raw_parts(c.events_ptr(), n * 24) };
-    raw.chunks(24)
+fn records(c: &WasmConnection, n: usize) -> Vec<[u32; RECORD_WORDS]> {
+    // SAFETY: receive/poll wrote n records at events_ptr.
+    let raw = unsafe { std::slice::from_raw_parts(c.events_ptr(), n * RECORD_BYTES) };
+    raw.chunks(RECORD_BYTES)
         .map(|r| {
-            let mut w = [0u32; 6];
+            let mut w = [0u32; RECORD_WORDS];
             for (i, x) in w.iter_mut().enumerate() {
                 *x = u32::from_le_bytes(r[i * 4..i * 4 + 4].try_into().unwrap());
             }
@@ -96,7 +97,7 @@ fn request_response_round_trip() {
     input.extend(frame(4, 0, 0, &[])); // SETTINGS
     input.extend(frame(1, 0x4 | 0x1, 1, &request_block())); // HEADERS END_HEADERS|END_STREAM
     let events = feed(&mut c, &input, 1.0);
-    let req = events.iter().find(|r| r[0] == 1).expect("a Request event");
+    let req = events.iter().find(|r| r[0] == server_event::REQUEST).expect("a Request event");
     assert_eq!(req[1], 1, "stream 1");
     assert_eq!(req[4], 1, "end_stream");
 
@@ -158,7 +159,7 @@ fn large_chunks_do_not_pin_scratch_memory() {
         input.extend(frame(0, if i == 3 { 0x1 } else { 0 }, 1, &[0x61; 15_000]));
     }
     let events = feed(&mut c, &input, 1.0);
-    let data: usize = events.iter().filter(|r| r[0] == 3).map(|r| (r[3] - r[2]) as usize).sum();
+    let data: usize = events.iter().filter(|r| r[0] == server_event::DATA).map(|r| (r[3] - r[2]) as usize).sum();
     assert_eq!(data, 60_000, "all DATA reported as offsets into the caller's chunk");
     assert!(c.scratch_capacity() < 16 * 1024, "after receive: {} bytes held", c.scratch_capacity());
     c.consumed(1, 60_000);
@@ -187,13 +188,17 @@ fn h2c_upgrade_opens_stream_1_through_the_abi() {
     let get = [(":method", "GET"), (":scheme", "http"), (":authority", "x"), (":path", "/up")];
     let mut c = WasmConnection::new(0.0);
     let bad = upgrade_args(&mut c, &[0, 4, 0], &get);
-    assert_eq!(c.upgrade(bad), 2, "settings payload not a multiple of 6");
+    assert_eq!(c.upgrade(bad), upgrade_result::BAD_SETTINGS, "settings payload not a multiple of 6");
     let len = upgrade_args(&mut c, &[0, 4, 0, 0, 0, 10], &get); // INITIAL_WINDOW_SIZE = 10
-    assert_eq!(c.upgrade(len), 0);
+    assert_eq!(c.upgrade(len), upgrade_result::OK);
     let n = c.poll() as usize;
     let events = records(&c, n);
     assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!((events[0][0], events[0][1], events[0][4]), (1, 1, 1), "Request on stream 1, end_stream");
+    assert_eq!(
+        (events[0][0], events[0][1], events[0][4]),
+        (server_event::REQUEST, 1, 1),
+        "Request on stream 1, end_stream"
+    );
     let again = upgrade_args(&mut c, &[], &get);
-    assert_eq!(c.upgrade(again), 1, "only a fresh connection");
+    assert_eq!(c.upgrade(again), upgrade_result::NOT_FRESH, "only a fresh connection");
 }

@@ -1,86 +1,19 @@
-//! `WasmClient`: the client engine as seen from js/client.js. Same design as
-//! `WasmConnection` (docs/ARCHITECTURE.md, "Boundary format"): only numbers
-//! cross; JS copies each socket chunk into `input`, reads 24-byte event
-//! records, packs header lists into `args`, and gets frame bytes plus
-//! "take N bytes of stream S" segments. Request bodies never enter wasm.
-
-use wasm_bindgen::prelude::*;
+//! `WasmClient`: the client engine as seen from js/client.js, through the
+//! exports of `src/wasm/abi.rs`. Same design as `WasmConnection`
+//! (docs/ARCHITECTURE.md, "Boundary format"): only numbers cross; JS copies
+//! each socket chunk into `input`, reads event records, packs header lists
+//! into `args`, and gets frame bytes plus "take N bytes of stream S"
+//! segments. Request bodies never enter wasm.
 
 use super::boundary::{
-    begin_output, clear_records, ms, pack_field, push_record, push_text, segment_words, trim, unpack_fields,
-    user_error_code, user_error_number,
+    begin_output, clear_records, client_event as ev, client_reset_flag, ms, pack_field, parse_client_config,
+    push_record, push_text, segment_words, split_u64, trim, unpack_fields, user_error_code, user_error_number,
+    RECORD_WORDS, REQUEST_ERROR,
 };
-use super::connection::parse_config;
 use crate::client::{ClientConfig, ClientConnection, ClientEvent};
 use crate::connection::Output;
 use crate::error::{ErrorCode, UserError};
 
-/// Event kinds (word 0 of a record). Keep in sync with js/client.js `CEV`.
-mod kind {
-    pub const INFORMATIONAL: u32 = 1; // a=status b=fields.start c=fields.end
-    pub const RESPONSE: u32 = 2; // a=status b=fields.start c=fields.end d=end_stream
-    pub const TRAILERS: u32 = 3; // a=fields.start b=fields.end
-    pub const DATA: u32 = 4; // a=start b=end (offsets into the chunk)
-    pub const END: u32 = 5;
-    pub const MALFORMED: u32 = 6; // a=text offset b=text len
-    pub const RESET: u32 = 7; // a=code b=remote|not_processed<<1 c=unsent low d=unsent high
-    pub const SEND_READY: u32 = 8;
-    pub const SEND_BLOCKED: u32 = 9;
-    pub const STREAM_CLOSED: u32 = 10;
-    pub const SETTINGS: u32 = 11; // a=server MAX_CONCURRENT_STREAMS (0xffffffff: none)
-    pub const PING_ACK: u32 = 12; // a,b = data (big-endian halves) c=rtt ms
-    pub const GOAWAY: u32 = 13; // a=last_stream_id b=code
-    pub const ERROR: u32 = 14; // a=code b=remote c=text offset d=text len
-    pub const CLOSED: u32 = 15;
-    pub const TIMED_OUT: u32 = 16; // a=text offset b=text len
-}
-
-/// `request` returns a stream id, or this bit plus a user-error number.
-const REQUEST_ERROR: u32 = 0x8000_0000;
-
-/// Parse the client's config lines: the server's names (limits, settings,
-/// `connectionWindow`) plus `keepaliveMs`, `pingTimeoutMs`, `maxWaitingRequests`,
-/// `responseTimeoutMs`, `responseBodyTimeoutMs`.
-/// `Err(line)` is 1-based.
-pub fn parse_client_config(text: &[u8]) -> Result<ClientConfig, u32> {
-    let mut cfg = ClientConfig::default();
-    let text = core::str::from_utf8(text).map_err(|_| 1u32)?;
-    let mut shared = String::new();
-    let mut window_given = false;
-    let mut conn_window_given = false;
-    for (i, line) in text.lines().enumerate() {
-        let no = u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1);
-        let (name, value) = line.split_once('=').map_or((line.trim(), ""), |(n, v)| (n.trim(), v.trim()));
-        let num = || value.parse::<u64>().map_err(|_| no);
-        match name {
-            "keepaliveMs" => cfg.keepalive_ms = num()?,
-            "pingTimeoutMs" => cfg.ping_timeout_ms = num()?,
-            "responseTimeoutMs" => cfg.response_timeout_ms = num()?,
-            "responseBodyTimeoutMs" => cfg.response_body_timeout_ms = num()?,
-            "maxWaitingRequests" => cfg.max_waiting_requests = usize::try_from(num()?).map_err(|_| no)?,
-            _ => {
-                window_given |= name == "initialWindowSize";
-                conn_window_given |= name == "connectionWindow";
-                shared.push_str(line);
-            }
-        }
-        // One line out per line in, so the shared parser's line numbers match ours.
-        shared.push('\n');
-    }
-    let base = parse_config(shared.as_bytes())?;
-    let default_window = cfg.settings.initial_window_size;
-    cfg.limits = base.limits;
-    cfg.settings = base.settings;
-    if !window_given {
-        cfg.settings.initial_window_size = default_window;
-    }
-    if conn_window_given {
-        cfg.connection_window = base.connection_window;
-    }
-    Ok(cfg)
-}
-
-#[wasm_bindgen]
 pub struct WasmClient {
     conn: ClientConnection,
     input: Vec<u8>,
@@ -92,9 +25,7 @@ pub struct WasmClient {
     segs: Vec<u32>,
 }
 
-#[wasm_bindgen]
 impl WasmClient {
-    #[wasm_bindgen(constructor)]
     pub fn new(now_ms: f64) -> WasmClient {
         WasmClient {
             conn: ClientConnection::new(ClientConfig::default(), ms(now_ms)),
@@ -262,14 +193,6 @@ impl WasmClient {
     pub fn is_going_away(&self) -> bool {
         self.conn.is_going_away()
     }
-
-    pub fn open_streams(&self) -> u32 {
-        u32::try_from(self.conn.open_streams()).unwrap_or(u32::MAX)
-    }
-
-    pub fn waiting_requests(&self) -> u32 {
-        u32::try_from(self.conn.waiting_requests()).unwrap_or(u32::MAX)
-    }
 }
 
 impl WasmClient {
@@ -291,52 +214,53 @@ impl WasmClient {
         push_text(&mut self.text, s)
     }
 
-    fn record(&mut self, ev: ClientEvent) -> [u32; 6] {
-        match ev {
+    fn record(&mut self, event: ClientEvent) -> [u32; RECORD_WORDS] {
+        match event {
             ClientEvent::Informational { stream_id, status, fields } => {
-                [kind::INFORMATIONAL, stream_id, u32::from(status), fields.start, fields.end, 0]
+                ev::informational(stream_id, u32::from(status), fields.start, fields.end)
             }
             ClientEvent::Response { stream_id, status, fields, end_stream } => {
-                [kind::RESPONSE, stream_id, u32::from(status), fields.start, fields.end, u32::from(end_stream)]
+                ev::response(stream_id, u32::from(status), fields.start, fields.end, u32::from(end_stream))
             }
-            ClientEvent::Trailers { stream_id, fields } => [kind::TRAILERS, stream_id, fields.start, fields.end, 0, 0],
-            ClientEvent::Data { stream_id, start, end } => [kind::DATA, stream_id, start, end, 0, 0],
-            ClientEvent::End { stream_id } => [kind::END, stream_id, 0, 0, 0, 0],
+            ClientEvent::Trailers { stream_id, fields } => ev::trailers(stream_id, fields.start, fields.end),
+            ClientEvent::Data { stream_id, start, end } => ev::data(stream_id, start, end),
+            ClientEvent::End { stream_id } => ev::end(stream_id),
             ClientEvent::Malformed { stream_id, reason } => {
                 let (o, l) = self.push_text(reason);
-                [kind::MALFORMED, stream_id, o, l, 0, 0]
+                ev::malformed(stream_id, o, l)
             }
             ClientEvent::TimedOut { stream_id, reason } => {
                 let (o, l) = self.push_text(reason);
-                [kind::TIMED_OUT, stream_id, o, l, 0, 0]
+                ev::timed_out(stream_id, o, l)
             }
-            ClientEvent::Reset { stream_id, code, remote, unsent, not_processed } => [
-                kind::RESET,
-                stream_id,
-                code.0,
-                u32::from(remote) | (u32::from(not_processed) << 1),
-                (unsent & 0xffff_ffff) as u32,
-                (unsent >> 32) as u32,
-            ],
-            ClientEvent::SendReady { stream_id } => [kind::SEND_READY, stream_id, 0, 0, 0, 0],
-            ClientEvent::SendBlocked { stream_id } => [kind::SEND_BLOCKED, stream_id, 0, 0, 0, 0],
-            ClientEvent::StreamClosed { stream_id } => [kind::STREAM_CLOSED, stream_id, 0, 0, 0, 0],
+            ClientEvent::Reset { stream_id, code, remote, unsent, not_processed } => {
+                let mut flags = 0;
+                if remote {
+                    flags |= client_reset_flag::REMOTE;
+                }
+                if not_processed {
+                    flags |= client_reset_flag::NOT_PROCESSED;
+                }
+                let (low, high) = split_u64(unsent);
+                ev::reset(stream_id, code.0, flags, low, high)
+            }
+            ClientEvent::SendReady { stream_id } => ev::send_ready(stream_id),
+            ClientEvent::SendBlocked { stream_id } => ev::send_blocked(stream_id),
+            ClientEvent::StreamClosed { stream_id } => ev::stream_closed(stream_id),
             ClientEvent::Settings => {
-                let mcs = self.conn.peer_settings().max_concurrent_streams.unwrap_or(u32::MAX);
-                [kind::SETTINGS, 0, mcs, 0, 0, 0]
+                ev::settings(0, self.conn.peer_settings().max_concurrent_streams.unwrap_or(u32::MAX))
             }
             ClientEvent::PingAck { data, rtt_ms } => {
                 let [a, b, c, d, e, f, g, h] = data;
-                let hi = u32::from_be_bytes([a, b, c, d]);
-                let lo = u32::from_be_bytes([e, f, g, h]);
-                [kind::PING_ACK, 0, hi, lo, u32::try_from(rtt_ms).unwrap_or(u32::MAX), 0]
+                let rtt = u32::try_from(rtt_ms).unwrap_or(u32::MAX);
+                ev::ping_ack(0, u32::from_be_bytes([a, b, c, d]), u32::from_be_bytes([e, f, g, h]), rtt)
             }
-            ClientEvent::GoAway { last_stream_id, code } => [kind::GOAWAY, 0, last_stream_id, code.0, 0, 0],
+            ClientEvent::GoAway { last_stream_id, code } => ev::goaway(0, last_stream_id, code.0),
             ClientEvent::Error { code, reason, remote } => {
                 let (o, l) = self.push_text(reason);
-                [kind::ERROR, 0, code.0, u32::from(remote), o, l]
+                ev::error(0, code.0, u32::from(remote), o, l)
             }
-            ClientEvent::Closed => [kind::CLOSED, 0, 0, 0, 0, 0],
+            ClientEvent::Closed => ev::closed(0),
         }
     }
 }

@@ -1,59 +1,26 @@
-//! `WasmConnection`: the engine as seen from js/engine.js.
+//! `WasmConnection`: the server engine as seen from js/engine.js, through
+//! the exports of `src/wasm/abi.rs`.
 //!
 //! Why it looks like this (see docs/ARCHITECTURE.md, "Boundary format"):
 //! crossing the JS↔wasm boundary is cheap for numbers and expensive for
 //! objects, so nothing here returns a JS object. JS copies each socket chunk
 //! into `input` (one copy), calls `receive`, and reads the events as fixed
-//! 24-byte records from `events` with a DataView. Header fields are packed on
-//! request into `scratch` and read lazily. DATA is reported as offsets into
+//! records (`boundary::RECORD_BYTES`) from `events`. Header fields are packed
+//! on request into `scratch` and read lazily. DATA is reported as offsets into
 //! the chunk JS already holds, and outbound DATA never enters wasm: JS gets
 //! frame-header bytes plus "take N bytes of stream S" segments.
 
-use wasm_bindgen::prelude::*;
-
 use super::boundary::{
-    begin_output, clear_records, le_u32, ms, pack_field, push_record, push_text, segment_words, trim, unpack_fields,
-    user_error_code,
+    begin_output, clear_records, le_u32, ms, pack_field, parse_config, push_record, push_text, segment_words,
+    server_event as ev, split_u64, trim, unpack_fields, upgrade_result, user_error_code, CALM_RULES, PEER_COUNT_BITS,
+    RECORD_WORDS,
 };
 use crate::connection::{Config, Connection, Event, Output, Segment, UpgradeError};
 use crate::error::{ErrorCode, UserError};
 
-// One event record is 24 bytes: six little-endian u32 words `[kind, stream_id, a, b, c, d]`.
-
-/// Event kinds (word 0 of a record). Keep in sync with js/engine.js.
-mod kind {
-    pub const REQUEST: u32 = 1; // a=fields.start b=fields.end c=end_stream
-    pub const TRAILERS: u32 = 2; // a=fields.start b=fields.end
-    pub const DATA: u32 = 3; // a=start b=end (offsets into the chunk)
-    pub const END: u32 = 4;
-    pub const RESET: u32 = 5; // a=code b=remote c=unsent low 32 d=unsent high 32
-    pub const SEND_READY: u32 = 6;
-    pub const SEND_BLOCKED: u32 = 7;
-    pub const STREAM_CLOSED: u32 = 8;
-    pub const REJECTED: u32 = 9; // a=status b=text offset c=text len
-    pub const SETTINGS: u32 = 10;
-    pub const PING_ACK: u32 = 11; // a,b = the 8 data bytes
-    pub const GOAWAY: u32 = 12; // a=last_stream_id b=code
-    pub const ERROR: u32 = 13; // a=code b=remote c=text offset d=text len
-    pub const CLOSED: u32 = 14;
-    pub const EXPIRED: u32 = 15; // a=text offset b=text len (a RESET follows)
-}
-
 /// Largest count `take_peer_counts` reports per kind and call.
-const PEER_COUNT_MAX: u32 = (1 << 17) - 1;
+const PEER_COUNT_MAX: u32 = (1 << PEER_COUNT_BITS) - 1;
 
-/// GOAWAY(ENHANCE_YOUR_CALM) reasons for budgets kept in JS across
-/// connections (js/budget.js `CALM_RULES` holds the same list, by index).
-const CALM_RULES: [&str; 6] = [
-    "too many RST_STREAM across this server",
-    "too many RST_STREAM from this peer address",
-    "too many refused streams across this server",
-    "too many refused streams from this peer address",
-    "too many protocol errors across this server",
-    "too many protocol errors from this peer address",
-];
-
-#[wasm_bindgen]
 pub struct WasmConnection {
     conn: Connection,
     /// The current socket chunk (JS writes it at `input_ptr`).
@@ -71,10 +38,8 @@ pub struct WasmConnection {
     segs: Vec<u32>,
 }
 
-#[wasm_bindgen]
 impl WasmConnection {
     /// A connection with the default `Config` (Twisted's SETTINGS, 1 MiB connection window).
-    #[wasm_bindgen(constructor)]
     pub fn new(now_ms: f64) -> WasmConnection {
         WasmConnection {
             conn: Connection::new(Config::default(), ms(now_ms)),
@@ -141,14 +106,15 @@ impl WasmConnection {
     /// connection, 2 bad settings, 3 bad request, 4 bad packing.
     pub fn upgrade(&mut self, len: usize) -> u32 {
         let args = self.args.get(..len).unwrap_or(&[]);
-        let Some(n) = le_u32(args, 0).and_then(|n| usize::try_from(n).ok()) else { return 4 };
-        let Some(settings) = n.checked_add(4).and_then(|end| args.get(4..end)) else { return 4 };
-        let Some(fields) = args.get(n.saturating_add(4)..).and_then(unpack_fields) else { return 4 };
+        let bad = upgrade_result::BAD_PACKING;
+        let Some(n) = le_u32(args, 0).and_then(|n| usize::try_from(n).ok()) else { return bad };
+        let Some(settings) = n.checked_add(4).and_then(|end| args.get(4..end)) else { return bad };
+        let Some(fields) = args.get(n.saturating_add(4)..).and_then(unpack_fields) else { return bad };
         match self.conn.upgrade(settings, &fields) {
-            Ok(()) => 0,
-            Err(UpgradeError::NotFresh) => 1,
-            Err(UpgradeError::BadSettings(_)) => 2,
-            Err(UpgradeError::BadRequest(_)) => 3,
+            Ok(()) => upgrade_result::OK,
+            Err(UpgradeError::NotFresh) => upgrade_result::NOT_FRESH,
+            Err(UpgradeError::BadSettings(_)) => upgrade_result::BAD_SETTINGS,
+            Err(UpgradeError::BadRequest(_)) => upgrade_result::BAD_REQUEST,
         }
     }
 
@@ -195,13 +161,6 @@ impl WasmConnection {
         self.scratch.as_ptr()
     }
 
-    /// Last GOAWAY debug data, copied to `scratch`; returns its length.
-    pub fn pack_debug_data(&mut self) -> usize {
-        self.scratch.clear();
-        self.scratch.extend_from_slice(self.conn.debug_data());
-        self.scratch.len()
-    }
-
     /// Response HEADERS; the fields are the `args_len` packed bytes at `args_ptr`.
     pub fn send_headers(&mut self, stream_id: u32, status: u16, args_len: usize, end_stream: bool) -> u32 {
         let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
@@ -237,13 +196,6 @@ impl WasmConnection {
         user_error_code(self.conn.consumed(stream_id, n))
     }
 
-    pub fn ping(&mut self, hi: u32, lo: u32) -> u32 {
-        let mut data = [0u8; 8];
-        data[..4].copy_from_slice(&hi.to_be_bytes());
-        data[4..].copy_from_slice(&lo.to_be_bytes());
-        user_error_code(self.conn.ping(data))
-    }
-
     pub fn shutdown(&mut self) {
         self.conn.shutdown();
     }
@@ -265,7 +217,7 @@ impl WasmConnection {
     pub fn take_peer_counts(&mut self) -> f64 {
         let c = self.conn.take_peer_counts();
         let sat = |n: u32| u64::from(n.min(PEER_COUNT_MAX));
-        (sat(c.resets) | (sat(c.refused) << 17) | (sat(c.errors) << 34)) as f64
+        (sat(c.resets) | (sat(c.refused) << PEER_COUNT_BITS) | (sat(c.errors) << (2 * PEER_COUNT_BITS))) as f64
     }
 
     pub fn tick(&mut self, now_ms: f64) {
@@ -308,10 +260,6 @@ impl WasmConnection {
     pub fn is_closed(&self) -> bool {
         self.conn.is_closed()
     }
-
-    pub fn open_streams(&self) -> u32 {
-        u32::try_from(self.conn.open_streams()).unwrap_or(u32::MAX)
-    }
 }
 
 impl WasmConnection {
@@ -333,120 +281,40 @@ impl WasmConnection {
         push_text(&mut self.text, s)
     }
 
-    fn record(&mut self, ev: Event) -> [u32; 6] {
-        match ev {
+    fn record(&mut self, event: Event) -> [u32; RECORD_WORDS] {
+        match event {
             Event::Request { stream_id, fields, end_stream } => {
-                [kind::REQUEST, stream_id, fields.start, fields.end, u32::from(end_stream), 0]
+                ev::request(stream_id, fields.start, fields.end, u32::from(end_stream))
             }
-            Event::Trailers { stream_id, fields } => [kind::TRAILERS, stream_id, fields.start, fields.end, 0, 0],
-            Event::Data { stream_id, start, end } => [kind::DATA, stream_id, start, end, 0, 0],
-            Event::End { stream_id } => [kind::END, stream_id, 0, 0, 0, 0],
-            Event::Reset { stream_id, code, remote, unsent } => [
-                kind::RESET,
-                stream_id,
-                code.0,
-                u32::from(remote),
-                (unsent & 0xffff_ffff) as u32,
-                (unsent >> 32) as u32,
-            ],
-            Event::SendReady { stream_id } => [kind::SEND_READY, stream_id, 0, 0, 0, 0],
-            Event::SendBlocked { stream_id } => [kind::SEND_BLOCKED, stream_id, 0, 0, 0, 0],
-            Event::StreamClosed { stream_id } => [kind::STREAM_CLOSED, stream_id, 0, 0, 0, 0],
+            Event::Trailers { stream_id, fields } => ev::trailers(stream_id, fields.start, fields.end),
+            Event::Data { stream_id, start, end } => ev::data(stream_id, start, end),
+            Event::End { stream_id } => ev::end(stream_id),
+            Event::Reset { stream_id, code, remote, unsent } => {
+                let (low, high) = split_u64(unsent);
+                ev::reset(stream_id, code.0, u32::from(remote), low, high)
+            }
+            Event::SendReady { stream_id } => ev::send_ready(stream_id),
+            Event::SendBlocked { stream_id } => ev::send_blocked(stream_id),
+            Event::StreamClosed { stream_id } => ev::stream_closed(stream_id),
             Event::Rejected { stream_id, status, reason } => {
                 let (o, l) = self.push_text(reason);
-                [kind::REJECTED, stream_id, u32::from(status), o, l, 0]
+                ev::rejected(stream_id, u32::from(status), o, l)
             }
-            Event::Settings => [kind::SETTINGS, 0, 0, 0, 0, 0],
+            Event::Settings => ev::settings(0),
             Event::PingAck { data } => {
-                let hi = u32::from_be_bytes([data[0], data[1], data[2], data[3]]);
-                let lo = u32::from_be_bytes([data[4], data[5], data[6], data[7]]);
-                [kind::PING_ACK, 0, hi, lo, 0, 0]
+                let [a, b, c, d, e, f, g, h] = data;
+                ev::ping_ack(0, u32::from_be_bytes([a, b, c, d]), u32::from_be_bytes([e, f, g, h]))
             }
-            Event::GoAway { last_stream_id, code } => [kind::GOAWAY, 0, last_stream_id, code.0, 0, 0],
+            Event::GoAway { last_stream_id, code } => ev::goaway(0, last_stream_id, code.0),
             Event::Error { code, reason, remote } => {
                 let (o, l) = self.push_text(reason);
-                [kind::ERROR, 0, code.0, u32::from(remote), o, l]
+                ev::error(0, code.0, u32::from(remote), o, l)
             }
-            Event::Closed => [kind::CLOSED, 0, 0, 0, 0, 0],
+            Event::Closed => ev::closed(0),
             Event::Expired { stream_id, reason } => {
                 let (o, l) = self.push_text(reason);
-                [kind::EXPIRED, stream_id, o, l, 0, 0]
+                ev::expired(stream_id, o, l)
             }
         }
     }
-}
-
-/// Parse `name=value` lines (see `configure`) over `Config::default()`.
-/// `Err(line)` (1-based) for an unknown name, a non-decimal value or a value
-/// out of the field's range; never panics.
-pub fn parse_config(text: &[u8]) -> Result<Config, u32> {
-    let mut c = Config::default();
-    let text = core::str::from_utf8(text).map_err(|_| 1u32)?;
-    for (i, line) in text.lines().enumerate() {
-        let no = u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1);
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let (name, value) = line.split_once('=').ok_or(no)?;
-        let v: u64 = value.trim().parse().map_err(|_| no)?;
-        let u32v = || u32::try_from(v).map_err(|_| no);
-        let usz = || usize::try_from(v).map_err(|_| no);
-        let l = &mut c.limits;
-        let s = &mut c.settings;
-        match name.trim() {
-            "maxHeaderFields" => l.max_header_fields = usz()?,
-            "maxHeaderBlockBytes" => l.max_header_block_bytes = usz()?,
-            "continuationFramesBase" => l.continuation_frames_base = u32v()?,
-            "maxControlBytes" => l.max_control_bytes = usz()?,
-            "maxPendingPingAcks" => l.max_pending_ping_acks = usz()?,
-            "maxOutstandingPings" => l.max_outstanding_pings = usz()?,
-            "closedStreamMemory" => l.closed_stream_memory = usz()?,
-            "idlePriorityMemory" => l.idle_priority_memory = usz()?,
-            "streamSendBuffer" => l.stream_send_buffer = v,
-            "connectionSendBuffer" => l.connection_send_buffer = v,
-            "streamSendBufferHard" => l.stream_send_buffer_hard = v,
-            "connectionSendBufferHard" => l.connection_send_buffer_hard = v,
-            "resetBurst" => l.reset_burst = u32v()?,
-            "resetRatePerS" => l.reset_rate_per_s = u32v()?,
-            "glitchBurst" => l.glitch_burst = u32v()?,
-            "glitchRatePerS" => l.glitch_rate_per_s = u32v()?,
-            "settingsBurst" => l.settings_burst = u32v()?,
-            "settingsRatePerS" => l.settings_rate_per_s = u32v()?,
-            "pingBurst" => l.ping_burst = u32v()?,
-            "pingRatePerS" => l.ping_rate_per_s = u32v()?,
-            "noopFrameBurst" => l.noop_frame_burst = u32v()?,
-            "noopFrameRatePerS" => l.noop_frame_rate_per_s = u32v()?,
-            "minWindowUpdate" => l.min_window_update = u32v()?,
-            "requestBodyTimeoutMs" => l.request_body_timeout_ms = v,
-            "minRequestBodyRate" => l.min_request_body_rate = u32v()?,
-            "prefaceTimeoutMs" => l.preface_timeout_ms = v,
-            "headerBlockTimeoutMs" => l.header_block_timeout_ms = v,
-            "idleTimeoutMs" => l.idle_timeout_ms = v,
-            "settingsAckTimeoutMs" => l.settings_ack_timeout_ms = v,
-            "shutdownPingTimeoutMs" => l.shutdown_ping_timeout_ms = v,
-            "drainTimeoutMs" => l.drain_timeout_ms = v,
-            "closeTimeoutMs" => l.close_timeout_ms = v,
-            "stallTimeoutMs" => l.stall_timeout_ms = v,
-            "headerTableSize" => s.header_table_size = u32v()?,
-            "maxConcurrentStreams" => s.max_concurrent_streams = u32v()?,
-            "initialWindowSize" if v <= u64::from(crate::settings::MAX_WINDOW_SIZE) => s.initial_window_size = u32v()?,
-            "maxFrameSize" if (16_384..=16_777_215).contains(&v) => s.max_frame_size = u32v()?,
-            "maxHeaderListSize" => s.max_header_list_size = u32v()?,
-            "connectionWindow" if (65_535..=u64::from(crate::settings::MAX_WINDOW_SIZE)).contains(&v) => {
-                c.connection_window = u32v()?
-            }
-            _ => return Err(no),
-        }
-    }
-    Ok(c)
-}
-
-/// JS numbers → engine milliseconds (negative/NaN clamp to 0).
-
-/// Test-only: trap the instance on purpose (fault-containment tests, issue 4 item 4).
-#[cfg(feature = "test-trap")]
-#[wasm_bindgen]
-pub fn test_trap() {
-    core::arch::wasm32::unreachable()
 }
