@@ -41,6 +41,7 @@ pub mod frame;
 pub mod hpack;
 pub mod inspect;
 pub mod limits;
+pub mod proto;
 pub mod schedule;
 pub mod semantics;
 pub mod settings;

@@ -24,12 +24,14 @@ mod send;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Range;
 
-use crate::connection::Output;
 use crate::error::{ErrorCode, UserError};
 use crate::flow::{RecvFlow, Window};
 use crate::frame;
 use crate::hpack::{self, HeaderField};
-use crate::limits::{Limits, TokenBucket};
+use crate::limits::Limits;
+use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
+use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
+use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
 use crate::schedule::Scheduler;
 use crate::semantics;
 use crate::settings::{LocalSettings, PeerSettings, DEFAULT_WINDOW_SIZE};
@@ -211,26 +213,11 @@ struct CStream {
 }
 
 #[derive(Clone, Copy, Debug)]
-struct Block {
-    stream_id: u32,
-    end_stream: bool,
-    continuations: u32,
-    started_ms: u64,
-}
-
-#[derive(Clone, Copy, Debug)]
 struct DataFrame {
     stream_id: u32,
     length: u32,
     delivered: u32,
     discard: bool,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct FieldRef {
-    start: u32,
-    name_len: u32,
-    value_len: u32,
 }
 
 /// The HTTP/2 client connection.
@@ -264,23 +251,18 @@ struct Core {
     conn_recv: RecvFlow,
     recv_initial: u32,
     conn_queued: u64,
-    pending: Vec<u8>,
-    control_bytes: usize,
+    /// Frames to write, in order, before any DATA.
+    out: Outbound,
     pending_ping_acks: usize,
     /// PINGs we sent: data and when.
     outstanding_pings: VecDeque<([u8; 8], u64)>,
     keepalive_seq: u64,
     events: VecDeque<ClientEvent>,
-    arena: Vec<u8>,
-    fields: Vec<FieldRef>,
+    arena: FieldArena,
     debug: Vec<u8>,
-    block: Option<Block>,
-    block_buf: Vec<u8>,
+    assembler: HeaderBlockAssembler,
     data: Option<DataFrame>,
-    reset_bucket: TokenBucket,
-    glitch_bucket: TokenBucket,
-    settings_bucket: TokenBucket,
-    ping_bucket: TokenBucket,
+    abuse: AbuseLimiter,
     /// Last valid frame in (idle timer, keepalive).
     active_ms: u64,
     /// Last connection WINDOW_UPDATE we sent: body timers paused by a closed
@@ -298,12 +280,12 @@ impl ClientConnection {
     pub fn new(config: ClientConfig, now_ms: u64) -> Self {
         let local = config.settings.sanitized();
         let l = config.limits;
-        let mut pending = Vec::with_capacity(128);
-        pending.extend_from_slice(CLIENT_PREFACE);
-        frame::write_settings(&mut pending, false, &local.params());
+        let mut out = Outbound::new(l.max_control_bytes);
+        out.local(Control::Preface(CLIENT_PREFACE));
+        out.local(Control::Settings(&local.params()));
         let mut conn_recv = RecvFlow::new(DEFAULT_WINDOW_SIZE, config.connection_window.max(DEFAULT_WINDOW_SIZE));
         if let Some(inc) = conn_recv.open_to_target() {
-            frame::write_window_update(&mut pending, 0, inc);
+            out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
         }
         let core = Core {
             cfg: config,
@@ -328,22 +310,16 @@ impl ClientConnection {
             conn_recv,
             recv_initial: DEFAULT_WINDOW_SIZE,
             conn_queued: 0,
-            pending,
-            control_bytes: 0,
+            out,
             pending_ping_acks: 0,
             outstanding_pings: VecDeque::new(),
             keepalive_seq: 0,
             events: VecDeque::new(),
-            arena: Vec::new(),
-            fields: Vec::new(),
+            arena: FieldArena::default(),
             debug: Vec::new(),
-            block: None,
-            block_buf: Vec::new(),
+            assembler: HeaderBlockAssembler::default(),
             data: None,
-            reset_bucket: TokenBucket::new(l.reset_burst, l.reset_rate_per_s, now_ms),
-            glitch_bucket: TokenBucket::new(l.glitch_burst, l.glitch_rate_per_s, now_ms),
-            settings_bucket: TokenBucket::new(l.settings_burst, l.settings_rate_per_s, now_ms),
-            ping_bucket: TokenBucket::new(l.ping_burst, l.ping_rate_per_s, now_ms),
+            abuse: AbuseLimiter::new(&l, now_ms),
             active_ms: now_ms,
             conn_recv_opened_ms: now_ms,
             scratch: Vec::new(),
@@ -358,7 +334,6 @@ impl ClientConnection {
         let c = &mut self.core;
         c.now = now_ms;
         c.arena.clear();
-        c.fields.clear();
         c.receive(&mut self.frames, input);
     }
 
@@ -368,12 +343,7 @@ impl ClientConnection {
 
     /// Field `i` of the header arena: (name, value).
     pub fn field(&self, i: u32) -> (&[u8], &[u8]) {
-        let c = &self.core;
-        let Some(f) = c.fields.get(i as usize) else { return (&[], &[]) };
-        let s = f.start as usize;
-        let m = s.saturating_add(f.name_len as usize);
-        let e = m.saturating_add(f.value_len as usize);
-        (c.arena.get(s..m).unwrap_or(&[]), c.arena.get(m..e).unwrap_or(&[]))
+        self.core.arena.field(i)
     }
 
     /// Debug data of the last GOAWAY received (≤ 1 KiB kept).
@@ -425,7 +395,7 @@ impl ClientConnection {
         if !c.streams.contains_key(&stream_id) {
             return Err(UserError::StreamClosed);
         }
-        c.reset_local(stream_id, code, false, false);
+        c.reset_local(stream_id, code, Cause::Local, false);
         Ok(())
     }
 
@@ -442,10 +412,10 @@ impl ClientConnection {
         let n = u64::from(n).min(s.recv.unconsumed());
         let recv_open = !s.recv_closed;
         if let (Some(inc), true) = (s.recv.credit(n), recv_open) {
-            frame::write_window_update(&mut c.pending, stream_id, inc);
+            c.out.local(Control::WindowUpdate { stream_id, increment: inc });
         }
         if let Some(inc) = c.conn_recv.credit(n) {
-            frame::write_window_update(&mut c.pending, 0, inc);
+            c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
             c.conn_recv_opened_ms = c.now;
         }
         Ok(())
@@ -518,23 +488,30 @@ impl Core {
         self.events.push_back(e);
     }
 
-    fn control(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        let before = self.pending.len();
-        f(&mut self.pending);
-        let added = self.pending.len().saturating_sub(before);
-        self.control_bytes = self.control_bytes.saturating_add(added);
-        if self.control_bytes > self.limits.max_control_bytes {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "control frame queue full", false);
+    /// Queue a frame. A server that fills its share of the queue (it sends
+    /// faster than it reads) is cut off.
+    fn queue(&mut self, cause: Cause, c: Control<'_>) {
+        if self.out.push(cause, c).is_err() {
+            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, QUEUE_FULL_REASON, false);
         }
     }
 
-    fn glitch(&mut self) -> bool {
-        if self.glitch_bucket.take(self.now) {
-            true
-        } else {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many protocol errors", false);
-            false
+    /// Spend a token of `budget`; on exhaustion the connection is closed.
+    /// Returns false when it was closed.
+    fn spend(&mut self, budget: Budget) -> bool {
+        match self.abuse.spend(budget, self.now) {
+            Ok(()) => true,
+            Err(Exhausted(b)) => {
+                self.close_with(ErrorCode::ENHANCE_YOUR_CALM, b.reason(), false);
+                false
+            }
         }
+    }
+
+    /// A server-provoked error: costs a protocol-error token.
+    fn peer_error(&mut self) -> bool {
+        self.abuse.counts.errors = self.abuse.counts.errors.saturating_add(1);
+        self.spend(Budget::ProtocolErrors)
     }
 
     fn max_concurrent(&self) -> usize {
@@ -595,7 +572,12 @@ impl Core {
                 unpack_fields(&packed).map(|(n, v)| HeaderField { name: n, value: v, sensitive: is_sensitive(n) });
             self.scratch.clear();
             self.encoder.encode(list, &mut self.scratch);
-            frame::write_headers(&mut self.pending, id, &self.scratch, end_stream, self.peer.max_frame_size);
+            self.out.local(Control::Headers {
+                stream_id: id,
+                block: &self.scratch,
+                end_stream,
+                max_frame_size: self.peer.max_frame_size,
+            });
             self.schedule(id);
         }
     }
@@ -660,7 +642,7 @@ impl Core {
             return Err(UserError::BufferFull);
         }
         self.outstanding_pings.push_back((data, self.now));
-        frame::write_ping(&mut self.pending, false, data);
+        self.out.local(Control::Ping(data));
         Ok(())
     }
 
@@ -677,7 +659,7 @@ impl Core {
         }
         if let Some(inc) = self.conn_recv.credit(cs.s.recv.unconsumed()) {
             if self.state != State::Closed {
-                frame::write_window_update(&mut self.pending, 0, inc);
+                self.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
                 self.conn_recv_opened_ms = self.now;
             }
         }
@@ -708,31 +690,27 @@ impl Core {
     }
 
     /// RST_STREAM(code) from us (only for streams whose HEADERS went out).
-    fn reset_local(&mut self, id: u32, code: ErrorCode, peer_caused: bool, not_processed: bool) {
+    fn reset_local(&mut self, id: u32, code: ErrorCode, cause: Cause, not_processed: bool) {
         let Some(cs) = self.drop_stream(id, CloseKind::ResetLocal) else { return };
         self.emit(ClientEvent::Reset { stream_id: id, code, remote: false, unsent: cs.s.queued, not_processed });
         if cs.opened {
-            if peer_caused {
-                self.control(|p| frame::write_rst_stream(p, id, code));
-            } else {
-                frame::write_rst_stream(&mut self.pending, id, code);
-            }
+            self.queue(cause, Control::RstStream { stream_id: id, code });
         }
         self.check_drained();
     }
 
-    /// The server's response broke the rules: Malformed, RST_STREAM(PROTOCOL_ERROR), a glitch.
+    /// The server's response broke the rules: Malformed, RST_STREAM(PROTOCOL_ERROR), a protocol-error token.
     fn malformed(&mut self, id: u32, reason: &'static str) {
-        if self.glitch() {
+        if self.peer_error() {
             self.emit(ClientEvent::Malformed { stream_id: id, reason });
-            self.reset_local(id, ErrorCode::PROTOCOL_ERROR, true, false);
+            self.reset_local(id, ErrorCode::PROTOCOL_ERROR, Cause::Peer, false);
         }
     }
 
     fn stream_error(&mut self, id: u32, code: ErrorCode, reason: &'static str) {
-        if self.glitch() {
+        if self.peer_error() {
             self.emit(ClientEvent::Malformed { stream_id: id, reason });
-            self.reset_local(id, code, true, false);
+            self.reset_local(id, code, Cause::Peer, false);
         }
     }
 
@@ -742,7 +720,7 @@ impl Core {
         }
         if !remote {
             // We have accepted no server-initiated streams: last_stream_id 0.
-            frame::write_goaway(&mut self.pending, 0, code, reason.as_bytes());
+            self.out.local(Control::GoAway { last_stream_id: 0, code, debug: reason.as_bytes() });
         }
         self.state = State::Closed;
         let ids: Vec<u32> = self.streams.keys().copied().collect();
@@ -765,7 +743,7 @@ impl Core {
             return;
         }
         if self.state == State::Draining || self.goaway_last.is_some() {
-            frame::write_goaway(&mut self.pending, 0, ErrorCode::NO_ERROR, b"");
+            self.out.local(Control::GoAway { last_stream_id: 0, code: ErrorCode::NO_ERROR, debug: b"" });
             self.state = State::Closed;
             self.emit(ClientEvent::Closed);
         }

@@ -18,7 +18,11 @@ use crate::semantics;
 use crate::settings::{id as setting_id, PeerChange};
 use crate::stream::CloseKind;
 
-use super::{Block, ClientEvent, Core, DataFrame, FieldRef, Resp, State};
+use crate::proto::abuse::Budget;
+use crate::proto::header_block::{Block, BlockError, Progress};
+use crate::proto::outbound::{Cause, Control};
+
+use super::{ClientEvent, Core, DataFrame, Resp, State};
 
 /// What the client needs from a valid response head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,14 +104,14 @@ impl Core {
                     break;
                 }
                 Err(ProtoError::Stream { stream_id, code, reason }) => {
-                    if self.block.is_some() || !self.got_settings {
+                    if self.assembler.in_progress().is_some() || !self.got_settings {
                         self.protocol_error("frame inside a header block or before SETTINGS");
                         break;
                     }
                     if self.streams.contains_key(&stream_id) {
                         self.stream_error(stream_id, code, reason);
                     } else {
-                        self.glitch();
+                        self.peer_error();
                     }
                 }
             }
@@ -133,7 +137,7 @@ impl Core {
             self.protocol_error("first frame from the server is not SETTINGS");
             return;
         }
-        if let Some(b) = self.block {
+        if let Some(b) = self.assembler.in_progress() {
             match &item {
                 Item::Frame(Frame::Continuation { stream_id, .. }) if *stream_id == b.stream_id => {}
                 _ => {
@@ -155,53 +159,22 @@ impl Core {
     fn on_frame(&mut self, f: Frame<'_>) {
         match f {
             Frame::Headers { stream_id, end_stream, end_headers, fragment, .. } => {
-                let block = Block { stream_id, end_stream, continuations: 0, started_ms: self.now };
+                let block = Block::new(stream_id, end_stream, false, self.now);
                 if end_headers {
                     self.complete_block(block, fragment);
                 } else {
-                    if fragment.len() > self.limits.max_header_block_bytes {
-                        self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "header block too large", false);
-                        return;
-                    }
-                    if fragment.is_empty() && !self.glitch() {
-                        return;
-                    }
-                    self.block_buf.clear();
-                    self.block_buf.extend_from_slice(fragment);
-                    self.block = Some(block);
+                    let progress = self.assembler.start(block, fragment, &self.limits);
+                    self.on_block_progress(progress);
                 }
             }
             Frame::Continuation { end_headers, fragment, .. } => {
-                let Some(mut b) = self.block else {
-                    self.protocol_error("CONTINUATION without HEADERS");
-                    return;
-                };
-                b.continuations = b.continuations.saturating_add(1);
-                if b.continuations > self.limits.max_continuation_frames(self.local.max_frame_size) {
-                    self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many CONTINUATION frames", false);
-                    return;
-                }
-                if self.block_buf.len().saturating_add(fragment.len()) > self.limits.max_header_block_bytes {
-                    self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "header block too large", false);
-                    return;
-                }
-                if fragment.is_empty() && !end_headers && !self.glitch() {
-                    return;
-                }
-                self.block_buf.extend_from_slice(fragment);
-                if end_headers {
-                    self.block = None;
-                    let buf = core::mem::take(&mut self.block_buf);
-                    self.complete_block(b, &buf);
-                    self.block_buf = buf;
-                    self.block_buf.clear();
-                } else {
-                    self.block = Some(b);
-                }
+                let progress =
+                    self.assembler.continuation(fragment, end_headers, &self.limits, self.local.max_frame_size);
+                self.on_block_progress(progress);
             }
             Frame::Priority { .. } => {
-                // Ignored (RFC 9113 §5.3.2); a flood costs the server glitch tokens.
-                self.glitch();
+                // Ignored (RFC 9113 §5.3.2); a flood costs the server protocol-error tokens.
+                self.peer_error();
             }
             Frame::RstStream { stream_id, code } => self.on_rst(stream_id, code),
             Frame::Settings { ack, params } => self.on_settings(ack, params),
@@ -211,7 +184,7 @@ impl Core {
             Frame::WindowUpdate { stream_id, increment } => self.on_window_update(stream_id, increment),
             Frame::PriorityUpdate { .. } | Frame::Unknown { .. } => {
                 // PRIORITY_UPDATE is a client-to-server frame; unknown frames are ignored (§5.5).
-                self.glitch();
+                self.peer_error();
             }
         }
     }
@@ -221,48 +194,40 @@ impl Core {
         id == 0 || id % 2 == 0 || id >= self.next_id || self.streams.get(&id).is_some_and(|cs| !cs.opened)
     }
 
+    /// After a HEADERS or CONTINUATION of a split block.
+    fn on_block_progress(&mut self, progress: Result<Progress, BlockError>) {
+        match progress {
+            Err(e) => {
+                let (code, reason) = e.code_and_reason();
+                self.close_with(code, reason, false);
+            }
+            Ok(Progress::Pending { empty }) => {
+                if empty {
+                    self.peer_error();
+                }
+            }
+            Ok(Progress::Complete(b)) => {
+                let buf = self.assembler.take_buf();
+                self.complete_block(b, &buf);
+                self.assembler.restore_buf(buf);
+            }
+        }
+    }
+
     fn complete_block(&mut self, b: Block, block: &[u8]) {
-        let first = self.fields.len();
         let limits = DecodeLimits {
             max_list_size: usize::try_from(self.local.max_header_list_size).unwrap_or(usize::MAX),
             max_fields: self.limits.max_header_fields,
         };
-        let arena = &mut self.arena;
-        let fields = &mut self.fields;
         // Always decoded: the HPACK table must stay in sync even for streams we dropped.
-        let outcome = self.decoder.decode(block, &limits, &mut |f| {
-            let (Ok(start), Ok(nl), Ok(vl)) =
-                (u32::try_from(arena.len()), u32::try_from(f.name.len()), u32::try_from(f.value.len()))
-            else {
-                return;
-            };
-            arena.extend_from_slice(f.name);
-            arena.extend_from_slice(f.value);
-            fields.push(FieldRef { start, name_len: nl, value_len: vl });
-        });
-        let Ok(outcome) = outcome else {
+        let Ok(decoded) = self.arena.decode(&mut self.decoder, block, &limits) else {
             self.close_with(ErrorCode::COMPRESSION_ERROR, "header block decoding failed", false);
             return;
         };
-        let range = u32::try_from(first).unwrap_or(u32::MAX)..u32::try_from(self.fields.len()).unwrap_or(u32::MAX);
-        let keep = self.on_block(b, range, outcome.over_limit);
+        let keep = self.on_block(b, decoded.fields.clone(), decoded.over_limit);
         if !keep {
-            if let Some(f) = self.fields.get(first) {
-                let start = f.start as usize;
-                self.arena.truncate(start);
-            }
-            self.fields.truncate(first);
+            self.arena.drop_block(decoded.fields);
         }
-    }
-
-    fn field_pairs(&self, range: core::ops::Range<u32>) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let arena = &self.arena;
-        self.fields.get(range.start as usize..range.end as usize).unwrap_or(&[]).iter().map(move |f| {
-            let s = f.start as usize;
-            let m = s.saturating_add(f.name_len as usize);
-            let e = m.saturating_add(f.value_len as usize);
-            (arena.get(s..m).unwrap_or(&[]), arena.get(m..e).unwrap_or(&[]))
-        })
     }
 
     /// A decoded header block for stream `b.stream_id`. Returns whether its fields are kept.
@@ -295,7 +260,7 @@ impl Core {
                     self.malformed(id, "trailers without END_STREAM");
                     return false;
                 }
-                if let Err(reason) = semantics::check_trailers(self.field_pairs(range.clone())) {
+                if let Err(reason) = semantics::check_trailers(self.arena.pairs(range.clone())) {
                     self.malformed(id, reason);
                     return false;
                 }
@@ -308,7 +273,7 @@ impl Core {
                 true
             }
             Resp::Head { informational } => {
-                let head = match check_response(self.field_pairs(range.clone())) {
+                let head = match check_response(self.arena.pairs(range.clone())) {
                     Ok(h) => h,
                     Err(reason) => {
                         self.malformed(id, reason);
@@ -395,7 +360,7 @@ impl Core {
             return;
         }
         let mut frame = DataFrame { stream_id: id, length, delivered: 0, discard: true };
-        if length == 0 && !end_stream && !self.glitch() {
+        if length == 0 && !end_stream && !self.peer_error() {
             return;
         }
         if self.never_opened(id) {
@@ -406,8 +371,8 @@ impl Core {
             self.credit_conn(u64::from(length));
             if self.closed.get(id) != Some(CloseKind::ResetLocal) {
                 self.data = Some(frame);
-                if self.glitch() {
-                    self.control(|p| frame::write_rst_stream(p, id, ErrorCode::STREAM_CLOSED));
+                if self.peer_error() {
+                    self.queue(Cause::Peer, Control::RstStream { stream_id: id, code: ErrorCode::STREAM_CLOSED });
                 }
             }
             return;
@@ -437,7 +402,7 @@ impl Core {
 
     fn credit_conn(&mut self, n: u64) {
         if let Some(inc) = self.conn_recv.credit(n) {
-            self.control(|p| frame::write_window_update(p, 0, inc));
+            self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
     }
 
@@ -478,7 +443,7 @@ impl Core {
         if padding > 0 {
             let stream_inc = cs.s.recv.credit(padding);
             if let (Some(inc), false) = (stream_inc, end_stream) {
-                self.control(|p| frame::write_window_update(p, id, inc));
+                self.queue(Cause::Peer, Control::WindowUpdate { stream_id: id, increment: inc });
             }
             self.credit_conn(padding);
         }
@@ -496,8 +461,8 @@ impl Core {
             self.protocol_error("RST_STREAM on a stream the client did not open");
             return;
         }
-        if !self.reset_bucket.take(self.now) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many RST_STREAM", false);
+        self.abuse.counts.resets = self.abuse.counts.resets.saturating_add(1);
+        if !self.spend(Budget::Resets) {
             return;
         }
         if let Some(cs) = self.drop_stream(id, CloseKind::ResetRemote) {
@@ -567,8 +532,7 @@ impl Core {
     }
 
     fn on_settings(&mut self, ack: bool, params: &[u8]) {
-        if !self.settings_bucket.take(self.now) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many SETTINGS frames", false);
+        if !self.spend(Budget::Settings) {
             return;
         }
         if ack {
@@ -609,7 +573,7 @@ impl Core {
                 Ok(PeerChange::MaxFrameSize(_)) | Ok(PeerChange::None) => {}
             }
         }
-        self.control(|p| frame::write_settings(p, true, &[]));
+        self.queue(Cause::Peer, Control::SettingsAck);
         self.emit(ClientEvent::Settings);
         // MAX_CONCURRENT_STREAMS may have grown.
         self.open_waiting();
@@ -642,8 +606,7 @@ impl Core {
             }
             return;
         }
-        if !self.ping_bucket.take(self.now) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many PING frames", false);
+        if !self.spend(Budget::Pings) {
             return;
         }
         self.pending_ping_acks = self.pending_ping_acks.saturating_add(1);
@@ -651,6 +614,6 @@ impl Core {
             self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many unanswered PINGs", false);
             return;
         }
-        self.control(|p| frame::write_ping(p, true, data));
+        self.queue(Cause::Peer, Control::PingAck(data));
     }
 }

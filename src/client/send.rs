@@ -21,6 +21,7 @@
 use crate::error::ErrorCode;
 use crate::frame;
 use crate::hpack::HeaderField;
+use crate::proto::outbound::{Cause, Control};
 use crate::stream::SendState;
 
 use super::{is_sensitive, unpack_fields, CStream, ClientEvent, Core, Output, Resp, State};
@@ -42,11 +43,7 @@ fn after(start: u64, limit: u64) -> Option<u64> {
 
 impl Core {
     pub(super) fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
-        if !self.pending.is_empty() {
-            out.push_bytes(&self.pending);
-            self.pending.clear();
-        }
-        self.control_bytes = 0;
+        self.out.flush_into(out);
         self.pending_ping_acks = 0;
         if self.state == State::Closed {
             return;
@@ -122,7 +119,7 @@ impl Core {
     }
 
     pub(super) fn wants_write(&self) -> bool {
-        !self.pending.is_empty() || (self.state != State::Closed && !self.sched.is_empty())
+        !self.out.is_empty() || (self.state != State::Closed && !self.sched.is_empty())
     }
 
     pub(super) fn schedule(&mut self, id: u32) {
@@ -195,9 +192,7 @@ impl Core {
         if let Some(sent) = self.settings_sent_ms {
             add(after(sent, l.settings_ack_timeout_ms));
         }
-        if let Some(b) = self.block {
-            add(after(b.started_ms, l.header_block_timeout_ms));
-        }
+        add(self.assembler.deadline(l.header_block_timeout_ms));
         if self.streams.is_empty() {
             add(after(self.active_ms, l.idle_timeout_ms));
         }
@@ -263,7 +258,7 @@ impl Core {
             self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
             return;
         }
-        if self.block.is_some_and(|b| due(after(b.started_ms, l.header_block_timeout_ms))) {
+        if due(self.assembler.deadline(l.header_block_timeout_ms)) {
             self.close_with(ErrorCode::PROTOCOL_ERROR, "header block timeout", false);
             return;
         }
@@ -272,7 +267,7 @@ impl Core {
             return;
         }
         if self.streams.is_empty() && due(after(self.active_ms, l.idle_timeout_ms)) {
-            frame::write_goaway(&mut self.pending, 0, ErrorCode::NO_ERROR, b"idle");
+            self.out.local(Control::GoAway { last_stream_id: 0, code: ErrorCode::NO_ERROR, debug: b"idle" });
             self.state = State::Closed;
             self.emit(ClientEvent::Closed);
             return;
@@ -294,7 +289,7 @@ impl Core {
                 .map(|cs| cs.s.id)
                 .collect();
             for id in stalled {
-                self.reset_local(id, ErrorCode::CANCEL, false, false);
+                self.reset_local(id, ErrorCode::CANCEL, Cause::Local, false);
             }
         }
         if self.cfg.response_timeout_ms > 0 || self.cfg.response_body_timeout_ms > 0 {
@@ -308,7 +303,7 @@ impl Core {
                 .collect();
             for (id, reason) in silent {
                 self.emit(ClientEvent::TimedOut { stream_id: id, reason });
-                self.reset_local(id, ErrorCode::CANCEL, false, false);
+                self.reset_local(id, ErrorCode::CANCEL, Cause::Local, false);
             }
         }
     }

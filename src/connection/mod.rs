@@ -28,7 +28,10 @@ use crate::error::{ErrorCode, UserError};
 use crate::flow::{RecvFlow, Window};
 use crate::frame;
 use crate::hpack::{self, HeaderField};
-use crate::limits::{Limits, TokenBucket};
+use crate::limits::Limits;
+use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
+use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
+use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
 use crate::schedule::{Priority, Scheduler};
 use crate::semantics;
 use crate::settings::{LocalSettings, PeerSettings, DEFAULT_HEADER_TABLE_SIZE, DEFAULT_WINDOW_SIZE};
@@ -59,54 +62,7 @@ impl Default for Config {
     }
 }
 
-/// Output of [`Connection::write_output`]: frame bytes plus where the
-/// application's queued body bytes go.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Output {
-    pub bytes: Vec<u8>,
-    pub segments: Vec<Segment>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Segment {
-    /// The next `len` bytes of `Output::bytes`.
-    Bytes { len: u32 },
-    /// The next `len` bytes the application queued on that stream.
-    Data { stream_id: u32, len: u32 },
-}
-
-impl Output {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn clear(&mut self) {
-        self.bytes.clear();
-        self.segments.clear();
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.segments.is_empty()
-    }
-
-    /// Append frame bytes, merging with a preceding Bytes segment.
-    pub(crate) fn push_bytes(&mut self, b: &[u8]) {
-        if b.is_empty() {
-            return;
-        }
-        self.bytes.extend_from_slice(b);
-        let n = u32::try_from(b.len()).unwrap_or(u32::MAX);
-        if let Some(Segment::Bytes { len }) = self.segments.last_mut() {
-            *len = len.saturating_add(n);
-        } else {
-            self.segments.push(Segment::Bytes { len: n });
-        }
-    }
-
-    pub(crate) fn push_data(&mut self, stream_id: u32, len: u32) {
-        self.segments.push(Segment::Data { stream_id, len });
-    }
-}
+pub use crate::proto::outbound::{Output, Segment};
 
 /// What happened. Ranges point into the current `receive()` input (Data) or
 /// the header arena read with [`Connection::field`] (valid until the next
@@ -149,25 +105,7 @@ pub enum Event {
     Expired { stream_id: u32, reason: &'static str },
 }
 
-/// Peer behaviour an application may budget across connections (one
-/// server, one peer address): counted since the last
-/// [`Connection::take_peer_counts`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PeerCounts {
-    /// RST_STREAM frames received.
-    pub resets: u32,
-    /// Streams refused with REFUSED_STREAM (over MAX_CONCURRENT_STREAMS).
-    pub refused: u32,
-    /// Other peer-provoked errors (every glitch: stream errors, malformed
-    /// requests, empty or useless frames of the glitch list).
-    pub errors: u32,
-}
-
-impl PeerCounts {
-    pub fn total(&self) -> u32 {
-        self.resets.saturating_add(self.refused).saturating_add(self.errors)
-    }
-}
+pub use crate::proto::abuse::PeerCounts;
 
 /// Where the connection is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -200,16 +138,6 @@ enum Shutdown {
     },
 }
 
-/// A header block being collected (HEADERS without END_HEADERS so far).
-#[derive(Clone, Copy, Debug)]
-struct Block {
-    stream_id: u32,
-    end_stream: bool,
-    self_dependent: bool,
-    continuations: u32,
-    started_ms: u64,
-}
-
 /// The DATA frame being streamed in.
 #[derive(Clone, Copy, Debug)]
 struct DataFrame {
@@ -218,15 +146,6 @@ struct DataFrame {
     delivered: u32,
     /// Not delivered to the application (stream gone or in error).
     discard: bool,
-}
-
-/// One decoded field in the arena: `arena[start..start+name_len]` is the
-/// name, the value follows it.
-#[derive(Clone, Copy, Debug)]
-struct FieldRef {
-    start: u32,
-    name_len: u32,
-    value_len: u32,
 }
 
 /// The HTTP/2 server connection.
@@ -266,27 +185,18 @@ struct Core {
     /// Bytes queued by the application on all streams, not yet written.
     conn_queued: u64,
     /// Frames to write, in order, before any DATA.
-    pending: Vec<u8>,
-    /// Bytes of `pending` caused by peer input.
-    control_bytes: usize,
+    out: Outbound,
     pending_ping_acks: usize,
     outstanding_pings: VecDeque<[u8; 8]>,
     events: VecDeque<Event>,
-    arena: Vec<u8>,
-    fields: Vec<FieldRef>,
+    arena: FieldArena,
     debug: Vec<u8>,
-    block: Option<Block>,
-    block_buf: Vec<u8>,
+    assembler: HeaderBlockAssembler,
     data: Option<DataFrame>,
     idle_priorities: VecDeque<(u32, Priority)>,
-    reset_bucket: TokenBucket,
-    glitch_bucket: TokenBucket,
-    settings_bucket: TokenBucket,
-    ping_bucket: TokenBucket,
-    noop_bucket: TokenBucket,
+    abuse: AbuseLimiter,
     /// DATA bytes sent that the peer has not credited back at the connection level yet.
     conn_uncredited: u64,
-    peer_counts: PeerCounts,
     /// Since when our connection receive window has held the peer back.
     conn_blocked_since: Option<u64>,
     /// Milliseconds the connection receive window held the peer back so far.
@@ -335,25 +245,17 @@ impl Connection {
             ),
             recv_initial: DEFAULT_WINDOW_SIZE,
             conn_queued: 0,
-            pending: Vec::new(),
-            control_bytes: 0,
+            out: Outbound::new(l.max_control_bytes),
             pending_ping_acks: 0,
             outstanding_pings: VecDeque::new(),
             events: VecDeque::new(),
-            arena: Vec::new(),
-            fields: Vec::new(),
+            arena: FieldArena::default(),
             debug: Vec::new(),
-            block: None,
-            block_buf: Vec::new(),
+            assembler: HeaderBlockAssembler::default(),
             data: None,
             idle_priorities: VecDeque::new(),
-            reset_bucket: TokenBucket::new(l.reset_burst, l.reset_rate_per_s, now_ms),
-            glitch_bucket: TokenBucket::new(l.glitch_burst, l.glitch_rate_per_s, now_ms),
-            settings_bucket: TokenBucket::new(l.settings_burst, l.settings_rate_per_s, now_ms),
-            ping_bucket: TokenBucket::new(l.ping_burst, l.ping_rate_per_s, now_ms),
-            noop_bucket: TokenBucket::new(l.noop_frame_burst, l.noop_frame_rate_per_s, now_ms),
+            abuse: AbuseLimiter::new(&l, now_ms),
             conn_uncredited: 0,
-            peer_counts: PeerCounts::default(),
             conn_blocked_since: None,
             conn_blocked_ms: 0,
             active_ms: now_ms,
@@ -363,9 +265,9 @@ impl Connection {
             input_noops: 0,
             closed_emitted: false,
         };
-        frame::write_settings(&mut core.pending, false, &local.params());
+        core.queue(Cause::Local, Control::Settings(&local.params()));
         if let Some(inc) = core.conn_recv.open_to_target() {
-            frame::write_window_update(&mut core.pending, 0, inc);
+            core.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
         Connection { frames: frame::FrameDecoder::new(local.max_frame_size), core }
     }
@@ -375,7 +277,6 @@ impl Connection {
     pub fn receive(&mut self, input: &[u8], now_ms: u64) {
         self.core.now = now_ms;
         self.core.arena.clear();
-        self.core.fields.clear();
         self.core.receive(&mut self.frames, input);
     }
 
@@ -385,14 +286,7 @@ impl Connection {
 
     /// Header field `i` (name, value) from the arena; empty if out of range.
     pub fn field(&self, i: u32) -> (&[u8], &[u8]) {
-        let c = &self.core;
-        let Some(f) = usize::try_from(i).ok().and_then(|i| c.fields.get(i)) else {
-            return (&[], &[]);
-        };
-        let start = f.start as usize;
-        let mid = start.saturating_add(f.name_len as usize);
-        let end = mid.saturating_add(f.value_len as usize);
-        (c.arena.get(start..mid).unwrap_or(&[]), c.arena.get(mid..end).unwrap_or(&[]))
+        self.core.arena.field(i)
     }
 
     /// Debug data of the last GOAWAY received.
@@ -452,7 +346,7 @@ impl Connection {
         if !c.streams.contains_key(&stream_id) {
             return Err(UserError::StreamClosed);
         }
-        c.reset_local(stream_id, code, false);
+        c.reset_local(stream_id, code, Cause::Local);
         Ok(())
     }
 
@@ -470,10 +364,10 @@ impl Connection {
         let stream_inc = s.recv.credit(n);
         s.note_recv_window(c.now);
         if let (Some(inc), true) = (stream_inc, recv_open) {
-            frame::write_window_update(&mut c.pending, stream_id, inc);
+            c.queue(Cause::Local, Control::WindowUpdate { stream_id, increment: inc });
         }
         if let Some(inc) = c.conn_recv.credit(n) {
-            frame::write_window_update(&mut c.pending, 0, inc);
+            c.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
         c.note_conn_window();
         Ok(())
@@ -487,7 +381,7 @@ impl Connection {
             return Err(UserError::BufferFull);
         }
         c.outstanding_pings.push_back(data);
-        frame::write_ping(&mut c.pending, false, data);
+        c.queue(Cause::Local, Control::Ping(data));
         Ok(())
     }
 
@@ -511,7 +405,7 @@ impl Connection {
 
     /// Resets, refusals and peer-provoked errors since the last call.
     pub fn take_peer_counts(&mut self) -> PeerCounts {
-        core::mem::take(&mut self.core.peer_counts)
+        core::mem::take(&mut self.core.abuse.counts)
     }
 
     /// Advance timers (idle, preface, header block, SETTINGS ACK, shutdown, stall).
@@ -563,45 +457,45 @@ impl Core {
         self.conn_send.available()
     }
 
-    /// Write a frame caused by peer input, counting it against the control-queue cap.
-    fn control(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        let before = self.pending.len();
-        f(&mut self.pending);
-        let added = self.pending.len().saturating_sub(before);
-        self.control_bytes = self.control_bytes.saturating_add(added);
-        if self.control_bytes > self.limits.max_control_bytes {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "control frame queue full", false);
+    /// Queue a frame. A peer that fills its share of the queue (it sends
+    /// faster than it reads) is cut off.
+    fn queue(&mut self, cause: Cause, c: Control<'_>) {
+        if self.out.push(cause, c).is_err() {
+            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, QUEUE_FULL_REASON, false);
         }
     }
 
-    /// Spend a glitch token (counted as a peer error); on exhaustion the
-    /// connection is closed. Returns false when the connection was closed.
-    fn glitch(&mut self) -> bool {
-        self.peer_counts.errors = self.peer_counts.errors.saturating_add(1);
-        self.spend_glitch()
+    /// Spend a token of `budget`; on exhaustion the connection is closed.
+    /// Returns false when it was closed.
+    fn spend(&mut self, budget: Budget) -> bool {
+        match self.abuse.spend(budget, self.now) {
+            Ok(()) => true,
+            Err(Exhausted(b)) => {
+                self.close_with(ErrorCode::ENHANCE_YOUR_CALM, b.reason(), false);
+                false
+            }
+        }
     }
 
-    fn spend_glitch(&mut self) -> bool {
+    /// A peer-provoked error (counted for the application, and against the
+    /// protocol-error budget). Returns false when the connection was closed.
+    fn peer_error(&mut self) -> bool {
+        self.abuse.counts.errors = self.abuse.counts.errors.saturating_add(1);
+        self.spend_protocol_error()
+    }
+
+    /// Invalid input: it does not keep the connection alive, and costs a
+    /// protocol-error token.
+    fn spend_protocol_error(&mut self) -> bool {
         self.input_error = true;
-        if self.glitch_bucket.take(self.now) {
-            true
-        } else {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many protocol errors", false);
-            false
-        }
+        self.spend(Budget::ProtocolErrors)
     }
 
-    /// A frame that costs CPU but does no work: spend a no-op token; on
-    /// exhaustion the connection is closed. Returns false when it was closed.
+    /// A frame that costs CPU but does no work: spend a no-op token.
     /// No-op frames do not keep the connection alive (idle timer).
     fn noop_frame(&mut self) -> bool {
         self.input_noops = self.input_noops.saturating_add(1);
-        if self.noop_bucket.take(self.now) {
-            true
-        } else {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many frames that do no work", false);
-            false
-        }
+        self.spend(Budget::NoopFrames)
     }
 
     /// Track whether the connection receive window holds the peer back
@@ -623,7 +517,7 @@ impl Core {
         // Bytes the application will never consume go back to the connection window.
         if let Some(inc) = self.conn_recv.credit(s.recv.unconsumed()) {
             if self.state == State::Open {
-                frame::write_window_update(&mut self.pending, 0, inc);
+                self.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
             }
         }
         self.note_conn_window();
@@ -650,22 +544,18 @@ impl Core {
     }
 
     /// RST_STREAM(code) from us; `Reset { remote: false }` to the application.
-    fn reset_local(&mut self, id: u32, code: ErrorCode, peer_caused: bool) {
+    fn reset_local(&mut self, id: u32, code: ErrorCode, cause: Cause) {
         if let Some(s) = self.drop_stream(id, CloseKind::ResetLocal) {
             self.emit(Event::Reset { stream_id: id, code, remote: false, unsent: s.queued });
         }
-        if peer_caused {
-            self.control(|p| frame::write_rst_stream(p, id, code));
-        } else {
-            frame::write_rst_stream(&mut self.pending, id, code);
-        }
+        self.queue(cause, Control::RstStream { stream_id: id, code });
         self.check_drained();
     }
 
-    /// A stream error the peer provoked (§5.4.2): RST_STREAM, Reset event, a glitch.
+    /// A stream error the peer provoked (§5.4.2): RST_STREAM, Reset event, a protocol-error token.
     fn stream_error(&mut self, id: u32, code: ErrorCode) {
-        if self.glitch() {
-            self.reset_local(id, code, true);
+        if self.peer_error() {
+            self.reset_local(id, code, Cause::Peer);
         }
     }
 
@@ -677,7 +567,7 @@ impl Core {
         }
         let last = self.goaway_last.map_or(self.last_peer_id, |g| g.min(self.last_peer_id));
         if !matches!(self.state, State::Closing { .. }) {
-            frame::write_goaway(&mut self.pending, last, code, reason.as_bytes());
+            self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code, debug: reason.as_bytes() });
         }
         self.state = State::Closed;
         self.shutdown = Shutdown::None;
@@ -710,15 +600,18 @@ impl Core {
             self.final_goaway();
             return;
         }
-        frame::write_goaway(&mut self.pending, MAX_STREAM_ID, ErrorCode::NO_ERROR, b"");
-        frame::write_ping(&mut self.pending, false, SHUTDOWN_PING);
+        self.queue(
+            Cause::Local,
+            Control::GoAway { last_stream_id: MAX_STREAM_ID, code: ErrorCode::NO_ERROR, debug: b"" },
+        );
+        self.queue(Cause::Local, Control::Ping(SHUTDOWN_PING));
         self.shutdown = Shutdown::AwaitPing { deadline: self.now.saturating_add(self.limits.shutdown_ping_timeout_ms) };
     }
 
     /// Phase 2: GOAWAY(last processed). Streams above it will be ignored.
     fn final_goaway(&mut self) {
         let last = self.last_peer_id;
-        frame::write_goaway(&mut self.pending, last, ErrorCode::NO_ERROR, b"");
+        self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code: ErrorCode::NO_ERROR, debug: b"" });
         self.goaway_last = Some(last);
         self.shutdown = Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
         self.check_drained();
@@ -732,7 +625,11 @@ impl Core {
         let ours = matches!(self.shutdown, Shutdown::Draining { .. });
         if ours || self.peer_goaway {
             if !ours {
-                frame::write_goaway(&mut self.pending, self.last_peer_id, ErrorCode::NO_ERROR, b"");
+                let last = self.last_peer_id;
+                self.queue(
+                    Cause::Local,
+                    Control::GoAway { last_stream_id: last, code: ErrorCode::NO_ERROR, debug: b"" },
+                );
             }
             self.state = State::Closed;
             self.emit(Event::Closed);
@@ -766,7 +663,13 @@ impl Core {
         }));
         self.scratch.clear();
         self.encoder.encode(list, &mut self.scratch);
-        frame::write_headers(&mut self.pending, id, &self.scratch, end_stream, self.peer.max_frame_size);
+        let headers = Control::Headers {
+            stream_id: id,
+            block: &self.scratch,
+            end_stream,
+            max_frame_size: self.peer.max_frame_size,
+        };
+        self.out.local(headers);
         if informational {
             return Ok(());
         }

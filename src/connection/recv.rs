@@ -21,7 +21,11 @@ use crate::semantics;
 use crate::settings::PeerChange;
 use crate::stream::{CloseKind, Stream};
 
-use super::{Block, Core, DataFrame, Event, FieldRef, Shutdown, State, SHUTDOWN_PING};
+use crate::proto::abuse::Budget;
+use crate::proto::header_block::{Block, BlockError, Progress};
+use crate::proto::outbound::{Cause, Control};
+
+use super::{Core, DataFrame, Event, Shutdown, State, SHUTDOWN_PING};
 
 /// RFC 9113 §3.4.
 pub(super) const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -63,7 +67,7 @@ impl Core {
                 }
                 Err(ProtoError::Stream { stream_id, code, .. }) => {
                     // The decoder skipped the frame (e.g. PRIORITY of the wrong size).
-                    if self.block.is_some() || !self.got_settings {
+                    if self.assembler.in_progress().is_some() || !self.got_settings {
                         self.protocol_error("frame inside a header block or before SETTINGS");
                         break;
                     }
@@ -87,7 +91,7 @@ impl Core {
             self.protocol_error("first frame is not SETTINGS");
             return;
         }
-        if let Some(b) = self.block {
+        if let Some(b) = self.assembler.in_progress() {
             // §6.2/§6.10: only CONTINUATION of the same stream may follow.
             match &item {
                 Item::Frame(Frame::Continuation { stream_id, .. }) if *stream_id == b.stream_id => {}
@@ -117,55 +121,24 @@ impl Core {
         match f {
             Frame::Headers { stream_id, end_stream, end_headers, priority, fragment } => {
                 let self_dependent = priority.is_some_and(|p| p.dependency == stream_id);
-                let block = Block { stream_id, end_stream, self_dependent, continuations: 0, started_ms: self.now };
+                let block = Block::new(stream_id, end_stream, self_dependent, self.now);
                 if end_headers {
                     self.complete_block(block, fragment);
                 } else {
-                    if fragment.len() > self.limits.max_header_block_bytes {
-                        self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "header block too large", false);
-                        return;
-                    }
-                    if fragment.is_empty() && !self.glitch() {
-                        return;
-                    }
-                    self.block_buf.clear();
-                    self.block_buf.extend_from_slice(fragment);
-                    self.block = Some(block);
+                    let progress = self.assembler.start(block, fragment, &self.limits);
+                    self.on_block_progress(progress);
                 }
             }
             Frame::Continuation { stream_id: _, end_headers, fragment } => {
-                let Some(mut b) = self.block else {
-                    self.protocol_error("CONTINUATION without HEADERS");
-                    return;
-                };
-                b.continuations = b.continuations.saturating_add(1);
-                if b.continuations > self.limits.max_continuation_frames(self.local.max_frame_size) {
-                    self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many CONTINUATION frames", false);
-                    return;
-                }
-                if self.block_buf.len().saturating_add(fragment.len()) > self.limits.max_header_block_bytes {
-                    self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "header block too large", false);
-                    return;
-                }
-                if fragment.is_empty() && !end_headers && !self.glitch() {
-                    return;
-                }
-                self.block_buf.extend_from_slice(fragment);
-                if end_headers {
-                    self.block = None;
-                    let buf = core::mem::take(&mut self.block_buf);
-                    self.complete_block(b, &buf);
-                    self.block_buf = buf;
-                    self.block_buf.clear();
-                } else {
-                    self.block = Some(b);
-                }
+                let progress =
+                    self.assembler.continuation(fragment, end_headers, &self.limits, self.local.max_frame_size);
+                self.on_block_progress(progress);
             }
             Frame::Priority { stream_id, spec } => {
                 // RFC 7540 priorities are ignored (RFC 9113 §5.3.2); only the
-                // self-dependency rule is checked. Counted as a glitch: a
-                // PRIORITY flood costs the peer tokens (CVE-2019-9513 churn).
-                if !self.glitch() {
+                // self-dependency rule is checked. It costs a protocol-error
+                // token: a PRIORITY flood is cut off (CVE-2019-9513 churn).
+                if !self.peer_error() {
                     return;
                 }
                 if spec.dependency == stream_id {
@@ -198,7 +171,27 @@ impl Core {
             }
             Frame::Unknown { .. } => {
                 // §5.5: ignored; counted so an empty-frame flood is bounded.
-                self.glitch();
+                self.peer_error();
+            }
+        }
+    }
+
+    /// After a HEADERS or CONTINUATION of a split block.
+    fn on_block_progress(&mut self, progress: Result<Progress, BlockError>) {
+        match progress {
+            Err(e) => {
+                let (code, reason) = e.code_and_reason();
+                self.close_with(code, reason, false);
+            }
+            Ok(Progress::Pending { empty }) => {
+                if empty {
+                    self.peer_error();
+                }
+            }
+            Ok(Progress::Complete(b)) => {
+                let buf = self.assembler.take_buf();
+                self.complete_block(b, &buf);
+                self.assembler.restore_buf(buf);
             }
         }
     }
@@ -211,58 +204,27 @@ impl Core {
             self.protocol_error("even stream id from client");
             return;
         }
-        let first = self.fields.len();
         let limits = DecodeLimits {
             max_list_size: usize::try_from(self.local.max_header_list_size).unwrap_or(usize::MAX),
             max_fields: self.limits.max_header_fields,
         };
-        let arena = &mut self.arena;
-        let fields = &mut self.fields;
-        let outcome = self.decoder.decode(block, &limits, &mut |f| {
-            let (Ok(start), Ok(nl), Ok(vl)) =
-                (u32::try_from(arena.len()), u32::try_from(f.name.len()), u32::try_from(f.value.len()))
-            else {
-                return;
-            };
-            arena.extend_from_slice(f.name);
-            arena.extend_from_slice(f.value);
-            fields.push(FieldRef { start, name_len: nl, value_len: vl });
-        });
-        let outcome = match outcome {
-            Ok(o) => o,
-            Err(_) => {
-                self.close_with(ErrorCode::COMPRESSION_ERROR, "header block decoding failed", false);
-                return;
-            }
+        let Ok(decoded) = self.arena.decode(&mut self.decoder, block, &limits) else {
+            self.close_with(ErrorCode::COMPRESSION_ERROR, "header block decoding failed", false);
+            return;
         };
-        let range = u32::try_from(first).unwrap_or(u32::MAX)..u32::try_from(self.fields.len()).unwrap_or(u32::MAX);
+        let range = decoded.fields;
         let keep = if self.streams.contains_key(&id) {
-            self.on_trailers(b, range.clone(), outcome.over_limit)
+            self.on_trailers(b, range.clone(), decoded.over_limit)
         } else if id <= self.last_peer_id {
             self.on_headers_closed(id);
             false
         } else {
-            self.on_request(b, range.clone(), outcome.over_limit)
+            self.on_request(b, range.clone(), decoded.over_limit)
         };
         if !keep {
             // Fields of refused/ignored blocks are not kept in the arena.
-            if let Some(f) = self.fields.get(first) {
-                let start = f.start as usize;
-                self.arena.truncate(start);
-            }
-            self.fields.truncate(first);
+            self.arena.drop_block(range);
         }
-    }
-
-    /// Copy of the decoded fields for the semantics checks.
-    fn field_pairs(&self, range: core::ops::Range<u32>) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let arena = &self.arena;
-        self.fields.get(range.start as usize..range.end as usize).unwrap_or(&[]).iter().map(move |f| {
-            let s = f.start as usize;
-            let m = s.saturating_add(f.name_len as usize);
-            let e = m.saturating_add(f.value_len as usize);
-            (arena.get(s..m).unwrap_or(&[]), arena.get(m..e).unwrap_or(&[]))
-        })
     }
 
     /// HEADERS on a stream we no longer have.
@@ -291,7 +253,7 @@ impl Core {
         let bad = b.self_dependent
             || !b.end_stream
             || over_limit
-            || semantics::check_trailers(self.field_pairs(range.clone())).is_err()
+            || semantics::check_trailers(self.arena.pairs(range.clone())).is_err()
             || !body_ok;
         if bad {
             self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
@@ -331,9 +293,9 @@ impl Core {
         if self.streams.len() >= max {
             // §5.1.2: a stream error, not a connection error (fixes Twisted).
             self.closed.insert(id, CloseKind::ResetLocal);
-            self.peer_counts.refused = self.peer_counts.refused.saturating_add(1);
-            if self.spend_glitch() {
-                self.reset_local(id, ErrorCode::REFUSED_STREAM, true);
+            self.abuse.counts.refused = self.abuse.counts.refused.saturating_add(1);
+            if self.spend_protocol_error() {
+                self.reset_local(id, ErrorCode::REFUSED_STREAM, Cause::Peer);
             }
             return false;
         }
@@ -341,7 +303,7 @@ impl Core {
             self.reject(id, 431, "request header fields too large");
             return false;
         }
-        let head = match semantics::check_request(self.field_pairs(range.clone())) {
+        let head = match semantics::check_request(self.arena.pairs(range.clone())) {
             Ok(h) => h,
             Err(reason) => {
                 self.reject(id, 400, reason);
@@ -372,7 +334,7 @@ impl Core {
 
     /// Malformed request (§8.1.1): answer `status` ourselves, then RST_STREAM(PROTOCOL_ERROR).
     fn reject(&mut self, id: u32, status: u16, reason: &'static str) {
-        if !self.glitch() {
+        if !self.peer_error() {
             return;
         }
         let mut digits = [0u8; 3];
@@ -380,12 +342,15 @@ impl Core {
         self.scratch.clear();
         self.encoder
             .encode([crate::hpack::HeaderField { name: b":status", value, sensitive: false }], &mut self.scratch);
-        let (scratch, max) = (core::mem::take(&mut self.scratch), self.peer.max_frame_size);
-        self.control(|p| {
-            frame::write_headers(p, id, &scratch, true, max);
-            frame::write_rst_stream(p, id, ErrorCode::PROTOCOL_ERROR);
-        });
-        self.scratch = scratch;
+        let headers = Control::Headers {
+            stream_id: id,
+            block: &self.scratch,
+            end_stream: true,
+            max_frame_size: self.peer.max_frame_size,
+        };
+        // Checked once for both frames: the response and its RST_STREAM go out together.
+        let _ = self.out.push(Cause::Peer, headers);
+        self.queue(Cause::Peer, Control::RstStream { stream_id: id, code: ErrorCode::PROTOCOL_ERROR });
         self.closed.insert(id, CloseKind::ResetLocal);
         self.emit(Event::Rejected { stream_id: id, status, reason });
     }
@@ -397,7 +362,7 @@ impl Core {
         }
         self.note_conn_window();
         let mut frame = DataFrame { stream_id: id, length, delivered: 0, discard: true };
-        if length == 0 && !end_stream && !self.glitch() {
+        if length == 0 && !end_stream && !self.peer_error() {
             return; // empty DATA without END_STREAM: CVE-2019-9518 flood
         }
         match self.streams.get_mut(&id) {
@@ -428,8 +393,8 @@ impl Core {
                 self.credit_conn(u64::from(length));
                 if self.closed.get(id) != Some(CloseKind::ResetLocal) {
                     self.data = Some(frame);
-                    if self.glitch() {
-                        self.control(|p| frame::write_rst_stream(p, id, ErrorCode::STREAM_CLOSED));
+                    if self.peer_error() {
+                        self.queue(Cause::Peer, Control::RstStream { stream_id: id, code: ErrorCode::STREAM_CLOSED });
                     }
                     return;
                 }
@@ -444,7 +409,7 @@ impl Core {
 
     fn credit_conn(&mut self, n: u64) {
         if let Some(inc) = self.conn_recv.credit(n) {
-            self.control(|p| frame::write_window_update(p, 0, inc));
+            self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
         self.note_conn_window();
     }
@@ -488,7 +453,7 @@ impl Core {
             let stream_inc = s.recv.credit(padding);
             s.note_recv_window(self.now);
             if let (Some(inc), false) = (stream_inc, end_stream) {
-                self.control(|p| frame::write_window_update(p, id, inc));
+                self.queue(Cause::Peer, Control::WindowUpdate { stream_id: id, increment: inc });
             }
             self.credit_conn(padding);
         }
@@ -507,9 +472,8 @@ impl Core {
             self.protocol_error("RST_STREAM on an idle stream");
             return;
         }
-        self.peer_counts.resets = self.peer_counts.resets.saturating_add(1);
-        if !self.reset_bucket.take(self.now) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many RST_STREAM (rapid reset)", false);
+        self.abuse.counts.resets = self.abuse.counts.resets.saturating_add(1);
+        if !self.spend(Budget::Resets) {
             return;
         }
         if let Some(s) = self.drop_stream(id, CloseKind::ResetRemote) {
@@ -583,8 +547,7 @@ impl Core {
     }
 
     fn on_settings(&mut self, ack: bool, params: &[u8]) {
-        if !self.settings_bucket.take(self.now) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many SETTINGS frames", false);
+        if !self.spend(Budget::Settings) {
             return;
         }
         if ack {
@@ -621,7 +584,7 @@ impl Core {
             }
         }
         // §6.5.3: ACK once applied. h2 "always ACKs before reading more".
-        self.control(|p| frame::write_settings(p, true, &[]));
+        self.queue(Cause::Peer, Control::SettingsAck);
         self.emit(Event::Settings);
         if window_changed {
             self.wake_all();
@@ -658,8 +621,7 @@ impl Core {
             }
             return;
         }
-        if !self.ping_bucket.take(self.now) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many PING frames", false);
+        if !self.spend(Budget::Pings) {
             return;
         }
         self.pending_ping_acks = self.pending_ping_acks.saturating_add(1);
@@ -667,11 +629,11 @@ impl Core {
             self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many unanswered PINGs", false);
             return;
         }
-        self.control(|p| frame::write_ping(p, true, data));
+        self.queue(Cause::Peer, Control::PingAck(data));
     }
 
     fn on_priority_update(&mut self, id: u32, value: &[u8]) {
-        if !self.glitch() {
+        if !self.peer_error() {
             return;
         }
         if id == 0 || id % 2 == 0 {

@@ -1,6 +1,6 @@
 //! Outbound side: `write_output`, scheduling and producer back-pressure.
 //!
-//! Order on the wire: everything in `pending` (SETTINGS/PING ACKs, RST,
+//! Order on the wire: everything in the outbound queue (SETTINGS/PING ACKs, RST,
 //! WINDOW_UPDATE, GOAWAY, response HEADERS — encoded when the command was
 //! given, so HPACK order is wire order), then DATA frames picked by the
 //! scheduler, each at most min(stream window, connection window, peer
@@ -15,11 +15,7 @@ use super::{is_sensitive, unpack_fields, Core, Event, Output, State};
 
 impl Core {
     pub(super) fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
-        if !self.pending.is_empty() {
-            out.push_bytes(&self.pending);
-            self.pending.clear();
-        }
-        self.control_bytes = 0;
+        self.out.flush_into(out);
         self.pending_ping_acks = 0;
         if self.state != State::Open {
             return; // after our closing GOAWAY no more DATA
@@ -76,7 +72,7 @@ impl Core {
             if end || trailers.is_some() {
                 // The stream ends here: the peer's stream-level WINDOW_UPDATE for
                 // its last DATA arrives after it is gone. That late frame is paid for.
-                self.noop_bucket.earn(1);
+                self.abuse.earn_noop(1);
             }
             if let Some(packed) = trailers {
                 let list =
@@ -107,7 +103,7 @@ impl Core {
     }
 
     pub(super) fn wants_write(&self) -> bool {
-        if !self.pending.is_empty() {
+        if !self.out.is_empty() {
             return true;
         }
         self.state == State::Open && !self.sched.is_empty()

@@ -15,7 +15,7 @@
 //! | request body    | request HEADERS without END_STREAM | body not complete by timeout + bytes / min rate (time held back by our windows not counted) → Expired + RST_STREAM(CANCEL) |
 
 use crate::error::ErrorCode;
-use crate::frame;
+use crate::proto::outbound::{Cause, Control};
 
 use super::{Core, Event, Shutdown, State};
 use crate::stream::Stream;
@@ -47,9 +47,7 @@ impl Core {
         if let Some(sent) = self.settings_sent_ms {
             add(after(sent, l.settings_ack_timeout_ms));
         }
-        if let Some(b) = self.block {
-            add(after(b.started_ms, l.header_block_timeout_ms));
-        }
+        add(self.assembler.deadline(l.header_block_timeout_ms));
         add(after(self.active_ms, l.idle_timeout_ms));
         match self.shutdown {
             Shutdown::None => {}
@@ -119,7 +117,7 @@ impl Core {
             self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
             return;
         }
-        if self.block.is_some_and(|b| due(after(b.started_ms, l.header_block_timeout_ms))) {
+        if due(self.assembler.deadline(l.header_block_timeout_ms)) {
             self.close_with(ErrorCode::PROTOCOL_ERROR, "header block timeout", false);
             return;
         }
@@ -132,7 +130,7 @@ impl Core {
             Shutdown::Draining { deadline } if now >= deadline => {
                 let ids: Vec<u32> = self.streams.keys().copied().collect();
                 for id in ids {
-                    self.reset_local(id, ErrorCode::CANCEL, false);
+                    self.reset_local(id, ErrorCode::CANCEL, Cause::Local);
                 }
                 if self.state != State::Closed {
                     self.state = State::Closed;
@@ -150,14 +148,14 @@ impl Core {
                 .map(|s| s.id)
                 .collect();
             for id in stalled {
-                self.reset_local(id, ErrorCode::CANCEL, false);
+                self.reset_local(id, ErrorCode::CANCEL, Cause::Local);
             }
         }
         if l.request_body_timeout_ms > 0 {
             let slow: Vec<u32> = self.streams.values().filter(|s| due(self.body_deadline(s))).map(|s| s.id).collect();
             for id in slow {
                 self.emit(Event::Expired { stream_id: id, reason: SLOW_BODY_REASON });
-                self.reset_local(id, ErrorCode::CANCEL, false);
+                self.reset_local(id, ErrorCode::CANCEL, Cause::Local);
             }
         }
     }
@@ -166,7 +164,8 @@ impl Core {
     /// else PROTOCOL_ERROR; then wait up to close_timeout for the peer to close.
     fn idle_timeout(&mut self) {
         let code = if self.streams.is_empty() { ErrorCode::NO_ERROR } else { ErrorCode::PROTOCOL_ERROR };
-        frame::write_goaway(&mut self.pending, self.last_peer_id, code, b"idle timeout");
+        let last = self.last_peer_id;
+        self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code, debug: b"idle timeout" });
         self.state = State::Closing { until: self.now.saturating_add(self.limits.close_timeout_ms) };
         self.reset_all(code);
         if code != ErrorCode::NO_ERROR {

@@ -15,7 +15,7 @@ use crate::frame;
 use crate::semantics;
 use crate::stream::Stream;
 
-use super::{Connection, Event, FieldRef, State};
+use super::{Connection, Event, State};
 
 /// The stream an upgraded request becomes (RFC 7540 §3.2).
 pub const UPGRADE_STREAM_ID: u32 = 1;
@@ -74,18 +74,13 @@ impl Connection {
             c.encoder.set_max_table_size(usize::try_from(peer.header_table_size).unwrap_or(usize::MAX));
         }
         c.peer = peer;
-        let first = u32::try_from(c.fields.len()).unwrap_or(u32::MAX);
+        let first = c.arena.len();
         for (name, value) in request {
-            let (Ok(start), Ok(name_len), Ok(value_len)) =
-                (u32::try_from(c.arena.len()), u32::try_from(name.len()), u32::try_from(value.len()))
-            else {
+            if !c.arena.push(name, value) {
                 return Err(UpgradeError::BadRequest("request too large"));
-            };
-            c.arena.extend_from_slice(name);
-            c.arena.extend_from_slice(value);
-            c.fields.push(FieldRef { start, name_len, value_len });
+            }
         }
-        let last = u32::try_from(c.fields.len()).unwrap_or(u32::MAX);
+        let last = c.arena.len();
         let id = UPGRADE_STREAM_ID;
         let mut s = Stream::new(id, c.peer.initial_window_size, c.recv_initial, c.local.initial_window_size);
         s.content_length = head.content_length;
