@@ -183,6 +183,12 @@ impl ClosedStreams {
     }
 }
 
+impl crate::proto::streams::LiveStream for Stream {
+    fn recv_closed(&self) -> bool {
+        self.recv_closed
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

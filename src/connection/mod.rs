@@ -21,7 +21,7 @@ mod upgrade;
 
 pub use upgrade::{UpgradeError, UPGRADE_STREAM_ID};
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::error::{ErrorCode, UserError};
@@ -32,10 +32,11 @@ use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
-use crate::schedule::{Priority, Scheduler};
+use crate::proto::streams::StreamStore;
+use crate::schedule::Scheduler;
 use crate::semantics;
 use crate::settings::{LocalSettings, PeerSettings, DEFAULT_HEADER_TABLE_SIZE, DEFAULT_WINDOW_SIZE};
-use crate::stream::{CloseKind, ClosedStreams, SendState, Stream};
+use crate::stream::{CloseKind, SendState, Stream};
 
 /// Stream id used in the first GOAWAY of a graceful shutdown (§6.8).
 const MAX_STREAM_ID: u32 = 0x7fff_ffff;
@@ -169,10 +170,7 @@ struct Core {
     peer: PeerSettings,
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
-    streams: BTreeMap<u32, Stream>,
-    closed: ClosedStreams,
-    /// Highest stream id the peer opened (§5.1.1).
-    last_peer_id: u32,
+    streams: StreamStore<Stream>,
     /// last_stream_id of our final GOAWAY, once sent: later streams are ignored.
     goaway_last: Option<u32>,
     peer_goaway: bool,
@@ -193,7 +191,6 @@ struct Core {
     debug: Vec<u8>,
     assembler: HeaderBlockAssembler,
     data: Option<DataFrame>,
-    idle_priorities: VecDeque<(u32, Priority)>,
     abuse: AbuseLimiter,
     /// DATA bytes sent that the peer has not credited back at the connection level yet.
     conn_uncredited: u64,
@@ -232,9 +229,7 @@ impl Connection {
                 usize::try_from(local.header_table_size.max(DEFAULT_HEADER_TABLE_SIZE)).unwrap_or(usize::MAX),
             ),
             encoder: hpack::Encoder::new(),
-            streams: BTreeMap::new(),
-            closed: ClosedStreams::new(l.closed_stream_memory),
-            last_peer_id: 0,
+            streams: StreamStore::server(l.closed_stream_memory, l.idle_priority_memory),
             goaway_last: None,
             peer_goaway: false,
             sched: Scheduler::new(),
@@ -253,7 +248,6 @@ impl Connection {
             debug: Vec::new(),
             assembler: HeaderBlockAssembler::default(),
             data: None,
-            idle_priorities: VecDeque::new(),
             abuse: AbuseLimiter::new(&l, now_ms),
             conn_uncredited: 0,
             conn_blocked_since: None,
@@ -510,7 +504,7 @@ impl Core {
 
     /// Drop a live stream's state, remembering how it ended.
     fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<Stream> {
-        let s = self.streams.remove(&id)?;
+        let s = self.streams.close(id, kind)?;
         if s.scheduled {
             self.sched.remove(id);
         }
@@ -523,7 +517,6 @@ impl Core {
         self.note_conn_window();
         let was_full = self.conn_queued >= self.limits.connection_send_buffer;
         self.conn_queued = self.conn_queued.saturating_sub(s.queued);
-        self.closed.insert(id, kind);
         if let Some(d) = self.data.as_mut() {
             if d.stream_id == id {
                 d.discard = true;
@@ -552,7 +545,8 @@ impl Core {
         self.check_drained();
     }
 
-    /// A stream error the peer provoked (§5.4.2): RST_STREAM, Reset event, a protocol-error token.
+    /// A stream error the peer provoked (§5.4.2): RST_STREAM, a Reset event
+    /// if the stream was live, a protocol-error token.
     fn stream_error(&mut self, id: u32, code: ErrorCode) {
         if self.peer_error() {
             self.reset_local(id, code, Cause::Peer);
@@ -565,7 +559,7 @@ impl Core {
         if self.state == State::Closed {
             return;
         }
-        let last = self.goaway_last.map_or(self.last_peer_id, |g| g.min(self.last_peer_id));
+        let last = self.goaway_last.map_or(self.streams.last_peer_id, |g| g.min(self.streams.last_peer_id));
         if !matches!(self.state, State::Closing { .. }) {
             self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code, debug: reason.as_bytes() });
         }
@@ -610,7 +604,7 @@ impl Core {
 
     /// Phase 2: GOAWAY(last processed). Streams above it will be ignored.
     fn final_goaway(&mut self) {
-        let last = self.last_peer_id;
+        let last = self.streams.last_peer_id;
         self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code: ErrorCode::NO_ERROR, debug: b"" });
         self.goaway_last = Some(last);
         self.shutdown = Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
@@ -625,7 +619,7 @@ impl Core {
         let ours = matches!(self.shutdown, Shutdown::Draining { .. });
         if ours || self.peer_goaway {
             if !ours {
-                let last = self.last_peer_id;
+                let last = self.streams.last_peer_id;
                 self.queue(
                     Cause::Local,
                     Control::GoAway { last_stream_id: last, code: ErrorCode::NO_ERROR, debug: b"" },

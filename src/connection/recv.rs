@@ -1,25 +1,19 @@
-//! Inbound side: the client preface and every frame, with the §5.1 stream
-//! state rules. Frames on streams:
+//! Inbound side: the client preface and every frame. Each frame on a stream
+//! is classified once ([`StreamStore::lookup`]) and the RFC 9113 §5.1 table
+//! ([`crate::stream_rules`]) decides whether it is accepted, ignored, a
+//! stream error or a connection error; the handlers below only act on the
+//! verdict and check the frame's own content. Frames ignored on closed
+//! streams still cost no-op tokens: a flood of them does no work.
 //!
-//! | stream is…                         | DATA                          | HEADERS                     | WINDOW_UPDATE / RST_STREAM | PRIORITY |
-//! |------------------------------------|-------------------------------|-----------------------------|----------------------------|----------|
-//! | idle (id > last)                   | conn PROTOCOL_ERROR           | opens it                    | conn PROTOCOL_ERROR        | ignored  |
-//! | open / half-closed (local)         | delivered                     | trailers (must END_STREAM)  | applied                    | ignored  |
-//! | half-closed (remote)               | stream STREAM_CLOSED          | stream STREAM_CLOSED        | applied                    | ignored  |
-//! | closed, reset by us                | ignored (window credited)     | decoded, ignored            | ignored                    | ignored  |
-//! | closed, reset by peer              | stream STREAM_CLOSED          | stream STREAM_CLOSED        | ignored                    | ignored  |
-//! | closed after END_STREAM / unknown  | stream STREAM_CLOSED (§6.1)   | conn STREAM_CLOSED / PROTOCOL_ERROR (§5.1.1) | ignored   | ignored  |
-//!
-//! Late WINDOW_UPDATE and RST_STREAM on closed streams are ignored (§5.1
-//! allows it for END_STREAM-closed streams and it fixes Twisted #8558).
+//! [`StreamStore::lookup`]: crate::proto::streams::StreamStore::lookup
 
 use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{self, flags, Frame, Item};
 use crate::hpack::DecodeLimits;
-use crate::schedule::Priority;
 use crate::semantics;
 use crate::settings::PeerChange;
 use crate::stream::{CloseKind, Stream};
+use crate::stream_rules::{rule, StreamFrame, Verdict};
 
 use crate::proto::abuse::Budget;
 use crate::proto::header_block::{Block, BlockError, Progress};
@@ -200,8 +194,10 @@ impl Core {
     /// sync even for streams we refuse) and act on it.
     fn complete_block(&mut self, b: Block, block: &[u8]) {
         let id = b.stream_id;
-        if id % 2 == 0 {
-            self.protocol_error("even stream id from client");
+        let rule = rule(StreamFrame::Headers, self.streams.lookup(id));
+        if let Verdict::ConnectionError(code) = rule.verdict {
+            // The connection ends: its HPACK state no longer matters.
+            self.close_with(code, rule.reason, false);
             return;
         }
         let limits = DecodeLimits {
@@ -213,13 +209,20 @@ impl Core {
             return;
         };
         let range = decoded.fields;
-        let keep = if self.streams.contains_key(&id) {
-            self.on_trailers(b, range.clone(), decoded.over_limit)
-        } else if id <= self.last_peer_id {
-            self.on_headers_closed(id);
-            false
-        } else {
-            self.on_request(b, range.clone(), decoded.over_limit)
+        let keep = match rule.verdict {
+            Verdict::Accept if self.streams.contains_key(&id) => self.on_trailers(b, range.clone(), decoded.over_limit),
+            Verdict::Accept => self.on_request(b, range.clone(), decoded.over_limit),
+            Verdict::Ignore => {
+                // In flight when we reset it (§5.4.2), but a stream of them
+                // is a flood of frames that do no work.
+                self.noop_frame();
+                false
+            }
+            Verdict::StreamError(code) => {
+                self.stream_error(id, code);
+                false
+            }
+            Verdict::ConnectionError(_) => false,
         };
         if !keep {
             // Fields of refused/ignored blocks are not kept in the arena.
@@ -227,28 +230,10 @@ impl Core {
         }
     }
 
-    /// HEADERS on a stream we no longer have.
-    fn on_headers_closed(&mut self, id: u32) {
-        match self.closed.get(id) {
-            Some(CloseKind::ResetLocal) => {
-                // In flight when we reset it: ignored (§5.4.2), but a stream
-                // of them is a flood of frames that do no work.
-                self.noop_frame();
-            }
-            Some(CloseKind::ResetRemote) => self.stream_error(id, ErrorCode::STREAM_CLOSED),
-            Some(CloseKind::Ended) => self.close_with(ErrorCode::STREAM_CLOSED, "HEADERS on a closed stream", false),
-            None => self.protocol_error("stream id not above the last one (§5.1.1)"),
-        }
-    }
-
     /// HEADERS on a live stream: request trailers. Returns whether the fields are kept.
     fn on_trailers(&mut self, b: Block, range: core::ops::Range<u32>, over_limit: bool) -> bool {
         let id = b.stream_id;
         let Some(s) = self.streams.get(&id) else { return false };
-        if s.recv_closed {
-            self.stream_error(id, ErrorCode::STREAM_CLOSED);
-            return false;
-        }
         let body_ok = length_matches(s.content_length, s.body_received);
         let bad = b.self_dependent
             || !b.end_stream
@@ -278,21 +263,21 @@ impl Core {
     /// HEADERS opening a new stream. Returns whether the fields are kept.
     fn on_request(&mut self, b: Block, range: core::ops::Range<u32>, over_limit: bool) -> bool {
         let id = b.stream_id;
-        self.last_peer_id = id;
+        self.streams.last_peer_id = id;
         if self.goaway_last.is_some_and(|g| id > g) {
             // Above our final GOAWAY: ignored (§6.8), frames that follow too.
-            self.closed.insert(id, CloseKind::ResetLocal);
+            self.streams.record_closed(id, CloseKind::ResetLocal);
             return false;
         }
         if b.self_dependent {
-            self.closed.insert(id, CloseKind::ResetLocal);
+            self.streams.record_closed(id, CloseKind::ResetLocal);
             self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
             return false;
         }
         let max = usize::try_from(self.local.max_concurrent_streams).unwrap_or(usize::MAX);
         if self.streams.len() >= max {
             // §5.1.2: a stream error, not a connection error (fixes Twisted).
-            self.closed.insert(id, CloseKind::ResetLocal);
+            self.streams.record_closed(id, CloseKind::ResetLocal);
             self.abuse.counts.refused = self.abuse.counts.refused.saturating_add(1);
             if self.spend_protocol_error() {
                 self.reset_local(id, ErrorCode::REFUSED_STREAM, Cause::Peer);
@@ -317,13 +302,7 @@ impl Core {
         let mut s = Stream::new(id, self.peer.initial_window_size, self.recv_initial, self.local.initial_window_size);
         s.content_length = head.content_length;
         s.recv_closed = b.end_stream;
-        let mut prio = head.priority.unwrap_or_default();
-        if let Some(i) = self.idle_priorities.iter().position(|e| e.0 == id) {
-            if let Some((_, p)) = self.idle_priorities.remove(i) {
-                prio = p;
-            }
-        }
-        s.priority = prio;
+        s.priority = self.streams.take_idle_priority(id).or(head.priority).unwrap_or_default();
         s.body_started_ms = self.now;
         s.conn_blocked_at_start = self.conn_blocked_ms;
         s.note_recv_window(self.now);
@@ -351,7 +330,7 @@ impl Core {
         // Checked once for both frames: the response and its RST_STREAM go out together.
         let _ = self.out.push(Cause::Peer, headers);
         self.queue(Cause::Peer, Control::RstStream { stream_id: id, code: ErrorCode::PROTOCOL_ERROR });
-        self.closed.insert(id, CloseKind::ResetLocal);
+        self.streams.record_closed(id, CloseKind::ResetLocal);
         self.emit(Event::Rejected { stream_id: id, status, reason });
     }
 
@@ -365,8 +344,10 @@ impl Core {
         if length == 0 && !end_stream && !self.peer_error() {
             return; // empty DATA without END_STREAM: CVE-2019-9518 flood
         }
-        match self.streams.get_mut(&id) {
-            Some(s) if !s.recv_closed => {
+        let rule = rule(StreamFrame::Data, self.streams.lookup(id));
+        match rule.verdict {
+            Verdict::Accept => {
+                let Some(s) = self.streams.get_mut(&id) else { return };
                 let res = s.recv.receive(length);
                 s.note_recv_window(self.now);
                 if res.is_err() {
@@ -377,28 +358,19 @@ impl Core {
                 }
                 frame.discard = false;
             }
-            Some(_) => {
-                // half-closed (remote): §5.1 STREAM_CLOSED
-                self.credit_conn(u64::from(length));
-                self.data = Some(frame);
-                self.stream_error(id, ErrorCode::STREAM_CLOSED);
+            Verdict::ConnectionError(code) => {
+                self.close_with(code, rule.reason, false);
                 return;
             }
-            None => {
-                if id > self.last_peer_id {
-                    self.protocol_error("DATA on an idle stream");
-                    return;
-                }
-                // Closed: the connection window is still credited (§6.9).
+            Verdict::StreamError(code) => {
+                // Not delivered, but the connection window is still credited (§6.9).
                 self.credit_conn(u64::from(length));
-                if self.closed.get(id) != Some(CloseKind::ResetLocal) {
-                    self.data = Some(frame);
-                    if self.peer_error() {
-                        self.queue(Cause::Peer, Control::RstStream { stream_id: id, code: ErrorCode::STREAM_CLOSED });
-                    }
-                    return;
-                }
-                // In flight when we reset the stream: ignored, but budgeted.
+                self.data = Some(frame);
+                self.stream_error(id, code);
+                return;
+            }
+            Verdict::Ignore => {
+                self.credit_conn(u64::from(length));
                 if !self.noop_frame() {
                     return;
                 }
@@ -468,8 +440,9 @@ impl Core {
     }
 
     fn on_rst(&mut self, id: u32, code: ErrorCode) {
-        if id > self.last_peer_id {
-            self.protocol_error("RST_STREAM on an idle stream");
+        let rule = rule(StreamFrame::RstStream, self.streams.lookup(id));
+        if let Verdict::ConnectionError(code) = rule.verdict {
+            self.close_with(code, rule.reason, false);
             return;
         }
         self.abuse.counts.resets = self.abuse.counts.resets.saturating_add(1);
@@ -513,15 +486,20 @@ impl Core {
             }
             return;
         }
-        let Some(s) = self.streams.get_mut(&id) else {
-            if id > self.last_peer_id {
-                self.protocol_error("WINDOW_UPDATE on an idle stream");
+        let rule = rule(StreamFrame::WindowUpdate, self.streams.lookup(id));
+        match rule.verdict {
+            Verdict::Accept => {}
+            Verdict::ConnectionError(code) => {
+                self.close_with(code, rule.reason, false);
                 return;
             }
-            // Late update on a finished stream: harmless, but budgeted.
-            self.noop_frame();
-            return;
-        };
+            Verdict::Ignore | Verdict::StreamError(_) => {
+                // Late update on a finished stream: harmless, but budgeted.
+                self.noop_frame();
+                return;
+            }
+        }
+        let Some(s) = self.streams.get_mut(&id) else { return };
         if inc == 0 {
             self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
             return;
@@ -636,34 +614,24 @@ impl Core {
         if !self.peer_error() {
             return;
         }
-        if id == 0 || id % 2 == 0 {
-            // RFC 9218 §7.1: 0 is a PROTOCOL_ERROR; even ids would be pushes, which we never make.
-            self.protocol_error("PRIORITY_UPDATE for stream 0 or a push stream");
-            return;
-        }
-        if let Some(s) = self.streams.get_mut(&id) {
-            let new = s.priority.parse_update(value);
-            if new != s.priority {
-                s.priority = new;
-                if s.scheduled {
-                    self.sched.remove(id);
-                    self.sched.push(id, new);
+        let rule = rule(StreamFrame::PriorityUpdate, self.streams.lookup(id));
+        match rule.verdict {
+            Verdict::ConnectionError(code) => self.close_with(code, rule.reason, false),
+            Verdict::Accept => {
+                if let Some(s) = self.streams.get_mut(&id) {
+                    let new = s.priority.parse_update(value);
+                    if new != s.priority {
+                        s.priority = new;
+                        if s.scheduled {
+                            self.sched.remove(id);
+                            self.sched.push(id, new);
+                        }
+                    }
+                } else {
+                    self.streams.update_idle_priority(id, value);
                 }
             }
-        } else if id > self.last_peer_id {
-            let base = self
-                .idle_priorities
-                .iter()
-                .position(|e| e.0 == id)
-                .and_then(|i| self.idle_priorities.remove(i))
-                .map_or(Priority::default(), |e| e.1);
-            if self.limits.idle_priority_memory == 0 {
-                return;
-            }
-            if self.idle_priorities.len() >= self.limits.idle_priority_memory {
-                self.idle_priorities.pop_front();
-            }
-            self.idle_priorities.push_back((id, base.parse_update(value)));
+            Verdict::Ignore | Verdict::StreamError(_) => {}
         }
     }
 }

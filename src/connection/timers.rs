@@ -164,7 +164,7 @@ impl Core {
     /// else PROTOCOL_ERROR; then wait up to close_timeout for the peer to close.
     fn idle_timeout(&mut self) {
         let code = if self.streams.is_empty() { ErrorCode::NO_ERROR } else { ErrorCode::PROTOCOL_ERROR };
-        let last = self.last_peer_id;
+        let last = self.streams.last_peer_id;
         self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code, debug: b"idle timeout" });
         self.state = State::Closing { until: self.now.saturating_add(self.limits.close_timeout_ms) };
         self.reset_all(code);

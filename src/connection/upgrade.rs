@@ -51,7 +51,7 @@ impl Connection {
     /// sent with the usual commands, after our SETTINGS. On error nothing changed.
     pub fn upgrade(&mut self, settings_payload: &[u8], request: &[(&[u8], &[u8])]) -> Result<(), UpgradeError> {
         let c = &mut self.core;
-        if c.state != (State::Preface { matched: 0 }) || c.last_peer_id != 0 || !c.streams.is_empty() {
+        if c.state != (State::Preface { matched: 0 }) || c.streams.last_peer_id != 0 || !c.streams.is_empty() {
             return Err(UpgradeError::NotFresh);
         }
         if settings_payload.len() % 6 != 0 {
@@ -87,7 +87,7 @@ impl Connection {
         s.recv_closed = true;
         s.priority = head.priority.unwrap_or_default();
         c.streams.insert(id, s);
-        c.last_peer_id = id;
+        c.streams.last_peer_id = id;
         c.emit(Event::Request { stream_id: id, fields: first..last, end_stream: true });
         Ok(())
     }

@@ -21,3 +21,4 @@ pub mod abuse;
 
 pub mod header_block;
 pub mod outbound;
+pub mod streams;
