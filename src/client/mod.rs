@@ -21,7 +21,7 @@
 mod recv;
 mod send;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::error::{ErrorCode, UserError};
@@ -32,10 +32,11 @@ use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
+use crate::proto::streams::{LiveStream, StreamStore};
 use crate::schedule::Scheduler;
 use crate::semantics;
 use crate::settings::{LocalSettings, PeerSettings, DEFAULT_WINDOW_SIZE};
-use crate::stream::{CloseKind, ClosedStreams, SendState, Stream};
+use crate::stream::{CloseKind, SendState, Stream};
 
 pub use recv::check_response;
 pub use send::{RESPONSE_BODY_TIMEOUT_REASON, RESPONSE_TIMEOUT_REASON};
@@ -212,6 +213,15 @@ struct CStream {
     body_active_ms: u64,
 }
 
+impl LiveStream for CStream {
+    fn recv_closed(&self) -> bool {
+        self.s.recv_closed
+    }
+    fn on_wire(&self) -> bool {
+        self.opened
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct DataFrame {
     stream_id: u32,
@@ -238,12 +248,10 @@ struct Core {
     peer: PeerSettings,
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
-    streams: BTreeMap<u32, CStream>,
+    streams: StreamStore<CStream>,
     /// Ids waiting for a slot, in order.
     waiting: VecDeque<u32>,
     opened_count: usize,
-    closed: ClosedStreams,
-    next_id: u32,
     /// last_stream_id of the server's GOAWAY: nothing above it will be processed.
     goaway_last: Option<u32>,
     sched: Scheduler,
@@ -299,11 +307,9 @@ impl ClientConnection {
             peer: PeerSettings::default(),
             decoder: hpack::Decoder::new(usize::try_from(local.header_table_size).unwrap_or(usize::MAX)),
             encoder: hpack::Encoder::new(),
-            streams: BTreeMap::new(),
+            streams: StreamStore::client(l.closed_stream_memory),
             waiting: VecDeque::new(),
             opened_count: 0,
-            closed: ClosedStreams::new(l.closed_stream_memory),
-            next_id: 1,
             goaway_last: None,
             sched: Scheduler::new(),
             conn_send: Window::new(DEFAULT_WINDOW_SIZE),
@@ -475,7 +481,7 @@ impl ClientConnection {
     /// No new request can be started (closing, closed, GOAWAY received, or stream ids used up).
     pub fn is_going_away(&self) -> bool {
         let c = &self.core;
-        c.state != State::Open || c.goaway_last.is_some() || c.next_id > LAST_CLIENT_STREAM_ID
+        c.state != State::Open || c.goaway_last.is_some() || c.streams.next_local_id > LAST_CLIENT_STREAM_ID
     }
 }
 
@@ -524,11 +530,11 @@ impl Core {
             return Err(UserError::ConnectionClosed);
         }
         let head = semantics::check_request(fields.iter().copied()).map_err(|_| UserError::InvalidHeader)?;
-        if self.next_id > LAST_CLIENT_STREAM_ID {
+        if self.streams.next_local_id > LAST_CLIENT_STREAM_ID {
             return Err(UserError::ConnectionClosed);
         }
-        let id = self.next_id;
-        self.next_id = self.next_id.saturating_add(2);
+        let id = self.streams.next_local_id;
+        self.streams.next_local_id = id.saturating_add(2);
         let mut s = Stream::new(id, self.peer.initial_window_size, self.recv_initial, self.local.initial_window_size);
         s.send = if end_stream { SendState::Done } else { SendState::Headers };
         let mut packed = Vec::new();
@@ -648,7 +654,7 @@ impl Core {
 
     /// Drop a stream's state, remembering how it ended; frees its slot.
     fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<CStream> {
-        let cs = self.streams.remove(&id)?;
+        let cs = self.streams.close(id, kind)?;
         if cs.s.scheduled {
             self.sched.remove(id);
         }
@@ -665,9 +671,6 @@ impl Core {
         }
         let was_full = self.conn_queued >= self.limits.connection_send_buffer;
         self.conn_queued = self.conn_queued.saturating_sub(cs.s.queued);
-        if cs.opened {
-            self.closed.insert(id, kind);
-        }
         if let Some(d) = self.data.as_mut() {
             if d.stream_id == id {
                 d.discard = true;

@@ -1,15 +1,13 @@
-//! Inbound side of the client: every frame from the server, with §5.1 state
-//! rules from the client's point of view and the §8.3.2 response checks.
+//! Inbound side of the client: every frame from the server, with the §8.3.2
+//! response checks. As on the server, each frame on a stream is classified
+//! once (`StreamStore::lookup`: no id is ever idle for a client, since it
+//! refuses pushes) and the RFC 9113 §5.1 table ([`crate::stream_rules`])
+//! decides what happens to it; what remains here is the client's own:
 //!
-//! | frame on stream…                    | verdict                                        |
-//! |-------------------------------------|------------------------------------------------|
-//! | even id (server-initiated)          | conn PROTOCOL_ERROR (we sent ENABLE_PUSH 0)     |
-//! | id we never opened (idle / waiting) | conn PROTOCOL_ERROR                            |
-//! | open, no final response yet         | HEADERS: 1xx or final; DATA: stream PROTOCOL_ERROR |
-//! | open, final response received       | HEADERS: trailers (must END_STREAM); DATA: body |
-//! | half-closed (remote)                | stream STREAM_CLOSED                           |
-//! | closed, reset by us                 | ignored (connection window credited)           |
-//! | closed otherwise                    | DATA/HEADERS: stream STREAM_CLOSED; others ignored |
+//! | open stream…                        | HEADERS                                | DATA                  |
+//! |-------------------------------------|----------------------------------------|-----------------------|
+//! | no final response yet               | 1xx or the final response              | stream PROTOCOL_ERROR |
+//! | final response received             | trailers (must END_STREAM)             | body                  |
 
 use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{self, flags, Frame, Item};
@@ -17,6 +15,7 @@ use crate::hpack::DecodeLimits;
 use crate::semantics;
 use crate::settings::{id as setting_id, PeerChange};
 use crate::stream::CloseKind;
+use crate::stream_rules::{rule, StreamFrame, Verdict};
 
 use crate::proto::abuse::Budget;
 use crate::proto::header_block::{Block, BlockError, Progress};
@@ -189,11 +188,6 @@ impl Core {
         }
     }
 
-    /// A frame about a stream we never opened (idle or still waiting for a slot)?
-    fn never_opened(&self, id: u32) -> bool {
-        id == 0 || id % 2 == 0 || id >= self.next_id || self.streams.get(&id).is_some_and(|cs| !cs.opened)
-    }
-
     /// After a HEADERS or CONTINUATION of a split block.
     fn on_block_progress(&mut self, progress: Result<Progress, BlockError>) {
         match progress {
@@ -233,21 +227,20 @@ impl Core {
     /// A decoded header block for stream `b.stream_id`. Returns whether its fields are kept.
     fn on_block(&mut self, b: Block, range: core::ops::Range<u32>, over_limit: bool) -> bool {
         let id = b.stream_id;
-        if self.never_opened(id) {
-            self.protocol_error("HEADERS on a stream the client did not open");
-            return false;
-        }
-        let Some(cs) = self.streams.get(&id) else {
-            match self.closed.get(id) {
-                Some(CloseKind::ResetLocal) | None => {} // in flight when we reset it (§5.4.2), or long gone
-                Some(_) => self.stream_error(id, ErrorCode::STREAM_CLOSED, "HEADERS on a closed stream"),
+        let rule = rule(StreamFrame::Headers, self.streams.lookup(id));
+        match rule.verdict {
+            Verdict::Accept => {}
+            Verdict::Ignore => return false,
+            Verdict::StreamError(code) => {
+                self.stream_error(id, code, rule.reason);
+                return false;
             }
-            return false;
-        };
-        if cs.s.recv_closed {
-            self.stream_error(id, ErrorCode::STREAM_CLOSED, "HEADERS after the response ended");
-            return false;
+            Verdict::ConnectionError(code) => {
+                self.close_with(code, rule.reason, false);
+                return false;
+            }
         }
+        let Some(cs) = self.streams.get(&id) else { return false };
         if over_limit {
             self.stream_error(id, ErrorCode::PROTOCOL_ERROR, "response header fields over the limit");
             return false;
@@ -363,26 +356,30 @@ impl Core {
         if length == 0 && !end_stream && !self.peer_error() {
             return;
         }
-        if self.never_opened(id) {
-            self.protocol_error("DATA on a stream the client did not open");
-            return;
-        }
-        let Some(cs) = self.streams.get_mut(&id) else {
-            self.credit_conn(u64::from(length));
-            if self.closed.get(id) != Some(CloseKind::ResetLocal) {
-                self.data = Some(frame);
-                if self.peer_error() {
-                    self.queue(Cause::Peer, Control::RstStream { stream_id: id, code: ErrorCode::STREAM_CLOSED });
-                }
+        let rule = rule(StreamFrame::Data, self.streams.lookup(id));
+        match rule.verdict {
+            Verdict::Accept => {}
+            Verdict::ConnectionError(code) => {
+                self.close_with(code, rule.reason, false);
+                return;
             }
-            return;
-        };
-        if cs.s.recv_closed {
-            self.credit_conn(u64::from(length));
-            self.data = Some(frame);
-            self.stream_error(id, ErrorCode::STREAM_CLOSED, "DATA after the response ended");
-            return;
+            Verdict::Ignore => {
+                // In flight when we reset the stream; the connection window is still credited (§6.9).
+                self.credit_conn(u64::from(length));
+                return;
+            }
+            Verdict::StreamError(code) => {
+                self.credit_conn(u64::from(length));
+                self.data = Some(frame);
+                if self.streams.contains_key(&id) {
+                    self.stream_error(id, code, rule.reason);
+                } else if self.peer_error() {
+                    self.queue(Cause::Peer, Control::RstStream { stream_id: id, code });
+                }
+                return;
+            }
         }
+        let Some(cs) = self.streams.get_mut(&id) else { return };
         if cs.resp != Resp::Body {
             self.credit_conn(u64::from(length));
             self.data = Some(frame);
@@ -457,8 +454,9 @@ impl Core {
     }
 
     fn on_rst(&mut self, id: u32, code: ErrorCode) {
-        if self.never_opened(id) {
-            self.protocol_error("RST_STREAM on a stream the client did not open");
+        let rule = rule(StreamFrame::RstStream, self.streams.lookup(id));
+        if let Verdict::ConnectionError(code) = rule.verdict {
+            self.close_with(code, rule.reason, false);
             return;
         }
         self.abuse.counts.resets = self.abuse.counts.resets.saturating_add(1);
@@ -481,7 +479,7 @@ impl Core {
         self.goaway_last = Some(last);
         self.emit(ClientEvent::GoAway { last_stream_id: last, code });
         // Every request above `last` (sent or still waiting) was not processed: safe to retry.
-        let above: Vec<u32> = self.streams.range(last.saturating_add(1)..).map(|(&id, _)| id).collect();
+        let above: Vec<u32> = self.streams.range(last.saturating_add(1)).map(|(&id, _)| id).collect();
         for id in above {
             if let Some(cs) = self.drop_stream(id, CloseKind::ResetRemote) {
                 self.emit(ClientEvent::Reset {
@@ -514,9 +512,14 @@ impl Core {
             self.wake_pending = true;
             return;
         }
-        if self.never_opened(id) {
-            self.protocol_error("WINDOW_UPDATE on a stream the client did not open");
-            return;
+        let rule = rule(StreamFrame::WindowUpdate, self.streams.lookup(id));
+        match rule.verdict {
+            Verdict::Accept => {}
+            Verdict::ConnectionError(code) => {
+                self.close_with(code, rule.reason, false);
+                return;
+            }
+            Verdict::Ignore | Verdict::StreamError(_) => return,
         }
         let Some(cs) = self.streams.get_mut(&id) else { return };
         if inc == 0 {
