@@ -184,8 +184,11 @@ impl ClosedStreams {
 }
 
 impl crate::proto::streams::LiveStream for Stream {
-    fn recv_closed(&self) -> bool {
-        self.recv_closed
+    fn stream(&self) -> &Stream {
+        self
+    }
+    fn stream_mut(&mut self) -> &mut Stream {
+        self
     }
 }
 

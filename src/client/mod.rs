@@ -32,6 +32,8 @@ use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
+use crate::proto::ping::Pings;
+use crate::proto::settings_sync::SettingsSync;
 use crate::proto::streams::{LiveStream, StreamStore};
 use crate::schedule::Scheduler;
 use crate::semantics;
@@ -214,8 +216,11 @@ struct CStream {
 }
 
 impl LiveStream for CStream {
-    fn recv_closed(&self) -> bool {
-        self.s.recv_closed
+    fn stream(&self) -> &Stream {
+        &self.s
+    }
+    fn stream_mut(&mut self) -> &mut Stream {
+        &mut self.s
     }
     fn on_wire(&self) -> bool {
         self.opened
@@ -239,13 +244,9 @@ pub struct ClientConnection {
 struct Core {
     cfg: ClientConfig,
     limits: Limits,
-    local: LocalSettings,
+    settings: SettingsSync,
     now: u64,
     state: State,
-    got_settings: bool,
-    created_ms: u64,
-    settings_sent_ms: Option<u64>,
-    peer: PeerSettings,
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
     streams: StreamStore<CStream>,
@@ -257,13 +258,10 @@ struct Core {
     sched: Scheduler,
     conn_send: Window,
     conn_recv: RecvFlow,
-    recv_initial: u32,
     conn_queued: u64,
     /// Frames to write, in order, before any DATA.
     out: Outbound,
-    pending_ping_acks: usize,
-    /// PINGs we sent: data and when.
-    outstanding_pings: VecDeque<([u8; 8], u64)>,
+    pings: Pings,
     keepalive_seq: u64,
     events: VecDeque<ClientEvent>,
     arena: FieldArena,
@@ -298,13 +296,9 @@ impl ClientConnection {
         let core = Core {
             cfg: config,
             limits: l,
-            local,
+            settings: SettingsSync::new(local, true, now_ms),
             now: now_ms,
             state: State::Open,
-            got_settings: false,
-            created_ms: now_ms,
-            settings_sent_ms: Some(now_ms),
-            peer: PeerSettings::default(),
             decoder: hpack::Decoder::new(usize::try_from(local.header_table_size).unwrap_or(usize::MAX)),
             encoder: hpack::Encoder::new(),
             streams: StreamStore::client(l.closed_stream_memory),
@@ -314,11 +308,9 @@ impl ClientConnection {
             sched: Scheduler::new(),
             conn_send: Window::new(DEFAULT_WINDOW_SIZE),
             conn_recv,
-            recv_initial: DEFAULT_WINDOW_SIZE,
             conn_queued: 0,
             out,
-            pending_ping_acks: 0,
-            outstanding_pings: VecDeque::new(),
+            pings: Pings::default(),
             keepalive_seq: 0,
             events: VecDeque::new(),
             arena: FieldArena::default(),
@@ -358,7 +350,7 @@ impl ClientConnection {
     }
 
     pub fn peer_settings(&self) -> &PeerSettings {
-        &self.core.peer
+        &self.core.settings.peer
     }
 
     /// Streams whose HEADERS went out and that are not finished.
@@ -521,7 +513,7 @@ impl Core {
     }
 
     fn max_concurrent(&self) -> usize {
-        let n = self.peer.max_concurrent_streams.unwrap_or(ASSUMED_CONCURRENT_STREAMS);
+        let n = self.settings.peer.max_concurrent_streams.unwrap_or(ASSUMED_CONCURRENT_STREAMS);
         usize::try_from(n).unwrap_or(usize::MAX)
     }
 
@@ -535,7 +527,12 @@ impl Core {
         }
         let id = self.streams.next_local_id;
         self.streams.next_local_id = id.saturating_add(2);
-        let mut s = Stream::new(id, self.peer.initial_window_size, self.recv_initial, self.local.initial_window_size);
+        let mut s = Stream::new(
+            id,
+            self.settings.peer.initial_window_size,
+            self.settings.recv_initial,
+            self.settings.local.initial_window_size,
+        );
         s.send = if end_stream { SendState::Done } else { SendState::Headers };
         let mut packed = Vec::new();
         for (n, v) in fields {
@@ -582,7 +579,7 @@ impl Core {
                 stream_id: id,
                 block: &self.scratch,
                 end_stream,
-                max_frame_size: self.peer.max_frame_size,
+                max_frame_size: self.settings.peer.max_frame_size,
             });
             self.schedule(id);
         }
@@ -644,10 +641,7 @@ impl Core {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        if self.outstanding_pings.len() >= self.limits.max_outstanding_pings {
-            return Err(UserError::BufferFull);
-        }
-        self.outstanding_pings.push_back((data, self.now));
+        self.pings.send(data, self.now, self.limits.max_outstanding_pings).map_err(|_| UserError::BufferFull)?;
         self.out.local(Control::Ping(data));
         Ok(())
     }

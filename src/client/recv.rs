@@ -13,7 +13,6 @@ use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{self, flags, Frame, Item};
 use crate::hpack::DecodeLimits;
 use crate::semantics;
-use crate::settings::{id as setting_id, PeerChange};
 use crate::stream::CloseKind;
 use crate::stream_rules::{rule, StreamFrame, Verdict};
 
@@ -103,7 +102,7 @@ impl Core {
                     break;
                 }
                 Err(ProtoError::Stream { stream_id, code, reason }) => {
-                    if self.assembler.in_progress().is_some() || !self.got_settings {
+                    if self.assembler.in_progress().is_some() || !self.settings.got_peer {
                         self.protocol_error("frame inside a header block or before SETTINGS");
                         break;
                     }
@@ -131,7 +130,7 @@ impl Core {
     }
 
     fn on_item(&mut self, item: Item<'_>) {
-        if !self.got_settings && !matches!(item, Item::Frame(Frame::Settings { ack: false, .. })) {
+        if !self.settings.got_peer && !matches!(item, Item::Frame(Frame::Settings { ack: false, .. })) {
             // §3.4: the server preface is a SETTINGS frame.
             self.protocol_error("first frame from the server is not SETTINGS");
             return;
@@ -167,8 +166,12 @@ impl Core {
                 }
             }
             Frame::Continuation { end_headers, fragment, .. } => {
-                let progress =
-                    self.assembler.continuation(fragment, end_headers, &self.limits, self.local.max_frame_size);
+                let progress = self.assembler.continuation(
+                    fragment,
+                    end_headers,
+                    &self.limits,
+                    self.settings.local.max_frame_size,
+                );
                 self.on_block_progress(progress);
             }
             Frame::Priority { .. } => {
@@ -210,7 +213,7 @@ impl Core {
 
     fn complete_block(&mut self, b: Block, block: &[u8]) {
         let limits = DecodeLimits {
-            max_list_size: usize::try_from(self.local.max_header_list_size).unwrap_or(usize::MAX),
+            max_list_size: usize::try_from(self.settings.local.max_header_list_size).unwrap_or(usize::MAX),
             max_fields: self.limits.max_header_fields,
         };
         // Always decoded: the HPACK table must stay in sync even for streams we dropped.
@@ -539,72 +542,28 @@ impl Core {
             return;
         }
         if ack {
-            if self.settings_sent_ms.take().is_some() {
-                self.local_settings_acked();
-            }
+            self.settings.on_ack(&mut self.streams, &mut self.decoder);
             return;
         }
-        self.got_settings = true;
-        let mut window_changed = false;
-        for (ident, value) in frame::settings_iter(params) {
-            if ident == setting_id::ENABLE_PUSH && value != 0 {
-                // §6.5.2: a server MUST NOT send 1; a client treats it as PROTOCOL_ERROR.
-                self.protocol_error("server sent ENABLE_PUSH other than 0");
-                return;
-            }
-            match self.peer.apply(ident, value) {
-                Err(ProtoError::Connection { code, reason }) | Err(ProtoError::Stream { code, reason, .. }) => {
-                    self.close_with(code, reason, false);
-                    return;
+        match self.settings.apply_peer(params, &mut self.streams, &mut self.encoder) {
+            Err((code, reason)) => self.close_with(code, reason, false),
+            Ok(applied) => {
+                self.queue(Cause::Peer, Control::SettingsAck);
+                self.emit(ClientEvent::Settings);
+                // MAX_CONCURRENT_STREAMS may have grown.
+                self.open_waiting();
+                if applied.window_changed {
+                    self.wake_all();
                 }
-                Ok(PeerChange::HeaderTableSize(n)) => {
-                    self.encoder.set_max_table_size(usize::try_from(n).unwrap_or(usize::MAX));
-                }
-                Ok(PeerChange::InitialWindow { delta }) => {
-                    for cs in self.streams.values_mut() {
-                        if cs.s.send_window.adjust(delta).is_err() {
-                            self.close_with(
-                                ErrorCode::FLOW_CONTROL_ERROR,
-                                "INITIAL_WINDOW_SIZE change overflows a stream window",
-                                false,
-                            );
-                            return;
-                        }
-                    }
-                    window_changed = true;
-                }
-                Ok(PeerChange::MaxFrameSize(_)) | Ok(PeerChange::None) => {}
             }
         }
-        self.queue(Cause::Peer, Control::SettingsAck);
-        self.emit(ClientEvent::Settings);
-        // MAX_CONCURRENT_STREAMS may have grown.
-        self.open_waiting();
-        if window_changed {
-            self.wake_all();
-        }
-    }
-
-    fn local_settings_acked(&mut self) {
-        let new = self.local.initial_window_size;
-        let delta = i64::from(new).saturating_sub(i64::from(self.recv_initial));
-        if delta != 0 {
-            self.recv_initial = new;
-            for cs in self.streams.values_mut() {
-                let _ = cs.s.recv.adjust(delta);
-            }
-        }
-        self.decoder.set_max_allowed_table_size(usize::try_from(self.local.header_table_size).unwrap_or(usize::MAX));
     }
 
     fn on_ping(&mut self, ack: bool, data: [u8; 8]) {
         if ack {
-            if let Some(i) = self.outstanding_pings.iter().position(|p| p.0 == data) {
-                if let Some((_, sent)) = self.outstanding_pings.remove(i) {
-                    let rtt_ms = self.now.saturating_sub(sent);
-                    if !super::send::is_keepalive(data) {
-                        self.emit(ClientEvent::PingAck { data, rtt_ms });
-                    }
+            if let Some(sent) = self.pings.acked(data) {
+                if !super::send::is_keepalive(data) {
+                    self.emit(ClientEvent::PingAck { data, rtt_ms: self.now.saturating_sub(sent) });
                 }
             }
             return;
@@ -612,8 +571,7 @@ impl Core {
         if !self.spend(Budget::Pings) {
             return;
         }
-        self.pending_ping_acks = self.pending_ping_acks.saturating_add(1);
-        if self.pending_ping_acks > self.limits.max_pending_ping_acks {
+        if !self.pings.owe_ack(self.limits.max_pending_ping_acks) {
             self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many unanswered PINGs", false);
             return;
         }

@@ -44,7 +44,7 @@ fn after(start: u64, limit: u64) -> Option<u64> {
 impl Core {
     pub(super) fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
         self.out.flush_into(out);
-        self.pending_ping_acks = 0;
+        self.pings.flushed();
         if self.state == State::Closed {
             return;
         }
@@ -53,7 +53,7 @@ impl Core {
         while budget > 0 {
             let Some(id) = self.sched.pop() else { break };
             let conn_avail = self.conn_send.available();
-            let max_frame = u64::from(self.peer.max_frame_size);
+            let max_frame = u64::from(self.settings.peer.max_frame_size);
             let Some(cs) = self.streams.get_mut(&id) else { continue };
             let s = &mut cs.s;
             s.scheduled = false;
@@ -96,7 +96,7 @@ impl Core {
                 self.scratch.clear();
                 self.encoder.encode(list, &mut self.scratch);
                 header.clear();
-                frame::write_headers(&mut header, id, &self.scratch, true, self.peer.max_frame_size);
+                frame::write_headers(&mut header, id, &self.scratch, true, self.settings.peer.max_frame_size);
                 out.push_bytes(&header);
                 end = true;
             }
@@ -186,21 +186,17 @@ impl Core {
                 d = Some(d.map_or(t, |d| d.min(t)));
             }
         };
-        if !self.got_settings {
-            add(after(self.created_ms, l.preface_timeout_ms));
-        }
-        if let Some(sent) = self.settings_sent_ms {
-            add(after(sent, l.settings_ack_timeout_ms));
-        }
+        add(self.settings.peer_deadline(l.preface_timeout_ms));
+        add(self.settings.ack_deadline(l.settings_ack_timeout_ms));
         add(self.assembler.deadline(l.header_block_timeout_ms));
         if self.streams.is_empty() {
             add(after(self.active_ms, l.idle_timeout_ms));
         }
-        if self.outstanding_pings.is_empty() {
+        if self.pings.none_outstanding() {
             add(after(self.active_ms, self.cfg.keepalive_ms));
         }
-        if let Some((_, sent)) = self.outstanding_pings.front() {
-            add(after(*sent, self.cfg.ping_timeout_ms));
+        if let Some(sent) = self.pings.oldest_sent() {
+            add(after(sent, self.cfg.ping_timeout_ms));
         }
         if l.stall_timeout_ms > 0 {
             for cs in self.streams.values() {
@@ -250,11 +246,11 @@ impl Core {
         let now = self.now;
         let due = |t: Option<u64>| t.is_some_and(|t| now >= t);
         let l = self.limits;
-        if !self.got_settings && due(after(self.created_ms, l.preface_timeout_ms)) {
+        if due(self.settings.peer_deadline(l.preface_timeout_ms)) {
             self.close_with(ErrorCode::PROTOCOL_ERROR, "no SETTINGS from the server", false);
             return;
         }
-        if self.settings_sent_ms.is_some_and(|t| due(after(t, l.settings_ack_timeout_ms))) {
+        if due(self.settings.ack_deadline(l.settings_ack_timeout_ms)) {
             self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
             return;
         }
@@ -262,7 +258,7 @@ impl Core {
             self.close_with(ErrorCode::PROTOCOL_ERROR, "header block timeout", false);
             return;
         }
-        if self.outstanding_pings.front().is_some_and(|p| due(after(p.1, self.cfg.ping_timeout_ms))) {
+        if self.pings.oldest_sent().is_some_and(|t| due(after(t, self.cfg.ping_timeout_ms))) {
             self.close_with(ErrorCode::CANCEL, "PING not acknowledged in time", false);
             return;
         }
@@ -272,7 +268,7 @@ impl Core {
             self.emit(ClientEvent::Closed);
             return;
         }
-        if self.outstanding_pings.is_empty() && due(after(self.active_ms, self.cfg.keepalive_ms)) {
+        if self.pings.none_outstanding() && due(after(self.active_ms, self.cfg.keepalive_ms)) {
             self.keepalive_seq = self.keepalive_seq.wrapping_add(1);
             let seq = self.keepalive_seq.to_be_bytes();
             let mut data = [0u8; 8];

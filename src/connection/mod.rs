@@ -32,6 +32,8 @@ use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
+use crate::proto::ping::Pings;
+use crate::proto::settings_sync::SettingsSync;
 use crate::proto::streams::StreamStore;
 use crate::schedule::Scheduler;
 use crate::semantics;
@@ -158,16 +160,10 @@ pub struct Connection {
 /// Everything but the frame decoder (whose items borrow it while the rest is mutated).
 struct Core {
     limits: Limits,
-    local: LocalSettings,
+    settings: SettingsSync,
     now: u64,
     state: State,
     shutdown: Shutdown,
-    /// The peer's first SETTINGS arrived.
-    got_settings: bool,
-    created_ms: u64,
-    /// When our unacknowledged SETTINGS went out (None: ACKed).
-    settings_sent_ms: Option<u64>,
-    peer: PeerSettings,
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
     streams: StreamStore<Stream>,
@@ -177,15 +173,11 @@ struct Core {
     sched: Scheduler,
     conn_send: Window,
     conn_recv: RecvFlow,
-    /// Initial window of new streams on the receive side: the protocol
-    /// default until the peer ACKs our SETTINGS, then ours.
-    recv_initial: u32,
     /// Bytes queued by the application on all streams, not yet written.
     conn_queued: u64,
     /// Frames to write, in order, before any DATA.
     out: Outbound,
-    pending_ping_acks: usize,
-    outstanding_pings: VecDeque<[u8; 8]>,
+    pings: Pings,
     events: VecDeque<Event>,
     arena: FieldArena,
     debug: Vec<u8>,
@@ -217,14 +209,10 @@ impl Connection {
         let l = config.limits;
         let mut core = Core {
             limits: l,
-            local,
+            settings: SettingsSync::new(local, false, now_ms),
             now: now_ms,
             state: State::Preface { matched: 0 },
             shutdown: Shutdown::None,
-            got_settings: false,
-            created_ms: now_ms,
-            settings_sent_ms: Some(now_ms),
-            peer: PeerSettings::default(),
             decoder: hpack::Decoder::new(
                 usize::try_from(local.header_table_size.max(DEFAULT_HEADER_TABLE_SIZE)).unwrap_or(usize::MAX),
             ),
@@ -238,11 +226,9 @@ impl Connection {
                 DEFAULT_WINDOW_SIZE,
                 config.connection_window.clamp(DEFAULT_WINDOW_SIZE, crate::settings::MAX_WINDOW_SIZE),
             ),
-            recv_initial: DEFAULT_WINDOW_SIZE,
             conn_queued: 0,
             out: Outbound::new(l.max_control_bytes),
-            pending_ping_acks: 0,
-            outstanding_pings: VecDeque::new(),
+            pings: Pings::default(),
             events: VecDeque::new(),
             arena: FieldArena::default(),
             debug: Vec::new(),
@@ -290,7 +276,7 @@ impl Connection {
 
     /// The peer's settings as last received.
     pub fn peer_settings(&self) -> &PeerSettings {
-        &self.core.peer
+        &self.core.settings.peer
     }
 
     /// Number of live streams (for tests and inspection).
@@ -371,10 +357,7 @@ impl Connection {
     pub fn ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
         let c = &mut self.core;
         c.check_open()?;
-        if c.outstanding_pings.len() >= c.limits.max_outstanding_pings {
-            return Err(UserError::BufferFull);
-        }
-        c.outstanding_pings.push_back(data);
+        c.pings.send(data, c.now, c.limits.max_outstanding_pings).map_err(|_| UserError::BufferFull)?;
         c.queue(Cause::Local, Control::Ping(data));
         Ok(())
     }
@@ -589,7 +572,7 @@ impl Core {
         if self.shutdown != Shutdown::None {
             return;
         }
-        if !self.got_settings {
+        if !self.settings.got_peer {
             // Nothing was ever requested: say goodbye at once.
             self.final_goaway();
             return;
@@ -661,7 +644,7 @@ impl Core {
             stream_id: id,
             block: &self.scratch,
             end_stream,
-            max_frame_size: self.peer.max_frame_size,
+            max_frame_size: self.settings.peer.max_frame_size,
         };
         self.out.local(headers);
         if informational {

@@ -11,7 +11,6 @@ use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{self, flags, Frame, Item};
 use crate::hpack::DecodeLimits;
 use crate::semantics;
-use crate::settings::PeerChange;
 use crate::stream::{CloseKind, Stream};
 use crate::stream_rules::{rule, StreamFrame, Verdict};
 
@@ -61,7 +60,7 @@ impl Core {
                 }
                 Err(ProtoError::Stream { stream_id, code, .. }) => {
                     // The decoder skipped the frame (e.g. PRIORITY of the wrong size).
-                    if self.assembler.in_progress().is_some() || !self.got_settings {
+                    if self.assembler.in_progress().is_some() || !self.settings.got_peer {
                         self.protocol_error("frame inside a header block or before SETTINGS");
                         break;
                     }
@@ -81,7 +80,7 @@ impl Core {
     }
 
     fn on_item(&mut self, item: Item<'_>) {
-        if !self.got_settings && !matches!(item, Item::Frame(Frame::Settings { ack: false, .. })) {
+        if !self.settings.got_peer && !matches!(item, Item::Frame(Frame::Settings { ack: false, .. })) {
             self.protocol_error("first frame is not SETTINGS");
             return;
         }
@@ -124,8 +123,12 @@ impl Core {
                 }
             }
             Frame::Continuation { stream_id: _, end_headers, fragment } => {
-                let progress =
-                    self.assembler.continuation(fragment, end_headers, &self.limits, self.local.max_frame_size);
+                let progress = self.assembler.continuation(
+                    fragment,
+                    end_headers,
+                    &self.limits,
+                    self.settings.local.max_frame_size,
+                );
                 self.on_block_progress(progress);
             }
             Frame::Priority { stream_id, spec } => {
@@ -201,7 +204,7 @@ impl Core {
             return;
         }
         let limits = DecodeLimits {
-            max_list_size: usize::try_from(self.local.max_header_list_size).unwrap_or(usize::MAX),
+            max_list_size: usize::try_from(self.settings.local.max_header_list_size).unwrap_or(usize::MAX),
             max_fields: self.limits.max_header_fields,
         };
         let Ok(decoded) = self.arena.decode(&mut self.decoder, block, &limits) else {
@@ -274,7 +277,7 @@ impl Core {
             self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
             return false;
         }
-        let max = usize::try_from(self.local.max_concurrent_streams).unwrap_or(usize::MAX);
+        let max = usize::try_from(self.settings.local.max_concurrent_streams).unwrap_or(usize::MAX);
         if self.streams.len() >= max {
             // §5.1.2: a stream error, not a connection error (fixes Twisted).
             self.streams.record_closed(id, CloseKind::ResetLocal);
@@ -299,7 +302,12 @@ impl Core {
             self.reject(id, 400, "content-length mismatch");
             return false;
         }
-        let mut s = Stream::new(id, self.peer.initial_window_size, self.recv_initial, self.local.initial_window_size);
+        let mut s = Stream::new(
+            id,
+            self.settings.peer.initial_window_size,
+            self.settings.recv_initial,
+            self.settings.local.initial_window_size,
+        );
         s.content_length = head.content_length;
         s.recv_closed = b.end_stream;
         s.priority = self.streams.take_idle_priority(id).or(head.priority).unwrap_or_default();
@@ -325,7 +333,7 @@ impl Core {
             stream_id: id,
             block: &self.scratch,
             end_stream: true,
-            max_frame_size: self.peer.max_frame_size,
+            max_frame_size: self.settings.peer.max_frame_size,
         };
         // Checked once for both frames: the response and its RST_STREAM go out together.
         let _ = self.out.push(Cause::Peer, headers);
@@ -529,58 +537,20 @@ impl Core {
             return;
         }
         if ack {
-            if self.settings_sent_ms.take().is_some() {
-                self.local_settings_acked();
-            }
+            self.settings.on_ack(&mut self.streams, &mut self.decoder);
             return;
         }
-        self.got_settings = true;
-        let mut window_changed = false;
-        for (ident, value) in frame::settings_iter(params) {
-            match self.peer.apply(ident, value) {
-                Err(ProtoError::Connection { code, reason }) | Err(ProtoError::Stream { code, reason, .. }) => {
-                    self.close_with(code, reason, false);
-                    return;
+        match self.settings.apply_peer(params, &mut self.streams, &mut self.encoder) {
+            Err((code, reason)) => self.close_with(code, reason, false),
+            Ok(applied) => {
+                // §6.5.3: ACK once applied. h2 "always ACKs before reading more".
+                self.queue(Cause::Peer, Control::SettingsAck);
+                self.emit(Event::Settings);
+                if applied.window_changed {
+                    self.wake_all();
                 }
-                Ok(PeerChange::HeaderTableSize(n)) => {
-                    self.encoder.set_max_table_size(usize::try_from(n).unwrap_or(usize::MAX));
-                }
-                Ok(PeerChange::InitialWindow { delta }) => {
-                    for s in self.streams.values_mut() {
-                        if s.send_window.adjust(delta).is_err() {
-                            self.close_with(
-                                ErrorCode::FLOW_CONTROL_ERROR,
-                                "INITIAL_WINDOW_SIZE change overflows a stream window",
-                                false,
-                            );
-                            return;
-                        }
-                    }
-                    window_changed = true;
-                }
-                Ok(PeerChange::MaxFrameSize(_)) | Ok(PeerChange::None) => {}
             }
         }
-        // §6.5.3: ACK once applied. h2 "always ACKs before reading more".
-        self.queue(Cause::Peer, Control::SettingsAck);
-        self.emit(Event::Settings);
-        if window_changed {
-            self.wake_all();
-        }
-    }
-
-    /// The peer ACKed our SETTINGS: our values now bind it.
-    fn local_settings_acked(&mut self) {
-        let new = self.local.initial_window_size;
-        let delta = i64::from(new).saturating_sub(i64::from(self.recv_initial));
-        if delta != 0 {
-            self.recv_initial = new;
-            for s in self.streams.values_mut() {
-                // Cannot overflow: both values are ≤ 2^31-1 and the window ≤ the old initial.
-                let _ = s.recv.adjust(delta);
-            }
-        }
-        self.decoder.set_max_allowed_table_size(usize::try_from(self.local.header_table_size).unwrap_or(usize::MAX));
     }
 
     fn on_ping(&mut self, ack: bool, data: [u8; 8]) {
@@ -591,8 +561,7 @@ impl Core {
                 }
                 return;
             }
-            if let Some(i) = self.outstanding_pings.iter().position(|d| *d == data) {
-                self.outstanding_pings.remove(i);
+            if self.pings.acked(data).is_some() {
                 self.emit(Event::PingAck { data });
             } else {
                 self.noop_frame(); // an ACK of nothing we sent
@@ -602,8 +571,7 @@ impl Core {
         if !self.spend(Budget::Pings) {
             return;
         }
-        self.pending_ping_acks = self.pending_ping_acks.saturating_add(1);
-        if self.pending_ping_acks > self.limits.max_pending_ping_acks {
+        if !self.pings.owe_ack(self.limits.max_pending_ping_acks) {
             self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many unanswered PINGs", false);
             return;
         }

@@ -16,7 +16,7 @@ use super::{is_sensitive, unpack_fields, Core, Event, Output, State};
 impl Core {
     pub(super) fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
         self.out.flush_into(out);
-        self.pending_ping_acks = 0;
+        self.pings.flushed();
         if self.state != State::Open {
             return; // after our closing GOAWAY no more DATA
         }
@@ -27,7 +27,7 @@ impl Core {
         while budget > 0 {
             let Some(id) = self.sched.pop() else { break };
             let conn_avail = self.conn_send_avail();
-            let max_frame = u64::from(self.peer.max_frame_size);
+            let max_frame = u64::from(self.settings.peer.max_frame_size);
             let Some(s) = self.streams.get_mut(&id) else { continue };
             s.scheduled = false;
             if !s.has_sendable(conn_avail) {
@@ -80,7 +80,7 @@ impl Core {
                 self.scratch.clear();
                 self.encoder.encode(list, &mut self.scratch);
                 header.clear();
-                frame::write_headers(&mut header, id, &self.scratch, true, self.peer.max_frame_size);
+                frame::write_headers(&mut header, id, &self.scratch, true, self.settings.peer.max_frame_size);
                 out.push_bytes(&header);
                 end = true;
             }

@@ -41,12 +41,8 @@ impl Core {
             State::Closing { until } => return Some(until),
             State::Preface { .. } | State::Open => {}
         }
-        if !self.got_settings {
-            add(after(self.created_ms, l.preface_timeout_ms));
-        }
-        if let Some(sent) = self.settings_sent_ms {
-            add(after(sent, l.settings_ack_timeout_ms));
-        }
+        add(self.settings.peer_deadline(l.preface_timeout_ms));
+        add(self.settings.ack_deadline(l.settings_ack_timeout_ms));
         add(self.assembler.deadline(l.header_block_timeout_ms));
         add(after(self.active_ms, l.idle_timeout_ms));
         match self.shutdown {
@@ -109,11 +105,11 @@ impl Core {
             }
             State::Preface { .. } | State::Open => {}
         }
-        if !self.got_settings && due(after(self.created_ms, l.preface_timeout_ms)) {
+        if due(self.settings.peer_deadline(l.preface_timeout_ms)) {
             self.close_with(ErrorCode::PROTOCOL_ERROR, "preface timeout", false);
             return;
         }
-        if self.settings_sent_ms.is_some_and(|t| due(after(t, l.settings_ack_timeout_ms))) {
+        if due(self.settings.ack_deadline(l.settings_ack_timeout_ms)) {
             self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
             return;
         }

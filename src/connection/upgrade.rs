@@ -62,7 +62,7 @@ impl Connection {
             return Err(UpgradeError::BadRequest("an upgraded request must not carry a body"));
         }
         // Validate every value before applying any, so a refusal changes nothing.
-        let mut peer = c.peer;
+        let mut peer = c.settings.peer;
         for (ident, value) in frame::settings_iter(settings_payload) {
             if let Err(e) = peer.apply(ident, value) {
                 return Err(UpgradeError::BadSettings(match e {
@@ -70,10 +70,10 @@ impl Connection {
                 }));
             }
         }
-        if peer.header_table_size != c.peer.header_table_size {
+        if peer.header_table_size != c.settings.peer.header_table_size {
             c.encoder.set_max_table_size(usize::try_from(peer.header_table_size).unwrap_or(usize::MAX));
         }
-        c.peer = peer;
+        c.settings.peer = peer;
         let first = c.arena.len();
         for (name, value) in request {
             if !c.arena.push(name, value) {
@@ -82,7 +82,12 @@ impl Connection {
         }
         let last = c.arena.len();
         let id = UPGRADE_STREAM_ID;
-        let mut s = Stream::new(id, c.peer.initial_window_size, c.recv_initial, c.local.initial_window_size);
+        let mut s = Stream::new(
+            id,
+            c.settings.peer.initial_window_size,
+            c.settings.recv_initial,
+            c.settings.local.initial_window_size,
+        );
         s.content_length = head.content_length;
         s.recv_closed = true;
         s.priority = head.priority.unwrap_or_default();

@@ -21,4 +21,6 @@ pub mod abuse;
 
 pub mod header_block;
 pub mod outbound;
+pub mod ping;
+pub mod settings_sync;
 pub mod streams;

@@ -10,13 +10,18 @@ use std::collections::btree_map::{Keys, Range, Values, ValuesMut};
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::schedule::Priority;
-use crate::stream::{CloseKind, ClosedStreams};
+use crate::stream::{CloseKind, ClosedStreams, Stream};
 use crate::stream_rules::{ClosedCause, Lookup};
 
-/// What the store needs to know about a live stream of either role.
+/// A live stream of either role: the shared per-stream state, plus what
+/// the role keeps beside it.
 pub trait LiveStream {
+    fn stream(&self) -> &Stream;
+    fn stream_mut(&mut self) -> &mut Stream;
     /// The peer ended its side (END_STREAM received).
-    fn recv_closed(&self) -> bool;
+    fn recv_closed(&self) -> bool {
+        self.stream().recv_closed
+    }
     /// Its HEADERS went out or came in (false for a client request still
     /// waiting for a concurrency slot: the peer cannot know the id yet).
     fn on_wire(&self) -> bool {
@@ -187,25 +192,34 @@ mod tests {
     use super::*;
 
     struct S {
-        recv_closed: bool,
+        s: Stream,
         on_wire: bool,
     }
 
     impl LiveStream for S {
-        fn recv_closed(&self) -> bool {
-            self.recv_closed
+        fn stream(&self) -> &Stream {
+            &self.s
+        }
+        fn stream_mut(&mut self) -> &mut Stream {
+            &mut self.s
         }
         fn on_wire(&self) -> bool {
             self.on_wire
         }
     }
 
+    fn s(recv_closed: bool, on_wire: bool) -> S {
+        let mut st = Stream::new(1, 10, 10, 10);
+        st.recv_closed = recv_closed;
+        S { s: st, on_wire }
+    }
+
     #[test]
     fn server_lookup() {
         let mut st: StreamStore<S> = StreamStore::server(8, 4);
         st.last_peer_id = 7;
-        st.insert(5, S { recv_closed: false, on_wire: true });
-        st.insert(7, S { recv_closed: true, on_wire: true });
+        st.insert(5, s(false, true));
+        st.insert(7, s(true, true));
         st.record_closed(3, CloseKind::ResetLocal);
         assert_eq!(st.lookup(9), Lookup::Idle);
         assert_eq!(st.lookup(5), Lookup::Open);
@@ -222,8 +236,8 @@ mod tests {
     fn client_lookup() {
         let mut st: StreamStore<S> = StreamStore::client(8);
         st.next_local_id = 9;
-        st.insert(5, S { recv_closed: false, on_wire: true });
-        st.insert(7, S { recv_closed: false, on_wire: false });
+        st.insert(5, s(false, true));
+        st.insert(7, s(false, false));
         assert_eq!(st.lookup(5), Lookup::Open);
         assert_eq!(st.lookup(7), Lookup::Unopened); // waiting for a slot
         assert_eq!(st.lookup(9), Lookup::Unopened);
