@@ -25,11 +25,12 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::error::{ErrorCode, UserError};
-use crate::flow::{RecvFlow, Window};
 use crate::frame;
 use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
+use crate::proto::conn_flow::ConnFlow;
+use crate::proto::goaway::GoAway;
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
 use crate::proto::ping::Pings;
@@ -37,7 +38,7 @@ use crate::proto::settings_sync::SettingsSync;
 use crate::proto::streams::{LiveStream, StreamStore};
 use crate::schedule::Scheduler;
 use crate::semantics;
-use crate::settings::{LocalSettings, PeerSettings, DEFAULT_WINDOW_SIZE};
+use crate::settings::{LocalSettings, PeerSettings};
 use crate::stream::{CloseKind, SendState, Stream};
 
 pub use recv::check_response;
@@ -253,27 +254,21 @@ struct Core {
     /// Ids waiting for a slot, in order.
     waiting: VecDeque<u32>,
     opened_count: usize,
-    /// last_stream_id of the server's GOAWAY: nothing above it will be processed.
-    goaway_last: Option<u32>,
+    /// The server's GOAWAY: nothing above its last_stream_id will be processed.
+    goaway: GoAway,
     sched: Scheduler,
-    conn_send: Window,
-    conn_recv: RecvFlow,
-    conn_queued: u64,
+    flow: ConnFlow,
     /// Frames to write, in order, before any DATA.
     out: Outbound,
     pings: Pings,
     keepalive_seq: u64,
     events: VecDeque<ClientEvent>,
     arena: FieldArena,
-    debug: Vec<u8>,
     assembler: HeaderBlockAssembler,
     data: Option<DataFrame>,
     abuse: AbuseLimiter,
     /// Last valid frame in (idle timer, keepalive).
     active_ms: u64,
-    /// Last connection WINDOW_UPDATE we sent: body timers paused by a closed
-    /// connection window count from here.
-    conn_recv_opened_ms: u64,
     scratch: Vec<u8>,
     closed_emitted: bool,
     /// The connection send window grew during this input chunk: wake streams at its end.
@@ -289,8 +284,8 @@ impl ClientConnection {
         let mut out = Outbound::new(l.max_control_bytes);
         out.local(Control::Preface(CLIENT_PREFACE));
         out.local(Control::Settings(&local.params()));
-        let mut conn_recv = RecvFlow::new(DEFAULT_WINDOW_SIZE, config.connection_window.max(DEFAULT_WINDOW_SIZE));
-        if let Some(inc) = conn_recv.open_to_target() {
+        let mut flow = ConnFlow::new(config.connection_window, now_ms);
+        if let Some(inc) = flow.recv.open_to_target() {
             out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
         }
         let core = Core {
@@ -304,22 +299,18 @@ impl ClientConnection {
             streams: StreamStore::client(l.closed_stream_memory),
             waiting: VecDeque::new(),
             opened_count: 0,
-            goaway_last: None,
+            goaway: GoAway::default(),
             sched: Scheduler::new(),
-            conn_send: Window::new(DEFAULT_WINDOW_SIZE),
-            conn_recv,
-            conn_queued: 0,
+            flow,
             out,
             pings: Pings::default(),
             keepalive_seq: 0,
             events: VecDeque::new(),
             arena: FieldArena::default(),
-            debug: Vec::new(),
             assembler: HeaderBlockAssembler::default(),
             data: None,
             abuse: AbuseLimiter::new(&l, now_ms),
             active_ms: now_ms,
-            conn_recv_opened_ms: now_ms,
             scratch: Vec::new(),
             closed_emitted: false,
             wake_pending: false,
@@ -346,7 +337,7 @@ impl ClientConnection {
 
     /// Debug data of the last GOAWAY received (≤ 1 KiB kept).
     pub fn debug_data(&self) -> &[u8] {
-        &self.core.debug
+        self.core.goaway.debug_data()
     }
 
     pub fn peer_settings(&self) -> &PeerSettings {
@@ -412,9 +403,9 @@ impl ClientConnection {
         if let (Some(inc), true) = (s.recv.credit(n), recv_open) {
             c.out.local(Control::WindowUpdate { stream_id, increment: inc });
         }
-        if let Some(inc) = c.conn_recv.credit(n) {
+        if let Some(inc) = c.flow.recv.credit(n) {
             c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
-            c.conn_recv_opened_ms = c.now;
+            c.flow.recv_opened_ms = c.now;
         }
         Ok(())
     }
@@ -473,7 +464,7 @@ impl ClientConnection {
     /// No new request can be started (closing, closed, GOAWAY received, or stream ids used up).
     pub fn is_going_away(&self) -> bool {
         let c = &self.core;
-        c.state != State::Open || c.goaway_last.is_some() || c.streams.next_local_id > LAST_CLIENT_STREAM_ID
+        c.state != State::Open || c.goaway.received_last.is_some() || c.streams.next_local_id > LAST_CLIENT_STREAM_ID
     }
 }
 
@@ -518,7 +509,7 @@ impl Core {
     }
 
     fn request(&mut self, fields: &[(&[u8], &[u8])], end_stream: bool) -> Result<u32, UserError> {
-        if self.state != State::Open || self.goaway_last.is_some() {
+        if self.state != State::Open || self.goaway.received_last.is_some() {
             return Err(UserError::ConnectionClosed);
         }
         let head = semantics::check_request(fields.iter().copied()).map_err(|_| UserError::InvalidHeader)?;
@@ -562,7 +553,7 @@ impl Core {
 
     /// Move waiting requests onto the wire while slots are free.
     fn open_waiting(&mut self) {
-        while self.opened_count < self.max_concurrent() && self.goaway_last.is_none() {
+        while self.opened_count < self.max_concurrent() && self.goaway.received_last.is_none() {
             let Some(id) = self.waiting.pop_front() else { return };
             let Some(cs) = self.streams.get_mut(&id) else { continue };
             let Some((packed, end_stream)) = cs.head.take() else { continue };
@@ -590,7 +581,7 @@ impl Core {
             return Err(UserError::ConnectionClosed);
         }
         let l = self.limits;
-        let conn_queued = self.conn_queued;
+        let conn_queued = self.flow.queued;
         let cs = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
         let s = &mut cs.s;
         if s.send != SendState::Headers {
@@ -607,9 +598,9 @@ impl Core {
             s.send = SendState::Ending;
         }
         let was_full = conn_queued >= l.connection_send_buffer;
-        self.conn_queued = conn_queued.saturating_add(len64);
+        self.flow.queued = conn_queued.saturating_add(len64);
         self.schedule(id);
-        if !was_full && self.conn_queued >= l.connection_send_buffer {
+        if !was_full && self.flow.queued >= l.connection_send_buffer {
             self.refresh_all();
         } else {
             self.refresh(id);
@@ -657,20 +648,20 @@ impl Core {
         } else if let Some(i) = self.waiting.iter().position(|&w| w == id) {
             self.waiting.remove(i);
         }
-        if let Some(inc) = self.conn_recv.credit(cs.s.recv.unconsumed()) {
+        if let Some(inc) = self.flow.recv.credit(cs.s.recv.unconsumed()) {
             if self.state != State::Closed {
                 self.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
-                self.conn_recv_opened_ms = self.now;
+                self.flow.recv_opened_ms = self.now;
             }
         }
-        let was_full = self.conn_queued >= self.limits.connection_send_buffer;
-        self.conn_queued = self.conn_queued.saturating_sub(cs.s.queued);
+        let was_full = self.flow.queued >= self.limits.connection_send_buffer;
+        self.flow.queued = self.flow.queued.saturating_sub(cs.s.queued);
         if let Some(d) = self.data.as_mut() {
             if d.stream_id == id {
                 d.discard = true;
             }
         }
-        if was_full && self.conn_queued < self.limits.connection_send_buffer {
+        if was_full && self.flow.queued < self.limits.connection_send_buffer {
             self.refresh_all();
         }
         if self.state != State::Closed {
@@ -739,7 +730,7 @@ impl Core {
         if self.state == State::Closed || !self.streams.is_empty() {
             return;
         }
-        if self.state == State::Draining || self.goaway_last.is_some() {
+        if self.state == State::Draining || self.goaway.received_last.is_some() {
             self.out.local(Control::GoAway { last_stream_id: 0, code: ErrorCode::NO_ERROR, debug: b"" });
             self.state = State::Closed;
             self.emit(ClientEvent::Closed);

@@ -351,7 +351,7 @@ impl Core {
     }
 
     fn on_data_start(&mut self, id: u32, end_stream: bool, length: u32) {
-        if self.conn_recv.receive(length).is_err() {
+        if self.flow.recv.receive(length).is_err() {
             self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
             return;
         }
@@ -401,7 +401,7 @@ impl Core {
     }
 
     fn credit_conn(&mut self, n: u64) {
-        if let Some(inc) = self.conn_recv.credit(n) {
+        if let Some(inc) = self.flow.recv.credit(n) {
             self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
     }
@@ -475,11 +475,8 @@ impl Core {
     }
 
     fn on_goaway(&mut self, last: u32, code: ErrorCode, debug: &[u8]) {
-        self.debug.clear();
-        self.debug.extend_from_slice(debug.get(..1024).unwrap_or(debug));
         // A later GOAWAY may only lower last_stream_id (§6.8).
-        let last = self.goaway_last.map_or(last, |g| g.min(last));
-        self.goaway_last = Some(last);
+        let last = self.goaway.on_received(last, debug);
         self.emit(ClientEvent::GoAway { last_stream_id: last, code });
         // Every request above `last` (sent or still waiting) was not processed: safe to retry.
         let above: Vec<u32> = self.streams.range(last.saturating_add(1)).map(|(&id, _)| id).collect();
@@ -506,7 +503,7 @@ impl Core {
                 self.protocol_error("WINDOW_UPDATE of 0 on the connection");
                 return;
             }
-            if self.conn_send.adjust(i64::from(inc)).is_err() {
+            if self.flow.send.adjust(i64::from(inc)).is_err() {
                 self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
                 return;
             }

@@ -52,7 +52,7 @@ impl Core {
         let mut header = Vec::with_capacity(frame::FRAME_HEADER_LEN);
         while budget > 0 {
             let Some(id) = self.sched.pop() else { break };
-            let conn_avail = self.conn_send.available();
+            let conn_avail = self.flow.send.available();
             let max_frame = u64::from(self.settings.peer.max_frame_size);
             let Some(cs) = self.streams.get_mut(&id) else { continue };
             let s = &mut cs.s;
@@ -66,9 +66,9 @@ impl Core {
                 let n = s.queued.min(s.send_window.available()).min(conn_avail).min(max_frame).min(budget);
                 let Ok(n32) = u32::try_from(n) else { break };
                 let _ = s.send_window.consume(n);
-                let _ = self.conn_send.consume(n);
+                let _ = self.flow.send.consume(n);
                 s.queued = s.queued.saturating_sub(n);
-                self.conn_queued = self.conn_queued.saturating_sub(n);
+                self.flow.queued = self.flow.queued.saturating_sub(n);
                 budget = budget.saturating_sub(n);
                 if s.queued == 0 && s.send == SendState::Ending {
                     if s.trailers.is_some() {
@@ -100,7 +100,7 @@ impl Core {
                 out.push_bytes(&header);
                 end = true;
             }
-            let conn_avail = self.conn_send.available();
+            let conn_avail = self.flow.send.available();
             let Some(cs) = self.streams.get_mut(&id) else { continue };
             if end {
                 cs.s.send = SendState::Done;
@@ -123,7 +123,7 @@ impl Core {
     }
 
     pub(super) fn schedule(&mut self, id: u32) {
-        let conn_avail = self.conn_send.available();
+        let conn_avail = self.flow.send.available();
         if let Some(cs) = self.streams.get_mut(&id) {
             if cs.opened && !cs.s.scheduled && cs.s.has_sendable(conn_avail) {
                 cs.s.scheduled = true;
@@ -133,7 +133,7 @@ impl Core {
     }
 
     pub(super) fn wake_all(&mut self) {
-        let conn_avail = self.conn_send.available();
+        let conn_avail = self.flow.send.available();
         for cs in self.streams.values_mut() {
             if cs.opened && !cs.s.scheduled && cs.s.has_sendable(conn_avail) {
                 cs.s.scheduled = true;
@@ -166,9 +166,9 @@ impl Core {
     fn send_view(&self) -> SendView {
         SendView {
             now: self.now,
-            conn_window: self.conn_send.get(),
-            conn_avail: self.conn_send.available(),
-            conn_full: self.conn_queued >= self.limits.connection_send_buffer,
+            conn_window: self.flow.send.get(),
+            conn_avail: self.flow.send.available(),
+            conn_full: self.flow.queued >= self.limits.connection_send_buffer,
             stream_limit: self.limits.stream_send_buffer,
         }
     }
@@ -230,10 +230,10 @@ impl Core {
             }
             Resp::Body => {
                 let sent = cs.request_sent_ms?;
-                if cs.s.recv.unconsumed() > 0 || self.conn_recv.window() <= 0 {
+                if cs.s.recv.unconsumed() > 0 || self.flow.recv.window() <= 0 {
                     return None;
                 }
-                let since = cs.body_active_ms.max(sent).max(self.conn_recv_opened_ms);
+                let since = cs.body_active_ms.max(sent).max(self.flow.recv_opened_ms);
                 after(since, self.cfg.response_body_timeout_ms).map(|t| (t, RESPONSE_BODY_TIMEOUT_REASON))
             }
         }

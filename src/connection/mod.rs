@@ -25,11 +25,12 @@ use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::error::{ErrorCode, UserError};
-use crate::flow::{RecvFlow, Window};
 use crate::frame;
 use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
+use crate::proto::conn_flow::ConnFlow;
+use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
 use crate::proto::ping::Pings;
@@ -37,13 +38,8 @@ use crate::proto::settings_sync::SettingsSync;
 use crate::proto::streams::StreamStore;
 use crate::schedule::Scheduler;
 use crate::semantics;
-use crate::settings::{LocalSettings, PeerSettings, DEFAULT_HEADER_TABLE_SIZE, DEFAULT_WINDOW_SIZE};
+use crate::settings::{LocalSettings, PeerSettings, DEFAULT_HEADER_TABLE_SIZE};
 use crate::stream::{CloseKind, SendState, Stream};
-
-/// Stream id used in the first GOAWAY of a graceful shutdown (§6.8).
-const MAX_STREAM_ID: u32 = 0x7fff_ffff;
-/// Opaque data of the PING that ends phase 1 of a graceful shutdown.
-const SHUTDOWN_PING: [u8; 8] = *b"h2wasm\x00\x01";
 
 /// Connection configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,20 +123,6 @@ enum State {
     Closed,
 }
 
-/// Graceful shutdown phases (§6.8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Shutdown {
-    None,
-    /// GOAWAY(2^31-1) + PING sent; waiting for the ACK or `deadline`.
-    AwaitPing {
-        deadline: u64,
-    },
-    /// Final GOAWAY(last) sent; waiting for open streams or `deadline`.
-    Draining {
-        deadline: u64,
-    },
-}
-
 /// The DATA frame being streamed in.
 #[derive(Clone, Copy, Debug)]
 struct DataFrame {
@@ -163,33 +145,20 @@ struct Core {
     settings: SettingsSync,
     now: u64,
     state: State,
-    shutdown: Shutdown,
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
     streams: StreamStore<Stream>,
-    /// last_stream_id of our final GOAWAY, once sent: later streams are ignored.
-    goaway_last: Option<u32>,
-    peer_goaway: bool,
+    goaway: GoAway,
     sched: Scheduler,
-    conn_send: Window,
-    conn_recv: RecvFlow,
-    /// Bytes queued by the application on all streams, not yet written.
-    conn_queued: u64,
+    flow: ConnFlow,
     /// Frames to write, in order, before any DATA.
     out: Outbound,
     pings: Pings,
     events: VecDeque<Event>,
     arena: FieldArena,
-    debug: Vec<u8>,
     assembler: HeaderBlockAssembler,
     data: Option<DataFrame>,
     abuse: AbuseLimiter,
-    /// DATA bytes sent that the peer has not credited back at the connection level yet.
-    conn_uncredited: u64,
-    /// Since when our connection receive window has held the peer back.
-    conn_blocked_since: Option<u64>,
-    /// Milliseconds the connection receive window held the peer back so far.
-    conn_blocked_ms: u64,
     /// Last activity for the idle timeout (valid frame in, DATA out).
     active_ms: u64,
     /// Scratch for HPACK encoding.
@@ -212,32 +181,21 @@ impl Connection {
             settings: SettingsSync::new(local, false, now_ms),
             now: now_ms,
             state: State::Preface { matched: 0 },
-            shutdown: Shutdown::None,
             decoder: hpack::Decoder::new(
                 usize::try_from(local.header_table_size.max(DEFAULT_HEADER_TABLE_SIZE)).unwrap_or(usize::MAX),
             ),
             encoder: hpack::Encoder::new(),
             streams: StreamStore::server(l.closed_stream_memory, l.idle_priority_memory),
-            goaway_last: None,
-            peer_goaway: false,
+            goaway: GoAway::default(),
             sched: Scheduler::new(),
-            conn_send: Window::new(DEFAULT_WINDOW_SIZE),
-            conn_recv: RecvFlow::new(
-                DEFAULT_WINDOW_SIZE,
-                config.connection_window.clamp(DEFAULT_WINDOW_SIZE, crate::settings::MAX_WINDOW_SIZE),
-            ),
-            conn_queued: 0,
+            flow: ConnFlow::new(config.connection_window, now_ms),
             out: Outbound::new(l.max_control_bytes),
             pings: Pings::default(),
             events: VecDeque::new(),
             arena: FieldArena::default(),
-            debug: Vec::new(),
             assembler: HeaderBlockAssembler::default(),
             data: None,
             abuse: AbuseLimiter::new(&l, now_ms),
-            conn_uncredited: 0,
-            conn_blocked_since: None,
-            conn_blocked_ms: 0,
             active_ms: now_ms,
             scratch: Vec::new(),
             input_error: false,
@@ -246,7 +204,7 @@ impl Connection {
             closed_emitted: false,
         };
         core.queue(Cause::Local, Control::Settings(&local.params()));
-        if let Some(inc) = core.conn_recv.open_to_target() {
+        if let Some(inc) = core.flow.recv.open_to_target() {
             core.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
         Connection { frames: frame::FrameDecoder::new(local.max_frame_size), core }
@@ -271,7 +229,7 @@ impl Connection {
 
     /// Debug data of the last GOAWAY received.
     pub fn debug_data(&self) -> &[u8] {
-        &self.core.debug
+        self.core.goaway.debug_data()
     }
 
     /// The peer's settings as last received.
@@ -346,10 +304,10 @@ impl Connection {
         if let (Some(inc), true) = (stream_inc, recv_open) {
             c.queue(Cause::Local, Control::WindowUpdate { stream_id, increment: inc });
         }
-        if let Some(inc) = c.conn_recv.credit(n) {
+        if let Some(inc) = c.flow.recv.credit(n) {
             c.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
-        c.note_conn_window();
+        c.flow.note_recv_window(c.now);
         Ok(())
     }
 
@@ -430,10 +388,6 @@ impl Core {
         self.events.push_back(e);
     }
 
-    fn conn_send_avail(&self) -> u64 {
-        self.conn_send.available()
-    }
-
     /// Queue a frame. A peer that fills its share of the queue (it sends
     /// faster than it reads) is cut off.
     fn queue(&mut self, cause: Cause, c: Control<'_>) {
@@ -475,16 +429,6 @@ impl Core {
         self.spend(Budget::NoopFrames)
     }
 
-    /// Track whether the connection receive window holds the peer back
-    /// (after any change of `conn_recv`): the slow-body clocks stop meanwhile.
-    fn note_conn_window(&mut self) {
-        if self.conn_recv.window() <= 0 {
-            self.conn_blocked_since.get_or_insert(self.now);
-        } else if let Some(t) = self.conn_blocked_since.take() {
-            self.conn_blocked_ms = self.conn_blocked_ms.saturating_add(self.now.saturating_sub(t));
-        }
-    }
-
     /// Drop a live stream's state, remembering how it ended.
     fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<Stream> {
         let s = self.streams.close(id, kind)?;
@@ -492,20 +436,20 @@ impl Core {
             self.sched.remove(id);
         }
         // Bytes the application will never consume go back to the connection window.
-        if let Some(inc) = self.conn_recv.credit(s.recv.unconsumed()) {
+        if let Some(inc) = self.flow.recv.credit(s.recv.unconsumed()) {
             if self.state == State::Open {
                 self.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
             }
         }
-        self.note_conn_window();
-        let was_full = self.conn_queued >= self.limits.connection_send_buffer;
-        self.conn_queued = self.conn_queued.saturating_sub(s.queued);
+        self.flow.note_recv_window(self.now);
+        let was_full = self.flow.queued >= self.limits.connection_send_buffer;
+        self.flow.queued = self.flow.queued.saturating_sub(s.queued);
         if let Some(d) = self.data.as_mut() {
             if d.stream_id == id {
                 d.discard = true;
             }
         }
-        if was_full && self.conn_queued < self.limits.connection_send_buffer {
+        if was_full && self.flow.queued < self.limits.connection_send_buffer {
             self.refresh_all();
         }
         Some(s)
@@ -542,12 +486,12 @@ impl Core {
         if self.state == State::Closed {
             return;
         }
-        let last = self.goaway_last.map_or(self.streams.last_peer_id, |g| g.min(self.streams.last_peer_id));
+        let last = self.goaway.sent_last.map_or(self.streams.last_peer_id, |g| g.min(self.streams.last_peer_id));
         if !matches!(self.state, State::Closing { .. }) {
             self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code, debug: reason.as_bytes() });
         }
         self.state = State::Closed;
-        self.shutdown = Shutdown::None;
+        self.goaway.shutdown = Shutdown::None;
         self.reset_all(code);
         if code != ErrorCode::NO_ERROR {
             self.emit(Event::Error { code, reason, remote });
@@ -569,7 +513,7 @@ impl Core {
         if self.state != State::Open && !matches!(self.state, State::Preface { .. }) {
             return;
         }
-        if self.shutdown != Shutdown::None {
+        if self.goaway.shutdown != Shutdown::None {
             return;
         }
         if !self.settings.got_peer {
@@ -582,15 +526,16 @@ impl Core {
             Control::GoAway { last_stream_id: MAX_STREAM_ID, code: ErrorCode::NO_ERROR, debug: b"" },
         );
         self.queue(Cause::Local, Control::Ping(SHUTDOWN_PING));
-        self.shutdown = Shutdown::AwaitPing { deadline: self.now.saturating_add(self.limits.shutdown_ping_timeout_ms) };
+        self.goaway.shutdown =
+            Shutdown::AwaitPing { deadline: self.now.saturating_add(self.limits.shutdown_ping_timeout_ms) };
     }
 
     /// Phase 2: GOAWAY(last processed). Streams above it will be ignored.
     fn final_goaway(&mut self) {
         let last = self.streams.last_peer_id;
         self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code: ErrorCode::NO_ERROR, debug: b"" });
-        self.goaway_last = Some(last);
-        self.shutdown = Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
+        self.goaway.sent_last = Some(last);
+        self.goaway.shutdown = Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
         self.check_drained();
     }
 
@@ -599,8 +544,8 @@ impl Core {
         if self.state == State::Closed || !self.streams.is_empty() {
             return;
         }
-        let ours = matches!(self.shutdown, Shutdown::Draining { .. });
-        if ours || self.peer_goaway {
+        let ours = matches!(self.goaway.shutdown, Shutdown::Draining { .. });
+        if ours || self.goaway.peer_sent() {
             if !ours {
                 let last = self.streams.last_peer_id;
                 self.queue(
@@ -665,7 +610,7 @@ impl Core {
     fn send_data(&mut self, id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
         self.check_open()?;
         let l = self.limits;
-        let conn_queued = self.conn_queued;
+        let conn_queued = self.flow.queued;
         let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
         if s.send != SendState::Headers {
             return Err(UserError::InvalidState);
@@ -681,9 +626,9 @@ impl Core {
             s.send = SendState::Ending;
         }
         let was_full = conn_queued >= l.connection_send_buffer;
-        self.conn_queued = conn_queued.saturating_add(len64);
+        self.flow.queued = conn_queued.saturating_add(len64);
         self.schedule(id);
-        if !was_full && self.conn_queued >= l.connection_send_buffer {
+        if !was_full && self.flow.queued >= l.connection_send_buffer {
             self.refresh_all();
         } else {
             self.refresh(id);

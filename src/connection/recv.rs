@@ -18,7 +18,9 @@ use crate::proto::abuse::Budget;
 use crate::proto::header_block::{Block, BlockError, Progress};
 use crate::proto::outbound::{Cause, Control};
 
-use super::{Core, DataFrame, Event, Shutdown, State, SHUTDOWN_PING};
+use crate::proto::goaway::{Shutdown, SHUTDOWN_PING};
+
+use super::{Core, DataFrame, Event, State};
 
 /// RFC 9113 §3.4.
 pub(super) const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -148,18 +150,16 @@ impl Core {
             Frame::Ping { ack, data } => self.on_ping(ack, data),
             Frame::GoAway { last_stream_id, code, debug } => {
                 // §6.8 allows several GOAWAYs, but only the first two can mean anything.
-                if self.peer_goaway && !self.noop_frame() {
+                if self.goaway.peer_sent() && !self.noop_frame() {
                     return;
                 }
-                self.debug.clear();
-                self.debug.extend_from_slice(debug.get(..1024).unwrap_or(debug));
+                self.goaway.on_received(last_stream_id, debug);
                 self.emit(Event::GoAway { last_stream_id, code });
                 if code != ErrorCode::NO_ERROR {
                     self.emit(Event::Error { code, reason: "peer sent GOAWAY", remote: true });
                 }
                 // We never open streams, so last_stream_id concerns none of
                 // ours: every open request keeps being served; close when done.
-                self.peer_goaway = true;
                 self.check_drained();
             }
             Frame::WindowUpdate { stream_id, increment } => self.on_window_update(stream_id, increment),
@@ -267,7 +267,7 @@ impl Core {
     fn on_request(&mut self, b: Block, range: core::ops::Range<u32>, over_limit: bool) -> bool {
         let id = b.stream_id;
         self.streams.last_peer_id = id;
-        if self.goaway_last.is_some_and(|g| id > g) {
+        if self.goaway.sent_last.is_some_and(|g| id > g) {
             // Above our final GOAWAY: ignored (§6.8), frames that follow too.
             self.streams.record_closed(id, CloseKind::ResetLocal);
             return false;
@@ -312,7 +312,7 @@ impl Core {
         s.recv_closed = b.end_stream;
         s.priority = self.streams.take_idle_priority(id).or(head.priority).unwrap_or_default();
         s.body_started_ms = self.now;
-        s.conn_blocked_at_start = self.conn_blocked_ms;
+        s.conn_blocked_at_start = self.flow.recv_blocked_ms;
         s.note_recv_window(self.now);
         self.streams.insert(id, s);
         self.emit(Event::Request { stream_id: id, fields: range, end_stream: b.end_stream });
@@ -343,11 +343,11 @@ impl Core {
     }
 
     fn on_data_start(&mut self, id: u32, end_stream: bool, length: u32) {
-        if self.conn_recv.receive(length).is_err() {
+        if self.flow.recv.receive(length).is_err() {
             self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
             return;
         }
-        self.note_conn_window();
+        self.flow.note_recv_window(self.now);
         let mut frame = DataFrame { stream_id: id, length, delivered: 0, discard: true };
         if length == 0 && !end_stream && !self.peer_error() {
             return; // empty DATA without END_STREAM: CVE-2019-9518 flood
@@ -388,10 +388,10 @@ impl Core {
     }
 
     fn credit_conn(&mut self, n: u64) {
-        if let Some(inc) = self.conn_recv.credit(n) {
+        if let Some(inc) = self.flow.recv.credit(n) {
             self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
-        self.note_conn_window();
+        self.flow.note_recv_window(self.now);
     }
 
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
@@ -476,15 +476,15 @@ impl Core {
                 return;
             }
             // Every stream's queue fits in the window already: raising it changes nothing.
-            let avail = self.conn_send_avail();
-            let waiting = self.conn_queued.saturating_sub(avail);
-            let unblocks = avail <= self.conn_queued;
-            if self.conn_send.adjust(i64::from(inc)).is_err() {
+            let avail = self.flow.send.available();
+            let waiting = self.flow.queued.saturating_sub(avail);
+            let unblocks = avail <= self.flow.queued;
+            if self.flow.send.adjust(i64::from(inc)).is_err() {
                 self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
                 return;
             }
-            let credits_back = u64::from(inc) <= self.conn_uncredited;
-            self.conn_uncredited = self.conn_uncredited.saturating_sub(u64::from(inc));
+            let credits_back = u64::from(inc) <= self.flow.uncredited;
+            self.flow.uncredited = self.flow.uncredited.saturating_sub(u64::from(inc));
             let useful = if unblocks { !small || u64::from(inc) >= waiting } else { credits_back };
             if !useful && !self.noop_frame() {
                 return;
@@ -556,7 +556,7 @@ impl Core {
     fn on_ping(&mut self, ack: bool, data: [u8; 8]) {
         if ack {
             if data == SHUTDOWN_PING {
-                if let Shutdown::AwaitPing { .. } = self.shutdown {
+                if let Shutdown::AwaitPing { .. } = self.goaway.shutdown {
                     self.final_goaway();
                 }
                 return;

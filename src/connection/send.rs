@@ -26,7 +26,7 @@ impl Core {
         // spent without sending: round robin continues across calls.
         while budget > 0 {
             let Some(id) = self.sched.pop() else { break };
-            let conn_avail = self.conn_send_avail();
+            let conn_avail = self.flow.send.available();
             let max_frame = u64::from(self.settings.peer.max_frame_size);
             let Some(s) = self.streams.get_mut(&id) else { continue };
             s.scheduled = false;
@@ -40,9 +40,9 @@ impl Core {
                 let Ok(n32) = u32::try_from(n) else { break };
                 // Cannot fail: n ≤ both windows.
                 let _ = s.send_window.consume(n);
-                let _ = self.conn_send.consume(n);
+                let _ = self.flow.send.consume(n);
                 s.queued = s.queued.saturating_sub(n);
-                self.conn_queued = self.conn_queued.saturating_sub(n);
+                self.flow.queued = self.flow.queued.saturating_sub(n);
                 budget = budget.saturating_sub(n);
                 if s.queued == 0 && s.send == SendState::Ending {
                     if s.trailers.is_some() {
@@ -57,7 +57,7 @@ impl Core {
                 out.push_data(id, n32);
                 // The peer credits these bytes back with WINDOW_UPDATEs: work, not no-ops.
                 s.uncredited = s.uncredited.saturating_add(n);
-                self.conn_uncredited = self.conn_uncredited.saturating_add(n);
+                self.flow.uncredited = self.flow.uncredited.saturating_add(n);
                 self.active_ms = self.now; // outbound DATA keeps the connection alive
             } else {
                 // Nothing queued and the stream is ending: trailers or an empty END_STREAM.
@@ -84,7 +84,7 @@ impl Core {
                 out.push_bytes(&header);
                 end = true;
             }
-            let conn_avail = self.conn_send_avail();
+            let conn_avail = self.flow.send.available();
             let Some(s) = self.streams.get_mut(&id) else { continue };
             if end {
                 s.send = SendState::Done;
@@ -111,7 +111,7 @@ impl Core {
 
     /// Put a stream in the scheduler if it can send now.
     pub(super) fn schedule(&mut self, id: u32) {
-        let conn_avail = self.conn_send_avail();
+        let conn_avail = self.flow.send.available();
         if let Some(s) = self.streams.get_mut(&id) {
             if !s.scheduled && s.has_sendable(conn_avail) {
                 s.scheduled = true;
@@ -123,7 +123,7 @@ impl Core {
     /// Windows opened (connection WINDOW_UPDATE or SETTINGS): reschedule and
     /// re-evaluate every stream.
     pub(super) fn wake_all(&mut self) {
-        let conn_avail = self.conn_send_avail();
+        let conn_avail = self.flow.send.available();
         for s in self.streams.values_mut() {
             if !s.scheduled && s.has_sendable(conn_avail) {
                 s.scheduled = true;
@@ -158,9 +158,9 @@ impl Core {
     fn send_view(&self) -> SendView {
         SendView {
             now: self.now,
-            conn_window: self.conn_send.get(),
-            conn_avail: self.conn_send_avail(),
-            conn_full: self.conn_queued >= self.limits.connection_send_buffer,
+            conn_window: self.flow.send.get(),
+            conn_avail: self.flow.send.available(),
+            conn_full: self.flow.queued >= self.limits.connection_send_buffer,
             stream_limit: self.limits.stream_send_buffer,
         }
     }

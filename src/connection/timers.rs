@@ -17,7 +17,9 @@
 use crate::error::ErrorCode;
 use crate::proto::outbound::{Cause, Control};
 
-use super::{Core, Event, Shutdown, State};
+use crate::proto::goaway::Shutdown;
+
+use super::{Core, Event, State};
 use crate::stream::Stream;
 
 /// Why a slow request body ends its stream (the `Expired` event's reason).
@@ -45,10 +47,7 @@ impl Core {
         add(self.settings.ack_deadline(l.settings_ack_timeout_ms));
         add(self.assembler.deadline(l.header_block_timeout_ms));
         add(after(self.active_ms, l.idle_timeout_ms));
-        match self.shutdown {
-            Shutdown::None => {}
-            Shutdown::AwaitPing { deadline } | Shutdown::Draining { deadline } => add(Some(deadline)),
-        }
+        add(self.goaway.shutdown_deadline());
         if l.stall_timeout_ms > 0 {
             for s in self.streams.values() {
                 if let Some(since) = s.stalled_since {
@@ -73,14 +72,14 @@ impl Core {
         if l.request_body_timeout_ms == 0 || s.recv_closed {
             return None;
         }
-        if s.body_blocked_since.is_some() || self.conn_blocked_since.is_some() {
+        if s.body_blocked_since.is_some() || self.flow.recv_blocked() {
             return None;
         }
         let earned = match l.min_request_body_rate {
             0 => 0,
             rate => s.body_received.saturating_mul(1000).checked_div(u64::from(rate)).unwrap_or(0),
         };
-        let conn_blocked = self.conn_blocked_ms.saturating_sub(s.conn_blocked_at_start);
+        let conn_blocked = self.flow.recv_blocked_ms.saturating_sub(s.conn_blocked_at_start);
         Some(
             s.body_started_ms
                 .saturating_add(l.request_body_timeout_ms)
@@ -121,7 +120,7 @@ impl Core {
             self.idle_timeout();
             return;
         }
-        match self.shutdown {
+        match self.goaway.shutdown {
             Shutdown::AwaitPing { deadline } if now >= deadline => self.final_goaway(),
             Shutdown::Draining { deadline } if now >= deadline => {
                 let ids: Vec<u32> = self.streams.keys().copied().collect();

@@ -18,6 +18,8 @@
 //!   record, idle priorities) and the §5.1 lookup of a stream id.
 
 pub mod abuse;
+pub mod conn_flow;
+pub mod goaway;
 
 pub mod header_block;
 pub mod outbound;
