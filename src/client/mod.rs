@@ -30,6 +30,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
+use crate::proto::data::{pack_fields, queue_data, unpack_fields, DataIn};
 use crate::proto::goaway::GoAway;
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
@@ -228,14 +229,6 @@ impl LiveStream for CStream {
     }
 }
 
-#[derive(Clone, Copy, Debug)]
-struct DataFrame {
-    stream_id: u32,
-    length: u32,
-    delivered: u32,
-    discard: bool,
-}
-
 /// The HTTP/2 client connection.
 pub struct ClientConnection {
     frames: frame::FrameDecoder,
@@ -265,7 +258,8 @@ struct Core {
     events: VecDeque<ClientEvent>,
     arena: FieldArena,
     assembler: HeaderBlockAssembler,
-    data: Option<DataFrame>,
+    /// The DATA frame being streamed in.
+    data: Option<DataIn>,
     abuse: AbuseLimiter,
     /// Last valid frame in (idle timer, keepalive).
     active_ms: u64,
@@ -525,10 +519,7 @@ impl Core {
             self.settings.local.initial_window_size,
         );
         s.send = if end_stream { SendState::Done } else { SendState::Headers };
-        let mut packed = Vec::new();
-        for (n, v) in fields {
-            pack_field(&mut packed, n, v);
-        }
+        let packed = pack_fields(fields)?;
         let slot_free = self.waiting.is_empty() && self.opened_count < self.max_concurrent();
         if !slot_free && self.waiting.len() >= self.cfg.max_waiting_requests {
             return Err(UserError::BufferFull);
@@ -580,27 +571,10 @@ impl Core {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        let l = self.limits;
-        let conn_queued = self.flow.queued;
         let cs = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        let s = &mut cs.s;
-        if s.send != SendState::Headers {
-            return Err(UserError::InvalidState);
-        }
-        let len64 = u64::from(len);
-        if s.queued.saturating_add(len64) > l.stream_send_buffer_hard
-            || conn_queued.saturating_add(len64) > l.connection_send_buffer_hard
-        {
-            return Err(UserError::BufferFull);
-        }
-        s.queued = s.queued.saturating_add(len64);
-        if end_stream {
-            s.send = SendState::Ending;
-        }
-        let was_full = conn_queued >= l.connection_send_buffer;
-        self.flow.queued = conn_queued.saturating_add(len64);
+        let now_full = queue_data(&mut cs.s, &mut self.flow, &self.limits, len, end_stream)?;
         self.schedule(id);
-        if !was_full && self.flow.queued >= l.connection_send_buffer {
+        if now_full {
             self.refresh_all();
         } else {
             self.refresh(id);
@@ -617,11 +591,7 @@ impl Core {
         if cs.s.send != SendState::Headers {
             return Err(UserError::InvalidState);
         }
-        let mut packed = Vec::new();
-        for (n, v) in fields {
-            pack_field(&mut packed, n, v);
-        }
-        cs.s.trailers = Some(packed);
+        cs.s.trailers = Some(pack_fields(fields)?);
         cs.s.send = SendState::Ending;
         self.schedule(id);
         self.refresh(id);
@@ -736,27 +706,6 @@ impl Core {
             self.emit(ClientEvent::Closed);
         }
     }
-}
-
-fn pack_field(out: &mut Vec<u8>, n: &[u8], v: &[u8]) {
-    let nl = u32::try_from(n.len()).unwrap_or(u32::MAX);
-    let vl = u32::try_from(v.len()).unwrap_or(u32::MAX);
-    out.extend_from_slice(&nl.to_le_bytes());
-    out.extend_from_slice(&vl.to_le_bytes());
-    out.extend_from_slice(n);
-    out.extend_from_slice(v);
-}
-
-/// Iterate fields packed with `pack_field`.
-fn unpack_fields(mut p: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    core::iter::from_fn(move || {
-        let (nl, rest) = p.split_first_chunk::<4>()?;
-        let (vl, rest) = rest.split_first_chunk::<4>()?;
-        let (n, rest) = rest.split_at_checked(u32::from_le_bytes(*nl) as usize)?;
-        let (v, rest) = rest.split_at_checked(u32::from_le_bytes(*vl) as usize)?;
-        p = rest;
-        Some((n, v))
-    })
 }
 
 /// Fields never added to the HPACK table (RFC 7541 §7.1.3).

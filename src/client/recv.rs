@@ -17,10 +17,11 @@ use crate::stream::CloseKind;
 use crate::stream_rules::{rule, StreamFrame, Verdict};
 
 use crate::proto::abuse::Budget;
+use crate::proto::data::{accept_body, body_complete, DataIn};
 use crate::proto::header_block::{Block, BlockError, Progress};
 use crate::proto::outbound::{Cause, Control};
 
-use super::{ClientEvent, Core, DataFrame, Resp, State};
+use super::{ClientEvent, Core, Resp, State};
 
 /// What the client needs from a valid response head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -329,13 +330,7 @@ impl Core {
     }
 
     fn body_length_ok(&self, id: u32) -> bool {
-        match self.streams.get(&id) {
-            Some(cs) => match cs.s.content_length {
-                Some(cl) => cl == cs.s.body_received,
-                None => true,
-            },
-            None => true,
-        }
+        self.streams.get(&id).map_or(true, |cs| body_complete(&cs.s))
     }
 
     fn end_of_response(&mut self, id: u32) {
@@ -355,7 +350,7 @@ impl Core {
             self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
             return;
         }
-        let mut frame = DataFrame { stream_id: id, length, delivered: 0, discard: true };
+        let mut frame = DataIn::new(id, length);
         if length == 0 && !end_stream && !self.peer_error() {
             return;
         }
@@ -407,38 +402,22 @@ impl Core {
     }
 
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
-        let Some(mut d) = self.data else { return };
-        if d.discard || d.stream_id != id {
+        let Some(d) = self.data.as_mut() else { return };
+        if !d.on_payload(id, end.saturating_sub(start)) {
             return;
         }
-        let n = end.saturating_sub(start);
-        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-        d.delivered = d.delivered.saturating_add(n32);
-        self.data = Some(d);
         let Some(cs) = self.streams.get_mut(&id) else { return };
-        let s = &mut cs.s;
-        let before = s.body_received;
-        s.body_received = before.saturating_add(u64::from(n32));
-        // Deliver exactly up to content-length, then the error: events do not depend on input splits.
-        let allowed =
-            s.content_length.map_or(n, |cl| usize::try_from(cl.saturating_sub(before)).unwrap_or(usize::MAX).min(n));
-        if allowed > 0 {
-            let end = start.saturating_add(allowed);
-            if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) {
-                self.emit(ClientEvent::Data { stream_id: id, start, end });
-            }
+        let (deliver, overrun) = accept_body(&mut cs.s, start, end);
+        if let Some((start, end)) = deliver {
+            self.emit(ClientEvent::Data { stream_id: id, start, end });
         }
-        if allowed < n {
+        if overrun {
             self.malformed(id, "body longer than content-length");
         }
     }
 
     fn on_data_end(&mut self, id: u32, end_stream: bool) {
-        let Some(d) = self.data.take() else { return };
-        if d.discard || d.stream_id != id {
-            return;
-        }
-        let padding = u64::from(d.length.saturating_sub(d.delivered));
+        let Some(padding) = self.data.take().and_then(|d| d.padding(id)) else { return };
         let Some(cs) = self.streams.get_mut(&id) else { return };
         if padding > 0 {
             let stream_inc = cs.s.recv.credit(padding);

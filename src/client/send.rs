@@ -20,11 +20,11 @@
 
 use crate::error::ErrorCode;
 use crate::frame;
-use crate::hpack::HeaderField;
 use crate::proto::outbound::{Cause, Control};
-use crate::stream::SendState;
 
-use super::{is_sensitive, unpack_fields, CStream, ClientEvent, Core, Output, Resp, State};
+use crate::proto::data::{back_pressure, schedule, send_turn, SendCtx, SendView, Turn};
+
+use super::{is_sensitive, CStream, ClientEvent, Core, Output, Resp, State};
 
 /// `TimedOut` reasons (the application's error message).
 pub const RESPONSE_TIMEOUT_REASON: &str = "no response from the server within responseTimeoutMs";
@@ -52,66 +52,31 @@ impl Core {
         let mut header = Vec::with_capacity(frame::FRAME_HEADER_LEN);
         while budget > 0 {
             let Some(id) = self.sched.pop() else { break };
-            let conn_avail = self.flow.send.available();
-            let max_frame = u64::from(self.settings.peer.max_frame_size);
             let Some(cs) = self.streams.get_mut(&id) else { continue };
-            let s = &mut cs.s;
-            s.scheduled = false;
-            if !cs.opened || !s.has_sendable(conn_avail) {
-                continue;
-            }
-            let mut end = false;
-            let mut trailers = None;
-            if s.queued > 0 {
-                let n = s.queued.min(s.send_window.available()).min(conn_avail).min(max_frame).min(budget);
-                let Ok(n32) = u32::try_from(n) else { break };
-                let _ = s.send_window.consume(n);
-                let _ = self.flow.send.consume(n);
-                s.queued = s.queued.saturating_sub(n);
-                self.flow.queued = self.flow.queued.saturating_sub(n);
-                budget = budget.saturating_sub(n);
-                if s.queued == 0 && s.send == SendState::Ending {
-                    if s.trailers.is_some() {
-                        trailers = s.trailers.take();
-                    } else {
-                        end = true;
+            let mut cx = SendCtx {
+                flow: &mut self.flow,
+                sched: &mut self.sched,
+                encoder: &mut self.encoder,
+                scratch: &mut self.scratch,
+                header: &mut header,
+                out,
+                peer_max_frame_size: self.settings.peer.max_frame_size,
+                sensitive: is_sensitive,
+            };
+            match send_turn(cs, id, budget, &mut cx) {
+                Turn::Skip => continue,
+                Turn::Stop => break,
+                Turn::Sent { data, ended } => {
+                    budget = budget.saturating_sub(data);
+                    if ended {
+                        // The response timer runs from the request's END_STREAM.
+                        cs.request_sent_ms = Some(self.now);
+                        if cs.s.is_finished() {
+                            self.finish_stream(id);
+                            continue;
+                        }
                     }
                 }
-                header.clear();
-                frame::write_data_header(&mut header, id, n32, end);
-                out.push_bytes(&header);
-                out.push_data(id, n32);
-            } else {
-                trailers = s.trailers.take();
-                if trailers.is_none() {
-                    header.clear();
-                    frame::write_data_header(&mut header, id, 0, true);
-                    out.push_bytes(&header);
-                    end = true;
-                }
-            }
-            if let Some(packed) = trailers {
-                let list =
-                    unpack_fields(&packed).map(|(n, v)| HeaderField { name: n, value: v, sensitive: is_sensitive(n) });
-                self.scratch.clear();
-                self.encoder.encode(list, &mut self.scratch);
-                header.clear();
-                frame::write_headers(&mut header, id, &self.scratch, true, self.settings.peer.max_frame_size);
-                out.push_bytes(&header);
-                end = true;
-            }
-            let conn_avail = self.flow.send.available();
-            let Some(cs) = self.streams.get_mut(&id) else { continue };
-            if end {
-                cs.s.send = SendState::Done;
-                cs.request_sent_ms = Some(self.now);
-                if cs.s.is_finished() {
-                    self.finish_stream(id);
-                    continue;
-                }
-            } else if cs.s.has_sendable(conn_avail) {
-                cs.s.scheduled = true;
-                self.sched.push(id, cs.s.priority);
             }
             self.refresh(id);
         }
@@ -125,51 +90,35 @@ impl Core {
     pub(super) fn schedule(&mut self, id: u32) {
         let conn_avail = self.flow.send.available();
         if let Some(cs) = self.streams.get_mut(&id) {
-            if cs.opened && !cs.s.scheduled && cs.s.has_sendable(conn_avail) {
-                cs.s.scheduled = true;
-                self.sched.push(id, cs.s.priority);
-            }
+            schedule(cs, id, &mut self.sched, conn_avail);
         }
     }
 
     pub(super) fn wake_all(&mut self) {
         let conn_avail = self.flow.send.available();
         for cs in self.streams.values_mut() {
-            if cs.opened && !cs.s.scheduled && cs.s.has_sendable(conn_avail) {
-                cs.s.scheduled = true;
-                self.sched.push(cs.s.id, cs.s.priority);
-            }
+            schedule(cs, cs.s.id, &mut self.sched, conn_avail);
         }
         self.refresh_all();
     }
 
     pub(super) fn refresh_all(&mut self) {
-        let view = self.send_view();
+        let view = SendView::new(&self.flow, &self.limits, self.now);
         let closed = self.closed_emitted;
         for cs in self.streams.values_mut() {
-            if let Some(e) = refresh_stream(cs, &view) {
+            if let Some(blocked) = back_pressure(cs, &view) {
                 if !closed {
-                    self.events.push_back(e);
+                    self.events.push_back(send_event(cs.s.id, blocked));
                 }
             }
         }
     }
 
     pub(super) fn refresh(&mut self, id: u32) {
-        let view = self.send_view();
+        let view = SendView::new(&self.flow, &self.limits, self.now);
         let Some(cs) = self.streams.get_mut(&id) else { return };
-        if let Some(e) = refresh_stream(cs, &view) {
-            self.emit(e);
-        }
-    }
-
-    fn send_view(&self) -> SendView {
-        SendView {
-            now: self.now,
-            conn_window: self.flow.send.get(),
-            conn_avail: self.flow.send.available(),
-            conn_full: self.flow.queued >= self.limits.connection_send_buffer,
-            stream_limit: self.limits.stream_send_buffer,
+        if let Some(blocked) = back_pressure(cs, &view) {
+            self.emit(send_event(id, blocked));
         }
     }
 
@@ -305,36 +254,10 @@ impl Core {
     }
 }
 
-struct SendView {
-    now: u64,
-    conn_window: i64,
-    conn_avail: u64,
-    conn_full: bool,
-    stream_limit: u64,
-}
-
-/// The server's back-pressure rule, for request bodies. Waiting streams are
-/// never stalled (they have no window yet) but do report blocked/ready.
-fn refresh_stream(cs: &mut CStream, v: &SendView) -> Option<ClientEvent> {
-    let s = &mut cs.s;
-    if cs.opened && s.is_stalled(v.conn_avail) {
-        s.stalled_since.get_or_insert(v.now);
+fn send_event(stream_id: u32, blocked: bool) -> ClientEvent {
+    if blocked {
+        ClientEvent::SendBlocked { stream_id }
     } else {
-        s.stalled_since = None;
+        ClientEvent::SendReady { stream_id }
     }
-    if s.send != SendState::Headers {
-        return None;
-    }
-    let window = s.send_window.get().min(v.conn_window);
-    let room = i128::from(window).saturating_sub(i128::from(s.queued));
-    let blocked = room <= 0 || s.queued >= v.stream_limit || v.conn_full;
-    if blocked == s.blocked {
-        return None;
-    }
-    s.blocked = blocked;
-    Some(if blocked {
-        ClientEvent::SendBlocked { stream_id: s.id }
-    } else {
-        ClientEvent::SendReady { stream_id: s.id }
-    })
 }

@@ -30,6 +30,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
+use crate::proto::data::{pack_fields, queue_data, DataIn};
 use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
@@ -123,16 +124,6 @@ enum State {
     Closed,
 }
 
-/// The DATA frame being streamed in.
-#[derive(Clone, Copy, Debug)]
-struct DataFrame {
-    stream_id: u32,
-    length: u32,
-    delivered: u32,
-    /// Not delivered to the application (stream gone or in error).
-    discard: bool,
-}
-
 /// The HTTP/2 server connection.
 pub struct Connection {
     frames: frame::FrameDecoder,
@@ -157,7 +148,8 @@ struct Core {
     events: VecDeque<Event>,
     arena: FieldArena,
     assembler: HeaderBlockAssembler,
-    data: Option<DataFrame>,
+    /// The DATA frame being streamed in.
+    data: Option<DataIn>,
     abuse: AbuseLimiter,
     /// Last activity for the idle timeout (valid frame in, DATA out).
     active_ms: u64,
@@ -609,26 +601,10 @@ impl Core {
 
     fn send_data(&mut self, id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
         self.check_open()?;
-        let l = self.limits;
-        let conn_queued = self.flow.queued;
         let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        if s.send != SendState::Headers {
-            return Err(UserError::InvalidState);
-        }
-        let len64 = u64::from(len);
-        if s.queued.saturating_add(len64) > l.stream_send_buffer_hard
-            || conn_queued.saturating_add(len64) > l.connection_send_buffer_hard
-        {
-            return Err(UserError::BufferFull);
-        }
-        s.queued = s.queued.saturating_add(len64);
-        if end_stream {
-            s.send = SendState::Ending;
-        }
-        let was_full = conn_queued >= l.connection_send_buffer;
-        self.flow.queued = conn_queued.saturating_add(len64);
+        let now_full = queue_data(s, &mut self.flow, &self.limits, len, end_stream)?;
         self.schedule(id);
-        if !was_full && self.flow.queued >= l.connection_send_buffer {
+        if now_full {
             self.refresh_all();
         } else {
             self.refresh(id);
@@ -643,17 +619,7 @@ impl Core {
         if s.send != SendState::Headers {
             return Err(UserError::InvalidState);
         }
-        let mut packed = Vec::new();
-        for (n, v) in fields {
-            let (Ok(nl), Ok(vl)) = (u32::try_from(n.len()), u32::try_from(v.len())) else {
-                return Err(UserError::InvalidHeader);
-            };
-            packed.extend_from_slice(&nl.to_le_bytes());
-            packed.extend_from_slice(&vl.to_le_bytes());
-            packed.extend_from_slice(n);
-            packed.extend_from_slice(v);
-        }
-        s.trailers = Some(packed);
+        s.trailers = Some(pack_fields(fields)?);
         s.send = SendState::Ending;
         self.schedule(id);
         self.refresh(id);
@@ -676,18 +642,6 @@ fn is_sensitive(name: &[u8]) -> bool {
     matches!(name, b"authorization" | b"proxy-authorization" | b"set-cookie")
 }
 
-/// Iterate packed trailers (see `Stream::trailers`).
-fn unpack_fields(mut p: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    core::iter::from_fn(move || {
-        let (nl, rest) = p.split_first_chunk::<4>()?;
-        let (vl, rest) = rest.split_first_chunk::<4>()?;
-        let (n, rest) = rest.split_at_checked(u32::from_le_bytes(*nl) as usize)?;
-        let (v, rest) = rest.split_at_checked(u32::from_le_bytes(*vl) as usize)?;
-        p = rest;
-        Some((n, v))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -698,18 +652,5 @@ mod tests {
         assert_eq!(status_digits(204, &mut b), b"204");
         assert_eq!(status_digits(100, &mut b), b"100");
         assert_eq!(status_digits(999, &mut b), b"999");
-    }
-
-    #[test]
-    fn packed_trailers_roundtrip() {
-        let mut p = Vec::new();
-        for (n, v) in [(&b"a"[..], &b"1"[..]), (b"grpc-status", b"")] {
-            p.extend_from_slice(&(n.len() as u32).to_le_bytes());
-            p.extend_from_slice(&(v.len() as u32).to_le_bytes());
-            p.extend_from_slice(n);
-            p.extend_from_slice(v);
-        }
-        let v: Vec<_> = unpack_fields(&p).collect();
-        assert_eq!(v, [(&b"a"[..], &b"1"[..]), (b"grpc-status", b"")]);
     }
 }

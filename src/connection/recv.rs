@@ -18,9 +18,10 @@ use crate::proto::abuse::Budget;
 use crate::proto::header_block::{Block, BlockError, Progress};
 use crate::proto::outbound::{Cause, Control};
 
+use crate::proto::data::{accept_body, body_complete, DataIn};
 use crate::proto::goaway::{Shutdown, SHUTDOWN_PING};
 
-use super::{Core, DataFrame, Event, State};
+use super::{Core, Event, State};
 
 /// RFC 9113 §3.4.
 pub(super) const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -237,7 +238,7 @@ impl Core {
     fn on_trailers(&mut self, b: Block, range: core::ops::Range<u32>, over_limit: bool) -> bool {
         let id = b.stream_id;
         let Some(s) = self.streams.get(&id) else { return false };
-        let body_ok = length_matches(s.content_length, s.body_received);
+        let body_ok = body_complete(s);
         let bad = b.self_dependent
             || !b.end_stream
             || over_limit
@@ -348,7 +349,7 @@ impl Core {
             return;
         }
         self.flow.note_recv_window(self.now);
-        let mut frame = DataFrame { stream_id: id, length, delivered: 0, discard: true };
+        let mut frame = DataIn::new(id, length);
         if length == 0 && !end_stream && !self.peer_error() {
             return; // empty DATA without END_STREAM: CVE-2019-9518 flood
         }
@@ -395,39 +396,22 @@ impl Core {
     }
 
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
-        let Some(mut d) = self.data else { return };
-        if d.discard || d.stream_id != id {
+        let Some(d) = self.data.as_mut() else { return };
+        if !d.on_payload(id, end.saturating_sub(start)) {
             return;
         }
-        let n = end.saturating_sub(start);
-        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-        d.delivered = d.delivered.saturating_add(n32);
-        self.data = Some(d);
         let Some(s) = self.streams.get_mut(&id) else { return };
-        let before = s.body_received;
-        s.body_received = before.saturating_add(u64::from(n32));
-        // Past content-length: deliver exactly up to it, then the stream error,
-        // so the events do not depend on how the input was split.
-        let allowed =
-            s.content_length.map_or(n, |cl| usize::try_from(cl.saturating_sub(before)).unwrap_or(usize::MAX).min(n));
-        if allowed > 0 {
-            let end = start.saturating_add(allowed);
-            if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) {
-                self.emit(Event::Data { stream_id: id, start, end });
-            }
+        let (deliver, overrun) = accept_body(s, start, end);
+        if let Some((start, end)) = deliver {
+            self.emit(Event::Data { stream_id: id, start, end });
         }
-        if allowed < n {
+        if overrun {
             self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
         }
     }
 
     fn on_data_end(&mut self, id: u32, end_stream: bool) {
-        let Some(d) = self.data.take() else { return };
-        if d.discard || d.stream_id != id {
-            return;
-        }
-        // Padding is never handed to the application: credit it now.
-        let padding = u64::from(d.length.saturating_sub(d.delivered));
+        let Some(padding) = self.data.take().and_then(|d| d.padding(id)) else { return };
         let Some(s) = self.streams.get_mut(&id) else { return };
         if padding > 0 {
             let stream_inc = s.recv.credit(padding);
@@ -439,7 +423,7 @@ impl Core {
         }
         if end_stream {
             let Some(s) = self.streams.get(&id) else { return };
-            if !length_matches(s.content_length, s.body_received) {
+            if !body_complete(s) {
                 self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
                 return;
             }
@@ -601,13 +585,5 @@ impl Core {
             }
             Verdict::Ignore | Verdict::StreamError(_) => {}
         }
-    }
-}
-
-/// `content_length` is absent or equal to `n` (§8.1.1).
-fn length_matches(content_length: Option<u64>, n: u64) -> bool {
-    match content_length {
-        None => true,
-        Some(cl) => cl == n,
     }
 }

@@ -19,6 +19,7 @@
 
 pub mod abuse;
 pub mod conn_flow;
+pub mod data;
 pub mod goaway;
 
 pub mod header_block;
