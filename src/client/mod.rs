@@ -30,7 +30,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{pack_fields, queue_data, unpack_fields, DataIn};
+use crate::proto::data::{pack_fields, queue_data, release, unpack_fields, DataIn};
 use crate::proto::goaway::GoAway;
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
@@ -610,28 +610,19 @@ impl Core {
     /// Drop a stream's state, remembering how it ended; frees its slot.
     fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<CStream> {
         let cs = self.streams.close(id, kind)?;
-        if cs.s.scheduled {
-            self.sched.remove(id);
-        }
+        let r = release(&cs.s, id, &mut self.flow, &mut self.sched, &mut self.data, &self.limits, self.now);
         if cs.opened {
             self.opened_count = self.opened_count.saturating_sub(1);
         } else if let Some(i) = self.waiting.iter().position(|&w| w == id) {
             self.waiting.remove(i);
         }
-        if let Some(inc) = self.flow.recv.credit(cs.s.recv.unconsumed()) {
+        if let Some(inc) = r.window_update {
             if self.state != State::Closed {
                 self.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
                 self.flow.recv_opened_ms = self.now;
             }
         }
-        let was_full = self.flow.queued >= self.limits.connection_send_buffer;
-        self.flow.queued = self.flow.queued.saturating_sub(cs.s.queued);
-        if let Some(d) = self.data.as_mut() {
-            if d.stream_id == id {
-                d.discard = true;
-            }
-        }
-        if was_full && self.flow.queued < self.limits.connection_send_buffer {
+        if r.unfull {
             self.refresh_all();
         }
         if self.state != State::Closed {

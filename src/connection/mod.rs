@@ -30,7 +30,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{pack_fields, queue_data, DataIn};
+use crate::proto::data::{pack_fields, queue_data, release, DataIn};
 use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
@@ -424,24 +424,11 @@ impl Core {
     /// Drop a live stream's state, remembering how it ended.
     fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<Stream> {
         let s = self.streams.close(id, kind)?;
-        if s.scheduled {
-            self.sched.remove(id);
+        let r = release(&s, id, &mut self.flow, &mut self.sched, &mut self.data, &self.limits, self.now);
+        if let (Some(inc), State::Open) = (r.window_update, self.state) {
+            self.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
-        // Bytes the application will never consume go back to the connection window.
-        if let Some(inc) = self.flow.recv.credit(s.recv.unconsumed()) {
-            if self.state == State::Open {
-                self.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
-            }
-        }
-        self.flow.note_recv_window(self.now);
-        let was_full = self.flow.queued >= self.limits.connection_send_buffer;
-        self.flow.queued = self.flow.queued.saturating_sub(s.queued);
-        if let Some(d) = self.data.as_mut() {
-            if d.stream_id == id {
-                d.discard = true;
-            }
-        }
-        if was_full && self.flow.queued < self.limits.connection_send_buffer {
+        if r.unfull {
             self.refresh_all();
         }
         Some(s)

@@ -242,6 +242,44 @@ pub fn send_turn<S: LiveStream>(cs: &mut S, id: u32, budget: u64, cx: &mut SendC
     Turn::Sent { data, ended: end }
 }
 
+/// What a role must still do once a stream's state is dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Released {
+    /// Connection WINDOW_UPDATE for the bytes the application will never
+    /// consume (sent unless the connection is closing).
+    pub window_update: Option<u32>,
+    /// The connection's send buffer fell below its soft limit: every
+    /// stream's back-pressure must be re-evaluated.
+    pub unfull: bool,
+}
+
+/// Drop stream `id`'s share of the connection: out of the scheduler, its
+/// unconsumed bytes back to the connection window, its queued bytes off the
+/// connection's send buffer, its DATA frame in progress discarded.
+pub fn release(
+    s: &Stream,
+    id: u32,
+    flow: &mut ConnFlow,
+    sched: &mut Scheduler,
+    data: &mut Option<DataIn>,
+    limits: &Limits,
+    now: u64,
+) -> Released {
+    if s.scheduled {
+        sched.remove(id);
+    }
+    let window_update = flow.recv.credit(s.recv.unconsumed());
+    flow.note_recv_window(now);
+    let was_full = flow.queued >= limits.connection_send_buffer;
+    flow.queued = flow.queued.saturating_sub(s.queued);
+    if let Some(d) = data.as_mut() {
+        if d.stream_id == id {
+            d.discard = true;
+        }
+    }
+    Released { window_update, unfull: was_full && flow.queued < limits.connection_send_buffer }
+}
+
 /// Connection-wide inputs to the per-stream back-pressure rule.
 pub struct SendView {
     pub now: u64,
