@@ -12,7 +12,10 @@
 //!   the pieces of protocol state the connection is built from.
 //! - [`stream_rules`]: RFC 9113 §5.1 as a table over (frame type × stream
 //!   lookup), shared by both roles and the inspector.
-//! - [`connection`]: the state machine that ties them together.
+//! - [`proto`]: the connection's owned sub-machines (outbound queue, abuse
+//!   limiter, header blocks, SETTINGS, PING, GOAWAY, flow control, streams
+//!   store, DATA in and out), shared by both roles.
+//! - [`connection`]: the server role on those sub-machines.
 //! - [`client`]: the client role on the same pieces.
 //! - [`inspect`]: an offline decoder of captured traffic for the inspector page.
 //! - `wasm` (wasm32 only): the wasm-bindgen surface; the only module that knows about JS.

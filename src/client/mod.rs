@@ -1,6 +1,8 @@
 //! `ClientConnection`: the HTTP/2 client role on the same sans-IO pieces as
-//! the server ([`crate::connection`]): frame codec, HPACK, flow windows,
-//! stream state, scheduler, limits. Bytes in ([`ClientConnection::receive`])
+//! the server ([`crate::connection`]): frame codec, HPACK, and the owned
+//! sub-machines of [`crate::proto`] (outbound queue, abuse limiter, header
+//! blocks, SETTINGS, PING, GOAWAY, connection flow control, streams store
+//! with the §5.1 table, DATA in and out). Bytes in ([`ClientConnection::receive`])
 //! → events out ([`ClientConnection::poll_event`]); commands in (`request`,
 //! `send_data`, …) → bytes out ([`ClientConnection::write_output`]).
 //!

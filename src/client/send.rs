@@ -1,7 +1,7 @@
-//! Outbound side and timers of the client. The DATA loop follows the
-//! server's (`connection/send.rs`): control frames and HEADERS first (encoded
-//! when given, so HPACK order is wire order), then request DATA by priority,
-//! each frame at most min(stream window, connection window, peer
+//! Outbound side and timers of the client. The DATA loop is the server's
+//! ([`crate::proto::data::send_turn`]): control frames and HEADERS first
+//! (encoded when given, so HPACK order is wire order), then request DATA by
+//! priority, each frame at most min(stream window, connection window, peer
 //! MAX_FRAME_SIZE, the caller's budget); trailers are encoded when written.
 //!
 //! Timers (a limit of 0 disables one):

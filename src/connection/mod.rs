@@ -4,11 +4,16 @@
 //! commands in (`send_headers`, `send_data`, …) → bytes out
 //! ([`Connection::write_output`]). Time comes in as `now_ms`.
 //!
-//! Split by job:
+//! `Core` owns one sub-machine per concern ([`crate::proto`]: outbound
+//! queue, abuse limiter, header blocks, SETTINGS, PING, GOAWAY, connection
+//! flow control, streams store, DATA in and out), the same ones the client
+//! role uses; what is left here is the server's own part:
 //! - `mod.rs`: public types, the command API, stream teardown, errors.
-//! - `recv.rs`: the preface and every inbound frame (§5.1 state rules, §6).
-//! - `send.rs`: `write_output`, the DATA scheduler loop, SendReady/SendBlocked.
+//! - `recv.rs`: the preface and every inbound frame, each stream frame
+//!   judged by the §5.1 table ([`crate::stream_rules`]), requests (§8.1).
+//! - `send.rs`: `write_output`'s loop, SendReady/SendBlocked events.
 //! - `timers.rs`: `tick` and `next_deadline`.
+//! - `upgrade.rs`: the HTTP/1.1 `Upgrade: h2c` start.
 //!
 //! Response bytes never enter the engine: the application keeps them and
 //! the engine only counts lengths; `write_output` says "take N bytes of

@@ -108,7 +108,7 @@ pub fn queue_data(
     Ok(!was_full && flow.queued >= limits.connection_send_buffer)
 }
 
-/// Pack header fields as [name_len u32 LE][value_len u32 LE][name][value]...
+/// Pack header fields as `[name_len u32 LE][value_len u32 LE][name][value]...`
 /// (trailers and waiting requests keep their fields this way until they are
 /// HPACK-encoded in wire order).
 pub fn pack_fields(fields: &[(&[u8], &[u8])]) -> Result<Vec<u8>, UserError> {
