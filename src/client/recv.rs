@@ -131,19 +131,13 @@ impl Core {
     }
 
     fn on_item(&mut self, item: Item<'_>) {
-        if !self.settings.got_peer && !matches!(item, Item::Frame(Frame::Settings { ack: false, .. })) {
-            // §3.4: the server preface is a SETTINGS frame.
+        if !self.settings.admits(&item) {
             self.protocol_error("first frame from the server is not SETTINGS");
             return;
         }
-        if let Some(b) = self.assembler.in_progress() {
-            match &item {
-                Item::Frame(Frame::Continuation { stream_id, .. }) if *stream_id == b.stream_id => {}
-                _ => {
-                    self.protocol_error("frame inside a header block");
-                    return;
-                }
-            }
+        if !self.assembler.admits(&item) {
+            self.protocol_error("frame inside a header block");
+            return;
         }
         match item {
             Item::Frame(f) => self.on_frame(f),

@@ -9,6 +9,7 @@
 use core::ops::Range;
 
 use crate::error::ErrorCode;
+use crate::frame::{Frame, Item};
 use crate::hpack::{self, DecodeLimits};
 use crate::limits::Limits;
 
@@ -70,6 +71,16 @@ impl HeaderBlockAssembler {
     /// its stream may arrive (§6.10).
     pub fn in_progress(&self) -> Option<Block> {
         self.block
+    }
+
+    /// While a block is open only CONTINUATION of its stream may arrive
+    /// (§6.2, §6.10): false for any other item.
+    pub fn admits(&self, item: &Item<'_>) -> bool {
+        match (self.block, item) {
+            (None, _) => true,
+            (Some(b), Item::Frame(Frame::Continuation { stream_id, .. })) => *stream_id == b.stream_id,
+            (Some(_), _) => false,
+        }
     }
 
     /// When an unfinished block times out (`header_block_timeout_ms`, 0: never).
@@ -262,6 +273,19 @@ mod tests {
         a.restore_buf(buf);
         assert!(a.in_progress().is_none());
         assert_eq!(a.continuation(b"x", true, &l, 16_384).err(), Some(BlockError::Orphan));
+    }
+
+    #[test]
+    fn only_continuation_of_the_open_block_is_admitted() {
+        let l = Limits::default();
+        let mut a = HeaderBlockAssembler::default();
+        let ping = Item::Frame(Frame::Ping { ack: false, data: [0; 8] });
+        let cont = |stream_id| Item::Frame(Frame::Continuation { stream_id, end_headers: true, fragment: b"" });
+        assert!(a.admits(&ping));
+        let _ = a.start(Block::new(3, false, false, 0), b"x", &l);
+        assert!(!a.admits(&ping));
+        assert!(!a.admits(&cont(5)));
+        assert!(a.admits(&cont(3)));
     }
 
     #[test]

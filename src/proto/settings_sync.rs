@@ -48,6 +48,12 @@ impl SettingsSync {
         }
     }
 
+    /// The peer's preface ends with a SETTINGS frame (§3.4): until it came,
+    /// nothing else is admitted.
+    pub fn admits(&self, item: &frame::Item<'_>) -> bool {
+        self.got_peer || matches!(item, frame::Item::Frame(frame::Frame::Settings { ack: false, .. }))
+    }
+
     /// When the peer's first SETTINGS is overdue (None once it came).
     pub fn peer_deadline(&self, limit_ms: u64) -> Option<u64> {
         (!self.got_peer && limit_ms > 0).then(|| self.created_ms.saturating_add(limit_ms))
