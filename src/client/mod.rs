@@ -32,7 +32,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{pack_fields, queue_data, release, unpack_fields, DataIn};
+use crate::proto::data::{consume, pack_fields, queue_data, release, unpack_fields, DataIn};
 use crate::proto::goaway::GoAway;
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
@@ -393,15 +393,12 @@ impl ClientConnection {
         }
         let Some(cs) = c.streams.get_mut(&stream_id) else { return Ok(()) };
         cs.body_active_ms = c.now;
-        let s = &mut cs.s;
-        let n = u64::from(n).min(s.recv.unconsumed());
-        let recv_open = !s.recv_closed;
-        if let (Some(inc), true) = (s.recv.credit(n), recv_open) {
+        let reopened = consume(&mut cs.s, &mut c.flow, n, c.now);
+        if let Some(inc) = reopened.stream {
             c.out.local(Control::WindowUpdate { stream_id, increment: inc });
         }
-        if let Some(inc) = c.flow.recv.credit(n) {
+        if let Some(inc) = reopened.connection {
             c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
-            c.flow.recv_opened_ms = c.now;
         }
         Ok(())
     }

@@ -35,7 +35,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{pack_fields, queue_data, release, DataIn};
+use crate::proto::data::{consume, pack_fields, queue_data, release, DataIn};
 use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
@@ -294,17 +294,13 @@ impl Connection {
             return Ok(());
         }
         let Some(s) = c.streams.get_mut(&stream_id) else { return Ok(()) };
-        let n = u64::from(n).min(s.recv.unconsumed());
-        let recv_open = !s.recv_closed;
-        let stream_inc = s.recv.credit(n);
-        s.note_recv_window(c.now);
-        if let (Some(inc), true) = (stream_inc, recv_open) {
-            c.queue(Cause::Local, Control::WindowUpdate { stream_id, increment: inc });
+        let reopened = consume(s, &mut c.flow, n, c.now);
+        if let Some(inc) = reopened.stream {
+            c.out.local(Control::WindowUpdate { stream_id, increment: inc });
         }
-        if let Some(inc) = c.flow.recv.credit(n) {
-            c.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
+        if let Some(inc) = reopened.connection {
+            c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
         }
-        c.flow.note_recv_window(c.now);
         Ok(())
     }
 

@@ -330,7 +330,9 @@ impl Core {
             end_stream: true,
             max_frame_size: self.settings.peer.max_frame_size,
         };
-        // Checked once for both frames: the response and its RST_STREAM go out together.
+        // The response and its RST_STREAM go out together: the cap is checked
+        // once, after both (the peer's count only grows until the next flush,
+        // so the second push reports it).
         let _ = self.out.push(Cause::Peer, headers);
         self.queue(Cause::Peer, Control::RstStream { stream_id: id, code: ErrorCode::PROTOCOL_ERROR });
         self.streams.record_closed(id, CloseKind::ResetLocal);

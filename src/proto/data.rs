@@ -75,6 +75,29 @@ pub fn accept_body(s: &mut Stream, start: usize, end: usize) -> (Option<(u32, u3
     (range, allowed < n)
 }
 
+/// WINDOW_UPDATEs owed after the application consumed body bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reopened {
+    /// For the stream (None while the peer may send no more on it).
+    pub stream: Option<u32>,
+    pub connection: Option<u32>,
+}
+
+/// The application took `n` body bytes of `s` (at most what it holds):
+/// both receive windows reopen, each with a WINDOW_UPDATE once half of it
+/// has been consumed.
+pub fn consume(s: &mut Stream, flow: &mut ConnFlow, n: u32, now: u64) -> Reopened {
+    let n = u64::from(n).min(s.recv.unconsumed());
+    let stream_inc = s.recv.credit(n);
+    s.note_recv_window(now);
+    let connection = flow.recv.credit(n);
+    if connection.is_some() {
+        flow.recv_opened_ms = now;
+    }
+    flow.note_recv_window(now);
+    Reopened { stream: stream_inc.filter(|_| !s.recv_closed), connection }
+}
+
 /// The body matches its declared content-length, if any (§8.1.1).
 pub fn body_complete(s: &Stream) -> bool {
     s.content_length.map_or(true, |cl| cl == s.body_received)
