@@ -57,7 +57,7 @@ impl Window {
 /// Inbound windows are reopened only as the application reports consumed
 /// bytes (plus padding, credited automatically), and a WINDOW_UPDATE goes out
 /// once half of the target window has been consumed, like h2 and Twisted
-/// (fixing Twisted #8681, a WINDOW_UPDATE per DATA frame).
+/// (a WINDOW_UPDATE per DATA frame would double the frames on the wire).
 #[derive(Clone, Copy, Debug)]
 pub struct RecvFlow {
     /// What the peer may still send.

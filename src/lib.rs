@@ -10,7 +10,12 @@
 //! - [`hpack`]: HPACK (RFC 7541) decoder and encoder.
 //! - [`settings`], [`flow`], [`stream`], [`schedule`], [`semantics`], [`limits`]:
 //!   the pieces of protocol state the connection is built from.
-//! - [`connection`]: the state machine that ties them together.
+//! - [`stream_rules`]: RFC 9113 §5.1 as a table over (frame type × stream
+//!   lookup), shared by both roles and the inspector.
+//! - [`proto`]: the connection's owned sub-machines (outbound queue, abuse
+//!   limiter, header blocks, SETTINGS, PING, GOAWAY, flow control, streams
+//!   store, DATA in and out), shared by both roles.
+//! - [`connection`]: the server role on those sub-machines.
 //! - [`client`]: the client role on the same pieces.
 //! - [`inspect`]: an offline decoder of captured traffic for the inspector page.
 //! - [`wasm`]: the JS boundary (its schema, the engines JS drives, and on wasm32 their exports).
@@ -39,10 +44,12 @@ pub mod frame;
 pub mod hpack;
 pub mod inspect;
 pub mod limits;
+pub mod proto;
 pub mod schedule;
 pub mod semantics;
 pub mod settings;
 pub mod stream;
+pub mod stream_rules;
 
 pub mod wasm;
 

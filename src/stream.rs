@@ -55,7 +55,7 @@ pub struct Stream {
     /// Bytes the application queued with send_data, not yet written.
     pub queued: u64,
     /// Trailers encoded-on-drain: the raw fields, packed as
-    /// [name_len u32 LE][value_len u32 LE][name][value]...; sent after the queued DATA.
+    /// `[name_len u32 LE][value_len u32 LE][name][value]...`; sent after the queued DATA.
     pub trailers: Option<Vec<u8>>,
     /// Our window for the peer's DATA.
     pub recv: RecvFlow,
@@ -180,6 +180,15 @@ impl ClosedStreams {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+impl crate::proto::streams::LiveStream for Stream {
+    fn stream(&self) -> &Stream {
+        self
+    }
+    fn stream_mut(&mut self) -> &mut Stream {
+        self
     }
 }
 

@@ -403,6 +403,34 @@ fn frames_on_streams_the_client_never_opened_are_connection_errors() {
 }
 
 #[test]
+fn frames_on_closed_streams_follow_the_section_5_1_table() {
+    // Closed after END_STREAM both ways: HEADERS is a connection error
+    // STREAM_CLOSED (§5.1); late WINDOW_UPDATE and RST_STREAM are ignored.
+    let mut h = Harness::ready(&[]);
+    let id = h.request(&req_get("/"), true);
+    let head = h.srv_headers(id, &[(":status", "204")], true);
+    let ev = h.feed(&head);
+    assert!(ev.contains(&Ce::StreamClosed(id)), "{ev:?}");
+    let mut late = build::window_update(id, 10);
+    late.extend(build::rst(id, ErrorCode::CANCEL));
+    assert_eq!(h.feed(&late), []);
+    let again = h.srv_headers(id, &[(":status", "200")], true);
+    let ev = h.feed(&again);
+    assert_eq!(conn_error(&ev), Some(ErrorCode::STREAM_CLOSED), "{ev:?}");
+
+    // Reset by us: frames in flight are ignored, DATA still credits the connection window.
+    let mut h = Harness::ready(&[]);
+    let id = h.request(&req_get("/"), true);
+    h.c.reset_stream(id, ErrorCode::CANCEL).unwrap();
+    h.flush();
+    let mut late = h.srv_headers(id, &[(":status", "200")], false);
+    late.extend(build::data(id, b"late body", true));
+    let ev = h.feed(&late);
+    assert_eq!(conn_error(&ev), None, "{ev:?}");
+    assert!(!h.c.is_closed());
+}
+
+#[test]
 fn server_must_send_settings_first_and_not_enable_push() {
     let mut h = Harness::new();
     h.flush();

@@ -151,7 +151,7 @@ fn interleaved_requests() {
     for &id in &ids {
         assert!(data_frames(&frames).contains(&(id, format!("resp{id}").into_bytes(), true)));
     }
-    // 40 × ~12 bytes consumed by nobody: no WINDOW_UPDATE yet (not per frame, Twisted #8681).
+    // 40 × ~12 bytes consumed by nobody: no WINDOW_UPDATE yet (never one per DATA frame).
     assert!(window_updates(&frames).is_empty());
 }
 

@@ -229,6 +229,22 @@ fn connection_error_carries_reason_as_debug_data() {
     assert_eq!(debug, b"DATA on an idle stream");
 }
 
+#[test]
+fn frames_on_even_streams_are_connection_errors_even_below_the_last_id() {
+    // A server never opens streams: every even id is one the client may not
+    // use (§5.1.1), whatever the highest odd id it opened so far.
+    for late in [build::data(2, b"x", false), build::window_update(2, 1), build::rst(2, ErrorCode::CANCEL)] {
+        let mut c = Client::new();
+        c.request(3, &get("/"), true);
+        c.events();
+        c.flush();
+        c.feed(&late);
+        let f = c.flush();
+        let Some(SFrame::GoAway { code, .. }) = f.last() else { panic!("{f:?}") };
+        assert_eq!(*code, ErrorCode::PROTOCOL_ERROR, "{late:?}");
+    }
+}
+
 // ---- timers ----
 
 #[test]

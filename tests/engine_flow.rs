@@ -63,7 +63,8 @@ fn delayed_writes_until_window_update() {
     assert_eq!(data_frames(&c.flush()), vec![(1, b"56789".to_vec(), false)]);
 }
 
-/// Twisted bug #3 fixed: raising INITIAL_WINDOW_SIZE wakes a blocked sender.
+/// Raising INITIAL_WINDOW_SIZE wakes a sender blocked on a zero window
+/// (Twisted's sender stayed asleep).
 #[test]
 fn initial_window_size_change_wakes_sender() {
     let mut c = Client::with_settings(Config::default(), &[(INITIAL_WINDOW_SIZE, 0)]);
@@ -147,7 +148,7 @@ fn write_output_respects_max_bytes() {
     assert_eq!(rest, vec![(1, vec![0; 4000], true)]);
 }
 
-/// Twisted bug #1 fixed: a zero window is not a busy loop; the stream leaves
+/// A zero window is not a busy loop (it was in Twisted); the stream leaves
 /// the scheduler until the window opens.
 #[test]
 fn zero_window_is_not_scheduled() {

@@ -99,7 +99,7 @@ fn headers_depending_on_itself_is_stream_error() {
     assert_eq!(c.request(3, &get("/x"), true), vec![Ev::Request { id: 3, fields: get("/x"), end: true }]);
 }
 
-/// Twisted bug #4 fixed: the 101st stream is refused, the connection lives.
+/// The 101st stream is refused and the connection lives (Twisted closed it).
 #[test]
 fn stream_over_concurrency_limit_refused() {
     let mut c = Client::new();
@@ -206,7 +206,7 @@ fn trailers_with_pseudo_header_is_stream_error() {
     assert_eq!(ev, vec![Ev::Reset { id: 1, code: ErrorCode::PROTOCOL_ERROR, remote: false, unsent: 0 }]);
 }
 
-/// Twisted bug #4 fixed: content-length mismatch resets the stream only.
+/// A content-length mismatch resets the stream only (Twisted closed the connection).
 #[test]
 fn content_length_mismatch_resets_stream() {
     // body longer than declared
@@ -355,8 +355,8 @@ fn app_reset_emits_reset_with_unsent() {
     assert_eq!(c.app.drop_stream(1), 3);
 }
 
-/// Twisted bug #2 (KeyError on DATA for a stream finished after an early
-/// 400): the body of a rejected request is ignored, its bytes still credited.
+/// DATA for a stream finished after an early 400 (a KeyError in Twisted):
+/// the body of a rejected request is ignored, its bytes still credited.
 #[test]
 fn body_after_fast_400_is_ignored() {
     let cfg = Config { connection_window: 65_535, ..Config::default() };

@@ -1,6 +1,8 @@
 //! `ClientConnection`: the HTTP/2 client role on the same sans-IO pieces as
-//! the server ([`crate::connection`]): frame codec, HPACK, flow windows,
-//! stream state, scheduler, limits. Bytes in ([`ClientConnection::receive`])
+//! the server ([`crate::connection`]): frame codec, HPACK, and the owned
+//! sub-machines of [`crate::proto`] (outbound queue, abuse limiter, header
+//! blocks, SETTINGS, PING, GOAWAY, connection flow control, streams store
+//! with the §5.1 table, DATA in and out). Bytes in ([`ClientConnection::receive`])
 //! → events out ([`ClientConnection::poll_event`]); commands in (`request`,
 //! `send_data`, …) → bytes out ([`ClientConnection::write_output`]).
 //!
@@ -21,19 +23,26 @@
 mod recv;
 mod send;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::ops::Range;
 
-use crate::connection::Output;
 use crate::error::{ErrorCode, UserError};
-use crate::flow::{RecvFlow, Window};
 use crate::frame;
 use crate::hpack::{self, HeaderField};
-use crate::limits::{Limits, TokenBucket};
+use crate::limits::Limits;
+use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
+use crate::proto::conn_flow::ConnFlow;
+use crate::proto::data::{consume, pack_fields, queue_data, release, unpack_fields, DataIn};
+use crate::proto::goaway::GoAway;
+use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
+use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
+use crate::proto::ping::Pings;
+use crate::proto::settings_sync::SettingsSync;
+use crate::proto::streams::{LiveStream, StreamStore};
 use crate::schedule::Scheduler;
 use crate::semantics;
-use crate::settings::{LocalSettings, PeerSettings, DEFAULT_WINDOW_SIZE};
-use crate::stream::{CloseKind, ClosedStreams, SendState, Stream};
+use crate::settings::{LocalSettings, PeerSettings};
+use crate::stream::{CloseKind, SendState, Stream};
 
 pub use recv::check_response;
 pub use send::{RESPONSE_BODY_TIMEOUT_REASON, RESPONSE_TIMEOUT_REASON};
@@ -210,27 +219,16 @@ struct CStream {
     body_active_ms: u64,
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Block {
-    stream_id: u32,
-    end_stream: bool,
-    continuations: u32,
-    started_ms: u64,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct DataFrame {
-    stream_id: u32,
-    length: u32,
-    delivered: u32,
-    discard: bool,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct FieldRef {
-    start: u32,
-    name_len: u32,
-    value_len: u32,
+impl LiveStream for CStream {
+    fn stream(&self) -> &Stream {
+        &self.s
+    }
+    fn stream_mut(&mut self) -> &mut Stream {
+        &mut self.s
+    }
+    fn on_wire(&self) -> bool {
+        self.opened
+    }
 }
 
 /// The HTTP/2 client connection.
@@ -242,50 +240,31 @@ pub struct ClientConnection {
 struct Core {
     cfg: ClientConfig,
     limits: Limits,
-    local: LocalSettings,
+    settings: SettingsSync,
     now: u64,
     state: State,
-    got_settings: bool,
-    created_ms: u64,
-    settings_sent_ms: Option<u64>,
-    peer: PeerSettings,
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
-    streams: BTreeMap<u32, CStream>,
+    streams: StreamStore<CStream>,
     /// Ids waiting for a slot, in order.
     waiting: VecDeque<u32>,
     opened_count: usize,
-    closed: ClosedStreams,
-    next_id: u32,
-    /// last_stream_id of the server's GOAWAY: nothing above it will be processed.
-    goaway_last: Option<u32>,
+    /// The server's GOAWAY: nothing above its last_stream_id will be processed.
+    goaway: GoAway,
     sched: Scheduler,
-    conn_send: Window,
-    conn_recv: RecvFlow,
-    recv_initial: u32,
-    conn_queued: u64,
-    pending: Vec<u8>,
-    control_bytes: usize,
-    pending_ping_acks: usize,
-    /// PINGs we sent: data and when.
-    outstanding_pings: VecDeque<([u8; 8], u64)>,
+    flow: ConnFlow,
+    /// Frames to write, in order, before any DATA.
+    out: Outbound,
+    pings: Pings,
     keepalive_seq: u64,
     events: VecDeque<ClientEvent>,
-    arena: Vec<u8>,
-    fields: Vec<FieldRef>,
-    debug: Vec<u8>,
-    block: Option<Block>,
-    block_buf: Vec<u8>,
-    data: Option<DataFrame>,
-    reset_bucket: TokenBucket,
-    glitch_bucket: TokenBucket,
-    settings_bucket: TokenBucket,
-    ping_bucket: TokenBucket,
+    arena: FieldArena,
+    assembler: HeaderBlockAssembler,
+    /// The DATA frame being streamed in.
+    data: Option<DataIn>,
+    abuse: AbuseLimiter,
     /// Last valid frame in (idle timer, keepalive).
     active_ms: u64,
-    /// Last connection WINDOW_UPDATE we sent: body timers paused by a closed
-    /// connection window count from here.
-    conn_recv_opened_ms: u64,
     scratch: Vec<u8>,
     closed_emitted: bool,
     /// The connection send window grew during this input chunk: wake streams at its end.
@@ -298,54 +277,36 @@ impl ClientConnection {
     pub fn new(config: ClientConfig, now_ms: u64) -> Self {
         let local = config.settings.sanitized();
         let l = config.limits;
-        let mut pending = Vec::with_capacity(128);
-        pending.extend_from_slice(CLIENT_PREFACE);
-        frame::write_settings(&mut pending, false, &local.params());
-        let mut conn_recv = RecvFlow::new(DEFAULT_WINDOW_SIZE, config.connection_window.max(DEFAULT_WINDOW_SIZE));
-        if let Some(inc) = conn_recv.open_to_target() {
-            frame::write_window_update(&mut pending, 0, inc);
+        let mut out = Outbound::new(l.max_control_bytes);
+        out.local(Control::Preface(CLIENT_PREFACE));
+        out.local(Control::Settings(&local.params()));
+        let mut flow = ConnFlow::new(config.connection_window, now_ms);
+        if let Some(inc) = flow.recv.open_to_target() {
+            out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
         }
         let core = Core {
             cfg: config,
             limits: l,
-            local,
+            settings: SettingsSync::new(local, true, now_ms),
             now: now_ms,
             state: State::Open,
-            got_settings: false,
-            created_ms: now_ms,
-            settings_sent_ms: Some(now_ms),
-            peer: PeerSettings::default(),
             decoder: hpack::Decoder::new(usize::try_from(local.header_table_size).unwrap_or(usize::MAX)),
             encoder: hpack::Encoder::new(),
-            streams: BTreeMap::new(),
+            streams: StreamStore::client(l.closed_stream_memory),
             waiting: VecDeque::new(),
             opened_count: 0,
-            closed: ClosedStreams::new(l.closed_stream_memory),
-            next_id: 1,
-            goaway_last: None,
+            goaway: GoAway::default(),
             sched: Scheduler::new(),
-            conn_send: Window::new(DEFAULT_WINDOW_SIZE),
-            conn_recv,
-            recv_initial: DEFAULT_WINDOW_SIZE,
-            conn_queued: 0,
-            pending,
-            control_bytes: 0,
-            pending_ping_acks: 0,
-            outstanding_pings: VecDeque::new(),
+            flow,
+            out,
+            pings: Pings::default(),
             keepalive_seq: 0,
             events: VecDeque::new(),
-            arena: Vec::new(),
-            fields: Vec::new(),
-            debug: Vec::new(),
-            block: None,
-            block_buf: Vec::new(),
+            arena: FieldArena::default(),
+            assembler: HeaderBlockAssembler::default(),
             data: None,
-            reset_bucket: TokenBucket::new(l.reset_burst, l.reset_rate_per_s, now_ms),
-            glitch_bucket: TokenBucket::new(l.glitch_burst, l.glitch_rate_per_s, now_ms),
-            settings_bucket: TokenBucket::new(l.settings_burst, l.settings_rate_per_s, now_ms),
-            ping_bucket: TokenBucket::new(l.ping_burst, l.ping_rate_per_s, now_ms),
+            abuse: AbuseLimiter::new(&l, now_ms),
             active_ms: now_ms,
-            conn_recv_opened_ms: now_ms,
             scratch: Vec::new(),
             closed_emitted: false,
             wake_pending: false,
@@ -358,7 +319,6 @@ impl ClientConnection {
         let c = &mut self.core;
         c.now = now_ms;
         c.arena.clear();
-        c.fields.clear();
         c.receive(&mut self.frames, input);
     }
 
@@ -368,21 +328,16 @@ impl ClientConnection {
 
     /// Field `i` of the header arena: (name, value).
     pub fn field(&self, i: u32) -> (&[u8], &[u8]) {
-        let c = &self.core;
-        let Some(f) = c.fields.get(i as usize) else { return (&[], &[]) };
-        let s = f.start as usize;
-        let m = s.saturating_add(f.name_len as usize);
-        let e = m.saturating_add(f.value_len as usize);
-        (c.arena.get(s..m).unwrap_or(&[]), c.arena.get(m..e).unwrap_or(&[]))
+        self.core.arena.field(i)
     }
 
     /// Debug data of the last GOAWAY received (≤ 1 KiB kept).
     pub fn debug_data(&self) -> &[u8] {
-        &self.core.debug
+        self.core.goaway.debug_data()
     }
 
     pub fn peer_settings(&self) -> &PeerSettings {
-        &self.core.peer
+        &self.core.settings.peer
     }
 
     /// Streams whose HEADERS went out and that are not finished.
@@ -425,7 +380,7 @@ impl ClientConnection {
         if !c.streams.contains_key(&stream_id) {
             return Err(UserError::StreamClosed);
         }
-        c.reset_local(stream_id, code, false, false);
+        c.reset_local(stream_id, code, Cause::Local, false);
         Ok(())
     }
 
@@ -438,15 +393,12 @@ impl ClientConnection {
         }
         let Some(cs) = c.streams.get_mut(&stream_id) else { return Ok(()) };
         cs.body_active_ms = c.now;
-        let s = &mut cs.s;
-        let n = u64::from(n).min(s.recv.unconsumed());
-        let recv_open = !s.recv_closed;
-        if let (Some(inc), true) = (s.recv.credit(n), recv_open) {
-            frame::write_window_update(&mut c.pending, stream_id, inc);
+        let reopened = consume(&mut cs.s, &mut c.flow, n, c.now);
+        if let Some(inc) = reopened.stream {
+            c.out.local(Control::WindowUpdate { stream_id, increment: inc });
         }
-        if let Some(inc) = c.conn_recv.credit(n) {
-            frame::write_window_update(&mut c.pending, 0, inc);
-            c.conn_recv_opened_ms = c.now;
+        if let Some(inc) = reopened.connection {
+            c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
         }
         Ok(())
     }
@@ -505,7 +457,7 @@ impl ClientConnection {
     /// No new request can be started (closing, closed, GOAWAY received, or stream ids used up).
     pub fn is_going_away(&self) -> bool {
         let c = &self.core;
-        c.state != State::Open || c.goaway_last.is_some() || c.next_id > LAST_CLIENT_STREAM_ID
+        c.state != State::Open || c.goaway.received_last.is_some() || c.streams.next_local_id > LAST_CLIENT_STREAM_ID
     }
 }
 
@@ -518,46 +470,55 @@ impl Core {
         self.events.push_back(e);
     }
 
-    fn control(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        let before = self.pending.len();
-        f(&mut self.pending);
-        let added = self.pending.len().saturating_sub(before);
-        self.control_bytes = self.control_bytes.saturating_add(added);
-        if self.control_bytes > self.limits.max_control_bytes {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "control frame queue full", false);
+    /// Queue a frame. A server that fills its share of the queue (it sends
+    /// faster than it reads) is cut off.
+    fn queue(&mut self, cause: Cause, c: Control<'_>) {
+        if self.out.push(cause, c).is_err() {
+            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, QUEUE_FULL_REASON, false);
         }
     }
 
-    fn glitch(&mut self) -> bool {
-        if self.glitch_bucket.take(self.now) {
-            true
-        } else {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many protocol errors", false);
-            false
+    /// Spend a token of `budget`; on exhaustion the connection is closed.
+    /// Returns false when it was closed.
+    fn spend(&mut self, budget: Budget) -> bool {
+        match self.abuse.spend(budget, self.now) {
+            Ok(()) => true,
+            Err(Exhausted(b)) => {
+                self.close_with(ErrorCode::ENHANCE_YOUR_CALM, b.reason(), false);
+                false
+            }
         }
+    }
+
+    /// A server-provoked error: costs a protocol-error token.
+    fn peer_error(&mut self) -> bool {
+        self.abuse.counts.errors = self.abuse.counts.errors.saturating_add(1);
+        self.spend(Budget::ProtocolErrors)
     }
 
     fn max_concurrent(&self) -> usize {
-        let n = self.peer.max_concurrent_streams.unwrap_or(ASSUMED_CONCURRENT_STREAMS);
+        let n = self.settings.peer.max_concurrent_streams.unwrap_or(ASSUMED_CONCURRENT_STREAMS);
         usize::try_from(n).unwrap_or(usize::MAX)
     }
 
     fn request(&mut self, fields: &[(&[u8], &[u8])], end_stream: bool) -> Result<u32, UserError> {
-        if self.state != State::Open || self.goaway_last.is_some() {
+        if self.state != State::Open || self.goaway.received_last.is_some() {
             return Err(UserError::ConnectionClosed);
         }
         let head = semantics::check_request(fields.iter().copied()).map_err(|_| UserError::InvalidHeader)?;
-        if self.next_id > LAST_CLIENT_STREAM_ID {
+        if self.streams.next_local_id > LAST_CLIENT_STREAM_ID {
             return Err(UserError::ConnectionClosed);
         }
-        let id = self.next_id;
-        self.next_id = self.next_id.saturating_add(2);
-        let mut s = Stream::new(id, self.peer.initial_window_size, self.recv_initial, self.local.initial_window_size);
+        let id = self.streams.next_local_id;
+        self.streams.next_local_id = id.saturating_add(2);
+        let mut s = Stream::new(
+            id,
+            self.settings.peer.initial_window_size,
+            self.settings.recv_initial,
+            self.settings.local.initial_window_size,
+        );
         s.send = if end_stream { SendState::Done } else { SendState::Headers };
-        let mut packed = Vec::new();
-        for (n, v) in fields {
-            pack_field(&mut packed, n, v);
-        }
+        let packed = pack_fields(fields)?;
         let slot_free = self.waiting.is_empty() && self.opened_count < self.max_concurrent();
         if !slot_free && self.waiting.len() >= self.cfg.max_waiting_requests {
             return Err(UserError::BufferFull);
@@ -582,7 +543,7 @@ impl Core {
 
     /// Move waiting requests onto the wire while slots are free.
     fn open_waiting(&mut self) {
-        while self.opened_count < self.max_concurrent() && self.goaway_last.is_none() {
+        while self.opened_count < self.max_concurrent() && self.goaway.received_last.is_none() {
             let Some(id) = self.waiting.pop_front() else { return };
             let Some(cs) = self.streams.get_mut(&id) else { continue };
             let Some((packed, end_stream)) = cs.head.take() else { continue };
@@ -595,7 +556,12 @@ impl Core {
                 unpack_fields(&packed).map(|(n, v)| HeaderField { name: n, value: v, sensitive: is_sensitive(n) });
             self.scratch.clear();
             self.encoder.encode(list, &mut self.scratch);
-            frame::write_headers(&mut self.pending, id, &self.scratch, end_stream, self.peer.max_frame_size);
+            self.out.local(Control::Headers {
+                stream_id: id,
+                block: &self.scratch,
+                end_stream,
+                max_frame_size: self.settings.peer.max_frame_size,
+            });
             self.schedule(id);
         }
     }
@@ -604,27 +570,10 @@ impl Core {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        let l = self.limits;
-        let conn_queued = self.conn_queued;
         let cs = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        let s = &mut cs.s;
-        if s.send != SendState::Headers {
-            return Err(UserError::InvalidState);
-        }
-        let len64 = u64::from(len);
-        if s.queued.saturating_add(len64) > l.stream_send_buffer_hard
-            || conn_queued.saturating_add(len64) > l.connection_send_buffer_hard
-        {
-            return Err(UserError::BufferFull);
-        }
-        s.queued = s.queued.saturating_add(len64);
-        if end_stream {
-            s.send = SendState::Ending;
-        }
-        let was_full = conn_queued >= l.connection_send_buffer;
-        self.conn_queued = conn_queued.saturating_add(len64);
+        let now_full = queue_data(&mut cs.s, &mut self.flow, &self.limits, len, end_stream)?;
         self.schedule(id);
-        if !was_full && self.conn_queued >= l.connection_send_buffer {
+        if now_full {
             self.refresh_all();
         } else {
             self.refresh(id);
@@ -641,11 +590,7 @@ impl Core {
         if cs.s.send != SendState::Headers {
             return Err(UserError::InvalidState);
         }
-        let mut packed = Vec::new();
-        for (n, v) in fields {
-            pack_field(&mut packed, n, v);
-        }
-        cs.s.trailers = Some(packed);
+        cs.s.trailers = Some(pack_fields(fields)?);
         cs.s.send = SendState::Ending;
         self.schedule(id);
         self.refresh(id);
@@ -656,42 +601,27 @@ impl Core {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        if self.outstanding_pings.len() >= self.limits.max_outstanding_pings {
-            return Err(UserError::BufferFull);
-        }
-        self.outstanding_pings.push_back((data, self.now));
-        frame::write_ping(&mut self.pending, false, data);
+        self.pings.send(data, self.now, self.limits.max_outstanding_pings).map_err(|_| UserError::BufferFull)?;
+        self.out.local(Control::Ping(data));
         Ok(())
     }
 
     /// Drop a stream's state, remembering how it ended; frees its slot.
     fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<CStream> {
-        let cs = self.streams.remove(&id)?;
-        if cs.s.scheduled {
-            self.sched.remove(id);
-        }
+        let cs = self.streams.close(id, kind)?;
+        let r = release(&cs.s, id, &mut self.flow, &mut self.sched, &mut self.data, &self.limits, self.now);
         if cs.opened {
             self.opened_count = self.opened_count.saturating_sub(1);
         } else if let Some(i) = self.waiting.iter().position(|&w| w == id) {
             self.waiting.remove(i);
         }
-        if let Some(inc) = self.conn_recv.credit(cs.s.recv.unconsumed()) {
+        if let Some(inc) = r.window_update {
             if self.state != State::Closed {
-                frame::write_window_update(&mut self.pending, 0, inc);
-                self.conn_recv_opened_ms = self.now;
+                self.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
+                self.flow.recv_opened_ms = self.now;
             }
         }
-        let was_full = self.conn_queued >= self.limits.connection_send_buffer;
-        self.conn_queued = self.conn_queued.saturating_sub(cs.s.queued);
-        if cs.opened {
-            self.closed.insert(id, kind);
-        }
-        if let Some(d) = self.data.as_mut() {
-            if d.stream_id == id {
-                d.discard = true;
-            }
-        }
-        if was_full && self.conn_queued < self.limits.connection_send_buffer {
+        if r.unfull {
             self.refresh_all();
         }
         if self.state != State::Closed {
@@ -708,31 +638,27 @@ impl Core {
     }
 
     /// RST_STREAM(code) from us (only for streams whose HEADERS went out).
-    fn reset_local(&mut self, id: u32, code: ErrorCode, peer_caused: bool, not_processed: bool) {
+    fn reset_local(&mut self, id: u32, code: ErrorCode, cause: Cause, not_processed: bool) {
         let Some(cs) = self.drop_stream(id, CloseKind::ResetLocal) else { return };
         self.emit(ClientEvent::Reset { stream_id: id, code, remote: false, unsent: cs.s.queued, not_processed });
         if cs.opened {
-            if peer_caused {
-                self.control(|p| frame::write_rst_stream(p, id, code));
-            } else {
-                frame::write_rst_stream(&mut self.pending, id, code);
-            }
+            self.queue(cause, Control::RstStream { stream_id: id, code });
         }
         self.check_drained();
     }
 
-    /// The server's response broke the rules: Malformed, RST_STREAM(PROTOCOL_ERROR), a glitch.
+    /// The server's response broke the rules: Malformed, RST_STREAM(PROTOCOL_ERROR), a protocol-error token.
     fn malformed(&mut self, id: u32, reason: &'static str) {
-        if self.glitch() {
+        if self.peer_error() {
             self.emit(ClientEvent::Malformed { stream_id: id, reason });
-            self.reset_local(id, ErrorCode::PROTOCOL_ERROR, true, false);
+            self.reset_local(id, ErrorCode::PROTOCOL_ERROR, Cause::Peer, false);
         }
     }
 
     fn stream_error(&mut self, id: u32, code: ErrorCode, reason: &'static str) {
-        if self.glitch() {
+        if self.peer_error() {
             self.emit(ClientEvent::Malformed { stream_id: id, reason });
-            self.reset_local(id, code, true, false);
+            self.reset_local(id, code, Cause::Peer, false);
         }
     }
 
@@ -742,7 +668,7 @@ impl Core {
         }
         if !remote {
             // We have accepted no server-initiated streams: last_stream_id 0.
-            frame::write_goaway(&mut self.pending, 0, code, reason.as_bytes());
+            self.out.local(Control::GoAway { last_stream_id: 0, code, debug: reason.as_bytes() });
         }
         self.state = State::Closed;
         let ids: Vec<u32> = self.streams.keys().copied().collect();
@@ -764,33 +690,12 @@ impl Core {
         if self.state == State::Closed || !self.streams.is_empty() {
             return;
         }
-        if self.state == State::Draining || self.goaway_last.is_some() {
-            frame::write_goaway(&mut self.pending, 0, ErrorCode::NO_ERROR, b"");
+        if self.state == State::Draining || self.goaway.received_last.is_some() {
+            self.out.local(Control::GoAway { last_stream_id: 0, code: ErrorCode::NO_ERROR, debug: b"" });
             self.state = State::Closed;
             self.emit(ClientEvent::Closed);
         }
     }
-}
-
-fn pack_field(out: &mut Vec<u8>, n: &[u8], v: &[u8]) {
-    let nl = u32::try_from(n.len()).unwrap_or(u32::MAX);
-    let vl = u32::try_from(v.len()).unwrap_or(u32::MAX);
-    out.extend_from_slice(&nl.to_le_bytes());
-    out.extend_from_slice(&vl.to_le_bytes());
-    out.extend_from_slice(n);
-    out.extend_from_slice(v);
-}
-
-/// Iterate fields packed with `pack_field`.
-fn unpack_fields(mut p: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    core::iter::from_fn(move || {
-        let (nl, rest) = p.split_first_chunk::<4>()?;
-        let (vl, rest) = rest.split_first_chunk::<4>()?;
-        let (n, rest) = rest.split_at_checked(u32::from_le_bytes(*nl) as usize)?;
-        let (v, rest) = rest.split_at_checked(u32::from_le_bytes(*vl) as usize)?;
-        p = rest;
-        Some((n, v))
-    })
 }
 
 /// Fields never added to the HPACK table (RFC 7541 §7.1.3).

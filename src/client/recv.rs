@@ -1,24 +1,27 @@
-//! Inbound side of the client: every frame from the server, with §5.1 state
-//! rules from the client's point of view and the §8.3.2 response checks.
+//! Inbound side of the client: every frame from the server, with the §8.3.2
+//! response checks. As on the server, each frame on a stream is classified
+//! once (`StreamStore::lookup`: no id is ever idle for a client, since it
+//! refuses pushes) and the RFC 9113 §5.1 table ([`crate::stream_rules`])
+//! decides what happens to it; what remains here is the client's own:
 //!
-//! | frame on stream…                    | verdict                                        |
-//! |-------------------------------------|------------------------------------------------|
-//! | even id (server-initiated)          | conn PROTOCOL_ERROR (we sent ENABLE_PUSH 0)     |
-//! | id we never opened (idle / waiting) | conn PROTOCOL_ERROR                            |
-//! | open, no final response yet         | HEADERS: 1xx or final; DATA: stream PROTOCOL_ERROR |
-//! | open, final response received       | HEADERS: trailers (must END_STREAM); DATA: body |
-//! | half-closed (remote)                | stream STREAM_CLOSED                           |
-//! | closed, reset by us                 | ignored (connection window credited)           |
-//! | closed otherwise                    | DATA/HEADERS: stream STREAM_CLOSED; others ignored |
+//! | open stream…                        | HEADERS                                | DATA                  |
+//! |-------------------------------------|----------------------------------------|-----------------------|
+//! | no final response yet               | 1xx or the final response              | stream PROTOCOL_ERROR |
+//! | final response received             | trailers (must END_STREAM)             | body                  |
 
 use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{self, flags, Frame, Item};
 use crate::hpack::DecodeLimits;
 use crate::semantics;
-use crate::settings::{id as setting_id, PeerChange};
 use crate::stream::CloseKind;
+use crate::stream_rules::{rule, StreamFrame, Verdict};
 
-use super::{Block, ClientEvent, Core, DataFrame, FieldRef, Resp, State};
+use crate::proto::abuse::Budget;
+use crate::proto::data::{accept_body, body_complete, DataIn};
+use crate::proto::header_block::{Block, BlockError, Progress};
+use crate::proto::outbound::{Cause, Control};
+
+use super::{ClientEvent, Core, Resp, State};
 
 /// What the client needs from a valid response head.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,14 +103,14 @@ impl Core {
                     break;
                 }
                 Err(ProtoError::Stream { stream_id, code, reason }) => {
-                    if self.block.is_some() || !self.got_settings {
+                    if self.assembler.in_progress().is_some() || !self.settings.got_peer {
                         self.protocol_error("frame inside a header block or before SETTINGS");
                         break;
                     }
                     if self.streams.contains_key(&stream_id) {
                         self.stream_error(stream_id, code, reason);
                     } else {
-                        self.glitch();
+                        self.peer_error();
                     }
                 }
             }
@@ -128,19 +131,13 @@ impl Core {
     }
 
     fn on_item(&mut self, item: Item<'_>) {
-        if !self.got_settings && !matches!(item, Item::Frame(Frame::Settings { ack: false, .. })) {
-            // §3.4: the server preface is a SETTINGS frame.
+        if !self.settings.admits(&item) {
             self.protocol_error("first frame from the server is not SETTINGS");
             return;
         }
-        if let Some(b) = self.block {
-            match &item {
-                Item::Frame(Frame::Continuation { stream_id, .. }) if *stream_id == b.stream_id => {}
-                _ => {
-                    self.protocol_error("frame inside a header block");
-                    return;
-                }
-            }
+        if !self.assembler.admits(&item) {
+            self.protocol_error("frame inside a header block");
+            return;
         }
         match item {
             Item::Frame(f) => self.on_frame(f),
@@ -155,53 +152,26 @@ impl Core {
     fn on_frame(&mut self, f: Frame<'_>) {
         match f {
             Frame::Headers { stream_id, end_stream, end_headers, fragment, .. } => {
-                let block = Block { stream_id, end_stream, continuations: 0, started_ms: self.now };
+                let block = Block::new(stream_id, end_stream, false, self.now);
                 if end_headers {
                     self.complete_block(block, fragment);
                 } else {
-                    if fragment.len() > self.limits.max_header_block_bytes {
-                        self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "header block too large", false);
-                        return;
-                    }
-                    if fragment.is_empty() && !self.glitch() {
-                        return;
-                    }
-                    self.block_buf.clear();
-                    self.block_buf.extend_from_slice(fragment);
-                    self.block = Some(block);
+                    let progress = self.assembler.start(block, fragment, &self.limits);
+                    self.on_block_progress(progress);
                 }
             }
             Frame::Continuation { end_headers, fragment, .. } => {
-                let Some(mut b) = self.block else {
-                    self.protocol_error("CONTINUATION without HEADERS");
-                    return;
-                };
-                b.continuations = b.continuations.saturating_add(1);
-                if b.continuations > self.limits.max_continuation_frames(self.local.max_frame_size) {
-                    self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many CONTINUATION frames", false);
-                    return;
-                }
-                if self.block_buf.len().saturating_add(fragment.len()) > self.limits.max_header_block_bytes {
-                    self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "header block too large", false);
-                    return;
-                }
-                if fragment.is_empty() && !end_headers && !self.glitch() {
-                    return;
-                }
-                self.block_buf.extend_from_slice(fragment);
-                if end_headers {
-                    self.block = None;
-                    let buf = core::mem::take(&mut self.block_buf);
-                    self.complete_block(b, &buf);
-                    self.block_buf = buf;
-                    self.block_buf.clear();
-                } else {
-                    self.block = Some(b);
-                }
+                let progress = self.assembler.continuation(
+                    fragment,
+                    end_headers,
+                    &self.limits,
+                    self.settings.local.max_frame_size,
+                );
+                self.on_block_progress(progress);
             }
             Frame::Priority { .. } => {
-                // Ignored (RFC 9113 §5.3.2); a flood costs the server glitch tokens.
-                self.glitch();
+                // Ignored (RFC 9113 §5.3.2); a flood costs the server protocol-error tokens.
+                self.peer_error();
             }
             Frame::RstStream { stream_id, code } => self.on_rst(stream_id, code),
             Frame::Settings { ack, params } => self.on_settings(ack, params),
@@ -211,78 +181,64 @@ impl Core {
             Frame::WindowUpdate { stream_id, increment } => self.on_window_update(stream_id, increment),
             Frame::PriorityUpdate { .. } | Frame::Unknown { .. } => {
                 // PRIORITY_UPDATE is a client-to-server frame; unknown frames are ignored (§5.5).
-                self.glitch();
+                self.peer_error();
             }
         }
     }
 
-    /// A frame about a stream we never opened (idle or still waiting for a slot)?
-    fn never_opened(&self, id: u32) -> bool {
-        id == 0 || id % 2 == 0 || id >= self.next_id || self.streams.get(&id).is_some_and(|cs| !cs.opened)
+    /// After a HEADERS or CONTINUATION of a split block.
+    fn on_block_progress(&mut self, progress: Result<Progress, BlockError>) {
+        match progress {
+            Err(e) => {
+                let (code, reason) = e.code_and_reason();
+                self.close_with(code, reason, false);
+            }
+            Ok(Progress::Pending { empty }) => {
+                if empty {
+                    self.peer_error();
+                }
+            }
+            Ok(Progress::Complete(b)) => {
+                let buf = self.assembler.take_buf();
+                self.complete_block(b, &buf);
+                self.assembler.restore_buf(buf);
+            }
+        }
     }
 
     fn complete_block(&mut self, b: Block, block: &[u8]) {
-        let first = self.fields.len();
         let limits = DecodeLimits {
-            max_list_size: usize::try_from(self.local.max_header_list_size).unwrap_or(usize::MAX),
+            max_list_size: usize::try_from(self.settings.local.max_header_list_size).unwrap_or(usize::MAX),
             max_fields: self.limits.max_header_fields,
         };
-        let arena = &mut self.arena;
-        let fields = &mut self.fields;
         // Always decoded: the HPACK table must stay in sync even for streams we dropped.
-        let outcome = self.decoder.decode(block, &limits, &mut |f| {
-            let (Ok(start), Ok(nl), Ok(vl)) =
-                (u32::try_from(arena.len()), u32::try_from(f.name.len()), u32::try_from(f.value.len()))
-            else {
-                return;
-            };
-            arena.extend_from_slice(f.name);
-            arena.extend_from_slice(f.value);
-            fields.push(FieldRef { start, name_len: nl, value_len: vl });
-        });
-        let Ok(outcome) = outcome else {
+        let Ok(decoded) = self.arena.decode(&mut self.decoder, block, &limits) else {
             self.close_with(ErrorCode::COMPRESSION_ERROR, "header block decoding failed", false);
             return;
         };
-        let range = u32::try_from(first).unwrap_or(u32::MAX)..u32::try_from(self.fields.len()).unwrap_or(u32::MAX);
-        let keep = self.on_block(b, range, outcome.over_limit);
+        let keep = self.on_block(b, decoded.fields.clone(), decoded.over_limit);
         if !keep {
-            if let Some(f) = self.fields.get(first) {
-                let start = f.start as usize;
-                self.arena.truncate(start);
-            }
-            self.fields.truncate(first);
+            self.arena.drop_block(decoded.fields);
         }
-    }
-
-    fn field_pairs(&self, range: core::ops::Range<u32>) -> impl Iterator<Item = (&[u8], &[u8])> {
-        let arena = &self.arena;
-        self.fields.get(range.start as usize..range.end as usize).unwrap_or(&[]).iter().map(move |f| {
-            let s = f.start as usize;
-            let m = s.saturating_add(f.name_len as usize);
-            let e = m.saturating_add(f.value_len as usize);
-            (arena.get(s..m).unwrap_or(&[]), arena.get(m..e).unwrap_or(&[]))
-        })
     }
 
     /// A decoded header block for stream `b.stream_id`. Returns whether its fields are kept.
     fn on_block(&mut self, b: Block, range: core::ops::Range<u32>, over_limit: bool) -> bool {
         let id = b.stream_id;
-        if self.never_opened(id) {
-            self.protocol_error("HEADERS on a stream the client did not open");
-            return false;
-        }
-        let Some(cs) = self.streams.get(&id) else {
-            match self.closed.get(id) {
-                Some(CloseKind::ResetLocal) | None => {} // in flight when we reset it (§5.4.2), or long gone
-                Some(_) => self.stream_error(id, ErrorCode::STREAM_CLOSED, "HEADERS on a closed stream"),
+        let rule = rule(StreamFrame::Headers, self.streams.lookup(id));
+        match rule.verdict {
+            Verdict::Accept => {}
+            Verdict::Ignore => return false,
+            Verdict::StreamError(code) => {
+                self.stream_error(id, code, rule.reason);
+                return false;
             }
-            return false;
-        };
-        if cs.s.recv_closed {
-            self.stream_error(id, ErrorCode::STREAM_CLOSED, "HEADERS after the response ended");
-            return false;
+            Verdict::ConnectionError(code) => {
+                self.close_with(code, rule.reason, false);
+                return false;
+            }
         }
+        let Some(cs) = self.streams.get(&id) else { return false };
         if over_limit {
             self.stream_error(id, ErrorCode::PROTOCOL_ERROR, "response header fields over the limit");
             return false;
@@ -295,7 +251,7 @@ impl Core {
                     self.malformed(id, "trailers without END_STREAM");
                     return false;
                 }
-                if let Err(reason) = semantics::check_trailers(self.field_pairs(range.clone())) {
+                if let Err(reason) = semantics::check_trailers(self.arena.pairs(range.clone())) {
                     self.malformed(id, reason);
                     return false;
                 }
@@ -308,7 +264,7 @@ impl Core {
                 true
             }
             Resp::Head { informational } => {
-                let head = match check_response(self.field_pairs(range.clone())) {
+                let head = match check_response(self.arena.pairs(range.clone())) {
                     Ok(h) => h,
                     Err(reason) => {
                         self.malformed(id, reason);
@@ -368,13 +324,7 @@ impl Core {
     }
 
     fn body_length_ok(&self, id: u32) -> bool {
-        match self.streams.get(&id) {
-            Some(cs) => match cs.s.content_length {
-                Some(cl) => cl == cs.s.body_received,
-                None => true,
-            },
-            None => true,
-        }
+        self.streams.get(&id).map_or(true, |cs| body_complete(&cs.s))
     }
 
     fn end_of_response(&mut self, id: u32) {
@@ -390,34 +340,38 @@ impl Core {
     }
 
     fn on_data_start(&mut self, id: u32, end_stream: bool, length: u32) {
-        if self.conn_recv.receive(length).is_err() {
+        if self.flow.recv.receive(length).is_err() {
             self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
             return;
         }
-        let mut frame = DataFrame { stream_id: id, length, delivered: 0, discard: true };
-        if length == 0 && !end_stream && !self.glitch() {
+        let mut frame = DataIn::new(id, length);
+        if length == 0 && !end_stream && !self.peer_error() {
             return;
         }
-        if self.never_opened(id) {
-            self.protocol_error("DATA on a stream the client did not open");
-            return;
-        }
-        let Some(cs) = self.streams.get_mut(&id) else {
-            self.credit_conn(u64::from(length));
-            if self.closed.get(id) != Some(CloseKind::ResetLocal) {
-                self.data = Some(frame);
-                if self.glitch() {
-                    self.control(|p| frame::write_rst_stream(p, id, ErrorCode::STREAM_CLOSED));
-                }
+        let rule = rule(StreamFrame::Data, self.streams.lookup(id));
+        match rule.verdict {
+            Verdict::Accept => {}
+            Verdict::ConnectionError(code) => {
+                self.close_with(code, rule.reason, false);
+                return;
             }
-            return;
-        };
-        if cs.s.recv_closed {
-            self.credit_conn(u64::from(length));
-            self.data = Some(frame);
-            self.stream_error(id, ErrorCode::STREAM_CLOSED, "DATA after the response ended");
-            return;
+            Verdict::Ignore => {
+                // In flight when we reset the stream; the connection window is still credited (§6.9).
+                self.credit_conn(u64::from(length));
+                return;
+            }
+            Verdict::StreamError(code) => {
+                self.credit_conn(u64::from(length));
+                self.data = Some(frame);
+                if self.streams.contains_key(&id) {
+                    self.stream_error(id, code, rule.reason);
+                } else if self.peer_error() {
+                    self.queue(Cause::Peer, Control::RstStream { stream_id: id, code });
+                }
+                return;
+            }
         }
+        let Some(cs) = self.streams.get_mut(&id) else { return };
         if cs.resp != Resp::Body {
             self.credit_conn(u64::from(length));
             self.data = Some(frame);
@@ -436,49 +390,33 @@ impl Core {
     }
 
     fn credit_conn(&mut self, n: u64) {
-        if let Some(inc) = self.conn_recv.credit(n) {
-            self.control(|p| frame::write_window_update(p, 0, inc));
+        if let Some(inc) = self.flow.recv.credit(n) {
+            self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
     }
 
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
-        let Some(mut d) = self.data else { return };
-        if d.discard || d.stream_id != id {
+        let Some(d) = self.data.as_mut() else { return };
+        if !d.on_payload(id, end.saturating_sub(start)) {
             return;
         }
-        let n = end.saturating_sub(start);
-        let n32 = u32::try_from(n).unwrap_or(u32::MAX);
-        d.delivered = d.delivered.saturating_add(n32);
-        self.data = Some(d);
         let Some(cs) = self.streams.get_mut(&id) else { return };
-        let s = &mut cs.s;
-        let before = s.body_received;
-        s.body_received = before.saturating_add(u64::from(n32));
-        // Deliver exactly up to content-length, then the error: events do not depend on input splits.
-        let allowed =
-            s.content_length.map_or(n, |cl| usize::try_from(cl.saturating_sub(before)).unwrap_or(usize::MAX).min(n));
-        if allowed > 0 {
-            let end = start.saturating_add(allowed);
-            if let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(end)) {
-                self.emit(ClientEvent::Data { stream_id: id, start, end });
-            }
+        let (deliver, overrun) = accept_body(&mut cs.s, start, end);
+        if let Some((start, end)) = deliver {
+            self.emit(ClientEvent::Data { stream_id: id, start, end });
         }
-        if allowed < n {
+        if overrun {
             self.malformed(id, "body longer than content-length");
         }
     }
 
     fn on_data_end(&mut self, id: u32, end_stream: bool) {
-        let Some(d) = self.data.take() else { return };
-        if d.discard || d.stream_id != id {
-            return;
-        }
-        let padding = u64::from(d.length.saturating_sub(d.delivered));
+        let Some(padding) = self.data.take().and_then(|d| d.padding(id)) else { return };
         let Some(cs) = self.streams.get_mut(&id) else { return };
         if padding > 0 {
             let stream_inc = cs.s.recv.credit(padding);
             if let (Some(inc), false) = (stream_inc, end_stream) {
-                self.control(|p| frame::write_window_update(p, id, inc));
+                self.queue(Cause::Peer, Control::WindowUpdate { stream_id: id, increment: inc });
             }
             self.credit_conn(padding);
         }
@@ -492,12 +430,13 @@ impl Core {
     }
 
     fn on_rst(&mut self, id: u32, code: ErrorCode) {
-        if self.never_opened(id) {
-            self.protocol_error("RST_STREAM on a stream the client did not open");
+        let rule = rule(StreamFrame::RstStream, self.streams.lookup(id));
+        if let Verdict::ConnectionError(code) = rule.verdict {
+            self.close_with(code, rule.reason, false);
             return;
         }
-        if !self.reset_bucket.take(self.now) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many RST_STREAM", false);
+        self.abuse.counts.resets = self.abuse.counts.resets.saturating_add(1);
+        if !self.spend(Budget::Resets) {
             return;
         }
         if let Some(cs) = self.drop_stream(id, CloseKind::ResetRemote) {
@@ -509,14 +448,11 @@ impl Core {
     }
 
     fn on_goaway(&mut self, last: u32, code: ErrorCode, debug: &[u8]) {
-        self.debug.clear();
-        self.debug.extend_from_slice(debug.get(..1024).unwrap_or(debug));
         // A later GOAWAY may only lower last_stream_id (§6.8).
-        let last = self.goaway_last.map_or(last, |g| g.min(last));
-        self.goaway_last = Some(last);
+        let last = self.goaway.on_received(last, debug);
         self.emit(ClientEvent::GoAway { last_stream_id: last, code });
         // Every request above `last` (sent or still waiting) was not processed: safe to retry.
-        let above: Vec<u32> = self.streams.range(last.saturating_add(1)..).map(|(&id, _)| id).collect();
+        let above: Vec<u32> = self.streams.range(last.saturating_add(1)).map(|(&id, _)| id).collect();
         for id in above {
             if let Some(cs) = self.drop_stream(id, CloseKind::ResetRemote) {
                 self.emit(ClientEvent::Reset {
@@ -540,7 +476,7 @@ impl Core {
                 self.protocol_error("WINDOW_UPDATE of 0 on the connection");
                 return;
             }
-            if self.conn_send.adjust(i64::from(inc)).is_err() {
+            if self.flow.send.adjust(i64::from(inc)).is_err() {
                 self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
                 return;
             }
@@ -549,9 +485,14 @@ impl Core {
             self.wake_pending = true;
             return;
         }
-        if self.never_opened(id) {
-            self.protocol_error("WINDOW_UPDATE on a stream the client did not open");
-            return;
+        let rule = rule(StreamFrame::WindowUpdate, self.streams.lookup(id));
+        match rule.verdict {
+            Verdict::Accept => {}
+            Verdict::ConnectionError(code) => {
+                self.close_with(code, rule.reason, false);
+                return;
+            }
+            Verdict::Ignore | Verdict::StreamError(_) => return,
         }
         let Some(cs) = self.streams.get_mut(&id) else { return };
         if inc == 0 {
@@ -567,90 +508,43 @@ impl Core {
     }
 
     fn on_settings(&mut self, ack: bool, params: &[u8]) {
-        if !self.settings_bucket.take(self.now) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many SETTINGS frames", false);
+        if !self.spend(Budget::Settings) {
             return;
         }
         if ack {
-            if self.settings_sent_ms.take().is_some() {
-                self.local_settings_acked();
-            }
+            self.settings.on_ack(&mut self.streams, &mut self.decoder);
             return;
         }
-        self.got_settings = true;
-        let mut window_changed = false;
-        for (ident, value) in frame::settings_iter(params) {
-            if ident == setting_id::ENABLE_PUSH && value != 0 {
-                // §6.5.2: a server MUST NOT send 1; a client treats it as PROTOCOL_ERROR.
-                self.protocol_error("server sent ENABLE_PUSH other than 0");
-                return;
-            }
-            match self.peer.apply(ident, value) {
-                Err(ProtoError::Connection { code, reason }) | Err(ProtoError::Stream { code, reason, .. }) => {
-                    self.close_with(code, reason, false);
-                    return;
+        match self.settings.apply_peer(params, &mut self.streams, &mut self.encoder) {
+            Err((code, reason)) => self.close_with(code, reason, false),
+            Ok(applied) => {
+                self.queue(Cause::Peer, Control::SettingsAck);
+                self.emit(ClientEvent::Settings);
+                // MAX_CONCURRENT_STREAMS may have grown.
+                self.open_waiting();
+                if applied.window_changed {
+                    self.wake_all();
                 }
-                Ok(PeerChange::HeaderTableSize(n)) => {
-                    self.encoder.set_max_table_size(usize::try_from(n).unwrap_or(usize::MAX));
-                }
-                Ok(PeerChange::InitialWindow { delta }) => {
-                    for cs in self.streams.values_mut() {
-                        if cs.s.send_window.adjust(delta).is_err() {
-                            self.close_with(
-                                ErrorCode::FLOW_CONTROL_ERROR,
-                                "INITIAL_WINDOW_SIZE change overflows a stream window",
-                                false,
-                            );
-                            return;
-                        }
-                    }
-                    window_changed = true;
-                }
-                Ok(PeerChange::MaxFrameSize(_)) | Ok(PeerChange::None) => {}
             }
         }
-        self.control(|p| frame::write_settings(p, true, &[]));
-        self.emit(ClientEvent::Settings);
-        // MAX_CONCURRENT_STREAMS may have grown.
-        self.open_waiting();
-        if window_changed {
-            self.wake_all();
-        }
-    }
-
-    fn local_settings_acked(&mut self) {
-        let new = self.local.initial_window_size;
-        let delta = i64::from(new).saturating_sub(i64::from(self.recv_initial));
-        if delta != 0 {
-            self.recv_initial = new;
-            for cs in self.streams.values_mut() {
-                let _ = cs.s.recv.adjust(delta);
-            }
-        }
-        self.decoder.set_max_allowed_table_size(usize::try_from(self.local.header_table_size).unwrap_or(usize::MAX));
     }
 
     fn on_ping(&mut self, ack: bool, data: [u8; 8]) {
         if ack {
-            if let Some(i) = self.outstanding_pings.iter().position(|p| p.0 == data) {
-                if let Some((_, sent)) = self.outstanding_pings.remove(i) {
-                    let rtt_ms = self.now.saturating_sub(sent);
-                    if !super::send::is_keepalive(data) {
-                        self.emit(ClientEvent::PingAck { data, rtt_ms });
-                    }
+            if let Some(sent) = self.pings.acked(data) {
+                if !super::send::is_keepalive(data) {
+                    self.emit(ClientEvent::PingAck { data, rtt_ms: self.now.saturating_sub(sent) });
                 }
             }
             return;
         }
-        if !self.ping_bucket.take(self.now) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many PING frames", false);
+        if !self.spend(Budget::Pings) {
             return;
         }
-        self.pending_ping_acks = self.pending_ping_acks.saturating_add(1);
-        if self.pending_ping_acks > self.limits.max_pending_ping_acks {
+        if !self.pings.owe_ack(self.limits.max_pending_ping_acks) {
             self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many unanswered PINGs", false);
             return;
         }
-        self.control(|p| frame::write_ping(p, true, data));
+        self.queue(Cause::Peer, Control::PingAck(data));
     }
 }

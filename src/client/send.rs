@@ -1,7 +1,7 @@
-//! Outbound side and timers of the client. The DATA loop follows the
-//! server's (`connection/send.rs`): control frames and HEADERS first (encoded
-//! when given, so HPACK order is wire order), then request DATA by priority,
-//! each frame at most min(stream window, connection window, peer
+//! Outbound side and timers of the client. The DATA loop is the server's
+//! ([`crate::proto::data::send_turn`]): control frames and HEADERS first
+//! (encoded when given, so HPACK order is wire order), then request DATA by
+//! priority, each frame at most min(stream window, connection window, peer
 //! MAX_FRAME_SIZE, the caller's budget); trailers are encoded when written.
 //!
 //! Timers (a limit of 0 disables one):
@@ -20,10 +20,11 @@
 
 use crate::error::ErrorCode;
 use crate::frame;
-use crate::hpack::HeaderField;
-use crate::stream::SendState;
+use crate::proto::outbound::{Cause, Control};
 
-use super::{is_sensitive, unpack_fields, CStream, ClientEvent, Core, Output, Resp, State};
+use crate::proto::data::{back_pressure, schedule, send_turn, SendCtx, SendView, Turn};
+
+use super::{is_sensitive, CStream, ClientEvent, Core, Output, Resp, State};
 
 /// `TimedOut` reasons (the application's error message).
 pub const RESPONSE_TIMEOUT_REASON: &str = "no response from the server within responseTimeoutMs";
@@ -42,12 +43,8 @@ fn after(start: u64, limit: u64) -> Option<u64> {
 
 impl Core {
     pub(super) fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
-        if !self.pending.is_empty() {
-            out.push_bytes(&self.pending);
-            self.pending.clear();
-        }
-        self.control_bytes = 0;
-        self.pending_ping_acks = 0;
+        self.out.flush_into(out);
+        self.pings.flushed();
         if self.state == State::Closed {
             return;
         }
@@ -55,66 +52,31 @@ impl Core {
         let mut header = Vec::with_capacity(frame::FRAME_HEADER_LEN);
         while budget > 0 {
             let Some(id) = self.sched.pop() else { break };
-            let conn_avail = self.conn_send.available();
-            let max_frame = u64::from(self.peer.max_frame_size);
             let Some(cs) = self.streams.get_mut(&id) else { continue };
-            let s = &mut cs.s;
-            s.scheduled = false;
-            if !cs.opened || !s.has_sendable(conn_avail) {
-                continue;
-            }
-            let mut end = false;
-            let mut trailers = None;
-            if s.queued > 0 {
-                let n = s.queued.min(s.send_window.available()).min(conn_avail).min(max_frame).min(budget);
-                let Ok(n32) = u32::try_from(n) else { break };
-                let _ = s.send_window.consume(n);
-                let _ = self.conn_send.consume(n);
-                s.queued = s.queued.saturating_sub(n);
-                self.conn_queued = self.conn_queued.saturating_sub(n);
-                budget = budget.saturating_sub(n);
-                if s.queued == 0 && s.send == SendState::Ending {
-                    if s.trailers.is_some() {
-                        trailers = s.trailers.take();
-                    } else {
-                        end = true;
+            let mut cx = SendCtx {
+                flow: &mut self.flow,
+                sched: &mut self.sched,
+                encoder: &mut self.encoder,
+                scratch: &mut self.scratch,
+                header: &mut header,
+                out,
+                peer_max_frame_size: self.settings.peer.max_frame_size,
+                sensitive: is_sensitive,
+            };
+            match send_turn(cs, id, budget, &mut cx) {
+                Turn::Skip => continue,
+                Turn::Stop => break,
+                Turn::Sent { data, ended } => {
+                    budget = budget.saturating_sub(data);
+                    if ended {
+                        // The response timer runs from the request's END_STREAM.
+                        cs.request_sent_ms = Some(self.now);
+                        if cs.s.is_finished() {
+                            self.finish_stream(id);
+                            continue;
+                        }
                     }
                 }
-                header.clear();
-                frame::write_data_header(&mut header, id, n32, end);
-                out.push_bytes(&header);
-                out.push_data(id, n32);
-            } else {
-                trailers = s.trailers.take();
-                if trailers.is_none() {
-                    header.clear();
-                    frame::write_data_header(&mut header, id, 0, true);
-                    out.push_bytes(&header);
-                    end = true;
-                }
-            }
-            if let Some(packed) = trailers {
-                let list =
-                    unpack_fields(&packed).map(|(n, v)| HeaderField { name: n, value: v, sensitive: is_sensitive(n) });
-                self.scratch.clear();
-                self.encoder.encode(list, &mut self.scratch);
-                header.clear();
-                frame::write_headers(&mut header, id, &self.scratch, true, self.peer.max_frame_size);
-                out.push_bytes(&header);
-                end = true;
-            }
-            let conn_avail = self.conn_send.available();
-            let Some(cs) = self.streams.get_mut(&id) else { continue };
-            if end {
-                cs.s.send = SendState::Done;
-                cs.request_sent_ms = Some(self.now);
-                if cs.s.is_finished() {
-                    self.finish_stream(id);
-                    continue;
-                }
-            } else if cs.s.has_sendable(conn_avail) {
-                cs.s.scheduled = true;
-                self.sched.push(id, cs.s.priority);
             }
             self.refresh(id);
         }
@@ -122,57 +84,41 @@ impl Core {
     }
 
     pub(super) fn wants_write(&self) -> bool {
-        !self.pending.is_empty() || (self.state != State::Closed && !self.sched.is_empty())
+        !self.out.is_empty() || (self.state != State::Closed && !self.sched.is_empty())
     }
 
     pub(super) fn schedule(&mut self, id: u32) {
-        let conn_avail = self.conn_send.available();
+        let conn_avail = self.flow.send.available();
         if let Some(cs) = self.streams.get_mut(&id) {
-            if cs.opened && !cs.s.scheduled && cs.s.has_sendable(conn_avail) {
-                cs.s.scheduled = true;
-                self.sched.push(id, cs.s.priority);
-            }
+            schedule(cs, id, &mut self.sched, conn_avail);
         }
     }
 
     pub(super) fn wake_all(&mut self) {
-        let conn_avail = self.conn_send.available();
+        let conn_avail = self.flow.send.available();
         for cs in self.streams.values_mut() {
-            if cs.opened && !cs.s.scheduled && cs.s.has_sendable(conn_avail) {
-                cs.s.scheduled = true;
-                self.sched.push(cs.s.id, cs.s.priority);
-            }
+            schedule(cs, cs.s.id, &mut self.sched, conn_avail);
         }
         self.refresh_all();
     }
 
     pub(super) fn refresh_all(&mut self) {
-        let view = self.send_view();
+        let view = SendView::new(&self.flow, &self.limits, self.now);
         let closed = self.closed_emitted;
         for cs in self.streams.values_mut() {
-            if let Some(e) = refresh_stream(cs, &view) {
+            if let Some(blocked) = back_pressure(cs, &view) {
                 if !closed {
-                    self.events.push_back(e);
+                    self.events.push_back(send_event(cs.s.id, blocked));
                 }
             }
         }
     }
 
     pub(super) fn refresh(&mut self, id: u32) {
-        let view = self.send_view();
+        let view = SendView::new(&self.flow, &self.limits, self.now);
         let Some(cs) = self.streams.get_mut(&id) else { return };
-        if let Some(e) = refresh_stream(cs, &view) {
-            self.emit(e);
-        }
-    }
-
-    fn send_view(&self) -> SendView {
-        SendView {
-            now: self.now,
-            conn_window: self.conn_send.get(),
-            conn_avail: self.conn_send.available(),
-            conn_full: self.conn_queued >= self.limits.connection_send_buffer,
-            stream_limit: self.limits.stream_send_buffer,
+        if let Some(blocked) = back_pressure(cs, &view) {
+            self.emit(send_event(id, blocked));
         }
     }
 
@@ -189,23 +135,17 @@ impl Core {
                 d = Some(d.map_or(t, |d| d.min(t)));
             }
         };
-        if !self.got_settings {
-            add(after(self.created_ms, l.preface_timeout_ms));
-        }
-        if let Some(sent) = self.settings_sent_ms {
-            add(after(sent, l.settings_ack_timeout_ms));
-        }
-        if let Some(b) = self.block {
-            add(after(b.started_ms, l.header_block_timeout_ms));
-        }
+        add(self.settings.peer_deadline(l.preface_timeout_ms));
+        add(self.settings.ack_deadline(l.settings_ack_timeout_ms));
+        add(self.assembler.deadline(l.header_block_timeout_ms));
         if self.streams.is_empty() {
             add(after(self.active_ms, l.idle_timeout_ms));
         }
-        if self.outstanding_pings.is_empty() {
+        if self.pings.none_outstanding() {
             add(after(self.active_ms, self.cfg.keepalive_ms));
         }
-        if let Some((_, sent)) = self.outstanding_pings.front() {
-            add(after(*sent, self.cfg.ping_timeout_ms));
+        if let Some(sent) = self.pings.oldest_sent() {
+            add(after(sent, self.cfg.ping_timeout_ms));
         }
         if l.stall_timeout_ms > 0 {
             for cs in self.streams.values() {
@@ -239,10 +179,10 @@ impl Core {
             }
             Resp::Body => {
                 let sent = cs.request_sent_ms?;
-                if cs.s.recv.unconsumed() > 0 || self.conn_recv.window() <= 0 {
+                if cs.s.recv.unconsumed() > 0 || self.flow.recv.window() <= 0 {
                     return None;
                 }
-                let since = cs.body_active_ms.max(sent).max(self.conn_recv_opened_ms);
+                let since = cs.body_active_ms.max(sent).max(self.flow.recv_opened_ms);
                 after(since, self.cfg.response_body_timeout_ms).map(|t| (t, RESPONSE_BODY_TIMEOUT_REASON))
             }
         }
@@ -255,29 +195,29 @@ impl Core {
         let now = self.now;
         let due = |t: Option<u64>| t.is_some_and(|t| now >= t);
         let l = self.limits;
-        if !self.got_settings && due(after(self.created_ms, l.preface_timeout_ms)) {
+        if due(self.settings.peer_deadline(l.preface_timeout_ms)) {
             self.close_with(ErrorCode::PROTOCOL_ERROR, "no SETTINGS from the server", false);
             return;
         }
-        if self.settings_sent_ms.is_some_and(|t| due(after(t, l.settings_ack_timeout_ms))) {
+        if due(self.settings.ack_deadline(l.settings_ack_timeout_ms)) {
             self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
             return;
         }
-        if self.block.is_some_and(|b| due(after(b.started_ms, l.header_block_timeout_ms))) {
+        if due(self.assembler.deadline(l.header_block_timeout_ms)) {
             self.close_with(ErrorCode::PROTOCOL_ERROR, "header block timeout", false);
             return;
         }
-        if self.outstanding_pings.front().is_some_and(|p| due(after(p.1, self.cfg.ping_timeout_ms))) {
+        if self.pings.oldest_sent().is_some_and(|t| due(after(t, self.cfg.ping_timeout_ms))) {
             self.close_with(ErrorCode::CANCEL, "PING not acknowledged in time", false);
             return;
         }
         if self.streams.is_empty() && due(after(self.active_ms, l.idle_timeout_ms)) {
-            frame::write_goaway(&mut self.pending, 0, ErrorCode::NO_ERROR, b"idle");
+            self.out.local(Control::GoAway { last_stream_id: 0, code: ErrorCode::NO_ERROR, debug: b"idle" });
             self.state = State::Closed;
             self.emit(ClientEvent::Closed);
             return;
         }
-        if self.outstanding_pings.is_empty() && due(after(self.active_ms, self.cfg.keepalive_ms)) {
+        if self.pings.none_outstanding() && due(after(self.active_ms, self.cfg.keepalive_ms)) {
             self.keepalive_seq = self.keepalive_seq.wrapping_add(1);
             let seq = self.keepalive_seq.to_be_bytes();
             let mut data = [0u8; 8];
@@ -294,7 +234,7 @@ impl Core {
                 .map(|cs| cs.s.id)
                 .collect();
             for id in stalled {
-                self.reset_local(id, ErrorCode::CANCEL, false, false);
+                self.reset_local(id, ErrorCode::CANCEL, Cause::Local, false);
             }
         }
         if self.cfg.response_timeout_ms > 0 || self.cfg.response_body_timeout_ms > 0 {
@@ -308,42 +248,16 @@ impl Core {
                 .collect();
             for (id, reason) in silent {
                 self.emit(ClientEvent::TimedOut { stream_id: id, reason });
-                self.reset_local(id, ErrorCode::CANCEL, false, false);
+                self.reset_local(id, ErrorCode::CANCEL, Cause::Local, false);
             }
         }
     }
 }
 
-struct SendView {
-    now: u64,
-    conn_window: i64,
-    conn_avail: u64,
-    conn_full: bool,
-    stream_limit: u64,
-}
-
-/// The server's back-pressure rule, for request bodies. Waiting streams are
-/// never stalled (they have no window yet) but do report blocked/ready.
-fn refresh_stream(cs: &mut CStream, v: &SendView) -> Option<ClientEvent> {
-    let s = &mut cs.s;
-    if cs.opened && s.is_stalled(v.conn_avail) {
-        s.stalled_since.get_or_insert(v.now);
+fn send_event(stream_id: u32, blocked: bool) -> ClientEvent {
+    if blocked {
+        ClientEvent::SendBlocked { stream_id }
     } else {
-        s.stalled_since = None;
+        ClientEvent::SendReady { stream_id }
     }
-    if s.send != SendState::Headers {
-        return None;
-    }
-    let window = s.send_window.get().min(v.conn_window);
-    let room = i128::from(window).saturating_sub(i128::from(s.queued));
-    let blocked = room <= 0 || s.queued >= v.stream_limit || v.conn_full;
-    if blocked == s.blocked {
-        return None;
-    }
-    s.blocked = blocked;
-    Some(if blocked {
-        ClientEvent::SendBlocked { stream_id: s.id }
-    } else {
-        ClientEvent::SendReady { stream_id: s.id }
-    })
 }

@@ -4,11 +4,16 @@
 //! commands in (`send_headers`, `send_data`, …) → bytes out
 //! ([`Connection::write_output`]). Time comes in as `now_ms`.
 //!
-//! Split by job:
+//! `Core` owns one sub-machine per concern ([`crate::proto`]: outbound
+//! queue, abuse limiter, header blocks, SETTINGS, PING, GOAWAY, connection
+//! flow control, streams store, DATA in and out), the same ones the client
+//! role uses; what is left here is the server's own part:
 //! - `mod.rs`: public types, the command API, stream teardown, errors.
-//! - `recv.rs`: the preface and every inbound frame (§5.1 state rules, §6).
-//! - `send.rs`: `write_output`, the DATA scheduler loop, SendReady/SendBlocked.
+//! - `recv.rs`: the preface and every inbound frame, each stream frame
+//!   judged by the §5.1 table ([`crate::stream_rules`]), requests (§8.1).
+//! - `send.rs`: `write_output`'s loop, SendReady/SendBlocked events.
 //! - `timers.rs`: `tick` and `next_deadline`.
+//! - `upgrade.rs`: the HTTP/1.1 `Upgrade: h2c` start.
 //!
 //! Response bytes never enter the engine: the application keeps them and
 //! the engine only counts lengths; `write_output` says "take N bytes of
@@ -21,23 +26,26 @@ mod upgrade;
 
 pub use upgrade::{UpgradeError, UPGRADE_STREAM_ID};
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::ops::Range;
 
 use crate::error::{ErrorCode, UserError};
-use crate::flow::{RecvFlow, Window};
 use crate::frame;
 use crate::hpack::{self, HeaderField};
-use crate::limits::{Limits, TokenBucket};
-use crate::schedule::{Priority, Scheduler};
+use crate::limits::Limits;
+use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
+use crate::proto::conn_flow::ConnFlow;
+use crate::proto::data::{consume, pack_fields, queue_data, release, DataIn};
+use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
+use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
+use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
+use crate::proto::ping::Pings;
+use crate::proto::settings_sync::SettingsSync;
+use crate::proto::streams::StreamStore;
+use crate::schedule::Scheduler;
 use crate::semantics;
-use crate::settings::{LocalSettings, PeerSettings, DEFAULT_HEADER_TABLE_SIZE, DEFAULT_WINDOW_SIZE};
-use crate::stream::{CloseKind, ClosedStreams, SendState, Stream};
-
-/// Stream id used in the first GOAWAY of a graceful shutdown (§6.8).
-const MAX_STREAM_ID: u32 = 0x7fff_ffff;
-/// Opaque data of the PING that ends phase 1 of a graceful shutdown.
-const SHUTDOWN_PING: [u8; 8] = *b"h2wasm\x00\x01";
+use crate::settings::{LocalSettings, PeerSettings, DEFAULT_HEADER_TABLE_SIZE};
+use crate::stream::{CloseKind, SendState, Stream};
 
 /// Connection configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,54 +67,7 @@ impl Default for Config {
     }
 }
 
-/// Output of [`Connection::write_output`]: frame bytes plus where the
-/// application's queued body bytes go.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Output {
-    pub bytes: Vec<u8>,
-    pub segments: Vec<Segment>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Segment {
-    /// The next `len` bytes of `Output::bytes`.
-    Bytes { len: u32 },
-    /// The next `len` bytes the application queued on that stream.
-    Data { stream_id: u32, len: u32 },
-}
-
-impl Output {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn clear(&mut self) {
-        self.bytes.clear();
-        self.segments.clear();
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.segments.is_empty()
-    }
-
-    /// Append frame bytes, merging with a preceding Bytes segment.
-    pub(crate) fn push_bytes(&mut self, b: &[u8]) {
-        if b.is_empty() {
-            return;
-        }
-        self.bytes.extend_from_slice(b);
-        let n = u32::try_from(b.len()).unwrap_or(u32::MAX);
-        if let Some(Segment::Bytes { len }) = self.segments.last_mut() {
-            *len = len.saturating_add(n);
-        } else {
-            self.segments.push(Segment::Bytes { len: n });
-        }
-    }
-
-    pub(crate) fn push_data(&mut self, stream_id: u32, len: u32) {
-        self.segments.push(Segment::Data { stream_id, len });
-    }
-}
+pub use crate::proto::outbound::{Output, Segment};
 
 /// What happened. Ranges point into the current `receive()` input (Data) or
 /// the header arena read with [`Connection::field`] (valid until the next
@@ -149,25 +110,7 @@ pub enum Event {
     Expired { stream_id: u32, reason: &'static str },
 }
 
-/// Peer behaviour an application may budget across connections (one
-/// server, one peer address): counted since the last
-/// [`Connection::take_peer_counts`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PeerCounts {
-    /// RST_STREAM frames received.
-    pub resets: u32,
-    /// Streams refused with REFUSED_STREAM (over MAX_CONCURRENT_STREAMS).
-    pub refused: u32,
-    /// Other peer-provoked errors (every glitch: stream errors, malformed
-    /// requests, empty or useless frames of the glitch list).
-    pub errors: u32,
-}
-
-impl PeerCounts {
-    pub fn total(&self) -> u32 {
-        self.resets.saturating_add(self.refused).saturating_add(self.errors)
-    }
-}
+pub use crate::proto::abuse::PeerCounts;
 
 /// Where the connection is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -186,49 +129,6 @@ enum State {
     Closed,
 }
 
-/// Graceful shutdown phases (§6.8).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Shutdown {
-    None,
-    /// GOAWAY(2^31-1) + PING sent; waiting for the ACK or `deadline`.
-    AwaitPing {
-        deadline: u64,
-    },
-    /// Final GOAWAY(last) sent; waiting for open streams or `deadline`.
-    Draining {
-        deadline: u64,
-    },
-}
-
-/// A header block being collected (HEADERS without END_HEADERS so far).
-#[derive(Clone, Copy, Debug)]
-struct Block {
-    stream_id: u32,
-    end_stream: bool,
-    self_dependent: bool,
-    continuations: u32,
-    started_ms: u64,
-}
-
-/// The DATA frame being streamed in.
-#[derive(Clone, Copy, Debug)]
-struct DataFrame {
-    stream_id: u32,
-    length: u32,
-    delivered: u32,
-    /// Not delivered to the application (stream gone or in error).
-    discard: bool,
-}
-
-/// One decoded field in the arena: `arena[start..start+name_len]` is the
-/// name, the value follows it.
-#[derive(Clone, Copy, Debug)]
-struct FieldRef {
-    start: u32,
-    name_len: u32,
-    value_len: u32,
-}
-
 /// The HTTP/2 server connection.
 pub struct Connection {
     frames: frame::FrameDecoder,
@@ -238,59 +138,24 @@ pub struct Connection {
 /// Everything but the frame decoder (whose items borrow it while the rest is mutated).
 struct Core {
     limits: Limits,
-    local: LocalSettings,
+    settings: SettingsSync,
     now: u64,
     state: State,
-    shutdown: Shutdown,
-    /// The peer's first SETTINGS arrived.
-    got_settings: bool,
-    created_ms: u64,
-    /// When our unacknowledged SETTINGS went out (None: ACKed).
-    settings_sent_ms: Option<u64>,
-    peer: PeerSettings,
     decoder: hpack::Decoder,
     encoder: hpack::Encoder,
-    streams: BTreeMap<u32, Stream>,
-    closed: ClosedStreams,
-    /// Highest stream id the peer opened (§5.1.1).
-    last_peer_id: u32,
-    /// last_stream_id of our final GOAWAY, once sent: later streams are ignored.
-    goaway_last: Option<u32>,
-    peer_goaway: bool,
+    streams: StreamStore<Stream>,
+    goaway: GoAway,
     sched: Scheduler,
-    conn_send: Window,
-    conn_recv: RecvFlow,
-    /// Initial window of new streams on the receive side: the protocol
-    /// default until the peer ACKs our SETTINGS, then ours.
-    recv_initial: u32,
-    /// Bytes queued by the application on all streams, not yet written.
-    conn_queued: u64,
+    flow: ConnFlow,
     /// Frames to write, in order, before any DATA.
-    pending: Vec<u8>,
-    /// Bytes of `pending` caused by peer input.
-    control_bytes: usize,
-    pending_ping_acks: usize,
-    outstanding_pings: VecDeque<[u8; 8]>,
+    out: Outbound,
+    pings: Pings,
     events: VecDeque<Event>,
-    arena: Vec<u8>,
-    fields: Vec<FieldRef>,
-    debug: Vec<u8>,
-    block: Option<Block>,
-    block_buf: Vec<u8>,
-    data: Option<DataFrame>,
-    idle_priorities: VecDeque<(u32, Priority)>,
-    reset_bucket: TokenBucket,
-    glitch_bucket: TokenBucket,
-    settings_bucket: TokenBucket,
-    ping_bucket: TokenBucket,
-    noop_bucket: TokenBucket,
-    /// DATA bytes sent that the peer has not credited back at the connection level yet.
-    conn_uncredited: u64,
-    peer_counts: PeerCounts,
-    /// Since when our connection receive window has held the peer back.
-    conn_blocked_since: Option<u64>,
-    /// Milliseconds the connection receive window held the peer back so far.
-    conn_blocked_ms: u64,
+    arena: FieldArena,
+    assembler: HeaderBlockAssembler,
+    /// The DATA frame being streamed in.
+    data: Option<DataIn>,
+    abuse: AbuseLimiter,
     /// Last activity for the idle timeout (valid frame in, DATA out).
     active_ms: u64,
     /// Scratch for HPACK encoding.
@@ -310,52 +175,24 @@ impl Connection {
         let l = config.limits;
         let mut core = Core {
             limits: l,
-            local,
+            settings: SettingsSync::new(local, false, now_ms),
             now: now_ms,
             state: State::Preface { matched: 0 },
-            shutdown: Shutdown::None,
-            got_settings: false,
-            created_ms: now_ms,
-            settings_sent_ms: Some(now_ms),
-            peer: PeerSettings::default(),
             decoder: hpack::Decoder::new(
                 usize::try_from(local.header_table_size.max(DEFAULT_HEADER_TABLE_SIZE)).unwrap_or(usize::MAX),
             ),
             encoder: hpack::Encoder::new(),
-            streams: BTreeMap::new(),
-            closed: ClosedStreams::new(l.closed_stream_memory),
-            last_peer_id: 0,
-            goaway_last: None,
-            peer_goaway: false,
+            streams: StreamStore::server(l.closed_stream_memory, l.idle_priority_memory),
+            goaway: GoAway::default(),
             sched: Scheduler::new(),
-            conn_send: Window::new(DEFAULT_WINDOW_SIZE),
-            conn_recv: RecvFlow::new(
-                DEFAULT_WINDOW_SIZE,
-                config.connection_window.clamp(DEFAULT_WINDOW_SIZE, crate::settings::MAX_WINDOW_SIZE),
-            ),
-            recv_initial: DEFAULT_WINDOW_SIZE,
-            conn_queued: 0,
-            pending: Vec::new(),
-            control_bytes: 0,
-            pending_ping_acks: 0,
-            outstanding_pings: VecDeque::new(),
+            flow: ConnFlow::new(config.connection_window, now_ms),
+            out: Outbound::new(l.max_control_bytes),
+            pings: Pings::default(),
             events: VecDeque::new(),
-            arena: Vec::new(),
-            fields: Vec::new(),
-            debug: Vec::new(),
-            block: None,
-            block_buf: Vec::new(),
+            arena: FieldArena::default(),
+            assembler: HeaderBlockAssembler::default(),
             data: None,
-            idle_priorities: VecDeque::new(),
-            reset_bucket: TokenBucket::new(l.reset_burst, l.reset_rate_per_s, now_ms),
-            glitch_bucket: TokenBucket::new(l.glitch_burst, l.glitch_rate_per_s, now_ms),
-            settings_bucket: TokenBucket::new(l.settings_burst, l.settings_rate_per_s, now_ms),
-            ping_bucket: TokenBucket::new(l.ping_burst, l.ping_rate_per_s, now_ms),
-            noop_bucket: TokenBucket::new(l.noop_frame_burst, l.noop_frame_rate_per_s, now_ms),
-            conn_uncredited: 0,
-            peer_counts: PeerCounts::default(),
-            conn_blocked_since: None,
-            conn_blocked_ms: 0,
+            abuse: AbuseLimiter::new(&l, now_ms),
             active_ms: now_ms,
             scratch: Vec::new(),
             input_error: false,
@@ -363,9 +200,9 @@ impl Connection {
             input_noops: 0,
             closed_emitted: false,
         };
-        frame::write_settings(&mut core.pending, false, &local.params());
-        if let Some(inc) = core.conn_recv.open_to_target() {
-            frame::write_window_update(&mut core.pending, 0, inc);
+        core.queue(Cause::Local, Control::Settings(&local.params()));
+        if let Some(inc) = core.flow.recv.open_to_target() {
+            core.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
         Connection { frames: frame::FrameDecoder::new(local.max_frame_size), core }
     }
@@ -375,7 +212,6 @@ impl Connection {
     pub fn receive(&mut self, input: &[u8], now_ms: u64) {
         self.core.now = now_ms;
         self.core.arena.clear();
-        self.core.fields.clear();
         self.core.receive(&mut self.frames, input);
     }
 
@@ -385,24 +221,17 @@ impl Connection {
 
     /// Header field `i` (name, value) from the arena; empty if out of range.
     pub fn field(&self, i: u32) -> (&[u8], &[u8]) {
-        let c = &self.core;
-        let Some(f) = usize::try_from(i).ok().and_then(|i| c.fields.get(i)) else {
-            return (&[], &[]);
-        };
-        let start = f.start as usize;
-        let mid = start.saturating_add(f.name_len as usize);
-        let end = mid.saturating_add(f.value_len as usize);
-        (c.arena.get(start..mid).unwrap_or(&[]), c.arena.get(mid..end).unwrap_or(&[]))
+        self.core.arena.field(i)
     }
 
     /// Debug data of the last GOAWAY received.
     pub fn debug_data(&self) -> &[u8] {
-        &self.core.debug
+        self.core.goaway.debug_data()
     }
 
     /// The peer's settings as last received.
     pub fn peer_settings(&self) -> &PeerSettings {
-        &self.core.peer
+        &self.core.settings.peer
     }
 
     /// Number of live streams (for tests and inspection).
@@ -452,7 +281,7 @@ impl Connection {
         if !c.streams.contains_key(&stream_id) {
             return Err(UserError::StreamClosed);
         }
-        c.reset_local(stream_id, code, false);
+        c.reset_local(stream_id, code, Cause::Local);
         Ok(())
     }
 
@@ -465,17 +294,13 @@ impl Connection {
             return Ok(());
         }
         let Some(s) = c.streams.get_mut(&stream_id) else { return Ok(()) };
-        let n = u64::from(n).min(s.recv.unconsumed());
-        let recv_open = !s.recv_closed;
-        let stream_inc = s.recv.credit(n);
-        s.note_recv_window(c.now);
-        if let (Some(inc), true) = (stream_inc, recv_open) {
-            frame::write_window_update(&mut c.pending, stream_id, inc);
+        let reopened = consume(s, &mut c.flow, n, c.now);
+        if let Some(inc) = reopened.stream {
+            c.out.local(Control::WindowUpdate { stream_id, increment: inc });
         }
-        if let Some(inc) = c.conn_recv.credit(n) {
-            frame::write_window_update(&mut c.pending, 0, inc);
+        if let Some(inc) = reopened.connection {
+            c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
         }
-        c.note_conn_window();
         Ok(())
     }
 
@@ -483,11 +308,8 @@ impl Connection {
     pub fn ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
         let c = &mut self.core;
         c.check_open()?;
-        if c.outstanding_pings.len() >= c.limits.max_outstanding_pings {
-            return Err(UserError::BufferFull);
-        }
-        c.outstanding_pings.push_back(data);
-        frame::write_ping(&mut c.pending, false, data);
+        c.pings.send(data, c.now, c.limits.max_outstanding_pings).map_err(|_| UserError::BufferFull)?;
+        c.queue(Cause::Local, Control::Ping(data));
         Ok(())
     }
 
@@ -511,7 +333,7 @@ impl Connection {
 
     /// Resets, refusals and peer-provoked errors since the last call.
     pub fn take_peer_counts(&mut self) -> PeerCounts {
-        core::mem::take(&mut self.core.peer_counts)
+        core::mem::take(&mut self.core.abuse.counts)
     }
 
     /// Advance timers (idle, preface, header block, SETTINGS ACK, shutdown, stall).
@@ -559,83 +381,55 @@ impl Core {
         self.events.push_back(e);
     }
 
-    fn conn_send_avail(&self) -> u64 {
-        self.conn_send.available()
-    }
-
-    /// Write a frame caused by peer input, counting it against the control-queue cap.
-    fn control(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        let before = self.pending.len();
-        f(&mut self.pending);
-        let added = self.pending.len().saturating_sub(before);
-        self.control_bytes = self.control_bytes.saturating_add(added);
-        if self.control_bytes > self.limits.max_control_bytes {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "control frame queue full", false);
+    /// Queue a frame. A peer that fills its share of the queue (it sends
+    /// faster than it reads) is cut off.
+    fn queue(&mut self, cause: Cause, c: Control<'_>) {
+        if self.out.push(cause, c).is_err() {
+            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, QUEUE_FULL_REASON, false);
         }
     }
 
-    /// Spend a glitch token (counted as a peer error); on exhaustion the
-    /// connection is closed. Returns false when the connection was closed.
-    fn glitch(&mut self) -> bool {
-        self.peer_counts.errors = self.peer_counts.errors.saturating_add(1);
-        self.spend_glitch()
+    /// Spend a token of `budget`; on exhaustion the connection is closed.
+    /// Returns false when it was closed.
+    fn spend(&mut self, budget: Budget) -> bool {
+        match self.abuse.spend(budget, self.now) {
+            Ok(()) => true,
+            Err(Exhausted(b)) => {
+                self.close_with(ErrorCode::ENHANCE_YOUR_CALM, b.reason(), false);
+                false
+            }
+        }
     }
 
-    fn spend_glitch(&mut self) -> bool {
+    /// A peer-provoked error (counted for the application, and against the
+    /// protocol-error budget). Returns false when the connection was closed.
+    fn peer_error(&mut self) -> bool {
+        self.abuse.counts.errors = self.abuse.counts.errors.saturating_add(1);
+        self.spend_protocol_error()
+    }
+
+    /// Invalid input: it does not keep the connection alive, and costs a
+    /// protocol-error token.
+    fn spend_protocol_error(&mut self) -> bool {
         self.input_error = true;
-        if self.glitch_bucket.take(self.now) {
-            true
-        } else {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many protocol errors", false);
-            false
-        }
+        self.spend(Budget::ProtocolErrors)
     }
 
-    /// A frame that costs CPU but does no work: spend a no-op token; on
-    /// exhaustion the connection is closed. Returns false when it was closed.
+    /// A frame that costs CPU but does no work: spend a no-op token.
     /// No-op frames do not keep the connection alive (idle timer).
     fn noop_frame(&mut self) -> bool {
         self.input_noops = self.input_noops.saturating_add(1);
-        if self.noop_bucket.take(self.now) {
-            true
-        } else {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many frames that do no work", false);
-            false
-        }
-    }
-
-    /// Track whether the connection receive window holds the peer back
-    /// (after any change of `conn_recv`): the slow-body clocks stop meanwhile.
-    fn note_conn_window(&mut self) {
-        if self.conn_recv.window() <= 0 {
-            self.conn_blocked_since.get_or_insert(self.now);
-        } else if let Some(t) = self.conn_blocked_since.take() {
-            self.conn_blocked_ms = self.conn_blocked_ms.saturating_add(self.now.saturating_sub(t));
-        }
+        self.spend(Budget::NoopFrames)
     }
 
     /// Drop a live stream's state, remembering how it ended.
     fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<Stream> {
-        let s = self.streams.remove(&id)?;
-        if s.scheduled {
-            self.sched.remove(id);
+        let s = self.streams.close(id, kind)?;
+        let r = release(&s, id, &mut self.flow, &mut self.sched, &mut self.data, &self.limits, self.now);
+        if let (Some(inc), State::Open) = (r.window_update, self.state) {
+            self.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
         }
-        // Bytes the application will never consume go back to the connection window.
-        if let Some(inc) = self.conn_recv.credit(s.recv.unconsumed()) {
-            if self.state == State::Open {
-                frame::write_window_update(&mut self.pending, 0, inc);
-            }
-        }
-        self.note_conn_window();
-        let was_full = self.conn_queued >= self.limits.connection_send_buffer;
-        self.conn_queued = self.conn_queued.saturating_sub(s.queued);
-        self.closed.insert(id, kind);
-        if let Some(d) = self.data.as_mut() {
-            if d.stream_id == id {
-                d.discard = true;
-            }
-        }
-        if was_full && self.conn_queued < self.limits.connection_send_buffer {
+        if r.unfull {
             self.refresh_all();
         }
         Some(s)
@@ -650,22 +444,19 @@ impl Core {
     }
 
     /// RST_STREAM(code) from us; `Reset { remote: false }` to the application.
-    fn reset_local(&mut self, id: u32, code: ErrorCode, peer_caused: bool) {
+    fn reset_local(&mut self, id: u32, code: ErrorCode, cause: Cause) {
         if let Some(s) = self.drop_stream(id, CloseKind::ResetLocal) {
             self.emit(Event::Reset { stream_id: id, code, remote: false, unsent: s.queued });
         }
-        if peer_caused {
-            self.control(|p| frame::write_rst_stream(p, id, code));
-        } else {
-            frame::write_rst_stream(&mut self.pending, id, code);
-        }
+        self.queue(cause, Control::RstStream { stream_id: id, code });
         self.check_drained();
     }
 
-    /// A stream error the peer provoked (§5.4.2): RST_STREAM, Reset event, a glitch.
+    /// A stream error the peer provoked (§5.4.2): RST_STREAM, a Reset event
+    /// if the stream was live, a protocol-error token.
     fn stream_error(&mut self, id: u32, code: ErrorCode) {
-        if self.glitch() {
-            self.reset_local(id, code, true);
+        if self.peer_error() {
+            self.reset_local(id, code, Cause::Peer);
         }
     }
 
@@ -675,12 +466,12 @@ impl Core {
         if self.state == State::Closed {
             return;
         }
-        let last = self.goaway_last.map_or(self.last_peer_id, |g| g.min(self.last_peer_id));
+        let last = self.goaway.sent_last.map_or(self.streams.last_peer_id, |g| g.min(self.streams.last_peer_id));
         if !matches!(self.state, State::Closing { .. }) {
-            frame::write_goaway(&mut self.pending, last, code, reason.as_bytes());
+            self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code, debug: reason.as_bytes() });
         }
         self.state = State::Closed;
-        self.shutdown = Shutdown::None;
+        self.goaway.shutdown = Shutdown::None;
         self.reset_all(code);
         if code != ErrorCode::NO_ERROR {
             self.emit(Event::Error { code, reason, remote });
@@ -702,25 +493,29 @@ impl Core {
         if self.state != State::Open && !matches!(self.state, State::Preface { .. }) {
             return;
         }
-        if self.shutdown != Shutdown::None {
+        if self.goaway.shutdown != Shutdown::None {
             return;
         }
-        if !self.got_settings {
+        if !self.settings.got_peer {
             // Nothing was ever requested: say goodbye at once.
             self.final_goaway();
             return;
         }
-        frame::write_goaway(&mut self.pending, MAX_STREAM_ID, ErrorCode::NO_ERROR, b"");
-        frame::write_ping(&mut self.pending, false, SHUTDOWN_PING);
-        self.shutdown = Shutdown::AwaitPing { deadline: self.now.saturating_add(self.limits.shutdown_ping_timeout_ms) };
+        self.queue(
+            Cause::Local,
+            Control::GoAway { last_stream_id: MAX_STREAM_ID, code: ErrorCode::NO_ERROR, debug: b"" },
+        );
+        self.queue(Cause::Local, Control::Ping(SHUTDOWN_PING));
+        self.goaway.shutdown =
+            Shutdown::AwaitPing { deadline: self.now.saturating_add(self.limits.shutdown_ping_timeout_ms) };
     }
 
     /// Phase 2: GOAWAY(last processed). Streams above it will be ignored.
     fn final_goaway(&mut self) {
-        let last = self.last_peer_id;
-        frame::write_goaway(&mut self.pending, last, ErrorCode::NO_ERROR, b"");
-        self.goaway_last = Some(last);
-        self.shutdown = Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
+        let last = self.streams.last_peer_id;
+        self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code: ErrorCode::NO_ERROR, debug: b"" });
+        self.goaway.sent_last = Some(last);
+        self.goaway.shutdown = Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
         self.check_drained();
     }
 
@@ -729,10 +524,14 @@ impl Core {
         if self.state == State::Closed || !self.streams.is_empty() {
             return;
         }
-        let ours = matches!(self.shutdown, Shutdown::Draining { .. });
-        if ours || self.peer_goaway {
+        let ours = matches!(self.goaway.shutdown, Shutdown::Draining { .. });
+        if ours || self.goaway.peer_sent() {
             if !ours {
-                frame::write_goaway(&mut self.pending, self.last_peer_id, ErrorCode::NO_ERROR, b"");
+                let last = self.streams.last_peer_id;
+                self.queue(
+                    Cause::Local,
+                    Control::GoAway { last_stream_id: last, code: ErrorCode::NO_ERROR, debug: b"" },
+                );
             }
             self.state = State::Closed;
             self.emit(Event::Closed);
@@ -766,7 +565,13 @@ impl Core {
         }));
         self.scratch.clear();
         self.encoder.encode(list, &mut self.scratch);
-        frame::write_headers(&mut self.pending, id, &self.scratch, end_stream, self.peer.max_frame_size);
+        let headers = Control::Headers {
+            stream_id: id,
+            block: &self.scratch,
+            end_stream,
+            max_frame_size: self.settings.peer.max_frame_size,
+        };
+        self.out.local(headers);
         if informational {
             return Ok(());
         }
@@ -784,26 +589,10 @@ impl Core {
 
     fn send_data(&mut self, id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
         self.check_open()?;
-        let l = self.limits;
-        let conn_queued = self.conn_queued;
         let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        if s.send != SendState::Headers {
-            return Err(UserError::InvalidState);
-        }
-        let len64 = u64::from(len);
-        if s.queued.saturating_add(len64) > l.stream_send_buffer_hard
-            || conn_queued.saturating_add(len64) > l.connection_send_buffer_hard
-        {
-            return Err(UserError::BufferFull);
-        }
-        s.queued = s.queued.saturating_add(len64);
-        if end_stream {
-            s.send = SendState::Ending;
-        }
-        let was_full = conn_queued >= l.connection_send_buffer;
-        self.conn_queued = conn_queued.saturating_add(len64);
+        let now_full = queue_data(s, &mut self.flow, &self.limits, len, end_stream)?;
         self.schedule(id);
-        if !was_full && self.conn_queued >= l.connection_send_buffer {
+        if now_full {
             self.refresh_all();
         } else {
             self.refresh(id);
@@ -818,17 +607,7 @@ impl Core {
         if s.send != SendState::Headers {
             return Err(UserError::InvalidState);
         }
-        let mut packed = Vec::new();
-        for (n, v) in fields {
-            let (Ok(nl), Ok(vl)) = (u32::try_from(n.len()), u32::try_from(v.len())) else {
-                return Err(UserError::InvalidHeader);
-            };
-            packed.extend_from_slice(&nl.to_le_bytes());
-            packed.extend_from_slice(&vl.to_le_bytes());
-            packed.extend_from_slice(n);
-            packed.extend_from_slice(v);
-        }
-        s.trailers = Some(packed);
+        s.trailers = Some(pack_fields(fields)?);
         s.send = SendState::Ending;
         self.schedule(id);
         self.refresh(id);
@@ -851,18 +630,6 @@ fn is_sensitive(name: &[u8]) -> bool {
     matches!(name, b"authorization" | b"proxy-authorization" | b"set-cookie")
 }
 
-/// Iterate packed trailers (see `Stream::trailers`).
-fn unpack_fields(mut p: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
-    core::iter::from_fn(move || {
-        let (nl, rest) = p.split_first_chunk::<4>()?;
-        let (vl, rest) = rest.split_first_chunk::<4>()?;
-        let (n, rest) = rest.split_at_checked(u32::from_le_bytes(*nl) as usize)?;
-        let (v, rest) = rest.split_at_checked(u32::from_le_bytes(*vl) as usize)?;
-        p = rest;
-        Some((n, v))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -873,18 +640,5 @@ mod tests {
         assert_eq!(status_digits(204, &mut b), b"204");
         assert_eq!(status_digits(100, &mut b), b"100");
         assert_eq!(status_digits(999, &mut b), b"999");
-    }
-
-    #[test]
-    fn packed_trailers_roundtrip() {
-        let mut p = Vec::new();
-        for (n, v) in [(&b"a"[..], &b"1"[..]), (b"grpc-status", b"")] {
-            p.extend_from_slice(&(n.len() as u32).to_le_bytes());
-            p.extend_from_slice(&(v.len() as u32).to_le_bytes());
-            p.extend_from_slice(n);
-            p.extend_from_slice(v);
-        }
-        let v: Vec<_> = unpack_fields(&p).collect();
-        assert_eq!(v, [(&b"a"[..], &b"1"[..]), (b"grpc-status", b"")]);
     }
 }

@@ -1,26 +1,19 @@
 //! Outbound side: `write_output`, scheduling and producer back-pressure.
 //!
-//! Order on the wire: everything in `pending` (SETTINGS/PING ACKs, RST,
-//! WINDOW_UPDATE, GOAWAY, response HEADERS — encoded when the command was
-//! given, so HPACK order is wire order), then DATA frames picked by the
-//! scheduler, each at most min(stream window, connection window, peer
-//! MAX_FRAME_SIZE, the caller's byte budget). Trailers are HPACK-encoded
-//! at the moment they are written, right after the stream's last DATA.
+//! Order on the wire: everything in the outbound queue (SETTINGS/PING ACKs,
+//! RST, WINDOW_UPDATE, GOAWAY, response HEADERS — encoded when the command
+//! was given, so HPACK order is wire order), then DATA frames picked by the
+//! scheduler, one turn at a time ([`send_turn`], shared with the client).
 
 use crate::frame;
-use crate::hpack::HeaderField;
-use crate::stream::{SendState, Stream};
+use crate::proto::data::{back_pressure, schedule, send_turn, SendCtx, SendView, Turn};
 
-use super::{is_sensitive, unpack_fields, Core, Event, Output, State};
+use super::{is_sensitive, Core, Event, Output, State};
 
 impl Core {
     pub(super) fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
-        if !self.pending.is_empty() {
-            out.push_bytes(&self.pending);
-            self.pending.clear();
-        }
-        self.control_bytes = 0;
-        self.pending_ping_acks = 0;
+        self.out.flush_into(out);
+        self.pings.flushed();
         if self.state != State::Open {
             return; // after our closing GOAWAY no more DATA
         }
@@ -30,75 +23,35 @@ impl Core {
         // spent without sending: round robin continues across calls.
         while budget > 0 {
             let Some(id) = self.sched.pop() else { break };
-            let conn_avail = self.conn_send_avail();
-            let max_frame = u64::from(self.peer.max_frame_size);
             let Some(s) = self.streams.get_mut(&id) else { continue };
-            s.scheduled = false;
-            if !s.has_sendable(conn_avail) {
-                continue;
-            }
-            let mut end = false;
-            let mut trailers = None;
-            if s.queued > 0 {
-                let n = s.queued.min(s.send_window.available()).min(conn_avail).min(max_frame).min(budget);
-                let Ok(n32) = u32::try_from(n) else { break };
-                // Cannot fail: n ≤ both windows.
-                let _ = s.send_window.consume(n);
-                let _ = self.conn_send.consume(n);
-                s.queued = s.queued.saturating_sub(n);
-                self.conn_queued = self.conn_queued.saturating_sub(n);
-                budget = budget.saturating_sub(n);
-                if s.queued == 0 && s.send == SendState::Ending {
-                    if s.trailers.is_some() {
-                        trailers = s.trailers.take();
-                    } else {
-                        end = true;
+            let mut cx = SendCtx {
+                flow: &mut self.flow,
+                sched: &mut self.sched,
+                encoder: &mut self.encoder,
+                scratch: &mut self.scratch,
+                header: &mut header,
+                out,
+                peer_max_frame_size: self.settings.peer.max_frame_size,
+                sensitive: is_sensitive,
+            };
+            match send_turn(s, id, budget, &mut cx) {
+                Turn::Skip => continue,
+                Turn::Stop => break,
+                Turn::Sent { data, ended } => {
+                    budget = budget.saturating_sub(data);
+                    if data > 0 {
+                        self.active_ms = self.now; // outbound DATA keeps the connection alive
+                    }
+                    if ended {
+                        // The peer's stream-level WINDOW_UPDATE for the last DATA
+                        // arrives after the stream is gone: that late frame is paid for.
+                        self.abuse.earn_noop(1);
+                        if s.is_finished() {
+                            self.finish_stream(id);
+                            continue;
+                        }
                     }
                 }
-                header.clear();
-                frame::write_data_header(&mut header, id, n32, end);
-                out.push_bytes(&header);
-                out.push_data(id, n32);
-                // The peer credits these bytes back with WINDOW_UPDATEs: work, not no-ops.
-                s.uncredited = s.uncredited.saturating_add(n);
-                self.conn_uncredited = self.conn_uncredited.saturating_add(n);
-                self.active_ms = self.now; // outbound DATA keeps the connection alive
-            } else {
-                // Nothing queued and the stream is ending: trailers or an empty END_STREAM.
-                trailers = s.trailers.take();
-                if trailers.is_none() {
-                    header.clear();
-                    frame::write_data_header(&mut header, id, 0, true);
-                    out.push_bytes(&header);
-                    end = true;
-                }
-            }
-            if end || trailers.is_some() {
-                // The stream ends here: the peer's stream-level WINDOW_UPDATE for
-                // its last DATA arrives after it is gone. That late frame is paid for.
-                self.noop_bucket.earn(1);
-            }
-            if let Some(packed) = trailers {
-                let list =
-                    unpack_fields(&packed).map(|(n, v)| HeaderField { name: n, value: v, sensitive: is_sensitive(n) });
-                self.scratch.clear();
-                self.encoder.encode(list, &mut self.scratch);
-                header.clear();
-                frame::write_headers(&mut header, id, &self.scratch, true, self.peer.max_frame_size);
-                out.push_bytes(&header);
-                end = true;
-            }
-            let conn_avail = self.conn_send_avail();
-            let Some(s) = self.streams.get_mut(&id) else { continue };
-            if end {
-                s.send = SendState::Done;
-                if s.is_finished() {
-                    self.finish_stream(id);
-                    continue;
-                }
-            } else if s.has_sendable(conn_avail) {
-                s.scheduled = true;
-                self.sched.push(id, s.priority);
             }
             self.refresh(id);
         }
@@ -107,7 +60,7 @@ impl Core {
     }
 
     pub(super) fn wants_write(&self) -> bool {
-        if !self.pending.is_empty() {
+        if !self.out.is_empty() {
             return true;
         }
         self.state == State::Open && !self.sched.is_empty()
@@ -115,36 +68,30 @@ impl Core {
 
     /// Put a stream in the scheduler if it can send now.
     pub(super) fn schedule(&mut self, id: u32) {
-        let conn_avail = self.conn_send_avail();
+        let conn_avail = self.flow.send.available();
         if let Some(s) = self.streams.get_mut(&id) {
-            if !s.scheduled && s.has_sendable(conn_avail) {
-                s.scheduled = true;
-                self.sched.push(id, s.priority);
-            }
+            schedule(s, id, &mut self.sched, conn_avail);
         }
     }
 
     /// Windows opened (connection WINDOW_UPDATE or SETTINGS): reschedule and
     /// re-evaluate every stream.
     pub(super) fn wake_all(&mut self) {
-        let conn_avail = self.conn_send_avail();
+        let conn_avail = self.flow.send.available();
         for s in self.streams.values_mut() {
-            if !s.scheduled && s.has_sendable(conn_avail) {
-                s.scheduled = true;
-                self.sched.push(s.id, s.priority);
-            }
+            schedule(s, s.id, &mut self.sched, conn_avail);
         }
         self.refresh_all();
     }
 
     pub(super) fn refresh_all(&mut self) {
-        let view = self.send_view();
+        let view = SendView::new(&self.flow, &self.limits, self.now);
         let events = &mut self.events;
         let closed = self.closed_emitted;
         for s in self.streams.values_mut() {
-            if let Some(e) = refresh_stream(s, &view) {
+            if let Some(blocked) = back_pressure(s, &view) {
                 if !closed {
-                    events.push_back(e);
+                    events.push_back(send_event(s.id, blocked));
                 }
             }
         }
@@ -152,51 +99,18 @@ impl Core {
 
     /// Report SendBlocked/SendReady transitions and track zero-window stalls for one stream.
     pub(super) fn refresh(&mut self, id: u32) {
-        let view = self.send_view();
+        let view = SendView::new(&self.flow, &self.limits, self.now);
         let Some(s) = self.streams.get_mut(&id) else { return };
-        if let Some(e) = refresh_stream(s, &view) {
-            self.emit(e);
-        }
-    }
-
-    fn send_view(&self) -> SendView {
-        SendView {
-            now: self.now,
-            conn_window: self.conn_send.get(),
-            conn_avail: self.conn_send_avail(),
-            conn_full: self.conn_queued >= self.limits.connection_send_buffer,
-            stream_limit: self.limits.stream_send_buffer,
+        if let Some(blocked) = back_pressure(s, &view) {
+            self.emit(send_event(id, blocked));
         }
     }
 }
 
-/// Connection-wide inputs to the per-stream back-pressure rule.
-struct SendView {
-    now: u64,
-    conn_window: i64,
-    conn_avail: u64,
-    conn_full: bool,
-    stream_limit: u64,
-}
-
-/// Twisted's rule: blocked when min(stream, connection window) − queued ≤ 0;
-/// also when a send buffer reaches its soft limit. Only reported while the
-/// producer may still write (final headers sent, stream not ending).
-fn refresh_stream(s: &mut Stream, v: &SendView) -> Option<Event> {
-    if s.is_stalled(v.conn_avail) {
-        s.stalled_since.get_or_insert(v.now);
+fn send_event(stream_id: u32, blocked: bool) -> Event {
+    if blocked {
+        Event::SendBlocked { stream_id }
     } else {
-        s.stalled_since = None;
+        Event::SendReady { stream_id }
     }
-    if s.send != SendState::Headers {
-        return None;
-    }
-    let window = s.send_window.get().min(v.conn_window);
-    let room = i128::from(window).saturating_sub(i128::from(s.queued));
-    let blocked = room <= 0 || s.queued >= v.stream_limit || v.conn_full;
-    if blocked == s.blocked {
-        return None;
-    }
-    s.blocked = blocked;
-    Some(if blocked { Event::SendBlocked { stream_id: s.id } } else { Event::SendReady { stream_id: s.id } })
 }

@@ -15,9 +15,11 @@
 //! | request body    | request HEADERS without END_STREAM | body not complete by timeout + bytes / min rate (time held back by our windows not counted) → Expired + RST_STREAM(CANCEL) |
 
 use crate::error::ErrorCode;
-use crate::frame;
+use crate::proto::outbound::{Cause, Control};
 
-use super::{Core, Event, Shutdown, State};
+use crate::proto::goaway::Shutdown;
+
+use super::{Core, Event, State};
 use crate::stream::Stream;
 
 /// Why a slow request body ends its stream (the `Expired` event's reason).
@@ -41,20 +43,11 @@ impl Core {
             State::Closing { until } => return Some(until),
             State::Preface { .. } | State::Open => {}
         }
-        if !self.got_settings {
-            add(after(self.created_ms, l.preface_timeout_ms));
-        }
-        if let Some(sent) = self.settings_sent_ms {
-            add(after(sent, l.settings_ack_timeout_ms));
-        }
-        if let Some(b) = self.block {
-            add(after(b.started_ms, l.header_block_timeout_ms));
-        }
+        add(self.settings.peer_deadline(l.preface_timeout_ms));
+        add(self.settings.ack_deadline(l.settings_ack_timeout_ms));
+        add(self.assembler.deadline(l.header_block_timeout_ms));
         add(after(self.active_ms, l.idle_timeout_ms));
-        match self.shutdown {
-            Shutdown::None => {}
-            Shutdown::AwaitPing { deadline } | Shutdown::Draining { deadline } => add(Some(deadline)),
-        }
+        add(self.goaway.shutdown_deadline());
         if l.stall_timeout_ms > 0 {
             for s in self.streams.values() {
                 if let Some(since) = s.stalled_since {
@@ -79,14 +72,14 @@ impl Core {
         if l.request_body_timeout_ms == 0 || s.recv_closed {
             return None;
         }
-        if s.body_blocked_since.is_some() || self.conn_blocked_since.is_some() {
+        if s.body_blocked_since.is_some() || self.flow.recv_blocked() {
             return None;
         }
         let earned = match l.min_request_body_rate {
             0 => 0,
             rate => s.body_received.saturating_mul(1000).checked_div(u64::from(rate)).unwrap_or(0),
         };
-        let conn_blocked = self.conn_blocked_ms.saturating_sub(s.conn_blocked_at_start);
+        let conn_blocked = self.flow.recv_blocked_ms.saturating_sub(s.conn_blocked_at_start);
         Some(
             s.body_started_ms
                 .saturating_add(l.request_body_timeout_ms)
@@ -111,15 +104,15 @@ impl Core {
             }
             State::Preface { .. } | State::Open => {}
         }
-        if !self.got_settings && due(after(self.created_ms, l.preface_timeout_ms)) {
+        if due(self.settings.peer_deadline(l.preface_timeout_ms)) {
             self.close_with(ErrorCode::PROTOCOL_ERROR, "preface timeout", false);
             return;
         }
-        if self.settings_sent_ms.is_some_and(|t| due(after(t, l.settings_ack_timeout_ms))) {
+        if due(self.settings.ack_deadline(l.settings_ack_timeout_ms)) {
             self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
             return;
         }
-        if self.block.is_some_and(|b| due(after(b.started_ms, l.header_block_timeout_ms))) {
+        if due(self.assembler.deadline(l.header_block_timeout_ms)) {
             self.close_with(ErrorCode::PROTOCOL_ERROR, "header block timeout", false);
             return;
         }
@@ -127,12 +120,12 @@ impl Core {
             self.idle_timeout();
             return;
         }
-        match self.shutdown {
+        match self.goaway.shutdown {
             Shutdown::AwaitPing { deadline } if now >= deadline => self.final_goaway(),
             Shutdown::Draining { deadline } if now >= deadline => {
                 let ids: Vec<u32> = self.streams.keys().copied().collect();
                 for id in ids {
-                    self.reset_local(id, ErrorCode::CANCEL, false);
+                    self.reset_local(id, ErrorCode::CANCEL, Cause::Local);
                 }
                 if self.state != State::Closed {
                     self.state = State::Closed;
@@ -150,14 +143,14 @@ impl Core {
                 .map(|s| s.id)
                 .collect();
             for id in stalled {
-                self.reset_local(id, ErrorCode::CANCEL, false);
+                self.reset_local(id, ErrorCode::CANCEL, Cause::Local);
             }
         }
         if l.request_body_timeout_ms > 0 {
             let slow: Vec<u32> = self.streams.values().filter(|s| due(self.body_deadline(s))).map(|s| s.id).collect();
             for id in slow {
                 self.emit(Event::Expired { stream_id: id, reason: SLOW_BODY_REASON });
-                self.reset_local(id, ErrorCode::CANCEL, false);
+                self.reset_local(id, ErrorCode::CANCEL, Cause::Local);
             }
         }
     }
@@ -166,7 +159,8 @@ impl Core {
     /// else PROTOCOL_ERROR; then wait up to close_timeout for the peer to close.
     fn idle_timeout(&mut self) {
         let code = if self.streams.is_empty() { ErrorCode::NO_ERROR } else { ErrorCode::PROTOCOL_ERROR };
-        frame::write_goaway(&mut self.pending, self.last_peer_id, code, b"idle timeout");
+        let last = self.streams.last_peer_id;
+        self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code, debug: b"idle timeout" });
         self.state = State::Closing { until: self.now.saturating_add(self.limits.close_timeout_ms) };
         self.reset_all(code);
         if code != ErrorCode::NO_ERROR {

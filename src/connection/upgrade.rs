@@ -15,7 +15,7 @@ use crate::frame;
 use crate::semantics;
 use crate::stream::Stream;
 
-use super::{Connection, Event, FieldRef, State};
+use super::{Connection, Event, State};
 
 /// The stream an upgraded request becomes (RFC 7540 §3.2).
 pub const UPGRADE_STREAM_ID: u32 = 1;
@@ -51,7 +51,7 @@ impl Connection {
     /// sent with the usual commands, after our SETTINGS. On error nothing changed.
     pub fn upgrade(&mut self, settings_payload: &[u8], request: &[(&[u8], &[u8])]) -> Result<(), UpgradeError> {
         let c = &mut self.core;
-        if c.state != (State::Preface { matched: 0 }) || c.last_peer_id != 0 || !c.streams.is_empty() {
+        if c.state != (State::Preface { matched: 0 }) || c.streams.last_peer_id != 0 || !c.streams.is_empty() {
             return Err(UpgradeError::NotFresh);
         }
         if settings_payload.len() % 6 != 0 {
@@ -62,7 +62,7 @@ impl Connection {
             return Err(UpgradeError::BadRequest("an upgraded request must not carry a body"));
         }
         // Validate every value before applying any, so a refusal changes nothing.
-        let mut peer = c.peer;
+        let mut peer = c.settings.peer;
         for (ident, value) in frame::settings_iter(settings_payload) {
             if let Err(e) = peer.apply(ident, value) {
                 return Err(UpgradeError::BadSettings(match e {
@@ -70,29 +70,29 @@ impl Connection {
                 }));
             }
         }
-        if peer.header_table_size != c.peer.header_table_size {
+        if peer.header_table_size != c.settings.peer.header_table_size {
             c.encoder.set_max_table_size(usize::try_from(peer.header_table_size).unwrap_or(usize::MAX));
         }
-        c.peer = peer;
-        let first = u32::try_from(c.fields.len()).unwrap_or(u32::MAX);
+        c.settings.peer = peer;
+        let first = c.arena.len();
         for (name, value) in request {
-            let (Ok(start), Ok(name_len), Ok(value_len)) =
-                (u32::try_from(c.arena.len()), u32::try_from(name.len()), u32::try_from(value.len()))
-            else {
+            if !c.arena.push(name, value) {
                 return Err(UpgradeError::BadRequest("request too large"));
-            };
-            c.arena.extend_from_slice(name);
-            c.arena.extend_from_slice(value);
-            c.fields.push(FieldRef { start, name_len, value_len });
+            }
         }
-        let last = u32::try_from(c.fields.len()).unwrap_or(u32::MAX);
+        let last = c.arena.len();
         let id = UPGRADE_STREAM_ID;
-        let mut s = Stream::new(id, c.peer.initial_window_size, c.recv_initial, c.local.initial_window_size);
+        let mut s = Stream::new(
+            id,
+            c.settings.peer.initial_window_size,
+            c.settings.recv_initial,
+            c.settings.local.initial_window_size,
+        );
         s.content_length = head.content_length;
         s.recv_closed = true;
         s.priority = head.priority.unwrap_or_default();
         c.streams.insert(id, s);
-        c.last_peer_id = id;
+        c.streams.last_peer_id = id;
         c.emit(Event::Request { stream_id: id, fields: first..last, end_stream: true });
         Ok(())
     }
