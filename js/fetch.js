@@ -230,83 +230,236 @@ function knownBody(res, body) {
   return undefined;
 }
 
+/** A copy of a BufferSource's bytes (the standard copies them: the caller may reuse its buffer). */
 function copyOf(bytes) {
-  const out = new Uint8Array(bytes.byteLength);
-  out.set(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes);
-  return out;
+  const view = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.slice();
 }
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const TEXT_PLAIN = 'text/plain;charset=UTF-8';
+const JSON_TYPE = 'application/json';
+
+// Header names: an RFC 9110 token. Values: no NUL/CR/LF once the surrounding HTTP
+// whitespace is trimmed (what Headers checks).
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\0\r\n\u0100-\uffff]/; // ByteString: nothing above U+00FF
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+function headerField(name, value) {
+  const n = String(name);
+  if (!TOKEN.test(n)) throw new TypeError(`invalid header name: ${JSON.stringify(n)}`);
+  let v = String(value);
+  if (v.length !== 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32)) v = v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  if (BAD_VALUE.test(v)) throw new TypeError(`invalid value for header ${n}`);
+  return [n.toLowerCase(), v];
+}
 
 /**
- * An opt-in Response for handlers that want serve() at the stream API's speed: a real
- * Response subclass (`instanceof Response`, status/headers/… from the base class; the
- * global Response is not touched) whose string or bytes body is kept as it is, and turned
- * into a stream only if `body`, `text()`, `clone()`, … is used. In Node 20, `new
- * Response(body)` builds a ReadableStream in its constructor: ~18 µs of CPU per response,
- * as much as Node's whole http2 exchange. Any other body kind (streams, Blobs, FormData,
- * URLSearchParams) is handed to the base class unchanged.
+ * A snapshot of ResponseInit.headers as [[lowercase name, value], …] (order and repeats
+ * kept, as they go on the wire), validated as Headers would. A Headers object is read
+ * through its own iterator (combined values, set-cookie one by one).
  */
-export class LazyResponse extends Response {
+function headerFields(init) {
+  const out = [];
+  if (init === undefined || init === null || init.headers === undefined || init.headers === null) return out;
+  const h = init.headers;
+  if (typeof h !== 'object' && typeof h !== 'function') throw new TypeError('ResponseInit.headers must be an object');
+  if (h instanceof Headers) { h.forEach((v, n) => { out.push([n, v]); }); return out; }
+  if (typeof h[Symbol.iterator] === 'function') {
+    for (const pair of h) {
+      if (pair === null || typeof pair !== 'object' || typeof pair[Symbol.iterator] !== 'function') throw new TypeError('a header pair must be a [name, value] sequence');
+      const p = Array.isArray(pair) ? pair : [...pair];
+      if (p.length !== 2) throw new TypeError('a header pair must have exactly two items');
+      out.push(headerField(p[0], p[1]));
+    }
+    return out;
+  }
+  for (const n of Object.keys(h)) out.push(headerField(n, h[n]));
+  return out;
+}
+
+function hasField(fields, name) {
+  for (let i = 0; i < fields.length; i++) if (fields[i][0] === name) return true;
+  return false;
+}
+
+/** A ReadableStream that has been read to its end: what `body` is after text() & co. */
+function usedStream() {
+  const used = new ReadableStream({ start(c) { c.close(); } });
+  const reader = used.getReader();
+  reader.read().catch(() => {});
+  reader.releaseLock();
+  return used;
+}
+
+const FROM_PARTS = Symbol('LazyResponse parts'); // constructor argument of clone() and json()
+let lazyParts; // (LazyResponse) → { status, fields, bytes } for serve(), or undefined: set in the class body
+let realOf; // (LazyResponse) → the plain Response its other members go to
+
+/**
+ * An opt-in Response for handlers that want serve() at the stream API's speed. In Node 20,
+ * `new Response(body)` builds a ReadableStream (and undici's Headers) in its constructor:
+ * ~18 µs of CPU per response, as much as Node's whole http2 exchange. A LazyResponse keeps
+ * what it was given: status, a validated snapshot of the header fields, and a string or
+ * bytes body (bytes copied, as the standard says). serve() writes those straight to the
+ * stream. As a Response it answers status/ok/statusText/type/url/redirected, `headers`
+ * (a Headers made on first read; later changes to it are what serve() sends),
+ * text()/json()/arrayBuffer()/bytes()/clone() itself; `body`, blob(), formData() and
+ * anything else on Response.prototype go to a plain Response made from the same parts on
+ * first use. `instanceof Response` holds (its prototype chain ends in Response.prototype);
+ * the global Response is not touched. Other body kinds (streams, Blobs, FormData,
+ * URLSearchParams) go to a plain Response at once.
+ */
+export class LazyResponse {
+  #src = null; // string | Uint8Array | null; undefined once #real holds the body
+  #status = 200;
+  #statusText = '';
+  #fields = null; // [[name, value], …] as given; superseded by #headers once that is made
+  #headers = null;
+  #real = null; // the plain Response with the body, made when a stream is needed
+  #used = false; // the kept body was read (text() & co., or written by serve())
+  #usedBody = null;
+
   constructor(body = null, init = undefined) {
-    const kept = typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer;
-    if (!kept) { super(body, init); this._src = undefined; this._shadow = null; return; }
-    super(null, init);
-    if (NULL_BODY_STATUS.has(this.status)) throw new TypeError(`Response with null body status ${this.status} cannot have a body`);
-    if (typeof body === 'string' && !this.headers.has('content-type')) this.headers.set('content-type', TEXT_PLAIN);
-    // Bytes are copied, as the base class does: the caller may reuse its buffer.
-    this._src = typeof body === 'string' ? body : copyOf(body);
-    this._used = false;
-    this._shadow = null; // a plain Response over the same bytes, once something needs the stream
+    if (body === FROM_PARTS) { this.#adopt(init); return; }
+    if (body !== null && typeof body !== 'string' && !(body instanceof ArrayBuffer) && !ArrayBuffer.isView(body)) {
+      const real = new Response(body, init);
+      this.#adopt({ src: undefined, real, status: real.status, statusText: real.statusText, headers: real.headers });
+      return;
+    }
+    this.#init(body, init, TEXT_PLAIN);
+  }
+
+  #adopt(p) {
+    this.#src = p.src; this.#real = p.real ?? null;
+    this.#status = p.status; this.#statusText = p.statusText;
+    this.#fields = p.fields ?? null; this.#headers = p.headers ?? null;
+  }
+
+  /** "Initialize a response" (Fetch standard), without building a stream or a Headers. */
+  #init(body, init, defaultType) {
+    if (init !== undefined && init !== null) {
+      if (typeof init !== 'object') throw new TypeError('ResponseInit must be an object');
+      if (init.status !== undefined) {
+        const s = Math.trunc(Number(init.status));
+        if (!(s >= 200 && s <= 599)) throw new RangeError(`status ${init.status} is outside 200–599`);
+        this.#status = s;
+      }
+      if (init.statusText !== undefined) {
+        const t = String(init.statusText);
+        if (!REASON_PHRASE.test(t)) throw new TypeError(`invalid statusText ${JSON.stringify(t)}`);
+        this.#statusText = t;
+      }
+    }
+    const fields = headerFields(init);
+    if (body !== null) {
+      if (NULL_BODY_STATUS.has(this.#status)) throw new TypeError(`Response with null body status ${this.#status} cannot have a body`);
+      if (typeof body === 'string') {
+        if (defaultType !== null && !hasField(fields, 'content-type')) fields.push(['content-type', defaultType]);
+        this.#src = body;
+      } else {
+        this.#src = copyOf(body);
+      }
+    }
+    this.#fields = fields;
   }
 
   static json(data, init = undefined) {
-    const r = new LazyResponse(JSON.stringify(data), init);
-    if (!init?.headers || !new Headers(init.headers).has('content-type')) r.headers.set('content-type', 'application/json');
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError('Response.json: the value is not JSON serializable');
+    const r = new LazyResponse(FROM_PARTS, { src: null, status: 200, statusText: '' });
+    r.#init(text, init, JSON_TYPE);
     return r;
   }
 
   /** The plain Response the stream-based members go to (made on first use). */
-  _plain() {
-    if (this._shadow === null) this._shadow = new Response(this._used ? null : this._src, { status: this.status, statusText: this.statusText, headers: this.headers });
-    return this._shadow;
+  #toReal() {
+    if (this.#real === null) {
+      this.#real = new Response(this.#used ? null : this.#src, {
+        status: this.#status, statusText: this.#statusText, headers: this.#headers ?? this.#fields,
+      });
+      this.#src = undefined;
+    }
+    return this.#real;
   }
 
-  get body() { return this._src === undefined ? super.body : this._plain().body; }
-  get bodyUsed() {
-    if (this._src === undefined) return super.bodyUsed;
-    return this._shadow !== null ? this._shadow.bodyUsed : this._used;
+  get type() { return 'default'; }
+  get url() { return ''; }
+  get redirected() { return false; }
+  get status() { return this.#status; }
+  get ok() { return this.#status >= 200 && this.#status <= 299; }
+  get statusText() { return this.#statusText; }
+
+  get headers() {
+    if (this.#headers === null) { this.#headers = new Headers(this.#fields); this.#fields = null; }
+    return this.#headers;
   }
 
-  /** The bytes, for serve(), when nothing has read or streamed the body. */
-  _takeBytes() {
-    if (this._src === undefined || this._shadow !== null || this._used) return undefined;
-    this._used = true;
-    return typeof this._src === 'string' ? ENCODER.encode(this._src) : this._src;
+  get body() {
+    if (this.#real !== null) return this.#real.body;
+    if (this.#src === null) return null;
+    if (this.#used) return (this.#usedBody ??= usedStream());
+    return this.#toReal().body;
   }
 
-  _read(convert, name) {
-    if (this._src === undefined) return super[name]();
-    if (this._shadow !== null) return this._shadow[name]();
-    if (this._used) return Promise.reject(new TypeError('Body is unusable: the response body was already read'));
-    this._used = true;
-    try { return Promise.resolve(convert(this._src)); } catch (e) { return Promise.reject(e); }
+  get bodyUsed() { return this.#real !== null ? this.#real.bodyUsed : this.#used; }
+
+  #read(name, convert) {
+    if (this.#real !== null) return this.#real[name]();
+    if (this.#used) return Promise.reject(new TypeError('Body is unusable: the response body was already read'));
+    this.#used = true;
+    const s = this.#src;
+    try { return Promise.resolve(convert(s === null ? '' : s)); } catch (e) { return Promise.reject(e); }
   }
-  text() { return this._read((s) => (typeof s === 'string' ? s : DECODER.decode(s)), 'text'); }
-  json() { return this._read((s) => JSON.parse(typeof s === 'string' ? s : DECODER.decode(s)), 'json'); }
-  arrayBuffer() { return this._read((s) => (typeof s === 'string' ? ENCODER.encode(s) : copyOf(s)).buffer, 'arrayBuffer'); }
-  bytes() { return this._read((s) => (typeof s === 'string' ? ENCODER.encode(s) : copyOf(s)), 'bytes'); }
-  blob() { return this._src === undefined ? super.blob() : this._plain().blob(); }
-  formData() { return this._src === undefined ? super.formData() : this._plain().formData(); }
+
+  text() { return this.#read('text', (s) => (typeof s === 'string' ? s : DECODER.decode(s))); }
+  json() { return this.#read('json', (s) => JSON.parse(typeof s === 'string' ? s : DECODER.decode(s))); }
+  arrayBuffer() { return this.#read('arrayBuffer', (s) => (typeof s === 'string' ? ENCODER.encode(s) : copyOf(s)).buffer); }
+  bytes() { return this.#read('bytes', (s) => (typeof s === 'string' ? ENCODER.encode(s) : copyOf(s))); }
+  blob() { return this.#used && this.#real === null ? Promise.reject(new TypeError('Body is unusable: the response body was already read')) : this.#toReal().blob(); }
+  formData() { return this.#used && this.#real === null ? Promise.reject(new TypeError('Body is unusable: the response body was already read')) : this.#toReal().formData(); }
 
   clone() {
-    if (this._src === undefined) return super.clone();
-    if (this._shadow !== null || this._used) {
-      if (this.bodyUsed) throw new TypeError('Response.clone: the body was already read');
-      return this._plain().clone();
+    if (this.bodyUsed) throw new TypeError('Response.clone: the body was already read');
+    const head = { status: this.#status, statusText: this.#statusText };
+    if (this.#real !== null) {
+      // The plain Response tees its stream; the headers are ours (it has a copy of what they were).
+      return new LazyResponse(FROM_PARTS, { ...head, src: undefined, real: this.#real.clone(), headers: new Headers(this.headers) });
     }
-    return new LazyResponse(this._src, { status: this.status, statusText: this.statusText, headers: new Headers(this.headers) });
+    // The kept string/bytes are never changed, so the clone shares them.
+    return new LazyResponse(FROM_PARTS, {
+      ...head, src: this.#src, fields: this.#headers === null ? this.#fields : null,
+      headers: this.#headers === null ? null : new Headers(this.#headers),
+    });
+  }
+
+  static {
+    lazyParts = (r) => {
+      if (r.#real !== null) return undefined;
+      const bytes = r.#used || r.#src === null ? null : typeof r.#src === 'string' ? ENCODER.encode(r.#src) : r.#src;
+      r.#used = true;
+      let fields = r.#fields;
+      if (fields === null) { fields = []; r.#headers.forEach((v, n) => { fields.push([n, v]); }); }
+      return { status: r.#status, fields, bytes };
+    };
+    realOf = (r) => r.#toReal();
+  }
+}
+
+// instanceof Response, and the base class's statics (error(), redirect()) on LazyResponse.
+Object.setPrototypeOf(LazyResponse.prototype, Response.prototype);
+Object.setPrototypeOf(LazyResponse, Response);
+// Whatever else this runtime's Response.prototype has goes to the plain Response.
+for (const key of [...Object.getOwnPropertyNames(Response.prototype), ...Object.getOwnPropertySymbols(Response.prototype)]) {
+  if (key === 'constructor' || key === Symbol.toStringTag || Object.hasOwn(LazyResponse.prototype, key)) continue;
+  const d = Object.getOwnPropertyDescriptor(Response.prototype, key);
+  if (typeof d.value === 'function') {
+    Object.defineProperty(LazyResponse.prototype, key, {
+      configurable: true, writable: true, value: { [key](...args) { const r = realOf(this); return r[key](...args); } }[key],
+    });
+  } else if (d.get) {
+    Object.defineProperty(LazyResponse.prototype, key, { configurable: true, get() { return realOf(this)[key]; } });
   }
 }
 
@@ -345,17 +498,17 @@ async function respond(stream, request, handler, onError, streamError) {
     res = new Response('internal error\n', { status: 500 });
   }
   if (stream._done) return;
-  const hdrs = [];
-  res.headers.forEach((v, n) => { hdrs.push([n, v]); });
-  if (res instanceof LazyResponse && res._src !== undefined) {
-    const bytes = res._takeBytes();
-    if (bytes !== undefined) {
-      const end = bytes.length === 0 || request._method === 'HEAD';
-      stream.writeHeaders(res.status, hdrs, { endStream: end });
-      if (!end) { stream.write(bytes); stream.loseConnection(); }
+  if (res instanceof LazyResponse) {
+    const p = lazyParts(res);
+    if (p !== undefined) {
+      const end = p.bytes === null || p.bytes.length === 0 || request._method === 'HEAD';
+      stream.writeHeaders(p.status, p.fields, { endStream: end });
+      if (!end) { stream.write(p.bytes); stream.loseConnection(); }
       return;
     }
   }
+  const hdrs = [];
+  res.headers.forEach((v, n) => { hdrs.push([n, v]); });
   const body = res.body;
   if (body === null || request._method === 'HEAD') {
     stream.writeHeaders(res.status, hdrs, { endStream: true });
