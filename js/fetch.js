@@ -14,6 +14,7 @@
 import { createServer } from './index.js';
 import { reportAppError } from './log.js';
 import { ERROR_CODES } from './errors.js';
+import { u32le, fieldString } from './engine.js';
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder(); // UTF-8, BOM stripped: what Body.text() does
@@ -46,11 +47,38 @@ function probeInternals() {
   return internals;
 }
 
+/**
+ * The request's pseudo-header values in one pass over the stream's packed field block
+ * (`[u32 nlen][u32 vlen][name][value]…`, pseudo-headers first, checked by the engine):
+ * `:method` decoded, the others' [start, end) offsets kept for `url`. H2Stream's getters
+ * scan the block once per pseudo-header (four scans for method + url). Null when the
+ * block is not there (already decoded, or another stream class): the getters are used then.
+ */
+function scanPseudo(stream) {
+  const b = stream._block;
+  if (!(b instanceof Uint8Array)) return null;
+  const at = { block: b, method: undefined, scheme: -1, schemeEnd: 0, authority: -1, authorityEnd: 0, path: -1, pathEnd: 0 };
+  let i = 0;
+  while (i + 8 <= b.length) {
+    const nl = u32le(b, i), vl = u32le(b, i + 4);
+    const ns = i + 8, vs = ns + nl, ve = vs + vl;
+    if (nl < 2 || b[ns] !== 58) break; // ':' — past the pseudo-headers
+    const c = b[ns + 1];
+    if (nl === 7 && c === 109) at.method = fieldString(b, vs, ve); // :method
+    else if (nl === 7 && c === 115 && b[ns + 2] === 99) { at.scheme = vs; at.schemeEnd = ve; } // :scheme
+    else if (nl === 10 && c === 97) { at.authority = vs; at.authorityEnd = ve; } // :authority
+    else if (nl === 5 && c === 112) { at.path = vs; at.pathEnd = ve; } // :path
+    i = ve;
+  }
+  return at.method === undefined ? null : at;
+}
+
 /** The request handed to the handler; see the file comment. */
 class FetchRequest {
   constructor(stream) {
     this._stream = stream;
-    this._method = stream.command;
+    this._pseudo = scanPseudo(stream);
+    this._method = this._pseudo !== null ? this._pseudo.method : stream.command;
     this._url = null;
     this._headers = null;
     this._ac = null; // AbortController, made when `signal` is first read
@@ -68,9 +96,12 @@ class FetchRequest {
 
   get url() {
     if (this._url === null) {
-      const s = this._stream;
-      const scheme = s.scheme ?? (s.isSecure() ? 'https' : 'http');
-      this._url = `${scheme}://${s.authority ?? s.headers.host ?? 'localhost'}${s.path ?? '/'}`;
+      const s = this._stream, p = this._pseudo;
+      const scheme = (p !== null ? (p.scheme >= 0 ? fieldString(p.block, p.scheme, p.schemeEnd) : undefined) : s.scheme) ?? (s.isSecure() ? 'https' : 'http');
+      const authority = p !== null ? (p.authority >= 0 ? fieldString(p.block, p.authority, p.authorityEnd) : undefined) : s.authority;
+      const path = p !== null ? (p.path >= 0 ? fieldString(p.block, p.path, p.pathEnd) : undefined) : s.path;
+      this._url = `${scheme}://${authority ?? s.headers.host ?? 'localhost'}${path ?? '/'}`;
+      this._pseudo = null;
     }
     return this._url;
   }
@@ -236,6 +267,38 @@ function copyOf(bytes) {
   return view.slice();
 }
 
+// Small bodies kept by LazyResponse are copied into a shared slab (one ArrayBuffer per
+// SLAB_SIZE bytes, not one per response). A region is written once and never reused, so
+// views of it stay valid while the stream queues them.
+const SLAB_SIZE = 16 * 1024;
+const SLAB_MAX_COPY = 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabAt = 0;
+
+function slabRegion(n) {
+  if (slabAt + n > SLAB_SIZE) { slab = new Uint8Array(SLAB_SIZE); slabAt = 0; }
+  const region = slab.subarray(slabAt, slabAt + n);
+  slabAt += (n + 7) & ~7;
+  return region;
+}
+
+/** copyOf for a body kept by LazyResponse: small ones go into the slab. */
+function keptCopy(bytes) {
+  if (bytes.byteLength > SLAB_MAX_COPY) return copyOf(bytes);
+  const region = slabRegion(bytes.byteLength);
+  region.set(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return region;
+}
+
+/** UTF-8 of a kept string body: short ones encoded into the slab. */
+function keptEncode(text) {
+  if (text.length * 3 > SLAB_MAX_COPY) return ENCODER.encode(text);
+  const room = slabRegion(text.length * 3);
+  const { written } = ENCODER.encodeInto(text, room);
+  slabAt = room.byteOffset + ((written + 7) & ~7); // give back what UTF-8 did not need
+  return room.subarray(0, written);
+}
+
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const TEXT_PLAIN = 'text/plain;charset=UTF-8';
 const JSON_TYPE = 'application/json';
@@ -359,7 +422,7 @@ export class LazyResponse {
         if (defaultType !== null && !hasField(fields, 'content-type')) fields.push(['content-type', defaultType]);
         this.#src = body;
       } else {
-        this.#src = copyOf(body);
+        this.#src = keptCopy(body);
       }
     }
     this.#fields = fields;
@@ -437,7 +500,7 @@ export class LazyResponse {
   static {
     lazyParts = (r) => {
       if (r.#real !== null) return undefined;
-      const bytes = r.#used || r.#src === null ? null : typeof r.#src === 'string' ? ENCODER.encode(r.#src) : r.#src;
+      const bytes = r.#used || r.#src === null ? null : typeof r.#src === 'string' ? keptEncode(r.#src) : r.#src;
       r.#used = true;
       let fields = r.#fields;
       if (fields === null) { fields = []; r.#headers.forEach((v, n) => { fields.push([n, v]); }); }
@@ -466,67 +529,87 @@ for (const key of [...Object.getOwnPropertyNames(Response.prototype), ...Object.
 /** A requestFactory that turns each stream into a WHATWG Request and writes the Response back. */
 export function toFetchFactory(handler, options = {}) {
   return (stream) => {
-    // Application errors go to options.onError or the rate-limited default log (js/log.js).
-    const onError = (e) => reportAppError(options, e, 'fetch handler', stream.getPeer());
-    // A response body stream failing mid-way: reported, and the stream is reset.
-    const streamError = (e) => { if (!stream._done) reportAppError(options, e, 'fetch response body', stream.getPeer()); };
     probeInternals();
     // Started here, not in headersReceived: that callback is handed every field decoded
     // (stream.rawHeaders), which a FetchRequest only needs when `headers` is read.
-    const request = new FetchRequest(stream);
+    const exchange = new FetchExchange(stream, options);
     // Body chunks wait in the stream (flow-control window closed) until `body` is read.
-    if (request._hasBody) stream.pauseProducing();
-    respond(stream, request, handler, onError, streamError).catch(streamError);
-    return {
-      dataReceived(chunk) { request._data(chunk); },
-      requestReceived() { request._end(); },
-      connectionLost(reason) { request._lost(reason); },
-    };
+    if (exchange.request._hasBody) stream.pauseProducing();
+    exchange.respond(handler);
+    return exchange;
   };
 }
 
-async function respond(stream, request, handler, onError, streamError) {
-  let res;
-  try {
-    res = await handler(request, { stream });
-    if (!(res instanceof Response)) res = new Response(res ?? null);
-  } catch (e) {
-    // A handler failing only because the client went away (its body read rethrew the
-    // reset) is not an application error; nobody is left to answer either.
-    if (stream._done && e === request._lostError) return;
-    onError(e);
-    res = new Response('internal error\n', { status: 500 });
+/**
+ * One request/response: the stream's request object (dataReceived & co. feed the
+ * FetchRequest) and the code that runs the handler and writes its Response. A class, not
+ * closures: one object per request.
+ */
+class FetchExchange {
+  constructor(stream, options) {
+    this.stream = stream;
+    this.options = options;
+    this.request = new FetchRequest(stream);
   }
-  if (stream._done) return;
-  if (res instanceof LazyResponse) {
-    const p = lazyParts(res);
-    if (p !== undefined) {
-      const end = p.bytes === null || p.bytes.length === 0 || request._method === 'HEAD';
-      stream.writeHeaders(p.status, p.fields, { endStream: end });
-      if (!end) { stream.write(p.bytes); stream.loseConnection(); }
-      return;
+
+  dataReceived(chunk) { this.request._data(chunk); }
+  requestReceived() { this.request._end(); }
+  connectionLost(reason) { this.request._lost(reason); }
+
+  /** Application errors go to options.onError or the rate-limited default log (js/log.js). */
+  handlerError(e) { reportAppError(this.options, e, 'fetch handler', this.stream.getPeer()); }
+
+  /** A response body stream failing mid-way: reported (the stream is reset by the caller). */
+  bodyError(e) { if (!this.stream._done) reportAppError(this.options, e, 'fetch response body', this.stream.getPeer()); }
+
+  async respond(handler) {
+    const { stream, request } = this;
+    let res;
+    try {
+      res = await handler(request, { stream });
+      if (!(res instanceof Response)) res = new Response(res ?? null);
+    } catch (e) {
+      // A handler failing only because the client went away (its body read rethrew the
+      // reset) is not an application error; nobody is left to answer either.
+      if (stream._done && e === request._lostError) return;
+      this.handlerError(e);
+      res = new Response('internal error\n', { status: 500 });
+    }
+    try {
+      if (stream._done) return;
+      if (res instanceof LazyResponse) {
+        const p = lazyParts(res);
+        if (p !== undefined) {
+          const end = p.bytes === null || p.bytes.length === 0 || request._method === 'HEAD';
+          stream.writeHeaders(p.status, p.fields, { endStream: end });
+          if (!end) { stream.write(p.bytes); stream.loseConnection(); }
+          return;
+        }
+      }
+      const hdrs = [];
+      res.headers.forEach((v, n) => { hdrs.push([n, v]); });
+      const body = res.body;
+      if (body === null || request._method === 'HEAD') {
+        stream.writeHeaders(res.status, hdrs, { endStream: true });
+        body?.cancel().catch(() => {});
+        return;
+      }
+      const bytes = knownBody(res, body);
+      if (bytes !== undefined) {
+        stream.writeHeaders(res.status, hdrs, { endStream: bytes.length === 0 });
+        if (bytes.length) { stream.write(bytes); stream.loseConnection(); }
+        return;
+      }
+      stream.writeHeaders(res.status, hdrs);
+      await pipeBody(stream, body.getReader(), this);
+    } catch (e) {
+      this.bodyError(e);
     }
   }
-  const hdrs = [];
-  res.headers.forEach((v, n) => { hdrs.push([n, v]); });
-  const body = res.body;
-  if (body === null || request._method === 'HEAD') {
-    stream.writeHeaders(res.status, hdrs, { endStream: true });
-    body?.cancel().catch(() => {});
-    return;
-  }
-  const bytes = knownBody(res, body);
-  if (bytes !== undefined) {
-    stream.writeHeaders(res.status, hdrs, { endStream: bytes.length === 0 });
-    if (bytes.length) { stream.write(bytes); stream.loseConnection(); }
-    return;
-  }
-  stream.writeHeaders(res.status, hdrs);
-  await pipeBody(stream, body.getReader(), streamError);
 }
 
 /** A streaming Response body: read only while the stream can send (producer pause/resume). */
-async function pipeBody(stream, reader, streamError) {
+async function pipeBody(stream, reader, exchange) {
   let paused = false, wake = null;
   stream.registerProducer({
     pauseProducing() { paused = true; },
@@ -545,7 +628,7 @@ async function pipeBody(stream, reader, streamError) {
     stream.unregisterProducer();
     stream.loseConnection();
   } catch (e) {
-    streamError(e);
+    exchange.bodyError(e);
     try { stream.abortConnection(ERROR_CODES.INTERNAL_ERROR); } catch { /* gone */ }
   }
 }
