@@ -286,7 +286,7 @@ function slabRegion(n) {
 function keptCopy(bytes) {
   if (bytes.byteLength > SLAB_MAX_COPY) return copyOf(bytes);
   const region = slabRegion(bytes.byteLength);
-  region.set(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  region.set(bytes instanceof Uint8Array ? bytes : bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   return region;
 }
 
@@ -309,13 +309,26 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\0\r\n\u0100-\uffff]/; // ByteString: nothing above U+00FF
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
-function headerField(name, value) {
+// Valid names seen before → their lowercase form (names repeat across responses).
+const NAME_CACHE_MAX = 256;
+const lowerNames = new Map();
+
+function headerName(name) {
   const n = String(name);
+  let lower = lowerNames.get(n);
+  if (lower !== undefined) return lower;
   if (!TOKEN.test(n)) throw new TypeError(`invalid header name: ${JSON.stringify(n)}`);
+  lower = n.toLowerCase();
+  if (lowerNames.size < NAME_CACHE_MAX) lowerNames.set(n, lower);
+  return lower;
+}
+
+function headerField(name, value) {
+  const n = headerName(name);
   let v = String(value);
   if (v.length !== 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32)) v = v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
   if (BAD_VALUE.test(v)) throw new TypeError(`invalid value for header ${n}`);
-  return [n.toLowerCase(), v];
+  return [n, v];
 }
 
 /**
@@ -356,8 +369,12 @@ function usedStream() {
   return used;
 }
 
+// writeHeaders options, shared (read only by H2Stream).
+const END_STREAM = Object.freeze({ endStream: true });
+const MORE_TO_COME = Object.freeze({ endStream: false });
+
 const FROM_PARTS = Symbol('LazyResponse parts'); // constructor argument of clone() and json()
-let lazyParts; // (LazyResponse) → { status, fields, bytes } for serve(), or undefined: set in the class body
+let lazyWrite; // (LazyResponse, stream, isHead) → written? (false: the body is in a plain Response); set in the class body
 let realOf; // (LazyResponse) → the plain Response its other members go to
 
 /**
@@ -498,13 +515,17 @@ export class LazyResponse {
   }
 
   static {
-    lazyParts = (r) => {
-      if (r.#real !== null) return undefined;
-      const bytes = r.#used || r.#src === null ? null : typeof r.#src === 'string' ? keptEncode(r.#src) : r.#src;
+    lazyWrite = (r, stream, head) => {
+      if (r.#real !== null) return false;
+      const bytes = r.#used || r.#src === null || head ? null : typeof r.#src === 'string' ? keptEncode(r.#src) : r.#src;
       r.#used = true;
       let fields = r.#fields;
       if (fields === null) { fields = []; r.#headers.forEach((v, n) => { fields.push([n, v]); }); }
-      return { status: r.#status, fields, bytes };
+      if (bytes === null || bytes.length === 0) { stream.writeHeaders(r.#status, fields, END_STREAM); return true; }
+      stream.writeHeaders(r.#status, fields, MORE_TO_COME);
+      stream.write(bytes);
+      stream.loseConnection();
+      return true;
     };
     realOf = (r) => r.#toReal();
   }
@@ -577,15 +598,7 @@ class FetchExchange {
     }
     try {
       if (stream._done) return;
-      if (res instanceof LazyResponse) {
-        const p = lazyParts(res);
-        if (p !== undefined) {
-          const end = p.bytes === null || p.bytes.length === 0 || request._method === 'HEAD';
-          stream.writeHeaders(p.status, p.fields, { endStream: end });
-          if (!end) { stream.write(p.bytes); stream.loseConnection(); }
-          return;
-        }
-      }
+      if (res instanceof LazyResponse && lazyWrite(res, stream, request._method === 'HEAD')) return;
       const hdrs = [];
       res.headers.forEach((v, n) => { hdrs.push([n, v]); });
       const body = res.body;
