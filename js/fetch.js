@@ -487,9 +487,9 @@ export class LazyResponse {
 
   #read(name, convert) {
     if (this.#real !== null) return this.#real[name]();
-    if (this.#used) return Promise.reject(new TypeError('Body is unusable: the response body was already read'));
-    this.#used = true;
     const s = this.#src;
+    if (this.#used) return Promise.reject(new TypeError('Body is unusable: the response body was already read'));
+    if (s !== null) this.#used = true; // a null body is never used up (bodyUsed stays false)
     try { return Promise.resolve(convert(s === null ? '' : s)); } catch (e) { return Promise.reject(e); }
   }
 
@@ -518,7 +518,7 @@ export class LazyResponse {
     lazyWrite = (r, stream, head) => {
       if (r.#real !== null) return false;
       const bytes = r.#used || r.#src === null || head ? null : typeof r.#src === 'string' ? keptEncode(r.#src) : r.#src;
-      r.#used = true;
+      if (r.#src !== null) r.#used = true;
       let fields = r.#fields;
       if (fields === null) { fields = []; r.#headers.forEach((v, n) => { fields.push([n, v]); }); }
       if (bytes === null || bytes.length === 0) { stream.writeHeaders(r.#status, fields, END_STREAM); return true; }
