@@ -47,38 +47,63 @@ function probeInternals() {
   return internals;
 }
 
+/** Bytes [s, e) of `b` equal `cached`? */
+function sameBytes(b, s, e, cached) {
+  if (cached === null || cached.length !== e - s) return false;
+  for (let k = 0; k < cached.length; k++) if (b[s + k] !== cached[k]) return false;
+  return true;
+}
+
+// The usual methods as shared strings (pointer-equal, no string built per request).
+const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].map((m) => [m, ENCODER.encode(m)]);
+
+function methodString(b, s, e) {
+  for (const [name, bytes] of METHODS) if (sameBytes(b, s, e, bytes)) return name;
+  return fieldString(b, s, e);
+}
+
+// `scheme://authority` of the last URL built: the requests of a connection share it, so
+// comparing bytes is cheaper than decoding both strings again.
+const lastOrigin = { scheme: null, authority: null, origin: '' };
+
 /**
  * The request's pseudo-header values in one pass over the stream's packed field block
  * (`[u32 nlen][u32 vlen][name][value]…`, pseudo-headers first, checked by the engine):
  * `:method` decoded, the others' [start, end) offsets kept for `url`. H2Stream's getters
- * scan the block once per pseudo-header (four scans for method + url). Null when the
+ * scan the block once per pseudo-header (four scans for method + url). False when the
  * block is not there (already decoded, or another stream class): the getters are used then.
  */
-function scanPseudo(stream) {
+function scanPseudo(req, stream) {
   const b = stream._block;
-  if (!(b instanceof Uint8Array)) return null;
-  const at = { block: b, method: undefined, scheme: -1, schemeEnd: 0, authority: -1, authorityEnd: 0, path: -1, pathEnd: 0 };
+  if (!(b instanceof Uint8Array)) return false;
   let i = 0;
   while (i + 8 <= b.length) {
     const nl = u32le(b, i), vl = u32le(b, i + 4);
     const ns = i + 8, vs = ns + nl, ve = vs + vl;
     if (nl < 2 || b[ns] !== 58) break; // ':' — past the pseudo-headers
     const c = b[ns + 1];
-    if (nl === 7 && c === 109) at.method = fieldString(b, vs, ve); // :method
-    else if (nl === 7 && c === 115 && b[ns + 2] === 99) { at.scheme = vs; at.schemeEnd = ve; } // :scheme
-    else if (nl === 10 && c === 97) { at.authority = vs; at.authorityEnd = ve; } // :authority
-    else if (nl === 5 && c === 112) { at.path = vs; at.pathEnd = ve; } // :path
+    if (nl === 7 && c === 109) req._method = methodString(b, vs, ve); // :method
+    else if (nl === 7 && c === 115 && b[ns + 2] === 99) { req._scheme = vs; req._schemeEnd = ve; } // :scheme
+    else if (nl === 10 && c === 97) { req._authority = vs; req._authorityEnd = ve; } // :authority
+    else if (nl === 5 && c === 112) { req._path = vs; req._pathEnd = ve; } // :path
     i = ve;
   }
-  return at.method === undefined ? null : at;
+  if (req._method === undefined) return false;
+  req._block = b;
+  return true;
 }
 
 /** The request handed to the handler; see the file comment. */
 class FetchRequest {
   constructor(stream) {
     this._stream = stream;
-    this._pseudo = scanPseudo(stream);
-    this._method = this._pseudo !== null ? this._pseudo.method : stream.command;
+    // Set by scanPseudo: the packed field block and the offsets of the URL's parts in it.
+    this._method = undefined;
+    this._block = null;
+    this._scheme = -1; this._schemeEnd = 0;
+    this._authority = -1; this._authorityEnd = 0;
+    this._path = -1; this._pathEnd = 0;
+    if (!scanPseudo(this, stream)) this._method = stream.command;
     this._url = null;
     this._headers = null;
     this._ac = null; // AbortController, made when `signal` is first read
@@ -95,15 +120,28 @@ class FetchRequest {
   get method() { return this._method; }
 
   get url() {
-    if (this._url === null) {
-      const s = this._stream, p = this._pseudo;
-      const scheme = (p !== null ? (p.scheme >= 0 ? fieldString(p.block, p.scheme, p.schemeEnd) : undefined) : s.scheme) ?? (s.isSecure() ? 'https' : 'http');
-      const authority = p !== null ? (p.authority >= 0 ? fieldString(p.block, p.authority, p.authorityEnd) : undefined) : s.authority;
-      const path = p !== null ? (p.path >= 0 ? fieldString(p.block, p.path, p.pathEnd) : undefined) : s.path;
-      this._url = `${scheme}://${authority ?? s.headers.host ?? 'localhost'}${path ?? '/'}`;
-      this._pseudo = null;
-    }
+    if (this._url === null) this._url = this._block !== null ? this._urlFromBlock() : this._urlFromStream();
     return this._url;
+  }
+
+  _urlFromBlock() {
+    const b = this._block;
+    this._block = null;
+    const path = this._path >= 0 ? fieldString(b, this._path, this._pathEnd) : '/';
+    if (this._authority < 0 || this._scheme < 0) return this._urlFromStream();
+    const o = lastOrigin;
+    if (!sameBytes(b, this._scheme, this._schemeEnd, o.scheme) || !sameBytes(b, this._authority, this._authorityEnd, o.authority)) {
+      o.scheme = b.slice(this._scheme, this._schemeEnd);
+      o.authority = b.slice(this._authority, this._authorityEnd);
+      o.origin = `${fieldString(b, this._scheme, this._schemeEnd)}://${fieldString(b, this._authority, this._authorityEnd)}`;
+    }
+    return o.origin + path;
+  }
+
+  _urlFromStream() {
+    const s = this._stream;
+    const scheme = s.scheme ?? (s.isSecure() ? 'https' : 'http');
+    return `${scheme}://${s.authority ?? s.headers.host ?? 'localhost'}${s.path ?? '/'}`;
   }
 
   get headers() {

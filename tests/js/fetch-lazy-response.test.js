@@ -164,3 +164,16 @@ test('a handler\'s own new Response(...) is a real Response when inspected and i
   assert.deepEqual([res.status, res.headers['x-r'], res.body.toString()], [203, '1', 'real']);
   await close();
 });
+
+test('request.url follows each request\'s :scheme, :authority and :path, also when they change between requests', async () => {
+  const { c, close } = await start((req) => new LazyResponse(`${req.method} ${req.url}`));
+  const asks = [
+    [{ ':path': '/a?x=1', ':authority': 'one.example:8443' }, 'GET http://one.example:8443/a?x=1'],
+    [{ ':path': '/b', ':authority': 'one.example:8443' }, 'GET http://one.example:8443/b'],
+    [{ ':path': '/c', ':authority': 'two.example' }, 'GET http://two.example/c'],
+    [{ ':method': 'DELETE', ':path': '/d', ':authority': 'one.example:8443' }, 'DELETE http://one.example:8443/d'],
+    [{ ':method': 'PROPFIND', ':path': '/e', ':authority': 'one.example:8444' }, 'PROPFIND http://one.example:8444/e'],
+  ];
+  for (const [headers, want] of asks) assert.equal((await request(c, headers)).body.toString(), want);
+  await close();
+});
