@@ -315,7 +315,7 @@ let slabAt = 0;
 
 function slabRegion(n) {
   if (slabAt + n > SLAB_SIZE) { slab = new Uint8Array(SLAB_SIZE); slabAt = 0; }
-  const region = slab.subarray(slabAt, slabAt + n);
+  const region = new Uint8Array(slab.buffer, slabAt, n); // not subarray(): no species lookup
   slabAt += (n + 7) & ~7;
   return region;
 }
@@ -344,7 +344,6 @@ const JSON_TYPE = 'application/json';
 // Header names: an RFC 9110 token. Values: no NUL/CR/LF once the surrounding HTTP
 // whitespace is trimmed (what Headers checks).
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const BAD_VALUE = /[\0\r\n\u0100-\uffff]/; // ByteString: nothing above U+00FF
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 // Valid names seen before → their lowercase form (names repeat across responses).
@@ -363,9 +362,15 @@ function headerName(name) {
 
 function headerField(name, value) {
   const n = headerName(name);
-  let v = String(value);
-  if (v.length !== 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(v.length - 1) <= 32)) v = v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
-  if (BAD_VALUE.test(v)) throw new TypeError(`invalid value for header ${n}`);
+  let v = typeof value === 'string' ? value : String(value);
+  // HTTP whitespace at either end trimmed, then NUL/CR/LF or anything above U+00FF refused
+  // (ByteString), as Headers does.
+  const last = v.length - 1;
+  if (last >= 0 && (v.charCodeAt(0) <= 32 || v.charCodeAt(last) <= 32)) v = v.replace(/^[\t\n\r ]+|[\t\n\r ]+$/g, '');
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 0 || c === 10 || c === 13 || c > 255) throw new TypeError(`invalid value for header ${n}`);
+  }
   return [n, v];
 }
 

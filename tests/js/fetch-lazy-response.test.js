@@ -29,7 +29,7 @@ test('LazyResponse answers like Response for the same body and init', async () =
   const cases = [
     [],
     ['hello'],
-    ['hé', { status: 201, statusText: 'Made', headers: { 'X-A': '  padded\t', 'content-type': 'text/x' } }],
+    ['hé', { status: 201, statusText: 'Made', headers: { 'X-A': '  padded\t', 'x-b': '\r\n edges \n', 'content-type': 'text/x' } }],
     [new Uint8Array([104, 105]), { headers: [['x-r', '1'], ['x-r', '2']] }],
     [new Uint16Array([0x6968]).buffer],
     [new DataView(new Uint8Array([111, 107]).buffer)],
