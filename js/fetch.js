@@ -626,38 +626,58 @@ class FetchExchange {
   /** A response body stream failing mid-way: reported (the stream is reset by the caller). */
   bodyError(e) { if (!this.stream._done) reportAppError(this.options, e, 'fetch response body', this.stream.getPeer()); }
 
-  async respond(handler) {
-    const { stream, request } = this;
-    let res;
+  /**
+   * Runs the handler. Its promise gets two small callbacks (an async function here would
+   * keep its whole register file alive across the await: ~450 bytes per request, enough
+   * to have in-flight requests promoted to the old generation at 150k req/s); a handler
+   * that answers synchronously is written at once.
+   */
+  respond(handler) {
+    let r;
     try {
-      res = await handler(request, { stream });
-      if (!(res instanceof Response)) res = new Response(res ?? null);
+      r = handler(this.request, { stream: this.stream });
     } catch (e) {
-      // A handler failing only because the client went away (its body read rethrew the
-      // reset) is not an application error; nobody is left to answer either.
-      if (stream._done && e === request._lostError) return;
-      this.handlerError(e);
-      res = new Response('internal error\n', { status: 500 });
+      r = this.failed(e);
+      if (r === null) return;
     }
+    if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
+      r.then((res) => this.answer(res), (e) => { const f = this.failed(e); if (f !== null) this.answer(f); });
+    } else {
+      this.answer(r);
+    }
+  }
+
+  /** The handler threw or rejected: a 500, or null when nobody is left to answer. */
+  failed(e) {
+    // A handler failing only because the client went away (its body read rethrew the
+    // reset) is not an application error.
+    if (this.stream._done && e === this.request._lostError) return null;
+    this.handlerError(e);
+    return new Response('internal error\n', { status: 500 });
+  }
+
+  answer(res) {
+    const { stream, request } = this;
     try {
+      if (!(res instanceof Response)) res = new Response(res ?? null);
       if (stream._done) return;
       if (res instanceof LazyResponse && lazyWrite(res, stream, request._method === 'HEAD')) return;
       const hdrs = [];
       res.headers.forEach((v, n) => { hdrs.push([n, v]); });
       const body = res.body;
       if (body === null || request._method === 'HEAD') {
-        stream.writeHeaders(res.status, hdrs, { endStream: true });
+        stream.writeHeaders(res.status, hdrs, END_STREAM);
         body?.cancel().catch(() => {});
         return;
       }
       const bytes = knownBody(res, body);
       if (bytes !== undefined) {
-        stream.writeHeaders(res.status, hdrs, { endStream: bytes.length === 0 });
+        stream.writeHeaders(res.status, hdrs, bytes.length === 0 ? END_STREAM : MORE_TO_COME);
         if (bytes.length) { stream.write(bytes); stream.loseConnection(); }
         return;
       }
       stream.writeHeaders(res.status, hdrs);
-      await pipeBody(stream, body.getReader(), this);
+      pipeBody(stream, body.getReader(), this).catch((e) => this.bodyError(e));
     } catch (e) {
       this.bodyError(e);
     }
