@@ -380,10 +380,10 @@ function headerField(name, value) {
  * through its own iterator (combined values, set-cookie one by one).
  */
 function headerFields(init) {
-  const out = [];
-  if (init === undefined || init === null || init.headers === undefined || init.headers === null) return out;
+  if (init === undefined || init === null || init.headers === undefined || init.headers === null) return [];
   const h = init.headers;
   if (typeof h !== 'object' && typeof h !== 'function') throw new TypeError('ResponseInit.headers must be an object');
+  const out = [];
   if (h instanceof Headers) { h.forEach((v, n) => { out.push([n, v]); }); return out; }
   if (typeof h[Symbol.iterator] === 'function') {
     for (const pair of h) {
@@ -394,8 +394,14 @@ function headerFields(init) {
     }
     return out;
   }
-  for (const n of Object.keys(h)) out.push(headerField(n, h[n]));
-  return out;
+  // A record: own enumerable keys, in order. Counted first so the array is made at its
+  // size (an empty array grows to 17 slots on its first push).
+  let count = 0;
+  for (const n in h) if (Object.hasOwn(h, n)) count++;
+  const fields = new Array(count);
+  let i = 0;
+  for (const n in h) if (Object.hasOwn(h, n)) fields[i++] = headerField(n, h[n]);
+  return fields;
 }
 
 function hasField(fields, name) {
