@@ -602,7 +602,7 @@ export function toFetchFactory(handler, options = {}) {
     probeInternals();
     // Started here, not in headersReceived: that callback is handed every field decoded
     // (stream.rawHeaders), which a FetchRequest only needs when `headers` is read.
-    const exchange = new FetchExchange(stream, options);
+    const exchange = stream._endPending ? new BodylessExchange(stream, options) : new FetchExchange(stream, options);
     // Body chunks wait in the stream (flow-control window closed) until `body` is read.
     if (exchange.request._hasBody) stream.pauseProducing();
     exchange.respond(handler);
@@ -689,6 +689,13 @@ class FetchExchange {
     }
   }
 }
+
+/**
+ * A request that ended with its HEADERS frame (a GET, mostly): nothing for requestReceived
+ * to do, and without one H2Stream does not decode `:method` and `:path` again to pass them.
+ */
+class BodylessExchange extends FetchExchange {}
+BodylessExchange.prototype.requestReceived = undefined;
 
 /** A streaming Response body: read only while the stream can send (producer pause/resume). */
 async function pipeBody(stream, reader, exchange) {
