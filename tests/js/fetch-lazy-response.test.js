@@ -177,3 +177,28 @@ test('request.url follows each request\'s :scheme, :authority and :path, also wh
   for (const [headers, want] of asks) assert.equal((await request(c, headers)).body.toString(), want);
   await close();
 });
+
+test('a synchronous handler is answered at once: its throw is a 500, its Response or value is sent, the connection keeps serving', async () => {
+  const errors = [];
+  const s = serve({ onError: (e) => errors.push(e.message) }, (req) => {
+    const p = new URL(req.url).pathname;
+    if (p === '/throw') throw new Error('sync boom');
+    if (p === '/value') return 'plain value';
+    if (p === '/post') return new Response(`${req.method} unread`);
+    return new LazyResponse('sync lazy');
+  });
+  const { port } = await s.listen(0);
+  const c = connect(`http://127.0.0.1:${port}`);
+  c.on('error', () => {});
+  try {
+    assert.equal((await request(c, { ':path': '/throw' })).status, 500);
+    assert.equal((await request(c, { ':path': '/value' })).body.toString(), 'plain value');
+    const post = await request(c, { ':method': 'POST', ':path': '/post' }, 'a body nobody reads');
+    assert.deepEqual([post.status, post.body.toString()], [200, 'POST unread']);
+    assert.equal((await request(c, { ':path': '/lazy' })).body.toString(), 'sync lazy');
+    assert.deepEqual(errors, ['sync boom']);
+  } finally {
+    c.close();
+    await s.close();
+  }
+});
