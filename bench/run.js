@@ -38,7 +38,7 @@
 //     --idle N         idle connections (default 1000)
 //     --ab DIR         A/B: also run the fetch-style columns from another checkout/build DIR
 //                      (e.g. a `git worktree` of the previous commit), as h2wasm-fetch@ab and
-//                      h2wasm-fetch-lazy@ab, alternated with ours in the same run
+//                      h2wasm-fetch-lazy@ab, alternated with ours in the same run (implies --no-write)
 //     --columns a,b    keep only these columns (labels as printed; node is always kept)
 //
 // Everything binds 127.0.0.1, every h2load run is bounded by -D and a kill timer,
