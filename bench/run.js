@@ -36,6 +36,10 @@
 //     --cpu-prof DIR   run the servers under `node --cpu-prof --cpu-prof-dir DIR`
 //     --no-write       do not update docs/PERFORMANCE.md and bench/results/latest.json
 //     --idle N         idle connections (default 1000)
+//     --ab DIR         A/B: also run the fetch-style columns from another checkout/build DIR
+//                      (e.g. a `git worktree` of the previous commit), as h2wasm-fetch@ab and
+//                      h2wasm-fetch-lazy@ab, alternated with ours in the same run (implies --no-write)
+//     --columns a,b    keep only these columns (labels as printed; node is always kept)
 //
 // Everything binds 127.0.0.1, every h2load run is bounded by -D and a kill timer,
 // and every child process is stopped by this script.
@@ -58,7 +62,7 @@ const CLK_TCK = (() => {
 // ---------- options ----------
 function parseArgs(argv) {
   const o = { duration: 5, warmup: 1, rounds: 1, only: null, selfTest: false, fetch: true,
-    cpuProf: null, write: true, idle: 1000, servers: null, peers: true, tls: true, compat: false };
+    cpuProf: null, write: true, idle: 1000, servers: null, peers: true, tls: true, compat: false, ab: null, columns: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -78,8 +82,10 @@ function parseArgs(argv) {
     else if (a === '--cpu-prof') o.cpuProf = path.resolve(next());
     else if (a === '--no-write') o.write = false;
     else if (a === '--idle') o.idle = Number(next());
+    else if (a === '--ab') { o.ab = path.resolve(next()); o.write = false; }
+    else if (a === '--columns') o.columns = next().split(',');
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 39).join('\n'));
+      console.log(fs.readFileSync(__filename, 'utf8').split('\n').slice(2, 45).join('\n'));
       process.exit(0);
     } else die(`unknown option ${a}`);
   }
@@ -654,8 +660,14 @@ async function main() {
       servers.push({ label: 'h2wasm-fetch', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js') });
       // Same handler answering with h2wasm's LazyResponse instead of the global Response.
       servers.push({ label: 'h2wasm-fetch-lazy', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js'), env: { BENCH_RESPONSE: 'lazy' } });
+      if (opts.ab) {
+        if (!fs.existsSync(path.join(opts.ab, 'js', 'index.js'))) die(`--ab ${opts.ab}: no js/index.js there`);
+        servers.push({ label: 'h2wasm-fetch@ab', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js'), env: { H2WASM_ROOT: opts.ab } });
+        servers.push({ label: 'h2wasm-fetch-lazy@ab', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js'), env: { H2WASM_ROOT: opts.ab, BENCH_RESPONSE: 'lazy' } });
+      }
     }
   }
+  if (opts.columns) servers = servers.filter((s) => s.label === 'node' || opts.columns.includes(s.label));
   const skipped = [];
   if (opts.peers && !opts.compat && !opts.servers && !opts.selfTest) {
     const bun = path.join(__dirname, 'node_modules', '.bin', 'bun');
