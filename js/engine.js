@@ -8,7 +8,7 @@
 // marked dead, its connections are failed with an H2Error, and the next
 // connection gets a fresh Runtime from the same compiled Module.
 
-import { H2Error, ERROR_CODES, InitError, INIT_ERROR_CODES } from './errors.js';
+import { WasmTrapError, InitError, INIT_ERROR_CODES } from './errors.js';
 
 let compiled = null; // WebAssembly.Module
 let loadFailure = null; // why reading the .wasm file next to this module failed (permission, missing file)
@@ -157,7 +157,7 @@ export class Runtime {
   fail(err) {
     if (this.dead) return;
     this.dead = true;
-    const e = new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${err?.message ?? err}`, { cause: err });
+    const e = new WasmTrapError(`wasm instance trapped: ${err?.message ?? err}`, { cause: err });
     for (const c of [...this.connections]) c._onTrap(e);
     this.connections.clear();
     if (current === this) current = null;
@@ -288,13 +288,13 @@ export class EngineConn {
   _trap(e) {
     if (e instanceof WebAssembly.RuntimeError) {
       this.rt.fail(e);
-      return new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${e.message}`, { cause: e });
+      return new WasmTrapError(`wasm instance trapped: ${e.message}`, { cause: e });
     }
     return e;
   }
 
   _x() {
-    if (this.rt.dead) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'wasm instance is gone');
+    if (this.rt.dead) throw new WasmTrapError('wasm instance is gone');
     return this.rt.x;
   }
 

@@ -14,6 +14,7 @@
 import { createServer } from './index.js';
 import { reportAppError } from './log.js';
 import { ERROR_CODES } from './errors.js';
+import { kDone, kEndPending } from './symbols.js';
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder(); // UTF-8, BOM stripped: what Body.text() does
@@ -56,7 +57,7 @@ class FetchRequest {
     this._ac = null; // AbortController, made when `signal` is first read
     this._lostReason = undefined; // the stream was reset/lost before `signal` was read
     this._lostError = undefined; // what the body stream was failed with when the stream was lost
-    this._hasBody = !stream._endPending && this._method !== 'GET' && this._method !== 'HEAD';
+    this._hasBody = !stream[kEndPending] && this._method !== 'GET' && this._method !== 'HEAD';
     this._body = null; // ReadableStream, made when `body` is first read
     this._controller = null;
     this._used = false; // the body was read by text()/json()/arrayBuffer()/bytes() below
@@ -316,7 +317,7 @@ export function toFetchFactory(handler, options = {}) {
     // Application errors go to options.onError or the rate-limited default log (js/log.js).
     const onError = (e) => reportAppError(options, e, 'fetch handler', stream.getPeer());
     // A response body stream failing mid-way: reported, and the stream is reset.
-    const streamError = (e) => { if (!stream._done) reportAppError(options, e, 'fetch response body', stream.getPeer()); };
+    const streamError = (e) => { if (!stream[kDone]) reportAppError(options, e, 'fetch response body', stream.getPeer()); };
     probeInternals();
     // Started here, not in headersReceived: that callback is handed every field decoded
     // (stream.rawHeaders), which a FetchRequest only needs when `headers` is read.
@@ -340,11 +341,11 @@ async function respond(stream, request, handler, onError, streamError) {
   } catch (e) {
     // A handler failing only because the client went away (its body read rethrew the
     // reset) is not an application error; nobody is left to answer either.
-    if (stream._done && e === request._lostError) return;
+    if (stream[kDone] && e === request._lostError) return;
     onError(e);
     res = new Response('internal error\n', { status: 500 });
   }
-  if (stream._done) return;
+  if (stream[kDone]) return;
   const hdrs = [];
   res.headers.forEach((v, n) => { hdrs.push([n, v]); });
   if (res instanceof LazyResponse && res._src !== undefined) {
@@ -383,10 +384,10 @@ async function pipeBody(stream, reader, streamError) {
   try {
     for (;;) {
       if (paused) await new Promise((r) => { wake = r; });
-      if (stream._done) { reader.cancel().catch(() => {}); return; }
+      if (stream[kDone]) { reader.cancel().catch(() => {}); return; }
       const { value, done } = await reader.read();
       if (done) break;
-      if (stream._done) { reader.cancel().catch(() => {}); return; }
+      if (stream[kDone]) { reader.cancel().catch(() => {}); return; }
       stream.write(value);
     }
     stream.unregisterProducer();
