@@ -398,8 +398,8 @@ function makeServer(options, listener, secure) {
     onH2: serveH2,
     h2Factory: factory,
     onUpgraded: (req, socket, head) => server.listenerCount('upgrade') > 0 && server.emit('upgrade', req, socket, head),
+    onH2Connection: (c) => { conns.add(c); c[kConnectionSet] = conns; },
   }) : null;
-  if (h1) h1.onH2Connection = (c) => { conns.add(c); c[kConnectionSet] = conns; };
   const onSocket = (socket) => {
     if (socket.encrypted) {
       if (socket.alpnProtocol === 'h2') serveH2(socket);

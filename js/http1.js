@@ -115,10 +115,11 @@ function requestHeadWithoutUpgrade(req) {
  * connections and the busy ones after their response; `closed()` resolves when all are gone.
  */
 export class Http1Side {
-  constructor(options, { onRequest, onH2, h2Factory, onUpgraded }) {
+  constructor(options, { onRequest, onH2, h2Factory, onUpgraded, onH2Connection }) {
     const http = gb('node:http');
     this.options = options;
     this.onH2 = onH2;
+    this.onH2Connection = onH2Connection ?? null; // an h2c Upgrade made this connection
     this.h2Factory = h2Factory;
     this.onUpgraded = onUpgraded;
     this.sockets = new Set();

@@ -72,8 +72,8 @@ export function createServer(options = {}, requestFactory) {
     onRequest: (req, res) => serveHttp1Request(req, res, requestFactory, options),
     onH2: serveH2,
     h2Factory: requestFactory,
+    onH2Connection: adopt, // h2c Upgrade
   }) : null;
-  if (h1) h1.onH2Connection = adopt; // h2c Upgrade
   const onSocket = (socket) => {
     if (options.secure !== false && socket.encrypted && socket.alpnProtocol !== 'h2') {
       if (h1) h1.serve(socket); else socket.destroy();
