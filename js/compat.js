@@ -221,7 +221,7 @@ function end(chunk, encoding, callback) {
   return this;
 }
 
-/** The engine answers `expect: 100-continue` itself (js/connection.js); Node's version would write HTTP/1 text. */
+/** The engine answers `expect: 100-continue` itself (js/stream.js, when the request arrives); Node's version would write HTTP/1 text. */
 function writeContinue(cb) {
   this._sent100 = true;
   if (cb) process.nextTick(cb);

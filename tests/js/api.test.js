@@ -255,6 +255,27 @@ test('fault containment: a wasm trap fails its connections with WasmTrapError, a
   await s.close();
 });
 
+test('an application H2Error that mentions a trap is an application error: only its stream is reset', async () => {
+  const { s, url } = await startServer((stream) => ({
+    requestReceived() {
+      if (stream.path === '/throws') throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'worker trapped in a retry loop');
+      stream.writeHeaders(200, {}); stream.write('ok'); stream.loseConnection();
+    },
+  }), { onError: () => {} });
+  const c = connect(url);
+  c.on('error', () => {});
+  const reset = await new Promise((resolve) => {
+    const req = c.request({ ':path': '/throws' });
+    req.on('error', () => {});
+    req.on('close', () => resolve(req.rstCode));
+    req.resume();
+  });
+  assert.equal(reset, ERROR_CODES.INTERNAL_ERROR);
+  assert.equal((await request(c, { ':path': '/' })).body.toString(), 'ok', 'the connection goes on');
+  c.close();
+  await s.close();
+});
+
 test('per-connection state made on demand: closedPromise after close, server set emptied, one flush per response mix', async () => {
   // Small bodies are coalesced with their frame headers, large ones written as views:
   // a mix of both on one stream must arrive whole and in order.
