@@ -56,7 +56,7 @@ export class H2Stream {
     this[kQueue] = null; // body chunks waiting for write_output (js/driver.js)
     this[kQueueOffset] = 0; // bytes of the first queued chunk already sent
     /** Request trailers, [[name, value], …], once they came. */
-    this.trailers = null;
+    this.trailers = undefined;
   }
 
   /** Ask the request factory for this stream's request object and give it the head. */
