@@ -21,6 +21,9 @@ import {
 const peerCounts = [0, 0, 0];
 
 export class H2Connection extends EngineDriver {
+  /** Connections made so far in this process: the `id` given to options.tap. */
+  static seq = 0;
+
   /**
    * @param transport {attach(conn), write(list) → bool, pauseReading(), resumeReading(), end(), destroy(), peer, host, secure}
    *   (js/transport.js); `attach` is called here, before the first write.
@@ -75,6 +78,7 @@ export class H2Connection extends EngineDriver {
     } catch (e) { this._fail(e); } finally { this[kBusy] = false; }
   }
 
+  /** The h2c upgrade was refused: free the engine and leave the socket to the HTTP/1.1 side. */
   [kDiscard]() {
     this[kClosed] = true;
     try { this[kEngine].free(); } catch { /* gone */ }
@@ -278,7 +282,6 @@ export class H2Connection extends EngineDriver {
     this._resolveClosed?.(this._closeReason);
   }
 }
-H2Connection.seq = 0;
 
 const ALL = 'all';
 /**
