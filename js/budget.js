@@ -12,6 +12,7 @@
 // nothing is never cut off. A burst of 0 turns that bucket off.
 
 import { CALM_RULES } from './boundary.js';
+import { kBudgetScope, kScore, kScoreAt } from './symbols.js';
 
 const U32 = 2 ** 32 - 1;
 
@@ -100,15 +101,15 @@ export class PeerBudget {
 
   add(conn) {
     const now = performance.now();
-    conn._budgetScope = this._scopeOf(conn, now);
-    conn._budgetScope.conns.add(conn);
+    conn[kBudgetScope] = this._scopeOf(conn, now);
+    conn[kBudgetScope].conns.add(conn);
     this.server.conns.add(conn);
-    conn._score = 0;
-    conn._scoreAt = now;
+    conn[kScore] = 0;
+    conn[kScoreAt] = now;
   }
 
   remove(conn) {
-    conn._budgetScope?.conns.delete(conn);
+    conn[kBudgetScope]?.conns.delete(conn);
     this.server.conns.delete(conn);
   }
 
@@ -116,9 +117,9 @@ export class PeerBudget {
   spend(conn, counts, now = performance.now()) {
     const total = counts[0] + counts[1] + counts[2];
     if (total === 0) return;
-    conn._score = decayed(conn, now) + total;
-    conn._scoreAt = now;
-    const addr = conn._budgetScope;
+    conn[kScore] = decayed(conn, now) + total;
+    conn[kScoreAt] = now;
+    const addr = conn[kBudgetScope];
     for (let k = 0; k < KINDS.length; k++) {
       const n = counts[k];
       if (n === 0) continue;
@@ -150,6 +151,6 @@ export class PeerBudget {
 }
 
 function decayed(c, now) {
-  const dt = now - c._scoreAt;
-  return dt > 0 ? c._score * 2 ** (-dt / SCORE_HALF_LIFE_MS) : c._score;
+  const dt = now - c[kScoreAt];
+  return dt > 0 ? c[kScore] * 2 ** (-dt / SCORE_HALF_LIFE_MS) : c[kScore];
 }

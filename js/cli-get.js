@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { connect } from './client.js';
 import { codeName } from './errors.js';
 
-export const GET_USAGE = `usage: h2wasm get URL [options]
+const GET_USAGE = `usage: h2wasm get URL [options]
 
 Sends one request over HTTP/2 (http: h2c prior knowledge, https: TLS with ALPN h2)
 and writes the response body to stdout (trailers and errors to stderr).
@@ -21,9 +21,9 @@ options:
   -k, --insecure      do not verify the server's TLS certificate
   -h, --help          print this help`;
 
-export class GetUsageError extends Error {}
+class GetUsageError extends Error {}
 
-export function parseGetArgs(argv) {
+function parseGetArgs(argv) {
   const o = { url: null, data: null, headers: [], method: null, output: null, verbose: false, insecure: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

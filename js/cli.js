@@ -13,10 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { createServer } from './index.js';
 import { staticFiles } from './compat.js';
 import { logAbuse } from './log.js';
+import { kDone } from './symbols.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-export const USAGE = `usage: h2wasm serve [options]
+const USAGE = `usage: h2wasm serve [options]
        h2wasm get URL [-d DATA|@FILE] [-H 'name: value'] [-X METHOD] [-o FILE] [-v] [-k]   (h2wasm get --help)
 
 Serves the demo application over HTTP/2, and HTTP/1.1 beside it (plain requests, h2c Upgrade,
@@ -40,7 +41,7 @@ h2wasm get URL [options]        one request with the h2wasm HTTP/2 client, like 
 h2wasm help | h2wasm --help    print this help`;
 
 /** A command line mistake: main prints it with the usage on stderr and exits 2. */
-export class UsageError extends Error {}
+class UsageError extends Error {}
 
 export function parseArgs(argv) {
   const o = { host: '127.0.0.1', port: null, tlsPort: null, root: path.join(here, '..', 'www'), tlsSelfSigned: false, cert: null, key: null, trace: false, help: false };
@@ -119,12 +120,12 @@ function sendBytes(stream, total, head) {
   let left = total, paused = false, scheduled = false;
   const pump = () => {
     scheduled = false;
-    while (!paused && left > 0 && !stream._done) {
+    while (!paused && left > 0 && !stream[kDone]) {
       const n = Math.min(left, block.length);
       left -= n;
       stream.write(n === block.length ? block : block.subarray(0, n));
     }
-    if (left === 0 && !stream._done) { stream.unregisterProducer(); stream.loseConnection(); }
+    if (left === 0 && !stream[kDone]) { stream.unregisterProducer(); stream.loseConnection(); }
   };
   stream.registerProducer({
     pauseProducing() { paused = true; },

@@ -9,24 +9,25 @@
 // (so the receive window is backpressure all the way to the reader).
 
 import { runtime, unpackFields, copyBytes, u32le, putU32le } from './engine.js';
-import { H2Error, ERROR_CODES, check } from './errors.js';
+import { H2Error, ERROR_CODES, check, StreamResetError, ConnectionClosedError, InvalidCommandError, WasmTrapError } from './errors.js';
 import { nodeSocketTransport, webStreamTransport } from './transport.js';
 import { LIMIT_NAMES, SETTINGS_NAMES } from './options.js';
+import { EngineDriver, now } from './driver.js';
+import {
+  kEngine, kClosed, kClosing, kBusy, kQueueData, kKick, kConsumed, kProcess, kFinish, kOutputDone, kTapOutbound,
+  kFlush, kDisarm, kQueue, kQueueOffset, kAccepted, kFail, kOnTrap,
+} from './symbols.js';
 import {
   RECORD, CLIENT_EVENT as CEV, CLIENT_RESET_FLAG, REQUEST_ERROR, CONNECTION_NAMES, CLIENT_NAMES, PACKED_FIELD,
 } from './boundary.js';
 
 /** Any character outside ASCII (such a field takes the TextEncoder path). */
 const NON_ASCII = /[\u0080-\uffff]/;
-const now = () => performance.now();
-const MAX_WRITE = 4 * 1024 * 1024;
-const COALESCE = 2048;
-const alloc = globalThis.Buffer ? (n) => globalThis.Buffer.allocUnsafe(n) : (n) => new Uint8Array(n);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** Client-only engine options (js/boundary.js CLIENT_NAMES), besides the server's limits/settings. */
-export const CLIENT_OPTION_NAMES = CLIENT_NAMES;
+const CLIENT_OPTION_NAMES = CLIENT_NAMES;
 const ENGINE_NAMES = { ...LIMIT_NAMES, ...SETTINGS_NAMES, ...CONNECTION_NAMES, ...CLIENT_OPTION_NAMES };
 
 /** connect() options besides the engine names (each read somewhere in this file or js/transport.js). */
@@ -67,6 +68,8 @@ class ClientEngine {
     this.owner = owner;
     const x = this.rt.x;
     this.ptr = x.client_new(t) >>> 0;
+    this.op = 0; // where write_output's bytes and segments are (set by writeOutput)
+    this.sp = 0;
     this.rt.connections.add(this);
     if (config) {
       const bytes = encoder.encode(config);
@@ -77,18 +80,18 @@ class ClientEngine {
     }
   }
 
-  _onTrap(e) { this.ptr = 0; this.owner?._fail(e); }
+  [kOnTrap](e) { this.ptr = 0; this.owner?.[kFail](e); }
 
   /** Every call goes through here: a trap fails the instance and becomes an H2Error. */
   x() {
-    if (this.rt.dead || this.ptr === 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'wasm instance is gone');
+    if (this.rt.dead || this.ptr === 0) throw new WasmTrapError('wasm instance is gone');
     return this.rt.x;
   }
 
   trap(e) {
     if (e instanceof WebAssembly.RuntimeError) {
       this.rt.fail(e);
-      return new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${e.message}`, { cause: e });
+      return new WasmTrapError(`wasm instance trapped: ${e.message}`, { cause: e });
     }
     return e;
   }
@@ -250,12 +253,6 @@ function pairs(headers) {
   return out;
 }
 
-function streamError(code, message, extra) {
-  const e = new H2Error(code, message);
-  Object.assign(e, extra);
-  return e;
-}
-
 /** A response head: status and fields; `headers` (an object, repeated fields joined with ', ') is made on first use. */
 class ResponseHead {
   constructor(status, rawHeaders) { this.status = status; this.rawHeaders = rawHeaders; this._h = null; }
@@ -297,8 +294,8 @@ export class ClientStream {
   constructor(session, id) {
     this.session = session;
     this.id = id;
-    this._q = null; // request-body chunks waiting for write_output
-    this._qoff = 0;
+    this[kQueue] = null; // request-body chunks waiting for write_output (js/driver.js)
+    this[kQueueOffset] = 0;
     this._blocked = false;
     this._waiters = null; // write() promises waiting for SEND_READY
     this._ended = false; // our side ended (end/writeTrailers)
@@ -337,7 +334,7 @@ export class ClientStream {
   _next() {
     if (this._inbound.length) {
       const c = this._inbound.shift();
-      this.session._consumed(this.id, c.length);
+      this.session[kConsumed](this.id, c.length);
       return Promise.resolve(c);
     }
     if (this._bodyEnded) return Promise.resolve(null);
@@ -373,7 +370,7 @@ export class ClientStream {
         let n = 0;
         for (const c of this._inbound) { parts.push(c); n += c.length; }
         this._inbound.length = 0;
-        this.session._consumed(this.id, n);
+        this.session[kConsumed](this.id, n);
         return parts.length ? concat(parts) : EMPTY;
       }
       const c = await this._next();
@@ -387,9 +384,9 @@ export class ClientStream {
   /** Queue request-body bytes; resolves when the stream may take more (flow control and buffers). */
   write(chunk) {
     if (this.error) return Promise.reject(this.error);
-    if (this._ended) return Promise.reject(new H2Error(ERROR_CODES.STREAM_CLOSED, 'write after end'));
+    if (this._ended) return Promise.reject(new InvalidCommandError(ERROR_CODES.STREAM_CLOSED, 'write after end'));
     const b = toBytes(chunk);
-    if (b.length) this.session._queueData(this, b, false);
+    if (b.length) this.session[kQueueData](this, this.id, b, false);
     if (!this._blocked) return Promise.resolve();
     return new Promise((res, rej) => { (this._waiters ??= []).push([res, rej]); });
   }
@@ -399,24 +396,27 @@ export class ClientStream {
     if (this._ended || this.error) return;
     this._ended = true;
     const b = chunk == null ? null : toBytes(chunk);
-    this.session._queueData(this, b && b.length ? b : null, true);
+    this.session[kQueueData](this, this.id, b && b.length ? b : null, true);
   }
 
   /** Request trailers; they end the request. */
   writeTrailers(headers) {
     if (this._ended || this.error) return;
     this._ended = true;
-    check(this.session._eng.sendTrailers(this.id, pairs(headers)));
-    this.session._kick();
+    check(this.session[kEngine].sendTrailers(this.id, pairs(headers)));
+    this.session[kKick]();
   }
 
   /** RST_STREAM(code) (CANCEL by default); pending reads and promises reject with `reason` if given. */
   cancel(code = ERROR_CODES.CANCEL, reason) {
     if (this._done) return;
     this._cancelReason = reason;
-    try { this.session._eng.resetStream(this.id, code); } catch { /* gone */ }
-    this.session._afterCommand();
+    try { this.session[kEngine].resetStream(this.id, code); } catch { /* gone */ }
+    this.session[kKick]();
   }
+
+  /** The engine's answer to sendData: a refusal is the application's mistake (an H2Error). */
+  [kAccepted](rc) { check(rc); return true; }
 
   _wake() {
     const w = this._waiters;
@@ -435,7 +435,7 @@ export class ClientStream {
     const r = this._reader;
     if (r !== null) {
       this._reader = null;
-      this.session._consumed(this.id, view.length);
+      this.session[kConsumed](this.id, view.length);
       r[0](view);
     } else this._inbound.push(view);
   }
@@ -450,7 +450,7 @@ export class ClientStream {
   _lost(err) {
     if (this._done) return;
     this._done = true;
-    this._q = null;
+    this[kQueue] = null;
     if (this._cancelReason !== undefined && !err.remote) err = this._cancelReason ?? err;
     this.session.streams.delete(this.id);
     this.session._maybeIdle();
@@ -538,38 +538,33 @@ class H2Response extends Response {
 }
 
 /** One HTTP/2 client connection over a transport (js/transport.js surface). */
-export class ClientSession {
+export class ClientSession extends EngineDriver {
   constructor(transport, options = {}, origin = null) {
-    this.t = transport;
-    this.options = options;
+    super(transport, options);
     this.origin = origin; // { scheme, authority }
-    this.streams = new Map();
-    this._socketBlocked = false;
-    this._closed = false;
-    this._kickPending = false;
-    this._busy = false;
-    this._timer = null;
-    this._timerAt = Infinity;
-    this._pendingConsumed = null;
     this._pings = new Map(); // 'hi:lo' → [resolve, reject]
     this._pingSeq = 0;
     this.goaway = null;
-    this.error = null;
     this.maxConcurrentStreams = null;
     this.onFrameLog = options.onFrameLog ?? null;
+    this._resolveClosed = null;
     this.closed = new Promise((r) => { this._resolveClosed = r; });
+    this._resolveReady = null;
+    this._rejectReady = null;
     this.ready = new Promise((res, rej) => { this._resolveReady = res; this._rejectReady = rej; });
     this.ready.catch(() => {});
     // Pooled sessions (module-level fetch) must not keep the process alive while idle.
     this._unrefIdle = !!options.unrefWhenIdle;
-    this._eng = new ClientEngine(now(), this, clientConfig(options));
+    this._destroyReason = undefined; // destroy(err): what every open stream fails with
+    this._transportError = undefined; // the transport failed: what every open stream fails with
+    this[kEngine] = new ClientEngine(now(), this, clientConfig(options));
     transport.attach(this);
-    this._flush();
+    this[kFlush]();
   }
 
   get secure() { return !!this.t.secure; }
   /** True once no new request can start here (GOAWAY received, close() called, or closed). */
-  get goingAway() { return this._closed || this._eng.ptr === 0 || this._eng.isGoingAway(); }
+  get goingAway() { return this[kClosed] || this[kEngine].ptr === 0 || this[kEngine].isGoingAway(); }
 
   // ---- requests ----
 
@@ -580,7 +575,7 @@ export class ClientSession {
    * for a slot under the server's MAX_CONCURRENT_STREAMS).
    */
   request(headers, { endStream = false, signal } = {}) {
-    if (this._closed) throw this.error ?? new H2Error(ERROR_CODES.STREAM_CLOSED, 'session is closed');
+    if (this[kClosed]) throw this.error ?? new ConnectionClosedError(ERROR_CODES.STREAM_CLOSED, 'session is closed');
     const list = pairs(headers);
     const pseudo = { ':method': 'GET', ':scheme': this.origin?.scheme ?? (this.secure ? 'https' : 'http'), ':authority': this.origin?.authority, ':path': '/' };
     const regular = [];
@@ -589,10 +584,10 @@ export class ClientSession {
     for (const k of [':method', ':scheme', ':authority', ':path']) if (pseudo[k] !== undefined && !(k === ':authority' && pseudo[k] === null)) fields.push([k, String(pseudo[k])]);
     if (pseudo[':method'] === 'CONNECT') fields.splice(1, 1);
     for (const f of regular) fields.push(f);
-    const rc = this._eng.request(fields, endStream);
+    const rc = this[kEngine].request(fields, endStream);
     if (rc & REQUEST_ERROR) {
       const r = rc & ~REQUEST_ERROR;
-      if (r === 5) throw streamError(ERROR_CODES.REFUSED_STREAM, 'session is going away: request not sent (safe to retry on a new session)', { notProcessed: true });
+      if (r === 5) throw new StreamResetError(ERROR_CODES.REFUSED_STREAM, 'session is going away: request not sent (safe to retry on a new session)', { notProcessed: true });
       check(r);
     }
     const s = new ClientStream(this, rc);
@@ -603,7 +598,7 @@ export class ClientSession {
       const onAbort = () => s.cancel(ERROR_CODES.CANCEL, signal.reason ?? new DOMException('aborted', 'AbortError'));
       if (signal.aborted) onAbort(); else { signal.addEventListener('abort', onAbort, { once: true }); s.trailers.finally(() => signal.removeEventListener('abort', onAbort)).catch(() => {}); }
     }
-    this._kick();
+    this[kKick]();
     return s;
   }
 
@@ -633,56 +628,56 @@ export class ClientSession {
 
   /** PING; resolves with the round trip in ms. */
   ping() {
-    if (this._closed) return Promise.reject(this.error ?? new H2Error(ERROR_CODES.STREAM_CLOSED, 'session is closed'));
+    if (this[kClosed]) return Promise.reject(this.error ?? new ConnectionClosedError(ERROR_CODES.STREAM_CLOSED, 'session is closed'));
     const hi = 0x70696e67, lo = ++this._pingSeq >>> 0; // 'ping' + counter
-    check(this._eng.ping(hi, lo));
+    check(this[kEngine].ping(hi, lo));
     const p = new Promise((res, rej) => this._pings.set(`${hi}:${lo}`, [res, rej]));
-    this._kick();
+    this[kKick]();
     return p;
   }
 
   /** Graceful: no new requests; resolves when open ones have finished and the socket is closed. */
   close() {
-    if (!this._closed) { try { this._eng.close(); this._kick(); } catch (e) { this._fail(e); } }
+    if (!this[kClosed]) { try { this[kEngine].close(); this[kKick](); } catch (e) { this[kFail](e); } }
     return this.closed.then(() => {});
   }
 
   /** Now: GOAWAY (CANCEL, or INTERNAL_ERROR with an error), every stream fails with `err`. */
   destroy(err) {
-    if (this._closed) return;
-    this._destroyReason = err ?? new H2Error(ERROR_CODES.CANCEL, 'session destroyed');
+    if (this[kClosed]) return;
+    this._destroyReason = err ?? new ConnectionClosedError(ERROR_CODES.CANCEL, 'session destroyed');
     try {
-      this._eng.abort(err ? ERROR_CODES.INTERNAL_ERROR : ERROR_CODES.CANCEL);
-      this._busy = true;
-      this._process(this._eng.poll(), null);
-      this._flush();
-    } catch (e) { this._fail(e); } finally { this._busy = false; }
-    if (!this._closed) this._finish(this._destroyReason, true);
+      this[kEngine].abort(err ? ERROR_CODES.INTERNAL_ERROR : ERROR_CODES.CANCEL);
+      this[kBusy] = true;
+      this[kProcess](this[kEngine].poll(), null);
+      this[kFlush]();
+    } catch (e) { this[kFail](e); } finally { this[kBusy] = false; }
+    if (!this[kClosed]) this[kFinish](this._destroyReason, true);
   }
 
   // ---- inbound ----
 
   receive(chunk) {
-    if (this._closed) return;
+    if (this[kClosed]) return;
     this.options.tap?.inbound?.(chunk);
-    this._busy = true;
+    this[kBusy] = true;
     try {
-      this._process(this._eng.receive(chunk, now()), chunk);
-      this._flush();
-    } catch (e) { this._fail(e); } finally { this._busy = false; }
+      this[kProcess](this[kEngine].receive(chunk, now()), chunk);
+      this[kFlush]();
+    } catch (e) { this[kFail](e); } finally { this[kBusy] = false; }
   }
 
   transportClosed(err) {
-    if (this._closed) return;
-    const e = err ? new H2Error(ERROR_CODES.CONNECT_ERROR, `transport: ${err.message ?? err}`, { cause: err })
-      : new H2Error(ERROR_CODES.CANCEL, 'connection closed by server');
+    if (this[kClosed]) return;
+    const e = err ? new ConnectionClosedError(ERROR_CODES.CONNECT_ERROR, `transport: ${err.message ?? err}`, { cause: err })
+      : new ConnectionClosedError(ERROR_CODES.CANCEL, 'connection closed by server');
     // Through the engine, so requests still waiting for a slot come back marked not processed.
     this._transportError = e;
-    try { this._eng.abort(ERROR_CODES.CANCEL); this._process(this._eng.poll(), null); } catch { /* instance gone */ }
-    this._finish(e, true);
+    try { this[kEngine].abort(ERROR_CODES.CANCEL); this[kProcess](this[kEngine].poll(), null); } catch { /* instance gone */ }
+    this[kFinish](e, true);
   }
 
-  _process(dv, chunk) {
+  [kProcess](dv, chunk) {
     while (dv) {
       // Words a..d are named per kind in js/boundary.js CLIENT_EVENT_FIELDS.
       for (let at = 0; at < dv.byteLength; at += RECORD.BYTES) {
@@ -690,8 +685,8 @@ export class ClientSession {
           dv.getUint32(at + RECORD.B, true), dv.getUint32(at + RECORD.C, true), dv.getUint32(at + RECORD.D, true), chunk);
       }
       chunk = null;
-      if (this._closed) return;
-      dv = this._eng.poll();
+      if (this[kClosed]) return;
+      dv = this[kEngine].poll();
     }
   }
 
@@ -700,27 +695,27 @@ export class ClientSession {
     const log = this.onFrameLog;
     switch (kind) {
       case CEV.RESPONSE: {
-        const raw = unpackFields(this._eng.fields(b, c));
+        const raw = unpackFields(this[kEngine].fields(b, c));
         log?.({ type: 'response', stream: id, status: a, headers: raw, endStream: !!d });
         if (s) s._response(a, raw, !!d);
         break;
       }
       case CEV.INFORMATIONAL: {
-        const raw = unpackFields(this._eng.fields(b, c));
+        const raw = unpackFields(this[kEngine].fields(b, c));
         log?.({ type: 'informational', stream: id, status: a, headers: raw });
         try { s?.onInformational?.(a, raw); } catch { /* app callback */ }
         break;
       }
       case CEV.TRAILERS:
-        if (s) { s._trailerList = unpackFields(this._eng.fields(a, b)); log?.({ type: 'trailers', stream: id, headers: s._trailerList }); }
+        if (s) { s._trailerList = unpackFields(this[kEngine].fields(a, b)); log?.({ type: 'trailers', stream: id, headers: s._trailerList }); }
         break;
       case CEV.DATA:
         log?.({ type: 'data', stream: id, length: b - a });
-        if (s) s._data(chunk.subarray(a, b)); else this._eng.consumed(id, b - a);
+        if (s) s._data(chunk.subarray(a, b)); else this[kEngine].consumed(id, b - a);
         break;
       case CEV.END: log?.({ type: 'end', stream: id }); if (s) s._end(); break;
-      case CEV.MALFORMED: if (s) s._malformed = this._eng.text(a, b); log?.({ type: 'malformed', stream: id, reason: this._eng.text(a, b) }); break;
-      case CEV.TIMED_OUT: if (s) s._timedOut = this._eng.text(a, b); log?.({ type: 'timeout', stream: id, reason: this._eng.text(a, b) }); break;
+      case CEV.MALFORMED: if (s) s._malformed = this[kEngine].text(a, b); log?.({ type: 'malformed', stream: id, reason: this[kEngine].text(a, b) }); break;
+      case CEV.TIMED_OUT: if (s) s._timedOut = this[kEngine].text(a, b); log?.({ type: 'timeout', stream: id, reason: this[kEngine].text(a, b) }); break;
       case CEV.RESET: {
         const remote = !!(b & CLIENT_RESET_FLAG.REMOTE), notProcessed = !!(b & CLIENT_RESET_FLAG.NOT_PROCESSED);
         log?.({ type: 'reset', stream: id, code: a, remote, notProcessed });
@@ -730,8 +725,7 @@ export class ClientSession {
           else if (s._malformed) msg = a === ERROR_CODES.PROTOCOL_ERROR ? `malformed response: ${s._malformed}` : s._malformed;
           else if (s._timedOut) msg = s._timedOut;
           else msg = remote ? `stream reset by server (${a})` : `stream reset (${a})`;
-          const e = streamError(a, msg, { remote, notProcessed, unsent: c + d * 2 ** 32 });
-          if (s._timedOut) e.timedOut = true;
+          const e = new StreamResetError(a, msg, { remote, notProcessed, unsent: c + d * 2 ** 32, timedOut: !!s._timedOut });
           // destroy(err) / a lost transport: every stream the server may have seen fails with that error.
           const local = !remote && !notProcessed;
           s._lost(local && this._transportError !== undefined ? this._transportError
@@ -741,7 +735,7 @@ export class ClientSession {
       }
       case CEV.SEND_READY: if (s) { s._blocked = false; s._wake(); } break;
       case CEV.SEND_BLOCKED: if (s) s._blocked = true; break;
-      case CEV.STREAM_CLOSED: if (s) { s._done = true; s._q = null; this.streams.delete(id); this._maybeIdle(); } break;
+      case CEV.STREAM_CLOSED: if (s) { s._done = true; s[kQueue] = null; this.streams.delete(id); this._maybeIdle(); } break;
       case CEV.SETTINGS:
         this.maxConcurrentStreams = a === 0xffffffff ? null : a;
         log?.({ type: 'settings', maxConcurrentStreams: this.maxConcurrentStreams });
@@ -755,13 +749,13 @@ export class ClientSession {
         break;
       }
       case CEV.GOAWAY: {
-        this.goaway = { lastStreamID: a, code: b, debug: decoder.decode(this._eng.debugData()) };
+        this.goaway = { lastStreamID: a, code: b, debug: decoder.decode(this[kEngine].debugData()) };
         log?.({ type: 'goaway', lastStreamID: a, code: b });
         this.options.onGoaway?.(this.goaway);
         break;
       }
-      case CEV.ERROR: this.error = streamError(a, this._eng.text(c, d), { remote: !!b }); log?.({ type: 'error', code: a, reason: this.error.message }); break;
-      case CEV.CLOSED: this._closing = true; break;
+      case CEV.ERROR: this.error = new H2Error(a, this[kEngine].text(c, d), { remote: !!b }); log?.({ type: 'error', code: a, reason: this.error.message }); break;
+      case CEV.CLOSED: this[kClosing] = true; break;
       default: break;
     }
   }
@@ -770,147 +764,28 @@ export class ClientSession {
     if (this._unrefIdle && this.streams.size === 0) this.t.socket?.unref?.();
   }
 
-  _consumed(id, n) {
-    if (this._closed || n === 0) return;
-    const m = this._pendingConsumed ??= new Map();
-    m.set(id, (m.get(id) ?? 0) + n);
-    this._kick();
-  }
+  // ---- outbound (the queue, flush and timer are js/driver.js) ----
 
-  // ---- outbound ----
+  [kOutputDone]() { this[kFinish](this._destroyReason ?? this.error ?? null); }
 
-  _queueData(s, bytes, end) {
-    const len = bytes ? bytes.length : 0;
-    check(this._eng.sendData(s.id, len, end));
-    if (len) { if (s._q === null) { s._q = [bytes]; s._qoff = 0; } else s._q.push(bytes); }
-    this._kick();
-  }
+  [kTapOutbound](list) { this.options.tap?.outbound?.(list); }
 
-  _afterCommand() { this._kick(); }
-
-  _kick() {
-    if (this._kickPending || this._busy || this._closed) return;
-    this._kickPending = true;
-    queueMicrotask(() => this._kicked());
-  }
-
-  _kicked() {
-    this._kickPending = false;
-    if (this._closed) return;
-    this._busy = true;
-    try { this._process(this._eng.poll(), null); this._flush(); } catch (e) { this._fail(e); } finally { this._busy = false; }
-  }
-
-  _take(id, len, list) {
-    const s = this.streams.get(id);
-    const q = s?._q;
-    while (len > 0 && q && q.length) {
-      const c = q[0], off = s._qoff, avail = c.length - off;
-      if (avail <= len) { list.push(off ? c.subarray(off) : c); q.shift(); s._qoff = 0; len -= avail; } else { list.push(c.subarray(off, off + len)); s._qoff = off + len; len = 0; }
-    }
-    if (len > 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `engine asked for ${len} bytes stream ${id} does not have`);
-  }
-
-  _takeInto(id, len, dst, at) {
-    const s = this.streams.get(id);
-    const q = s?._q;
-    while (len > 0 && q && q.length) {
-      const c = q[0], off = s._qoff, n = Math.min(c.length - off, len);
-      copyBytes(dst, at, c, off, n);
-      at += n; len -= n;
-      if (off + n === c.length) { q.shift(); s._qoff = 0; } else s._qoff = off + n;
-    }
-    if (len > 0) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, `engine asked for ${len} bytes stream ${id} does not have`);
-  }
-
-  _flush() {
-    if (this._closed) return;
-    const eng = this._eng;
-    while (!this._socketBlocked) {
-      const m = this._pendingConsumed;
-      if (m !== null && m.size) { for (const [id, n] of m) eng.consumed(id, n); m.clear(); }
-      const n = eng.writeOutput(MAX_WRITE);
-      if (n === 0) break;
-      let small = 0;
-      for (let i = 0; i < 2 * n; i += 2) { const id = eng.segAt(i), len = eng.segAt(i + 1); if (id === 0 || len <= COALESCE) small += len; }
-      const buf = small ? alloc(small) : null;
-      const list = [];
-      let at = 0, mark = 0, off = 0;
-      for (let i = 0; i < 2 * n; i += 2) {
-        const id = eng.segAt(i), len = eng.segAt(i + 1);
-        if (id === 0) { eng.copyOut(off, len, buf, at); off += len; at += len; } else if (len <= COALESCE) { this._takeInto(id, len, buf, at); at += len; } else {
-          if (at > mark) { list.push(buf.subarray(mark, at)); mark = at; }
-          this._take(id, len, list);
-        }
-      }
-      if (at > mark) list.push(mark === 0 && at === buf.length ? buf : buf.subarray(mark, at));
-      this.options.tap?.outbound?.(list);
-      if (!this.t.write(list)) this._setSocketBlocked(true);
-      this._process(eng.poll(), null);
-      if (this._closed) return;
-    }
-    if (eng.isClosed() || this._closing) {
-      if (!eng.wantsWrite()) { this._finish(this._destroyReason ?? this.error ?? null); return; }
-    }
-    this._arm();
-  }
-
-  _setSocketBlocked(b) {
-    this._socketBlocked = b;
-    if (b) this.t.pauseReading(); else this.t.resumeReading();
-  }
-
-  _drained() {
-    if (this._closed || !this._socketBlocked) return;
-    this._busy = true;
-    try { this._setSocketBlocked(false); this._flush(); } catch (e) { this._fail(e); } finally { this._busy = false; }
-  }
-
-  _arm() {
-    if (this._closed) return;
-    const dl = this._eng.nextDeadline();
-    if (dl < 0) { this._disarm(); return; }
-    if (this._timer !== null && this._timerAt <= dl) return;
-    this._disarm();
-    this._timerAt = dl;
-    this._timer = setTimeout(onTimer, Math.max(0, Math.ceil(dl - now())), this);
-    this._timer.unref?.();
-  }
-
-  _disarm() { if (this._timer !== null) { clearTimeout(this._timer); this._timer = null; this._timerAt = Infinity; } }
-
-  _fired() {
-    this._timer = null; this._timerAt = Infinity;
-    if (this._closed) return;
-    this._busy = true;
-    try { this._eng.tick(now()); this._process(this._eng.poll(), null); this._flush(); } catch (e) { this._fail(e); } finally { this._busy = false; }
-  }
-
-  _fail(e) {
-    if (this._closed) return;
-    const err = e instanceof H2Error ? e : new H2Error(ERROR_CODES.INTERNAL_ERROR, String(e?.message ?? e), { cause: e });
-    this.error = err;
-    this._finish(err, true);
-  }
-
-  _finish(reason, hard = false) {
-    if (this._closed) return;
-    this._closed = true;
-    this._disarm();
-    const r = reason ?? new H2Error(ERROR_CODES.CANCEL, 'session closed');
+  [kFinish](reason, hard = false) {
+    if (this[kClosed]) return;
+    this[kClosed] = true;
+    this[kDisarm]();
+    const r = reason ?? new ConnectionClosedError(ERROR_CODES.CANCEL, 'session closed');
     this._rejectReady(r);
     for (const s of [...this.streams.values()]) s._lost(r);
     this.streams.clear();
     for (const [, [, rej]] of this._pings) rej(r);
     this._pings.clear();
-    try { this._eng.free(); } catch { /* gone */ }
+    try { this[kEngine].free(); } catch { /* gone */ }
     if (hard) this.t.destroy(); else this.t.end();
     this._resolveClosed(reason ?? null);
     this.options.onClose?.(this, reason ?? null);
   }
 }
-
-function onTimer(s) { s._fired(); }
 
 /** Pump a request body (ReadableStream or bytes) into a client stream with backpressure. */
 async function pumpBody(s, body) {
@@ -1022,7 +897,7 @@ export async function connect(target, options = {}) {
     origin = { scheme: options.scheme ?? (options.secure ? 'https' : 'http'), authority: options.authority ?? 'localhost' };
   } else throw new TypeError('connect: target must be a URL, a Node socket or a { readable, writable } pair');
   const session = new ClientSession(transport, options, origin);
-  if (!session._closed) transport.start();
+  if (!session[kClosed]) transport.start();
   return session.ready;
 }
 

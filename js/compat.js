@@ -27,6 +27,7 @@ import { serveConnection } from './index.js';
 import { engineConfig } from './options.js';
 import { Http1Side, H1Stream } from './http1.js';
 import { ERROR_CODES } from './errors.js';
+import { kDone, kBlocked, kConnection, kSocketBlocked, kQueue, kQueueOffset, kEngine, kKick, kEndPending, kClosed, kConnectionSet } from './symbols.js';
 
 const kH2 = Symbol('h2wasm.compat');
 
@@ -62,7 +63,7 @@ class StreamSocket extends EventEmitter {
   constructor(stream) {
     super();
     this.stream = stream;
-    this.encrypted = stream._conn.secure;
+    this.encrypted = stream.isSecure();
     this.alpnProtocol = this.encrypted ? 'h2' : false;
     this.readable = true;
     this.writable = true;
@@ -71,12 +72,12 @@ class StreamSocket extends EventEmitter {
     this._writableState = { corked: 0 };
   }
 
-  get remoteAddress() { return this.stream._conn.peer?.address; }
-  get remotePort() { return this.stream._conn.peer?.port; }
-  get remoteFamily() { return this.stream._conn.peer?.family; }
-  get localAddress() { return this.stream._conn.host?.address; }
-  get localPort() { return this.stream._conn.host?.port; }
-  address() { return this.stream._conn.host ?? {}; }
+  get remoteAddress() { return this.stream.getPeer()?.address; }
+  get remotePort() { return this.stream.getPeer()?.port; }
+  get remoteFamily() { return this.stream.getPeer()?.family; }
+  get localAddress() { return this.stream.getHost()?.address; }
+  get localPort() { return this.stream.getHost()?.port; }
+  address() { return this.stream.getHost() ?? {}; }
   get readableHighWaterMark() { return 16384; }
   get writableHighWaterMark() { return 16384; }
   get writableLength() { return 0; }
@@ -116,7 +117,7 @@ class StreamSocket extends EventEmitter {
 
 function compatRead() {
   const stream = this[kH2].stream;
-  if (!stream._done) stream.resumeProducing();
+  if (!stream[kDone]) stream.resumeProducing();
 }
 
 function storeHeader(firstLine, headers) {
@@ -158,11 +159,11 @@ const MAX_COUNTED_CHUNKS = 64;
 
 /** Whether the stream can take more now (window open, socket not full, little queued). */
 function canWrite(stream) {
-  if (stream._blocked || stream._conn._socketBlocked) return false;
-  const q = stream._q;
+  if (stream[kBlocked] || stream[kConnection][kSocketBlocked]) return false;
+  const q = stream[kQueue];
   if (q === null || q.length === 0) return true;
   if (q.length > MAX_COUNTED_CHUNKS) return false;
-  let n = -stream._qoff;
+  let n = -stream[kQueueOffset];
   for (let i = 0; i < q.length; i++) n += q[i].length;
   return n < HIGH_WATER_MARK;
 }
@@ -171,7 +172,7 @@ function send(data, encoding, callback) {
   const h2 = this[kH2];
   const stream = h2.stream;
   if (typeof encoding === 'function') { callback = encoding; encoding = null; }
-  if (stream._done) {
+  if (stream[kDone]) {
     if (callback) process.nextTick(callback, new Error('h2wasm: stream closed'));
     return false;
   }
@@ -212,7 +213,7 @@ function end(chunk, encoding, callback) {
   }
   if (this.finished && !h2.ended) {
     h2.ended = true;
-    if (!stream._done) {
+    if (!stream[kDone]) {
       if (this._trailer) stream.writeTrailers(trailerPairs(this._trailer));
       else stream.loseConnection();
     }
@@ -220,7 +221,7 @@ function end(chunk, encoding, callback) {
   return this;
 }
 
-/** The engine answers `expect: 100-continue` itself (js/connection.js); Node's version would write HTTP/1 text. */
+/** The engine answers `expect: 100-continue` itself (js/stream.js, when the request arrives); Node's version would write HTTP/1 text. */
 function writeContinue(cb) {
   this._sent100 = true;
   if (cb) process.nextTick(cb);
@@ -236,8 +237,8 @@ function writeEarlyHints(hints, cb) {
   for (const [n, v] of Object.entries(hints)) {
     if (Array.isArray(v)) for (const x of v) fields.push([n.toLowerCase(), String(x)]); else fields.push([n.toLowerCase(), String(v)]);
   }
-  if (!stream._done && !this._headerSent) {
-    try { stream._conn._eng.sendInformational(stream.streamID, 103, fields); stream._conn._kick(); } catch { /* closed */ }
+  if (!stream[kDone] && !this._headerSent) {
+    try { stream[kConnection][kEngine].sendInformational(stream.streamID, 103, fields); stream[kConnection][kKick](); } catch { /* closed */ }
   }
   if (cb) process.nextTick(cb);
 }
@@ -328,7 +329,7 @@ class CompatExchange {
     if (headers.host === undefined && authority !== undefined) { raw.push('host', authority); headers.host = authority; }
     // A body without content-length: HTTP/1.1 would have framed it as chunked, and body
     // parsers (type-is hasBody) look for one of the two before reading anything.
-    if (!stream._endPending && headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked';
+    if (!stream[kEndPending] && headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked';
     req.rawHeaders = raw;
     req.headers = headers;
     req.method = method;
@@ -390,15 +391,15 @@ function makeServer(options, listener, secure) {
   const factory = toRequestFactory((req, res) => server.emit('request', req, res));
   const serveH2 = (socket) => {
     const c = serveConnection(socket, options, factory);
-    if (!c._closed) { conns.add(c); c._set = conns; }
+    if (!c[kClosed]) { conns.add(c); c[kConnectionSet] = conns; }
   };
   const h1 = options.allowHTTP1 ? new Http1Side(options, {
     onRequest: (req, res) => server.emit('request', req, res),
     onH2: serveH2,
     h2Factory: factory,
     onUpgraded: (req, socket, head) => server.listenerCount('upgrade') > 0 && server.emit('upgrade', req, socket, head),
+    onH2Connection: (c) => { conns.add(c); c[kConnectionSet] = conns; },
   }) : null;
-  if (h1) h1.onH2Connection = (c) => { conns.add(c); c._set = conns; };
   const onSocket = (socket) => {
     if (socket.encrypted) {
       if (socket.alpnProtocol === 'h2') serveH2(socket);

@@ -10,8 +10,9 @@
 // Record layouts, kinds and the packed field format come from js/boundary.js,
 // generated from src/wasm/boundary.rs.
 
-import { H2Error, ERROR_CODES, InitError, INIT_ERROR_CODES } from './errors.js';
 import { RECORD, PACKED_FIELD, PEER_COUNT_BITS } from './boundary.js';
+import { kOnTrap, kFail } from './symbols.js';
+import { WasmTrapError, InitError, INIT_ERROR_CODES } from './errors.js';
 
 let compiled = null; // WebAssembly.Module
 let loadFailure = null; // why reading the .wasm file next to this module failed (permission, missing file)
@@ -142,8 +143,8 @@ export class Runtime {
   fail(err) {
     if (this.dead) return;
     this.dead = true;
-    const e = new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${err?.message ?? err}`, { cause: err });
-    for (const c of [...this.connections]) c._onTrap(e);
+    const e = new WasmTrapError(`wasm instance trapped: ${err?.message ?? err}`, { cause: err });
+    for (const c of [...this.connections]) c[kOnTrap](e);
     this.connections.clear();
     if (current === this) current = null;
   }
@@ -240,7 +241,7 @@ export function fieldString(b, s, e) {
  */
 export class EngineConn {
   /**
-   * `owner._fail(err)` is called if the instance traps (an object, not a closure:
+   * `owner[kFail](err)` is called if the instance traps (an object, not a closure:
    * one less allocation per connection). `config`: js/options.js engineConfig()
    * text ('' = engine defaults).
    */
@@ -265,7 +266,7 @@ export class EngineConn {
     }
   }
 
-  _onTrap(e) { this.ptr = 0; this.owner?._fail(e); }
+  [kOnTrap](e) { this.ptr = 0; this.owner?.[kFail](e); }
 
   /**
    * A failed wasm call: a trap fails the whole instance and becomes an H2Error;
@@ -275,13 +276,13 @@ export class EngineConn {
   _trap(e) {
     if (e instanceof WebAssembly.RuntimeError) {
       this.rt.fail(e);
-      return new H2Error(ERROR_CODES.INTERNAL_ERROR, `wasm instance trapped: ${e.message}`, { cause: e });
+      return new WasmTrapError(`wasm instance trapped: ${e.message}`, { cause: e });
     }
     return e;
   }
 
   _x() {
-    if (this.rt.dead) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'wasm instance is gone');
+    if (this.rt.dead) throw new WasmTrapError('wasm instance is gone');
     return this.rt.x;
   }
 

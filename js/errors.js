@@ -1,4 +1,8 @@
-// Typed errors: every failure the package reports carries the HTTP/2 error code.
+// Typed errors. Every class has a stable string `code` (Node's ERR_* convention) that
+// says which failure it is; HTTP/2 failures also carry the RFC 9113 §7 error code as the
+// number `errorCode` (and its name as `codeName`), since one failure can arrive with
+// several wire codes (a reset is CANCEL, PROTOCOL_ERROR, …) and one wire code can mean
+// several failures (INTERNAL_ERROR from a peer, from a trap, from a bug).
 
 import { USER_ERROR } from './boundary.js';
 
@@ -15,14 +19,82 @@ export function codeName(code) {
   return NAMES[code] ?? `UNKNOWN_0x${(code >>> 0).toString(16)}`;
 }
 
+/** The `code` of each H2Error class. */
+export const H2_ERROR_CODES = Object.freeze({
+  /** An HTTP/2 connection error (ours or the peer's GOAWAY), or a failure with no more specific class. */
+  HTTP2: 'ERR_H2WASM_HTTP2',
+  /** The stream was reset (RST_STREAM by either side, or by one of our timers). */
+  STREAM_RESET: 'ERR_H2WASM_STREAM_RESET',
+  /** The connection or session ended (transport closed, close/destroy) before the stream finished. */
+  CONNECTION_CLOSED: 'ERR_H2WASM_CONNECTION_CLOSED',
+  /** The application asked for something the stream's state does not allow (write after end, bad header, …). */
+  INVALID_COMMAND: 'ERR_H2WASM_INVALID_COMMAND',
+  /** The wasm instance trapped (a bug in the engine): every connection on it failed. */
+  WASM_TRAP: 'ERR_H2WASM_WASM_TRAP',
+});
+
 export class H2Error extends Error {
-  constructor(code, message, options) {
-    super(message ?? codeName(code), options);
+  /**
+   * @param errorCode HTTP/2 error code (RFC 9113 §7)
+   * @param options `cause`, and `remote` (the peer sent it)
+   */
+  constructor(errorCode, message, options) {
+    super(message ?? codeName(errorCode), options);
     this.name = 'H2Error';
+    /** Which failure this is: one of H2_ERROR_CODES. */
+    this.code = H2_ERROR_CODES.HTTP2;
     /** HTTP/2 error code (RFC 9113 §7). */
-    this.code = code >>> 0;
+    this.errorCode = errorCode >>> 0;
     /** Its name, e.g. 'PROTOCOL_ERROR'. */
-    this.codeName = codeName(this.code);
+    this.codeName = codeName(this.errorCode);
+    /** The peer sent it (RST_STREAM or GOAWAY from the other side). */
+    this.remote = options?.remote === true;
+  }
+}
+
+/**
+ * A stream ended by RST_STREAM, sent or received. `unsent`: bytes queued on the stream
+ * that were never sent; `expired`: one of the server's timers ended it (slow request body);
+ * `timedOut`: the client's response timers ended it; `notProcessed`: the server said it did
+ * not process the request (GOAWAY above its id, or REFUSED_STREAM), so it is safe to retry.
+ */
+export class StreamResetError extends H2Error {
+  constructor(errorCode, message, options) {
+    super(errorCode, message, options);
+    this.name = 'StreamResetError';
+    this.code = H2_ERROR_CODES.STREAM_RESET;
+    this.unsent = options?.unsent ?? 0;
+    this.expired = options?.expired === true;
+    this.timedOut = options?.timedOut === true;
+    this.notProcessed = options?.notProcessed === true;
+  }
+}
+
+/** The connection or session ended before the stream finished. */
+export class ConnectionClosedError extends H2Error {
+  constructor(errorCode, message, options) {
+    super(errorCode, message, options);
+    this.name = 'ConnectionClosedError';
+    this.code = H2_ERROR_CODES.CONNECTION_CLOSED;
+  }
+}
+
+/** A command the stream's state does not allow. `userError`: the engine's result number (USER_ERROR), 0 when JS refused it. */
+export class InvalidCommandError extends H2Error {
+  constructor(errorCode, message, options) {
+    super(errorCode, message, options);
+    this.name = 'InvalidCommandError';
+    this.code = H2_ERROR_CODES.INVALID_COMMAND;
+    this.userError = options?.userError ?? 0;
+  }
+}
+
+/** The wasm instance trapped, or a call reached an instance that had. Recognise it with `instanceof` or `code`. */
+export class WasmTrapError extends H2Error {
+  constructor(message, options) {
+    super(ERROR_CODES.INTERNAL_ERROR, message, options);
+    this.name = 'WasmTrapError';
+    this.code = H2_ERROR_CODES.WASM_TRAP;
   }
 }
 
@@ -38,13 +110,11 @@ const USER_ERRORS = {
   [USER_ERROR.BUFFER_FULL]: [ERROR_CODES.ENHANCE_YOUR_CALM, 'send buffer is full'],
 };
 
-/** Throw an H2Error for a non-zero command result. */
+/** Throw an InvalidCommandError for a non-zero command result. */
 export function check(rc) {
   if (rc === 0) return;
   const [code, msg] = USER_ERRORS[rc] ?? [ERROR_CODES.INTERNAL_ERROR, `error ${rc}`];
-  const e = new H2Error(code, msg);
-  e.userError = rc;
-  throw e;
+  throw new InvalidCommandError(code, msg, { userError: rc });
 }
 
 // Codes of InitError: stable strings that callers can switch on.

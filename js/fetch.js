@@ -15,6 +15,8 @@ import { createServer } from './index.js';
 import { reportAppError } from './log.js';
 import { ERROR_CODES } from './errors.js';
 import { u32le, fieldString } from './engine.js';
+import { kDone, kEndPending, kFieldBlock } from './symbols.js';
+import { PACKED_FIELD } from './boundary.js';
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder(); // UTF-8, BOM stripped: what Body.text() does
@@ -68,18 +70,18 @@ const lastOrigin = { scheme: null, authority: null, origin: '' };
 
 /**
  * The request's pseudo-header values in one pass over the stream's packed field block
- * (`[u32 nlen][u32 vlen][name][value]…`, pseudo-headers first, checked by the engine):
+ * (js/boundary.js PACKED_FIELD: lengths, name, value per field; pseudo-headers first, checked by the engine):
  * `:method` decoded, the others' [start, end) offsets kept for `url`. H2Stream's getters
  * scan the block once per pseudo-header (four scans for method + url). False when the
  * block is not there (already decoded, or another stream class): the getters are used then.
  */
 function scanPseudo(req, stream) {
-  const b = stream._block;
+  const b = stream[kFieldBlock];
   if (!(b instanceof Uint8Array)) return false;
   let i = 0;
-  while (i + 8 <= b.length) {
-    const nl = u32le(b, i), vl = u32le(b, i + 4);
-    const ns = i + 8, vs = ns + nl, ve = vs + vl;
+  while (i + PACKED_FIELD.HEADER_BYTES <= b.length) {
+    const nl = u32le(b, i + PACKED_FIELD.NAME_LEN_AT), vl = u32le(b, i + PACKED_FIELD.VALUE_LEN_AT);
+    const ns = i + PACKED_FIELD.HEADER_BYTES, vs = ns + nl, ve = vs + vl;
     if (nl < 2 || b[ns] !== 58) break; // ':' — past the pseudo-headers
     const c = b[ns + 1];
     if (nl === 7 && c === 109) req._method = methodString(b, vs, ve); // :method
@@ -109,7 +111,7 @@ class FetchRequest {
     this._ac = null; // AbortController, made when `signal` is first read
     this._lostReason = undefined; // the stream was reset/lost before `signal` was read
     this._lostError = undefined; // what the body stream was failed with when the stream was lost
-    this._hasBody = !stream._endPending && this._method !== 'GET' && this._method !== 'HEAD';
+    this._hasBody = !stream[kEndPending] && this._method !== 'GET' && this._method !== 'HEAD';
     this._body = null; // ReadableStream, made when `body` is first read
     this._controller = null;
     this._used = false; // the body was read by text()/json()/arrayBuffer()/bytes() below
@@ -602,7 +604,7 @@ export function toFetchFactory(handler, options = {}) {
     probeInternals();
     // Started here, not in headersReceived: that callback is handed every field decoded
     // (stream.rawHeaders), which a FetchRequest only needs when `headers` is read.
-    const exchange = stream._endPending ? new BodylessExchange(stream, options) : new FetchExchange(stream, options);
+    const exchange = stream[kEndPending] ? new BodylessExchange(stream, options) : new FetchExchange(stream, options);
     // Body chunks wait in the stream (flow-control window closed) until `body` is read.
     if (exchange.request._hasBody) stream.pauseProducing();
     exchange.respond(handler);
@@ -630,7 +632,7 @@ class FetchExchange {
   handlerError(e) { reportAppError(this.options, e, 'fetch handler', this.stream.getPeer()); }
 
   /** A response body stream failing mid-way: reported (the stream is reset by the caller). */
-  bodyError(e) { if (!this.stream._done) reportAppError(this.options, e, 'fetch response body', this.stream.getPeer()); }
+  bodyError(e) { if (!this.stream[kDone]) reportAppError(this.options, e, 'fetch response body', this.stream.getPeer()); }
 
   /**
    * Runs the handler. Its promise gets two small callbacks (an async function here would
@@ -657,7 +659,7 @@ class FetchExchange {
   failed(e) {
     // A handler failing only because the client went away (its body read rethrew the
     // reset) is not an application error.
-    if (this.stream._done && e === this.request._lostError) return null;
+    if (this.stream[kDone] && e === this.request._lostError) return null;
     this.handlerError(e);
     return new Response('internal error\n', { status: 500 });
   }
@@ -666,7 +668,7 @@ class FetchExchange {
     const { stream, request } = this;
     try {
       if (!(res instanceof Response)) res = new Response(res ?? null);
-      if (stream._done) return;
+      if (stream[kDone]) return;
       if (res instanceof LazyResponse && lazyWrite(res, stream, request._method === 'HEAD')) return;
       const hdrs = [];
       res.headers.forEach((v, n) => { hdrs.push([n, v]); });
@@ -708,10 +710,10 @@ async function pipeBody(stream, reader, exchange) {
   try {
     for (;;) {
       if (paused) await new Promise((r) => { wake = r; });
-      if (stream._done) { reader.cancel().catch(() => {}); return; }
+      if (stream[kDone]) { reader.cancel().catch(() => {}); return; }
       const { value, done } = await reader.read();
       if (done) break;
-      if (stream._done) { reader.cancel().catch(() => {}); return; }
+      if (stream[kDone]) { reader.cancel().catch(() => {}); return; }
       stream.write(value);
     }
     stream.unregisterProducer();

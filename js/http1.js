@@ -6,9 +6,10 @@
 // put back with `socket.unshift`. An HTTP/1.1 request with `Upgrade: h2c`
 // (RFC 7540 §3.2) becomes stream 1 of an HTTP/2 connection on that socket.
 
-import { H2Error, ERROR_CODES } from './errors.js';
+import { ERROR_CODES, ConnectionClosedError, InvalidCommandError } from './errors.js';
 import { H2Connection } from './connection.js';
 import { nodeSocketTransport } from './transport.js';
+import { kClosed, kDiscard, kDone, kEndPending } from './symbols.js';
 
 const gb = globalThis.process?.getBuiltinModule;
 const PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
@@ -64,7 +65,7 @@ function pairsOf(raw) {
 }
 
 /** The HTTP/1.1 request as HTTP/2 fields: pseudo-headers first, hop-by-hop fields dropped. */
-export function h2FieldsOf(req, scheme) {
+function h2FieldsOf(req, scheme) {
   const fields = [[':method', req.method], [':scheme', scheme]];
   if (req.headers.host !== undefined) fields.push([':authority', req.headers.host]);
   fields.push([':path', req.url]);
@@ -114,10 +115,11 @@ function requestHeadWithoutUpgrade(req) {
  * connections and the busy ones after their response; `closed()` resolves when all are gone.
  */
 export class Http1Side {
-  constructor(options, { onRequest, onH2, h2Factory, onUpgraded }) {
+  constructor(options, { onRequest, onH2, h2Factory, onUpgraded, onH2Connection }) {
     const http = gb('node:http');
     this.options = options;
     this.onH2 = onH2;
+    this.onH2Connection = onH2Connection ?? null; // an h2c Upgrade made this connection
     this.h2Factory = h2Factory;
     this.onUpgraded = onUpgraded;
     this.sockets = new Set();
@@ -169,13 +171,12 @@ export class Http1Side {
     const write = t.write;
     t.write = (list) => { held.push(...list); return true; };
     const conn = new H2Connection(t, this.options, this.h2Factory);
-    if (conn._closed) return false;
+    if (conn[kClosed]) return false;
     try {
       conn.upgrade(settings, h2FieldsOf(req, 'http'));
     } catch (e) {
       if (!(e instanceof TypeError)) throw e;
-      conn._closed = true;
-      try { conn._eng.free(); } catch { /* gone */ }
+      conn[kDiscard]();
       return false;
     }
     t.write = write;
@@ -221,9 +222,9 @@ export class H1Stream {
     this._request = null;
     this._headersSent = false;
     this._finished = false;
-    this._done = false;
+    this[kDone] = false;
     this._ended = false;
-    this._endPending = !requestHasBody(req);
+    this[kEndPending] = !requestHasBody(req);
     this._pairs = null;
     this._headers = null;
     this.trailers = undefined;
@@ -260,16 +261,16 @@ export class H1Stream {
         this.trailers = pairsOf(req.rawTrailers);
         this._request?.trailersReceived?.(this.trailers);
       }
-      this._endPending = false;
+      this[kEndPending] = false;
       this._ended = true;
       this._request?.requestReceived?.(req.method, req.url, 'HTTP/1.1');
     });
     res.on('drain', () => this._resumeProducer());
     res.on('close', () => {
-      if (this._done) return;
-      this._done = true;
+      if (this[kDone]) return;
+      this[kDone] = true;
       if (res.writableFinished) return;
-      const e = new H2Error(ERROR_CODES.CANCEL, 'connection closed by peer');
+      const e = new ConnectionClosedError(ERROR_CODES.CANCEL, 'connection closed by peer');
       e.remote = true;
       if (this.producer) { const p = this.producer; this.producer = null; p.stopProducing?.(); }
       this._request?.connectionLost?.(e);
@@ -277,7 +278,7 @@ export class H1Stream {
   }
 
   writeHeaders(status, headers, { endStream = false } = {}) {
-    if (this._done || this._headersSent) return;
+    if (this[kDone] || this._headersSent) return;
     const res = this.res;
     if (status < 200) {
       if (status === 100) res.writeContinue();
@@ -292,7 +293,7 @@ export class H1Stream {
   }
 
   write(chunk) {
-    if (this._done || this._finished) return;
+    if (this[kDone] || this._finished) return;
     if (!this._headersSent) this.writeHeaders(200, []);
     const ok = this.res.write(typeof chunk === 'string' || chunk instanceof Uint8Array ? chunk : toU8(chunk));
     if (!ok) this._pauseProducer();
@@ -302,14 +303,14 @@ export class H1Stream {
   writeSequence(chunks) { for (const c of chunks) this.write(c); }
 
   writeTrailers(headers) {
-    if (this._done || this._finished) return;
+    if (this[kDone] || this._finished) return;
     if (!this._headersSent) this.writeHeaders(200, []);
     this.res.addTrailers(Object.fromEntries(flatPairs(headers)));
     this.loseConnection();
   }
 
   loseConnection() {
-    if (this._done || this._finished) return;
+    if (this[kDone] || this._finished) return;
     if (!this._headersSent) this.writeHeaders(200, []);
     this._finished = true;
     this.res.end();
@@ -317,7 +318,7 @@ export class H1Stream {
 
   /** HTTP/1.1 has no stream reset: the connection is closed. */
   abortConnection() {
-    if (this._done) return;
+    if (this[kDone]) return;
     this.res.destroy();
   }
 
@@ -326,7 +327,7 @@ export class H1Stream {
   isSecure() { return !!this.req.socket.encrypted; }
 
   registerProducer(producer, streaming) {
-    if (this.producer) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'a producer is already registered');
+    if (this.producer) throw new InvalidCommandError(ERROR_CODES.INTERNAL_ERROR, 'a producer is already registered');
     this.producer = producer;
     this._streaming = !!streaming;
     this._producerPaused = false;
@@ -336,7 +337,7 @@ export class H1Stream {
   unregisterProducer() { this.producer = null; this._producerPaused = false; }
 
   _pull() {
-    if (this.producer && !this._streaming && !this._done && !this.res.writableNeedDrain) {
+    if (this.producer && !this._streaming && !this[kDone] && !this.res.writableNeedDrain) {
       this.producer.resumeProducing();
     }
   }
@@ -349,7 +350,7 @@ export class H1Stream {
   }
 
   _resumeProducer() {
-    if (!this.producer || this._done) return;
+    if (!this.producer || this[kDone]) return;
     if (!this._streaming) { this._pull(); return; }
     if (this._producerPaused) { this._producerPaused = false; this.producer.resumeProducing?.(); }
   }

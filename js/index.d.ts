@@ -9,14 +9,54 @@ export declare const ERROR_CODES: Readonly<Record<
   'INADEQUATE_SECURITY' | 'HTTP_1_1_REQUIRED', number>>;
 export declare function codeName(code: number): string;
 
+/** The `code` of each H2Error class (Node's ERR_* convention). */
+export declare const H2_ERROR_CODES: Readonly<{
+  HTTP2: 'ERR_H2WASM_HTTP2'; STREAM_RESET: 'ERR_H2WASM_STREAM_RESET'; CONNECTION_CLOSED: 'ERR_H2WASM_CONNECTION_CLOSED';
+  INVALID_COMMAND: 'ERR_H2WASM_INVALID_COMMAND'; WASM_TRAP: 'ERR_H2WASM_WASM_TRAP';
+}>;
+export type H2ErrorCode = (typeof H2_ERROR_CODES)[keyof typeof H2_ERROR_CODES];
+
 export declare class H2Error extends Error {
-  constructor(code: number, message?: string, options?: { cause?: unknown });
-  readonly code: number;
+  /** `errorCode`: the HTTP/2 error code (RFC 9113 §7); `remote`: the peer sent it. */
+  constructor(errorCode: number, message?: string, options?: { cause?: unknown; remote?: boolean });
+  /** Which failure this is (a string, stable across versions). It used to be the HTTP/2 number, now `errorCode`. */
+  readonly code: H2ErrorCode;
+  /** The HTTP/2 error code (RFC 9113 §7), e.g. ERROR_CODES.CANCEL. */
+  readonly errorCode: number;
   readonly codeName: string;
-  remote?: boolean;
-  unsent?: number;
-  /** Set when one of our timers ended the stream (slow request body: requestBodyTimeoutMs / minRequestBodyRate). */
-  expired?: boolean;
+  /** The peer sent it (RST_STREAM or GOAWAY from the other side). */
+  readonly remote: boolean;
+}
+/** RST_STREAM, sent or received (or one of our timers ended the stream). */
+export declare class StreamResetError extends H2Error {
+  constructor(errorCode: number, message?: string, options?: {
+    cause?: unknown; remote?: boolean; unsent?: number; expired?: boolean; timedOut?: boolean; notProcessed?: boolean;
+  });
+  readonly code: 'ERR_H2WASM_STREAM_RESET';
+  /** Bytes that were queued on the stream but never sent. */
+  readonly unsent: number;
+  /** Server: one of our timers ended the stream (slow request body: requestBodyTimeoutMs / minRequestBodyRate). */
+  readonly expired: boolean;
+  /** Client: responseTimeoutMs / responseBodyTimeoutMs ended the stream. */
+  readonly timedOut: boolean;
+  /** Client: the server said it did not process the request (safe to retry). */
+  readonly notProcessed: boolean;
+}
+/** The connection or session ended before the stream finished. */
+export declare class ConnectionClosedError extends H2Error {
+  readonly code: 'ERR_H2WASM_CONNECTION_CLOSED';
+}
+/** The application asked for something the stream's state does not allow. */
+export declare class InvalidCommandError extends H2Error {
+  constructor(errorCode: number, message?: string, options?: { cause?: unknown; userError?: number });
+  readonly code: 'ERR_H2WASM_INVALID_COMMAND';
+  /** The engine's result number (docs/API.md), 0 when the JS side refused the command itself. */
+  readonly userError: number;
+}
+/** The wasm instance trapped (an engine bug): every connection on it failed. */
+export declare class WasmTrapError extends H2Error {
+  constructor(message?: string, options?: { cause?: unknown });
+  readonly code: 'ERR_H2WASM_WASM_TRAP';
 }
 
 export type HeadersInit = Record<string, string | string[] | undefined> | Array<[string, string]> | Iterable<[string, string]>;
@@ -249,10 +289,13 @@ export interface ClientOptions extends Limits, Settings {
   unrefWhenIdle?: boolean;
 }
 
-/** A failed request: `notProcessed` is true when the server said it did not process it (safe to retry). */
+/**
+ * A failed request: a StreamResetError (its `notProcessed` is true when the server said it did not
+ * process the request: safe to retry), a ConnectionClosedError, or the H2Error that ended the session.
+ */
 export interface ClientStreamError extends H2Error {
-  notProcessed?: boolean; remote?: boolean; unsent?: number;
-  /** The server was silent longer than responseTimeoutMs / responseBodyTimeoutMs (code CANCEL). */
+  notProcessed?: boolean; unsent?: number;
+  /** The server was silent longer than responseTimeoutMs / responseBodyTimeoutMs (errorCode CANCEL). */
   timedOut?: boolean;
 }
 

@@ -9,12 +9,14 @@ import { engineConfig, tlsOptions, budgetConfig, LIMIT_NAMES, SETTINGS_NAMES, BU
 import { PeerBudget } from './budget.js';
 import { reportAppError } from './log.js';
 import { Http1Side, serveHttp1Request } from './http1.js';
+import { kClosed, kConnectionSet, kHub, kBudget, kAbuse } from './symbols.js';
 
 export {
   H2Error, ERROR_CODES, codeName, InitError, INIT_ERROR_CODES, init, engineReady, serve, toFetchFactory, LazyResponse, H2Connection,
   LIMIT_NAMES, SETTINGS_NAMES, BUDGET_NAMES,
 };
 export { H2Stream } from './stream.js';
+export { H2_ERROR_CODES, StreamResetError, ConnectionClosedError, InvalidCommandError, WasmTrapError } from './errors.js';
 export { fromDenoConn, fromBunSocket, bunSocketHandlers, fromWorkersSocket, fromWebTransportStream } from './adapters.js';
 
 /**
@@ -29,7 +31,7 @@ export function serveConnection(transport, options = {}, requestFactory) {
     ? nodeSocketTransport(transport)
     : webStreamTransport(transport, options);
   const conn = new H2Connection(t, options, requestFactory);
-  if (!conn._closed) t.start();
+  if (!conn[kClosed]) t.start();
   return conn;
 }
 
@@ -48,30 +50,30 @@ export function createServer(options = {}, requestFactory) {
   const conns = new Set();
   // The object returned: an EventEmitter ('abuse') with the server's budgets and counters.
   const hub = new EventEmitter();
-  hub._budget = new PeerBudget(budgetConfig(options));
+  hub[kBudget] = new PeerBudget(budgetConfig(options));
   /** GOAWAY(ENHANCE_YOUR_CALM) decisions by rule, and peer-caused errors kept out of the logs. */
   hub.metrics = { calmed: 0, calmedByRule: Object.create(null), peerClosedErrors: 0 };
-  hub._abuse = (info) => {
+  hub[kAbuse] = (info) => {
     hub.metrics.calmed++;
     hub.metrics.calmedByRule[info.rule] = (hub.metrics.calmedByRule[info.rule] ?? 0) + 1;
     hub.emit('abuse', info);
   };
   /** Track an HTTP/2 connection: graceful close, and the budgets across connections. */
   const adopt = (c) => { // H2Connection removes itself from both when it closes
-    conns.add(c); c._set = conns;
-    c._hub = hub; hub._budget.add(c);
+    conns.add(c); c[kConnectionSet] = conns;
+    c[kHub] = hub; hub[kBudget].add(c);
   };
   const serveH2 = (socket) => {
     const c = serveConnection(socket, options, requestFactory);
-    if (!c._closed) adopt(c);
+    if (!c[kClosed]) adopt(c);
   };
   // allowHTTP1 (default false, as in node:http2): HTTP/1.1 sockets go to Node's http server (js/http1.js).
   const h1 = options.allowHTTP1 ? new Http1Side(options, {
     onRequest: (req, res) => serveHttp1Request(req, res, requestFactory, options),
     onH2: serveH2,
     h2Factory: requestFactory,
+    onH2Connection: adopt, // h2c Upgrade
   }) : null;
-  if (h1) h1.onH2Connection = adopt; // h2c Upgrade
   const onSocket = (socket) => {
     if (options.secure !== false && socket.encrypted && socket.alpnProtocol !== 'h2') {
       if (h1) h1.serve(socket); else socket.destroy();

@@ -11,7 +11,7 @@
 import { H2Error } from './errors.js';
 
 /** Seconds between summary lines of one kind. */
-export const LOG_INTERVAL_MS = 10_000;
+const LOG_INTERVAL_MS = 10_000;
 /** Distinct kinds tracked per interval; the rest share one "other" kind. */
 const MAX_KINDS = 64;
 // Command results that mean the stream or connection is already gone (js/errors.js USER_ERRORS).
@@ -61,7 +61,7 @@ export class RateLimitedLog {
 }
 
 /** The default logger shared by every server in the process. */
-export const defaultLog = new RateLimitedLog();
+const defaultLog = new RateLimitedLog();
 
 /**
  * A GOAWAY(ENHANCE_YOUR_CALM) decision ('abuse' event) as one rate-limited log

@@ -1,9 +1,13 @@
 // H2Stream: one request/response exchange, modelled on Twisted's H2Stream
 // (ITransport + IConsumer + IPushProducer for inbound data).
 
-import { H2Error, ERROR_CODES, USER_ERROR, check } from './errors.js';
+import { InvalidCommandError, ERROR_CODES, USER_ERROR, check } from './errors.js';
 import { unpackFields, u32le, fieldString } from './engine.js';
-
+import {
+  kConnection, kEngine, kQueueData, kKick, kConsumed, kSocketBlocked, kSchedulePull, kQueue, kQueueOffset, kDone,
+  kEndPending, kBlocked, kStreaming, kAccepted, kOpen, kOnData, kOnTrailers, kOnEnd, kLost, kExpired, kPauseProducer,
+  kResumeProducer, kFieldBlock,
+} from './symbols.js';
 
 function toBytes(chunk) {
   if (chunk instanceof Uint8Array) return chunk;
@@ -15,7 +19,7 @@ function toBytes(chunk) {
 
 const NO_FIELDS = Object.freeze([]);
 
-/** [[name, value], …] for EngineConn._args, which only reads f[0] and f[1]: arrays pass as they are. */
+/** [[name, value], …] for the engine's field packer, which only reads f[0] and f[1]: arrays pass as they are. */
 function headerPairs(headers) {
   if (!headers) return NO_FIELDS;
   if (Array.isArray(headers)) return headers;
@@ -29,32 +33,47 @@ function headerPairs(headers) {
 
 export class H2Stream {
   constructor(conn, streamID, block, endStream) {
-    this._conn = conn;
+    this[kConnection] = conn;
     this.streamID = streamID;
-    this._block = block; // packed request fields; decoded on first access
+    this[kFieldBlock] = block; // packed request fields; decoded on first access
     this._pairs = null;
     this._headers = null;
     /** inbound: is the request object being fed? (IPushProducer state) */
     this.producing = true;
     this._inbound = null; // [chunk] buffered while paused (made on first use); the window stays closed
-    this._endPending = endStream;
+    this[kEndPending] = endStream;
     this._ended = false; // requestReceived delivered
-    this._done = false; // stream gone (closed/reset)
+    this[kDone] = false; // stream gone (closed/reset)
     this._headersSent = false;
     this._finished = false; // the application ended its response (loseConnection, writeTrailers, endStream)
     this._gone = false; // the engine already dropped the stream; connectionLost is on its way
     this.producer = null;
-    this._streaming = false;
-    this._blocked = false; // flow control or socket says pause
+    this[kStreaming] = false;
+    this[kBlocked] = false; // flow control says pause
     this._producerPaused = false;
     this._request = null;
-    this._q = null; // body chunks waiting for write_output (js/connection.js _queueData/_take)
-    this._qoff = 0; // bytes of _q[0] already sent
+    this[kExpired] = undefined; // the connection's reason when its timer ends the stream
+    this[kQueue] = null; // body chunks waiting for write_output (js/driver.js)
+    this[kQueueOffset] = 0; // bytes of the first queued chunk already sent
+    /** Request trailers, [[name, value], …], once they came. */
+    this.trailers = undefined;
+  }
+
+  /** Ask the request factory for this stream's request object and give it the head. */
+  [kOpen](requestFactory, endStream) {
+    this._request = requestFactory(this) ?? null;
+    this._request?.headersReceived?.(this.rawHeaders);
+    if (endStream) { this[kOnEnd](); return; }
+    // The client waits for a 100 before sending the body; a handler that answers at once does not need it.
+    const expect = this._field('expect');
+    if (expect && expect.toLowerCase() === '100-continue' && !this._headersSent) {
+      this[kConnection][kEngine].sendInformational(this.streamID, 100, []);
+    }
   }
 
   /** Raw request fields, pseudo-headers first: [[name, value], …]. */
   get rawHeaders() {
-    if (!this._pairs) { this._pairs = unpackFields(this._block); this._block = null; }
+    if (!this._pairs) { this._pairs = unpackFields(this[kFieldBlock]); this[kFieldBlock] = null; }
     return this._pairs;
   }
 
@@ -65,7 +84,7 @@ export class H2Stream {
   _field(name) { return this._find(name, false); }
 
   _find(name, pseudo) {
-    const b = this._block;
+    const b = this[kFieldBlock];
     if (b && !this._pairs) {
       // Scan the packed block; only the value found becomes a string.
       let at = 0;
@@ -123,7 +142,7 @@ export class H2Stream {
    * the reset reaches the application once, as connectionLost. Any other refusal
    * is the application's mistake and throws an H2Error.
    */
-  _accepted(rc) {
+  [kAccepted](rc) {
     if (rc === 0) return true;
     if (rc === USER_ERROR.STREAM_CLOSED || rc === USER_ERROR.CONNECTION_CLOSED) {
       this._gone = true;
@@ -135,67 +154,67 @@ export class H2Stream {
   /** Writing after the application ended the response is a bug in the application. */
   _checkNotEnded(what) {
     if (this._finished) {
-      throw new H2Error(ERROR_CODES.STREAM_CLOSED, `${what} after the response was ended (loseConnection, writeTrailers or endStream)`);
+      throw new InvalidCommandError(ERROR_CODES.STREAM_CLOSED, `${what} after the response was ended (loseConnection, writeTrailers or endStream)`);
     }
   }
 
   /** Send the response head. `headers`: object, array of pairs, or Headers. */
   writeHeaders(status, headers, { endStream = false } = {}) {
     this._checkNotEnded('writeHeaders');
-    if (this._done || this._gone) return;
-    const sent = this._accepted(this._conn._eng.sendHeaders(this.streamID, status | 0, headerPairs(headers), endStream));
+    if (this[kDone] || this._gone) return;
+    const sent = this[kAccepted](this[kConnection][kEngine].sendHeaders(this.streamID, status | 0, headerPairs(headers), endStream));
     if (status >= 200) this._headersSent = true;
     if (endStream) this._finished = true;
-    if (sent) this._conn._kick();
+    if (sent) this[kConnection][kKick]();
   }
 
   write(chunk) {
     this._checkNotEnded('write');
     const b = toBytes(chunk);
-    if (this._done || this._gone) return;
+    if (this[kDone] || this._gone) return;
     if (!this._headersSent) this.writeHeaders(200, {});
     if (b.length === 0 || this._gone) return;
-    this._conn._queueData(this, b, false);
+    this[kConnection][kQueueData](this, this.streamID, b, false);
   }
 
   writeSequence(chunks) { for (const c of chunks) this.write(c); }
 
   writeTrailers(headers) {
     this._checkNotEnded('writeTrailers');
-    if (this._done || this._gone) return;
+    if (this[kDone] || this._gone) return;
     if (!this._headersSent) this.writeHeaders(200, {});
-    const sent = !this._gone && this._accepted(this._conn._eng.sendTrailers(this.streamID, headerPairs(headers)));
+    const sent = !this._gone && this[kAccepted](this[kConnection][kEngine].sendTrailers(this.streamID, headerPairs(headers)));
     this._finished = true;
-    if (sent) this._conn._kick();
+    if (sent) this[kConnection][kKick]();
   }
 
   /** End the response after all queued data (Twisted: loseConnection ends the stream). Idempotent. */
   loseConnection() {
-    if (this._done || this._finished) return;
+    if (this[kDone] || this._finished) return;
     if (!this._headersSent) this.writeHeaders(200, {});
     this._finished = true;
-    if (!this._gone) this._conn._queueData(this, null, true);
+    if (!this._gone) this[kConnection][kQueueData](this, this.streamID, null, true);
   }
 
   /** RST_STREAM with `code` (default CANCEL). Nothing to do when the stream is already gone. */
   abortConnection(code = ERROR_CODES.CANCEL) {
-    if (this._done || this._gone) return;
-    if (this._accepted(this._conn._eng.resetStream(this.streamID, code))) this._conn._afterCommand();
+    if (this[kDone] || this._gone) return;
+    if (this[kAccepted](this[kConnection][kEngine].resetStream(this.streamID, code))) this[kConnection][kKick]();
   }
 
-  getPeer() { return this._conn.peer; }
-  getHost() { return this._conn.host; }
-  isSecure() { return this._conn.secure; }
+  getPeer() { return this[kConnection].peer; }
+  getHost() { return this[kConnection].host; }
+  isSecure() { return this[kConnection].secure; }
 
   registerProducer(producer, streaming) {
-    if (this.producer) throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'a producer is already registered');
+    if (this.producer) throw new InvalidCommandError(ERROR_CODES.INTERNAL_ERROR, 'a producer is already registered');
     this.producer = producer;
-    this._streaming = !!streaming;
+    this[kStreaming] = !!streaming;
     this._producerPaused = false;
-    if (this._streaming) {
-      if (this._blocked || this._conn._socketBlocked) this._pauseProducer();
+    if (this[kStreaming]) {
+      if (this[kBlocked] || this[kConnection][kSocketBlocked]) this[kPauseProducer]();
     } else {
-      this._conn._schedulePull(this);
+      this[kConnection][kSchedulePull](this);
     }
   }
 
@@ -204,20 +223,20 @@ export class H2Stream {
     this._producerPaused = false;
   }
 
-  _pauseProducer() {
-    if (this.producer && this._streaming && !this._producerPaused) {
+  [kPauseProducer]() {
+    if (this.producer && this[kStreaming] && !this._producerPaused) {
       this._producerPaused = true;
       this.producer.pauseProducing?.();
     }
   }
 
-  _resumeProducer() {
-    if (!this.producer || this._done) return;
-    if (this._blocked || this._conn._socketBlocked) return;
-    if (this._streaming) {
+  [kResumeProducer]() {
+    if (!this.producer || this[kDone]) return;
+    if (this[kBlocked] || this[kConnection][kSocketBlocked]) return;
+    if (this[kStreaming]) {
       if (this._producerPaused) { this._producerPaused = false; this.producer.resumeProducing?.(); }
     } else {
-      this._conn._schedulePull(this);
+      this[kConnection][kSchedulePull](this);
     }
   }
 
@@ -226,7 +245,7 @@ export class H2Stream {
   pauseProducing() { this.producing = false; }
 
   resumeProducing() {
-    if (this._done && !this._inbound?.length && !this._endPending) return;
+    if (this[kDone] && !this._inbound?.length && !this[kEndPending]) return;
     this.producing = true;
     let taken = 0;
     while (this.producing && this._inbound?.length) {
@@ -234,8 +253,8 @@ export class H2Stream {
       taken += c.length;
       this._request?.dataReceived?.(c);
     }
-    if (taken) this._conn._consumed(this.streamID, taken);
-    if (this.producing && this._endPending && !this._inbound?.length) this._deliverEnd();
+    if (taken) this[kConnection][kConsumed](this.streamID, taken);
+    if (this.producing && this[kEndPending] && !this._inbound?.length) this._deliverEnd();
   }
 
   stopProducing() {
@@ -246,35 +265,35 @@ export class H2Stream {
 
   // ---- called by the connection ----
 
-  _data(chunk) {
+  [kOnData](chunk) {
     if (this.producing && !this._inbound?.length) {
       this._request?.dataReceived?.(chunk);
-      this._conn._consumed(this.streamID, chunk.length);
+      this[kConnection][kConsumed](this.streamID, chunk.length);
     } else {
       (this._inbound ??= []).push(chunk);
     }
   }
 
-  _trailers(block) {
+  [kOnTrailers](block) {
     this.trailers = unpackFields(block);
     this._request?.trailersReceived?.(this.trailers);
   }
 
-  _end() {
-    this._endPending = true;
+  [kOnEnd]() {
+    this[kEndPending] = true;
     if (this.producing && !this._inbound?.length) this._deliverEnd();
   }
 
   _deliverEnd() {
-    this._endPending = false;
+    this[kEndPending] = false;
     if (this._ended) return;
     this._ended = true;
     this._request?.requestReceived?.(this.command, this.path, 'HTTP/2');
   }
 
-  _lost(reason) {
-    if (this._done) return;
-    this._done = true;
+  [kLost](reason) {
+    if (this[kDone]) return;
+    this[kDone] = true;
     this._inbound = null;
     if (this.producer) { const p = this.producer; this.producer = null; p.stopProducing?.(); }
     this._request?.connectionLost?.(reason);

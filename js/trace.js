@@ -30,7 +30,7 @@
 // /?live for the live view.
 
 /** Defaults (every bound documented): */
-export const TRACE_DEFAULTS = Object.freeze({
+const TRACE_DEFAULTS = Object.freeze({
   maxEvents: 10_000,          // events kept in the ring for late subscribers
   maxBytes: 8 * 1024 * 1024,  // base64 characters kept in the ring
   maxSubscribers: 16,         // concurrent /_trace streams

@@ -1,16 +1,18 @@
 // Byte transports: Node net/tls sockets and WHATWG {readable, writable} pairs.
 // Each adapter gives H2Connection the same small surface.
 
+import { kDrained } from './symbols.js';
+
 function addr(a, p, f) { return a === undefined ? null : { address: a, port: p, family: f }; }
 
 // Per-connection memory matters (docs/PERFORMANCE.md, idle connections): one
 // small object per socket, prototype methods, and socket listeners that are
 // shared functions finding their connection through a symbol, not closures.
-const kConn = Symbol('h2wasm.connection');
+const kConn = Symbol('h2wasm.transportOwner');
 function onData(chunk) { this[kConn].receive(chunk); }
 function onError(e) { this[kConn].transportClosed(e); }
 function onEnd() { this[kConn].transportClosed(null); }
-function onDrain() { this[kConn]._drained(); }
+function onDrain() { this[kConn][kDrained](); }
 
 /** Node net.Socket / tls.TLSSocket. write() returns false when the socket buffer is full. */
 class NodeSocketTransport {
@@ -62,7 +64,7 @@ class NodeSocketTransport {
 
   destroy() { this.socket.destroy(); }
 
-  /** Before the first write: `conn._drained()` runs when a full socket drains. */
+  /** Before the first write: `conn[kDrained]()` runs when a full socket drains. */
   attach(conn) {
     this.socket[kConn] = conn;
     this.socket.on('drain', onDrain);
@@ -102,7 +104,7 @@ export function webStreamTransport(pair, info = {}) {
       if (closed) return true;
       for (const b of list) writer.write(b).catch(() => {});
       if (writer.desiredSize !== null && writer.desiredSize <= 0) {
-        writer.ready.then(() => conn?._drained(), () => {});
+        writer.ready.then(() => conn?.[kDrained](), () => {});
         return false;
       }
       return true;

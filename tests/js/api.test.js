@@ -4,7 +4,7 @@ import net from 'node:net';
 import { Duplex } from 'node:stream';
 import { randomBytes, createHash } from 'node:crypto';
 import { startServer, connect, request, sha256 } from './helpers.js';
-import { H2Error, ERROR_CODES, serve, serveConnection } from '../../js/index.js';
+import { H2Error, StreamResetError, WasmTrapError, H2_ERROR_CODES, ERROR_CODES, serve, serveConnection } from '../../js/index.js';
 import { runtime, _injectTrap } from '../../js/engine.js';
 import { demoApp } from '../../js/cli.js';
 
@@ -94,9 +94,11 @@ test('client reset mid-body: connectionLost gets an H2Error, server keeps servin
   await new Promise((r) => req.once('response', r));
   req.close(http2constants().NGHTTP2_CANCEL);
   const e = await gotLost;
-  assert.ok(e instanceof H2Error);
-  assert.equal(e.code, ERROR_CODES.CANCEL);
+  assert.ok(e instanceof StreamResetError && e instanceof H2Error);
+  assert.equal(e.code, 'ERR_H2WASM_STREAM_RESET');
+  assert.equal(e.errorCode, ERROR_CODES.CANCEL);
   assert.equal(e.codeName, 'CANCEL');
+  assert.equal(e.remote, true);
   const r = await request(c, { ':method': 'POST', ':path': '/ok' }, 'still');
   assert.equal(r.body.toString(), 'still');
   c.close();
@@ -223,7 +225,7 @@ test('tap hook sees raw bytes both ways', async () => {
   assert.ok(closed);
 });
 
-test('fault containment: a wasm trap fails its connections with H2Error, a fresh instance serves the next', async () => {
+test('fault containment: a wasm trap fails its connections with WasmTrapError, a fresh instance serves the next', async () => {
   const errors = [];
   const { s, url } = await startServer((stream) => ({
     requestReceived() { stream.writeHeaders(200, {}); stream.write('ok'); stream.loseConnection(); },
@@ -242,11 +244,35 @@ test('fault containment: a wasm trap fails its connections with H2Error, a fresh
   held.write('y'); // next chunk → trapped call
   await new Promise((r) => c1.on('close', r));
   assert.ok(rt.dead);
-  assert.ok(errors.some((e) => e instanceof H2Error && e.codeName === 'INTERNAL_ERROR'));
+  const trap = errors.find((e) => e instanceof WasmTrapError);
+  assert.ok(trap instanceof H2Error, `lost with ${errors}`);
+  assert.equal(trap.code, H2_ERROR_CODES.WASM_TRAP);
+  assert.equal(trap.errorCode, ERROR_CODES.INTERNAL_ERROR);
   const c2 = connect(url);
   assert.equal((await request(c2, { ':path': '/' })).body.toString(), 'ok');
   assert.notEqual(runtime(), rt);
   c2.close();
+  await s.close();
+});
+
+test('an application H2Error that mentions a trap is an application error: only its stream is reset', async () => {
+  const { s, url } = await startServer((stream) => ({
+    requestReceived() {
+      if (stream.path === '/throws') throw new H2Error(ERROR_CODES.INTERNAL_ERROR, 'worker trapped in a retry loop');
+      stream.writeHeaders(200, {}); stream.write('ok'); stream.loseConnection();
+    },
+  }), { onError: () => {} });
+  const c = connect(url);
+  c.on('error', () => {});
+  const reset = await new Promise((resolve) => {
+    const req = c.request({ ':path': '/throws' });
+    req.on('error', () => {});
+    req.on('close', () => resolve(req.rstCode));
+    req.resume();
+  });
+  assert.equal(reset, ERROR_CODES.INTERNAL_ERROR);
+  assert.equal((await request(c, { ':path': '/' })).body.toString(), 'ok', 'the connection goes on');
+  c.close();
   await s.close();
 });
 

@@ -144,6 +144,6 @@ test('a deadline: grpc-timeout ends the call with DEADLINE_EXCEEDED, and a clien
     ':method': 'POST', ':path': '/h2wasm.test.Echo/Slow', 'content-type': 'application/grpc', te: 'trailers',
   }, { signal: AbortSignal.timeout(100) });
   st2.end(frameMessage(Buffer.from('y')));
-  await assert.rejects(st2.trailers, (e) => e.name === 'TimeoutError' || e.code === ERROR_CODES.CANCEL);
+  await assert.rejects(st2.trailers, (e) => e.name === 'TimeoutError' || e.errorCode === ERROR_CODES.CANCEL);
   assert.equal(await slowCancelled, true);
 });

@@ -9,7 +9,10 @@ import path from 'node:path';
 import net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, connect, fetch as h2fetch, closeAllSessions, ERROR_CODES } from '../../js/index.js';
+import {
+  createServer, connect, fetch as h2fetch, closeAllSessions, ERROR_CODES, H2Error, StreamResetError, ConnectionClosedError,
+  InvalidCommandError,
+} from '../../js/index.js';
 import { demoApp, selfSigned } from '../../js/cli.js';
 import { sha256 } from './helpers.js';
 
@@ -26,7 +29,7 @@ before(async () => {
   own = createServer({}, demoApp({ root }));
   ownPort = (await own.listen(0, '127.0.0.1')).port;
   node = http2.createServer({ settings: { maxConcurrentStreams: 5 } });
-  node.on('session', (x) => { nodeSessions++; live.add(x); x.on('close', () => live.delete(x)); });
+  node.on('session', (x) => { nodeSessions++; live.add(x); x.on('error', () => {}); x.on('close', () => live.delete(x)); });
   node.on('stream', nodeHandler);
   await new Promise((r) => node.listen(0, '127.0.0.1', r));
   nodePort = node.address().port;
@@ -40,6 +43,7 @@ after(async () => {
 
 /** Node http2 test routes. */
 function nodeHandler(st, h) {
+  st.on('error', () => {}); // resets by the client are part of the tests
   const p = h[':path'];
   if (p === '/big') { st.respond({ ':status': 200, 'content-length': String(big.length) }); st.end(big); return; }
   if (p === '/echo-sha') {
@@ -67,6 +71,7 @@ function nodeHandler(st, h) {
   if (p.startsWith('/elsewhere')) { st.respond({ ':status': 307, location: `http://127.0.0.1:${ownPort}/bytes/4` }); st.end(); return; }
   if (p === '/loop') { st.respond({ ':status': 301, location: '/loop' }); st.end(); return; }
   if (p === '/204') { st.respond({ ':status': 204 }, { endStream: true }); return; }
+  if (p === '/refuse') { st.close(http2.constants.NGHTTP2_REFUSED_STREAM); return; }
   st.respond({ ':status': 200, 'x-path': p });
   st.end(`hello ${p}`);
 }
@@ -145,6 +150,30 @@ test('AbortSignal resets the stream with CANCEL; the server sees it', async () =
   // An already-aborted signal never sends the request.
   await assert.rejects(s.fetch('/x', { signal: AbortSignal.abort() }), (e) => e.name === 'AbortError');
   await s.close();
+});
+
+test('each failure has its own error class with a stable string code and the HTTP/2 errorCode', async () => {
+  const s = await connect(`http://127.0.0.1:${nodePort}`);
+  const refused = s.request({ ':path': '/refuse' }, { endStream: true });
+  const reset = await refused.response.then(() => null, (e) => e);
+  assert.ok(reset instanceof StreamResetError && reset instanceof H2Error, `got ${reset}`);
+  assert.equal(reset.code, 'ERR_H2WASM_STREAM_RESET');
+  assert.equal(reset.errorCode, ERROR_CODES.REFUSED_STREAM);
+  assert.equal(reset.remote, true);
+  assert.equal(reset.notProcessed, true);
+  const done = s.request({ ':method': 'POST', ':path': '/echo-sha' });
+  done.end('x');
+  await done.response;
+  const afterEnd = await done.write('more').then(() => null, (e) => e);
+  assert.ok(afterEnd instanceof InvalidCommandError);
+  assert.equal(afterEnd.code, 'ERR_H2WASM_INVALID_COMMAND');
+  const open = s.request({ ':path': '/hang' }, { endStream: true });
+  await open.response;
+  s.destroy();
+  const closed = await open.trailers.then(() => null, (e) => e);
+  assert.ok(closed instanceof ConnectionClosedError, `got ${closed}`);
+  assert.equal(closed.code, 'ERR_H2WASM_CONNECTION_CLOSED');
+  assert.equal(closed.errorCode, ERROR_CODES.CANCEL);
 });
 
 test('session.request: a client stream with write/end and the response body', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import http2 from 'node:http2';
 import { startServer, connect } from './helpers.js';
-import { serve, H2Error, ERROR_CODES } from '../../js/index.js';
+import { serve, H2Error, InvalidCommandError, ERROR_CODES } from '../../js/index.js';
 import { RateLimitedLog, reportAppError, isPeerClosed } from '../../js/log.js';
 import { USER_ERROR } from '../../js/boundary.js';
 
@@ -57,8 +57,7 @@ test('the default log prints the first error of a kind with its stack, then one 
 });
 
 test('errors that only say the peer closed the stream are not application errors', () => {
-  const gone = new H2Error(ERROR_CODES.STREAM_CLOSED, 'stream is closed');
-  gone.userError = USER_ERROR.STREAM_CLOSED;
+  const gone = new InvalidCommandError(ERROR_CODES.STREAM_CLOSED, 'stream is closed', { userError: USER_ERROR.STREAM_CLOSED });
   assert.equal(isPeerClosed(gone), true);
   let called = 0;
   assert.equal(reportAppError({ onError: () => called++ }, gone, 'request handler'), false);

@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startServer, connect, request, PREFACE, frame, FRAME, FLAG, headerBlock, rstStream, goaway } from './helpers.js';
-import { serve, H2Error, ERROR_CODES } from '../../js/index.js';
+import { serve, H2Error, StreamResetError, InvalidCommandError, ERROR_CODES } from '../../js/index.js';
 
 const GET = headerBlock([[':method', 'GET'], [':scheme', 'http'], [':path', '/'], [':authority', 'localhost']]);
 const requestFrame = frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 1, GET);
@@ -125,8 +125,8 @@ test('writes after the peer reset the stream are dropped: connectionLost once, n
     await heldP;
     sock.write(rstStream(1, ERROR_CODES.CANCEL));
     const reason = await lostP;
-    assert.ok(reason instanceof H2Error);
-    assert.equal(reason.code, ERROR_CODES.CANCEL);
+    assert.ok(reason instanceof StreamResetError);
+    assert.equal(reason.errorCode, ERROR_CODES.CANCEL);
     assert.equal(reason.remote, true);
     try {
       held.writeHeaders(200, { 'content-type': 'text/plain' });
@@ -220,13 +220,14 @@ test('misuse still throws a typed H2Error: writing after loseConnection, bad sta
   c.close();
   await s.close();
   for (const name of ['status1000', 'status101']) {
-    assert.ok(caught[name] instanceof H2Error, name);
+    assert.ok(caught[name] instanceof InvalidCommandError, name);
+    assert.equal(caught[name].code, 'ERR_H2WASM_INVALID_COMMAND', name);
     assert.equal(caught[name].codeName, 'PROTOCOL_ERROR');
   }
   assert.ok(caught.headersTwice instanceof H2Error);
   for (const name of ['writeAfterEnd', 'headersAfterEnd', 'trailersAfterEnd']) {
-    assert.ok(caught[name] instanceof H2Error, name);
-    assert.equal(caught[name].code, ERROR_CODES.STREAM_CLOSED, name);
+    assert.ok(caught[name] instanceof InvalidCommandError, name);
+    assert.equal(caught[name].errorCode, ERROR_CODES.STREAM_CLOSED, name);
     assert.match(caught[name].message, /after the response was ended/);
   }
 });

@@ -3,7 +3,8 @@
 // wrong, or too loose. Type-checked only, never run. `@ts-expect-error` lines are misuse the
 // types must reject.
 import {
-  ERROR_CODES, codeName, H2Error, H2Stream, H2Connection, LIMIT_NAMES, SETTINGS_NAMES,
+  ERROR_CODES, codeName, H2Error, H2_ERROR_CODES, StreamResetError, ConnectionClosedError, InvalidCommandError, WasmTrapError,
+  H2Stream, H2Connection, LIMIT_NAMES, SETTINGS_NAMES,
   createServer, serveConnection, serve, toFetchFactory, init,
   engineReady, INIT_ERROR_CODES, InitError, fromDenoConn, fromBunSocket, bunSocketHandlers, fromWorkersSocket,
   fromWebTransportStream, BUDGET_NAMES, LazyResponse, connect, fetch, closeAllSessions,
@@ -11,7 +12,7 @@ import {
 import type {
   Address, ConnInfo, HeadersInit, Limits, PullProducer, PushProducer, Request, RequestFactory,
   RuntimeStreamPair, Budget, AbuseInfo, ClientOptions, ClientStreamError, ResponseHead, ClientStream, H2Response,
-  ClientSession, Server, ServerOptions, Settings, Tap, WebStreamPair,
+  ClientSession, Server, ServerOptions, Settings, Tap, WebStreamPair, H2ErrorCode,
 } from 'h2wasm';
 
 // ---- errors
@@ -19,11 +20,33 @@ const cancel: number = ERROR_CODES.CANCEL;
 const names: string[] = [codeName(ERROR_CODES.PROTOCOL_ERROR), codeName(0xff)];
 const err = new H2Error(ERROR_CODES.ENHANCE_YOUR_CALM, 'calm down', { cause: new Error('why') });
 const fromCode = new H2Error(ERROR_CODES.NO_ERROR);
-const errorFields: [number, string, boolean | undefined, number | undefined, string] =
-  [err.code, err.codeName, err.remote, err.unsent, fromCode.message];
+const errorFields: [string, number, string, boolean, string] =
+  [err.code, err.errorCode, err.codeName, err.remote, fromCode.message];
 const isError: Error = err;
 // @ts-expect-error the code is read-only
-err.code = 1;
+err.code = 'ERR_H2WASM_HTTP2';
+// @ts-expect-error the code is a string now; the HTTP/2 number is errorCode
+const oldStyle: number = err.code;
+const reset = new StreamResetError(ERROR_CODES.CANCEL, 'reset', { remote: true, unsent: 3 });
+const resetFields: [typeof H2_ERROR_CODES.STREAM_RESET, number, boolean, boolean, boolean] =
+  [reset.code, reset.unsent, reset.expired, reset.timedOut, reset.notProcessed];
+const closedErr: H2Error = new ConnectionClosedError(ERROR_CODES.CANCEL);
+const invalid = new InvalidCommandError(ERROR_CODES.STREAM_CLOSED, 'write after end', { userError: 1 });
+const userError: number = invalid.userError;
+const trap = new WasmTrapError('wasm instance trapped');
+const anyCode: H2ErrorCode = trap.code;
+function classify(e: unknown): string {
+  if (e instanceof WasmTrapError) return 'engine bug';
+  if (e instanceof H2Error) {
+    switch (e.code) {
+      case H2_ERROR_CODES.STREAM_RESET: return 'reset';
+      case H2_ERROR_CODES.CONNECTION_CLOSED: return 'closed';
+      case 'ERR_H2WASM_INVALID_COMMAND': return 'app bug';
+      default: return e.codeName;
+    }
+  }
+  return 'other';
+}
 // @ts-expect-error there is no such error code
 void ERROR_CODES.NOT_A_CODE;
 
@@ -236,4 +259,4 @@ async function client(pair: WebStreamPair): Promise<void> {
   void [status, body, trailers, retry, resTrailers, pooled, rtt];
 }
 
-export const used = [cancel, names, errorFields, isError, idleRange, streamsRange, limitNames, bogus, badLimit, producers, servers, oneConnection, fetchStyle, runtimes, budgetsAndAbuse, client];
+export const used = [cancel, names, errorFields, isError, oldStyle, anyCode, resetFields, closedErr, userError, trap, classify, idleRange, streamsRange, limitNames, bogus, badLimit, producers, servers, oneConnection, fetchStyle, runtimes, budgetsAndAbuse, client];
