@@ -1,0 +1,187 @@
+use super::*;
+use crate::error::{ErrorCode, ProtoError};
+use crate::frame::{kind, FrameHeader};
+use crate::semantics;
+
+/// §8.3.2 response checks; returns the block kind and the first problem.
+pub(super) fn check_response(fields: &[(Vec<u8>, Vec<u8>, bool)]) -> (BlockKind, Option<(&'static str, String)>) {
+    let mut status: Option<&[u8]> = None;
+    let mut problem: Option<(&'static str, String)> = None;
+    let mut regular_seen = false;
+    for (name, value, _) in fields {
+        if name.first() == Some(&b':') {
+            if regular_seen && problem.is_none() {
+                problem = Some(("§8.3", "pseudo-header after regular field".to_string()));
+            }
+            if name.as_slice() == b":status" {
+                if status.is_some() && problem.is_none() {
+                    problem = Some(("§8.3", "duplicate :status".to_string()));
+                }
+                status = Some(value);
+            } else if problem.is_none() {
+                problem = Some(("§8.3.2", format!("{} in a response", String::from_utf8_lossy(name))));
+            }
+        } else {
+            regular_seen = true;
+        }
+    }
+    let regular =
+        fields.iter().filter(|(n, _, _)| n.first() != Some(&b':')).map(|(n, v, _)| (n.as_slice(), v.as_slice()));
+    if let Err(reason) = semantics::check_trailers(regular) {
+        if problem.is_none() {
+            problem = Some((reason_section(reason), reason.to_string()));
+        }
+    }
+    let kind = match status {
+        None => {
+            if problem.is_none() {
+                problem = Some(("§8.3.2", "response without :status".to_string()));
+            }
+            BlockKind::Response
+        }
+        Some(s) => {
+            let valid = s.len() == 3 && s.iter().all(u8::is_ascii_digit);
+            if !valid && problem.is_none() {
+                problem = Some(("§8.3.2", format!(":status {:?} is not three digits", String::from_utf8_lossy(s))));
+            }
+            if s.first() == Some(&b'1') {
+                if s == b"101" && problem.is_none() {
+                    problem = Some(("§8.6", "101 Switching Protocols is not allowed in HTTP/2".to_string()));
+                }
+                BlockKind::Informational
+            } else {
+                BlockKind::Response
+            }
+        }
+    };
+    (kind, problem)
+}
+
+/// A frame on a reset stream: a violation from the side that sent the
+/// RST_STREAM (§6.4: it must not send more), in flight and ignored from the other.
+pub(super) fn after_reset(rec: &mut Record, s: &StreamInfo, dir: Direction, what: &str, sid: u32) -> bool {
+    match s.reset_by {
+        None => false,
+        Some(by) if by == dir => {
+            rec.violations.push(violation(
+                "§6.4",
+                &format!("{what} on stream {sid} after the {} reset it", endpoint(dir)),
+                ErrorCode::STREAM_CLOSED,
+                false,
+            ));
+            true
+        }
+        Some(_) => {
+            rec.notes.push(format!(
+                "{what} on stream {sid} after the peer's RST_STREAM: in flight, ignored by the receiver (§5.1)"
+            ));
+            true
+        }
+    }
+}
+
+/// END_STREAM in `dir`: the DATA seen must match a declared content-length (§8.1.1).
+pub(super) fn body_end(rec: &mut Record, sid: u32, s: &StreamInfo, dir: Direction) {
+    let (Some(Some(cl)), Some(&got)) = (s.content_length.get(dir.idx()), s.body.get(dir.idx())) else { return };
+    if got < *cl {
+        rec.violations.push(violation(
+            "§8.1.1",
+            &format!("stream {sid}: {got} bytes of DATA, content-length said {cl}"),
+            ErrorCode::PROTOCOL_ERROR,
+            false,
+        ));
+    }
+}
+
+pub(super) fn self_dependency(rec: &mut Record, stream_id: u32, dependency: u32) {
+    if stream_id == dependency {
+        rec.violations.push(violation(
+            "§5.3.1",
+            &format!("stream {stream_id} depends on itself"),
+            ErrorCode::PROTOCOL_ERROR,
+            false,
+        ));
+    }
+}
+
+/// A frame on a stream that is not (or no longer) known: idle (a
+/// PROTOCOL_ERROR, §5.1) or closed and forgotten (STREAM_CLOSED).
+/// `client_last`/`server_last`: the highest ids each side initiated.
+pub(super) fn idle_violation(what: &str, sid: u32, client_last: u32, server_last: u32) -> Violation {
+    // Odd ids are the client's, even ids the server's (§5.1.1).
+    let last = if sid % 2 == 1 { client_last } else { server_last };
+    if sid > last {
+        violation("§5.1", &format!("{what} on idle stream {sid}"), ErrorCode::PROTOCOL_ERROR, true)
+    } else {
+        violation("§5.1", &format!("{what} on closed stream {sid}"), ErrorCode::STREAM_CLOSED, false)
+    }
+}
+
+/// A frame-decoder error, with the section of the frame type's definition.
+pub(super) fn decoder_violation(h: &FrameHeader, e: ProtoError) -> Violation {
+    let section = match (e.code(), h.kind) {
+        (_, kind::DATA) => "§6.1",
+        (_, kind::HEADERS) => "§6.2",
+        (_, kind::PRIORITY) => "§6.3",
+        (_, kind::RST_STREAM) => "§6.4",
+        (_, kind::SETTINGS) => "§6.5",
+        (_, kind::PUSH_PROMISE) => "§6.6",
+        (_, kind::PING) => "§6.7",
+        (_, kind::GOAWAY) => "§6.8",
+        (_, kind::WINDOW_UPDATE) => "§6.9",
+        (_, kind::CONTINUATION) => "§6.10",
+        (ErrorCode::FRAME_SIZE_ERROR, _) => "§4.2",
+        _ => "§4.1",
+    };
+    let connection = matches!(e, ProtoError::Connection { .. });
+    let what = if e.code() == ErrorCode::FRAME_SIZE_ERROR { "frame size error" } else { "malformed frame" };
+    violation(section, &format!("{} {what}: {}", type_name(h.kind), e.reason()), e.code(), connection)
+}
+
+/// A §8 failure from `semantics`, with its section.
+pub(super) fn semantic_violation(reason: &str, sid: u32) -> Violation {
+    violation(
+        reason_section(reason),
+        &format!("stream {sid}: malformed message: {reason}"),
+        ErrorCode::PROTOCOL_ERROR,
+        false,
+    )
+}
+
+pub(super) fn reason_section(reason: &str) -> &'static str {
+    if reason.contains("connection-specific") || reason.starts_with("te ") {
+        "§8.2.2"
+    } else if reason.contains("field name") || reason.contains("field value") {
+        "§8.2.1"
+    } else if reason.contains("CONNECT") {
+        "§8.5"
+    } else if reason.contains("content-length") {
+        "§8.1.1"
+    } else if reason.contains("trailers") {
+        "§8.1"
+    } else if reason.contains("host")
+        || reason.contains(":authority")
+        || reason.contains(":path")
+        || reason.contains(":scheme")
+        || reason.contains(":method")
+    {
+        "§8.3.1"
+    } else {
+        "§8.3"
+    }
+}
+
+pub(super) fn violation(section: &'static str, message: &str, code: ErrorCode, connection: bool) -> Violation {
+    Violation { section, message: message.to_string(), code, connection }
+}
+
+pub(super) fn endpoint(dir: Direction) -> &'static str {
+    match dir {
+        Direction::ClientToServer => "client",
+        Direction::ServerToClient => "server",
+    }
+}
+
+pub(super) fn len32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
