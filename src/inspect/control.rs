@@ -69,12 +69,7 @@ impl Inspector {
             // The other side announced the table size its decoder allows;
             // that decoder is the one for blocks `dir` sends.
             let n = usize::try_from(size).unwrap_or(usize::MAX).min(MAX_TABLE_SIZE);
-            let side = self.side_mut(dir);
-            side.hpack.set_max_allowed_table_size(n);
-            // The decoder shrinks its table at once when the limit drops below it.
-            if side.table.max > n {
-                side.table.set_max(n);
-            }
+            self.side_mut(dir).hpack.set_max_allowed(n);
             rec.notes.push(format!("{} may now use an HPACK table of up to {n} bytes", endpoint(dir)));
         }
     }

@@ -1,134 +1,64 @@
 use super::verdicts::violation;
 use super::*;
 use crate::error::ErrorCode;
-use crate::hpack::HeaderField;
+use crate::hpack::{DecodeError, DecodeLimits, DecodeOutcome, Decoder, HeaderField, TableObserver, DEFAULT_TABLE_SIZE};
 
-/// One representation of a field block (RFC 7541 §6), as far as the table is concerned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Rep {
-    /// A field line; `indexed` = literal with incremental indexing (inserted).
-    Field {
-        inserted: bool,
-    },
-    SizeUpdate(usize),
-}
+/// Header list decoding limits: generous, since the inspector shows what was sent.
+const LIST_LIMITS: DecodeLimits = DecodeLimits { max_list_size: 4 << 20, max_fields: 10_000 };
 
-/// RFC 7541 §5.1 integer; returns (value, bytes used). None on truncation/overflow.
-pub(super) fn hpack_int(b: &[u8], prefix_bits: u32) -> Option<(usize, usize)> {
-    let first = *b.first()?;
-    let mask: u8 = u8::try_from((1u32 << prefix_bits).checked_sub(1)?).ok()?;
-    let mut value = usize::from(first & mask);
-    if value < usize::from(mask) {
-        return Some((value, 1));
-    }
-    let mut shift = 0u32;
-    for (i, &byte) in b.iter().enumerate().skip(1) {
-        let add = usize::from(byte & 0x7f).checked_shl(shift)?;
-        if shift > 28 {
-            return None;
-        }
-        value = value.checked_add(add)?;
-        shift = shift.checked_add(7)?;
-        if byte & 0x80 == 0 {
-            return Some((value, i.checked_add(1)?));
-        }
-    }
-    None
-}
-
-/// Skip one string literal (§5.2); returns bytes used.
-pub(super) fn hpack_skip_string(b: &[u8]) -> Option<usize> {
-    let (len, used) = hpack_int(b, 7)?;
-    let total = used.checked_add(len)?;
-    (total <= b.len()).then_some(total)
-}
-
-/// The representations of a block, in order; None if the block is malformed.
-pub(super) fn representations(block: &[u8]) -> Option<Vec<Rep>> {
-    let mut reps = Vec::new();
-    let mut pos = 0usize;
-    while pos < block.len() {
-        let rest = block.get(pos..)?;
-        let first = *rest.first()?;
-        let used = if first & 0x80 != 0 {
-            reps.push(Rep::Field { inserted: false });
-            hpack_int(rest, 7)?.1
-        } else if first & 0x40 != 0 {
-            reps.push(Rep::Field { inserted: true });
-            literal_len(rest, 6)?
-        } else if first & 0x20 != 0 {
-            let (size, used) = hpack_int(rest, 5)?;
-            reps.push(Rep::SizeUpdate(size));
-            used
-        } else {
-            reps.push(Rep::Field { inserted: false });
-            literal_len(rest, 4)?
-        };
-        pos = pos.checked_add(used)?;
-    }
-    Some(reps)
-}
-
-/// Length of a literal representation with an index of `prefix` bits.
-pub(super) fn literal_len(b: &[u8], prefix: u32) -> Option<usize> {
-    let (index, mut used) = hpack_int(b, prefix)?;
-    if index == 0 {
-        used = used.checked_add(hpack_skip_string(b.get(used..)?)?)?;
-    }
-    used.checked_add(hpack_skip_string(b.get(used..)?)?)
-}
-
+/// One direction's HPACK decoder, and its dynamic table for display.
+///
+/// The entries are copied as the decoder reports its own inserts and
+/// evictions, so they are the decoder's table, not a re-derivation of it.
 #[derive(Debug)]
-pub(super) struct TableMirror {
-    pub(super) entries: VecDeque<(Vec<u8>, Vec<u8>)>,
-    pub(super) size: usize,
-    pub(super) max: usize,
-    pub(super) in_sync: bool,
+pub(super) struct HpackView {
+    decoder: Decoder,
+    entries: TableEntries,
+    /// False once a block could not be decoded (or was too big to try): the
+    /// decoder's table may no longer be the one the sender encodes against.
+    in_sync: bool,
 }
 
-impl TableMirror {
+/// The dynamic table's fields, newest first.
+#[derive(Debug, Default)]
+struct TableEntries(VecDeque<(Vec<u8>, Vec<u8>)>);
+
+impl TableObserver for TableEntries {
+    fn inserted(&mut self, name: &[u8], value: &[u8]) {
+        self.0.push_front((name.to_vec(), value.to_vec()));
+    }
+    fn evicted(&mut self, _name: &[u8], _value: &[u8]) {
+        self.0.pop_back();
+    }
+}
+
+impl HpackView {
     pub(super) fn new() -> Self {
-        TableMirror { entries: VecDeque::new(), size: 0, max: DEFAULT_TABLE, in_sync: true }
+        HpackView { decoder: Decoder::new(DEFAULT_TABLE_SIZE), entries: TableEntries::default(), in_sync: true }
     }
-    pub(super) fn evict(&mut self) {
-        while self.size > self.max {
-            match self.entries.pop_back() {
-                Some((n, v)) => {
-                    self.size = self.size.saturating_sub(entry_size(&n, &v));
-                }
-                None => {
-                    self.size = 0;
-                }
-            }
-        }
+
+    fn decode(
+        &mut self,
+        block: &[u8],
+        fields: &mut Vec<(Vec<u8>, Vec<u8>, bool)>,
+    ) -> Result<DecodeOutcome, DecodeError> {
+        let mut emit = |f: HeaderField<'_>| fields.push((f.name.to_vec(), f.value.to_vec(), f.sensitive));
+        self.decoder.decode_observed(block, &LIST_LIMITS, &mut emit, &mut self.entries)
     }
-    pub(super) fn set_max(&mut self, max: usize) {
-        self.max = max.min(MAX_TABLE_SIZE);
-        self.evict();
+
+    /// The receiver's SETTINGS_HEADER_TABLE_SIZE took effect (its ACK was seen).
+    pub(super) fn set_max_allowed(&mut self, n: usize) {
+        self.decoder.set_max_allowed_table_size_observed(n, &mut self.entries);
     }
-    pub(super) fn insert(&mut self, name: &[u8], value: &[u8]) {
-        let sz = entry_size(name, value);
-        if sz > self.max {
-            self.entries.clear();
-            self.size = 0;
-            return;
-        }
-        self.size = self.size.saturating_add(sz);
-        self.entries.push_front((name.to_vec(), value.to_vec()));
-        self.evict();
-    }
-    pub(super) fn snapshot(&self) -> TableSnapshot {
+
+    fn snapshot(&self) -> TableSnapshot {
         TableSnapshot {
-            size: self.size,
-            max_size: self.max,
-            entries: self.entries.iter().cloned().collect(),
+            size: self.decoder.table_size(),
+            max_size: self.decoder.max_table_size(),
+            entries: self.entries.0.iter().cloned().collect(),
             in_sync: self.in_sync,
         }
     }
-}
-
-pub(super) fn entry_size(name: &[u8], value: &[u8]) -> usize {
-    name.len().saturating_add(value.len()).saturating_add(32)
 }
 
 /// A header block being reassembled.
@@ -215,35 +145,28 @@ impl Inspector {
             rec.notes.push(format!(
                 "header block larger than the inspector's {MAX_HEADER_BLOCK}-byte limit: not decoded; HPACK state lost"
             ));
-            self.side_mut(dir).table.in_sync = false;
+            self.side_mut(dir).hpack.in_sync = false;
             return;
         }
         let mut fields: Vec<(Vec<u8>, Vec<u8>, bool)> = Vec::new();
         let mid_connection = self.mid_connection;
         let side = self.side_mut(dir);
-        let result = side.hpack.decode(&block.buf, &LIST_LIMITS, &mut |f: HeaderField<'_>| {
-            fields.push((f.name.to_vec(), f.value.to_vec(), f.sensitive));
-        });
+        let result = side.hpack.decode(&block.buf, &mut fields);
         let undecodable_mid = mid_connection && result.is_err();
         match result {
             Ok(outcome) => {
                 if outcome.over_limit {
                     rec.notes.push("header list over the inspector's limits: truncated".to_string());
                 }
-                mirror_block(&mut side.table, &block.buf, &fields, outcome.over_limit);
-                // The decoder knows the true size; a mismatch means the mirror drifted.
-                if side.hpack.table_size() != side.table.size || side.hpack.max_table_size() != side.table.max {
-                    side.table.in_sync = false;
-                }
             }
             Err(e) if mid_connection => {
-                side.table.in_sync = false;
+                side.hpack.in_sync = false;
                 rec.notes.push(format!(
                     "HPACK decoding failed ({e}): joined mid-connection, so this direction's dynamic table is unknown"
                 ));
             }
             Err(e) => {
-                side.table.in_sync = false;
+                side.hpack.in_sync = false;
                 rec.violations.push(violation(
                     "§4.3",
                     &format!("HPACK decoding error ({e}): COMPRESSION_ERROR; later header blocks in this direction may decode wrongly"),
@@ -252,7 +175,7 @@ impl Inspector {
                 ));
             }
         }
-        rec.table = Some(self.side(dir).table.snapshot());
+        rec.table = Some(self.side(dir).hpack.snapshot());
         let judged_before = rec.violations.len();
         let kind = self.judge_block(dir, rec, &block, &fields);
         if undecodable_mid {
@@ -266,36 +189,5 @@ impl Inspector {
             frames: block.frames,
             fields,
         });
-    }
-}
-
-/// Update the table mirror from one decoded block.
-pub(super) fn mirror_block(
-    table: &mut TableMirror,
-    block: &[u8],
-    fields: &[(Vec<u8>, Vec<u8>, bool)],
-    truncated: bool,
-) {
-    let Some(reps) = representations(block) else {
-        table.in_sync = false;
-        return;
-    };
-    let mut it = fields.iter();
-    for rep in reps {
-        match rep {
-            Rep::SizeUpdate(n) => table.set_max(n),
-            Rep::Field { inserted } => match it.next() {
-                Some((n, v, _)) => {
-                    if inserted {
-                        table.insert(n, v);
-                    }
-                }
-                None => {
-                    if truncated || inserted {
-                        table.in_sync = false;
-                    }
-                }
-            },
-        }
     }
 }

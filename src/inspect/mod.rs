@@ -24,11 +24,11 @@
 //! the decoder like the engine does (only a short preview is kept); every
 //! other frame is at most 2^24-1+9 bytes, the largest a header can announce.
 //!
-//! Each direction has its own HPACK [`Decoder`]. Its allowed table size
-//! follows the other side's SETTINGS_HEADER_TABLE_SIZE once that SETTINGS is
-//! acknowledged. The dynamic table contents are mirrored here (the decoder's
-//! API does not expose them): a small walk over the block's representations
-//! says which emitted fields were inserted and where size updates were.
+//! Each direction has its own HPACK [`crate::hpack::Decoder`]. Its allowed
+//! table size follows the other side's SETTINGS_HEADER_TABLE_SIZE once that
+//! SETTINGS is acknowledged. The dynamic table shown is the one the decoder
+//! holds: it reports every insert and eviction to the view
+//! ([`crate::hpack::TableObserver`]).
 //!
 //! Modules, one concern each: `framing` (preface, 9-byte headers, payload
 //! reassembly, DATA streamed through the frame decoder, per-frame dispatch),
@@ -59,7 +59,6 @@ use std::collections::{BTreeMap, VecDeque};
 
 use crate::flow::Window;
 use crate::frame::FRAME_HEADER_LEN;
-use crate::hpack::{DecodeLimits, Decoder};
 use crate::settings::{self, PeerSettings};
 
 pub use json::{json_str, records_json};
@@ -69,7 +68,7 @@ pub use record::{
 };
 
 use framing::Current;
-use hpack_view::{PendingBlock, TableMirror};
+use hpack_view::{HpackView, PendingBlock};
 use streams::StreamInfo;
 
 /// The client connection preface (§3.4).
@@ -82,9 +81,6 @@ pub const MAX_HEADER_BLOCK: usize = 1 << 20;
 pub const MAX_TABLE_SIZE: usize = 1 << 20;
 /// DATA bytes kept per frame for display.
 pub const DATA_PREVIEW: usize = 64;
-/// Header list decoding limits: generous, since the inspector shows what was sent.
-const LIST_LIMITS: DecodeLimits = DecodeLimits { max_list_size: 4 << 20, max_fields: 10_000 };
-const DEFAULT_TABLE: usize = 4_096;
 /// Largest HTTP/1.1 head (h2c upgrade request or 101 response) read.
 pub const MAX_HTTP1_HEAD: usize = 64 * 1024;
 
@@ -137,8 +133,7 @@ struct Side {
     hdr_len: usize,
     current: Option<Current>,
     frames_seen: u64,
-    hpack: Decoder,
-    table: TableMirror,
+    hpack: HpackView,
     block: Option<PendingBlock>,
     /// This side's settings as it announced them (applied when seen).
     announced: PeerSettings,
@@ -168,8 +163,7 @@ impl Side {
             hdr_len: 0,
             current: None,
             frames_seen: 0,
-            hpack: Decoder::new(DEFAULT_TABLE),
-            table: TableMirror::new(),
+            hpack: HpackView::new(),
             block: None,
             announced: PeerSettings::default(),
             unacked: VecDeque::new(),

@@ -1,4 +1,3 @@
-use super::hpack_view::{hpack_int, representations, Rep};
 use super::*;
 use crate::error::ErrorCode;
 use crate::frame::{flags, kind};
@@ -36,6 +35,12 @@ fn data(stream: u32, body: &[u8], end_stream: bool) -> Vec<u8> {
 fn lit_idx(name_index: u8, value: &str) -> Vec<u8> {
     let mut v = vec![0x40 | name_index, value.len() as u8];
     v.extend_from_slice(value.as_bytes());
+    v
+}
+/// HPACK literal with incremental indexing, new name.
+fn lit_new_indexed(name: &str, value: &str) -> Vec<u8> {
+    let mut v = lit_new(name, value);
+    v[0] = 0x40;
     v
 }
 /// HPACK literal without indexing, new name.
@@ -635,21 +640,39 @@ fn json_shape() {
 }
 
 #[test]
-fn hpack_walker_matches_representations() {
-    assert_eq!(hpack_int(&[0x1f, 0x9a, 0x0a], 5), Some((1337, 3)));
-    assert_eq!(hpack_int(&[0x1f, 0x9a], 5), None);
-    assert_eq!(hpack_int(&[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 7), None);
-    let mut block = vec![0x82, 0x3f, 0xe1, 0x1f];
-    block.extend(lit_idx(1, "x"));
-    block.extend(lit_new("a", "b"));
-    assert_eq!(
-        representations(&block),
-        Some(vec![
-            Rep::Field { inserted: false },
-            Rep::SizeUpdate(4096),
-            Rep::Field { inserted: true },
-            Rep::Field { inserted: false }
-        ])
-    );
-    assert_eq!(representations(&[0x40, 0x05, b'a']), None);
+fn table_view_follows_the_decoder_through_evictions_and_size_updates() {
+    // Three 36-byte entries into a 100-byte table (one evicted), then a size
+    // update to 50 (one more evicted), then a new entry (the last evicted).
+    let plain = [&[0x82, 0x86, 0x84][..], &lit_new(":authority", "x")].concat();
+    let mut first = plain.clone();
+    for name in ["k1", "k2", "k3"] {
+        first.extend(lit_new_indexed(name, "vv"));
+    }
+    let mut shrink = vec![0x3f, 0x13]; // size update to 31 + 19 = 50
+    shrink.extend(&plain);
+    let mut last = plain.clone();
+    last.extend(lit_new_indexed("k4", "vv"));
+    let s2c = [settings(&[(1, 100)]), settings_ack()].concat();
+    let c2s = with_preface(&[
+        settings(&[]),
+        settings_ack(),
+        headers(1, &first, true),
+        headers(3, &shrink, true),
+        headers(5, &last, true),
+    ]);
+    let mut insp = Inspector::new(true);
+    let mut out = Vec::new();
+    insp.feed(Direction::ServerToClient, 0.0, &s2c[..15], &mut out);
+    insp.feed(Direction::ClientToServer, 1.0, &c2s, &mut out);
+    assert_eq!(sections(&out), Vec::<&str>::new(), "{out:#?}");
+    let tables: Vec<&TableSnapshot> = out.iter().filter_map(|r| r.table.as_ref()).collect();
+    let names =
+        |t: &TableSnapshot| t.entries.iter().map(|(n, _)| String::from_utf8_lossy(n).into_owned()).collect::<Vec<_>>();
+    // The ACK of the server's SETTINGS is the client's: the client may use 100 bytes.
+    assert_eq!((tables[0].max_size, tables[0].size), (100, 72), "{:?}", names(tables[0]));
+    assert_eq!(names(tables[0]), ["k3", "k2"]);
+    assert_eq!((tables[1].max_size, tables[1].size), (50, 36));
+    assert_eq!(names(tables[1]), ["k3"]);
+    assert_eq!(names(tables[2]), ["k4"]);
+    assert!(tables.iter().all(|t| t.in_sync));
 }
