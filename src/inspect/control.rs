@@ -1,6 +1,7 @@
 use super::verdicts::{endpoint, idle_violation, violation};
 use super::*;
 use crate::error::ErrorCode;
+use crate::frame::kind;
 use crate::settings::PeerChange;
 
 impl Inspector {
@@ -100,7 +101,7 @@ impl Inspector {
         }
         let (client_last, server_last) = (self.sides[0].last_stream, self.sides[1].last_stream);
         let Some(s) = self.streams.get_mut(&stream_id) else {
-            let v = idle_violation("WINDOW_UPDATE", stream_id, client_last, server_last);
+            let v = idle_violation(kind::WINDOW_UPDATE, stream_id, client_last, server_last);
             if v.code == ErrorCode::PROTOCOL_ERROR {
                 rec.violations.push(v);
             }

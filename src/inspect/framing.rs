@@ -302,7 +302,7 @@ impl Inspector {
                     }
                     None => {
                         let v = idle_violation(
-                            "RST_STREAM",
+                            kind::RST_STREAM,
                             stream_id,
                             self.sides[0].last_stream,
                             self.sides[1].last_stream,

@@ -169,39 +169,14 @@ impl Record {
     }
 }
 
-/// RFC name of a frame type.
+/// RFC name of a frame type ("UNKNOWN" for others).
 pub fn type_name(k: u8) -> &'static str {
-    match k {
-        kind::DATA => "DATA",
-        kind::HEADERS => "HEADERS",
-        kind::PRIORITY => "PRIORITY",
-        kind::RST_STREAM => "RST_STREAM",
-        kind::SETTINGS => "SETTINGS",
-        kind::PUSH_PROMISE => "PUSH_PROMISE",
-        kind::PING => "PING",
-        kind::GOAWAY => "GOAWAY",
-        kind::WINDOW_UPDATE => "WINDOW_UPDATE",
-        kind::CONTINUATION => "CONTINUATION",
-        kind::PRIORITY_UPDATE => "PRIORITY_UPDATE",
-        _ => "UNKNOWN",
-    }
+    kind::name(k).unwrap_or("UNKNOWN")
 }
 
 /// Names of the flags set, as defined for this frame type (undefined bits as "0x..").
 pub fn flag_names(k: Option<u8>, f: u8) -> Vec<String> {
-    let defined: &[(u8, &str)] = match k {
-        Some(kind::DATA) => &[(flags::END_STREAM, "END_STREAM"), (flags::PADDED, "PADDED")],
-        Some(kind::HEADERS) => &[
-            (flags::END_STREAM, "END_STREAM"),
-            (flags::END_HEADERS, "END_HEADERS"),
-            (flags::PADDED, "PADDED"),
-            (flags::PRIORITY, "PRIORITY"),
-        ],
-        Some(kind::PUSH_PROMISE) => &[(flags::END_HEADERS, "END_HEADERS"), (flags::PADDED, "PADDED")],
-        Some(kind::CONTINUATION) => &[(flags::END_HEADERS, "END_HEADERS")],
-        Some(kind::SETTINGS) | Some(kind::PING) => &[(flags::ACK, "ACK")],
-        _ => &[],
-    };
+    let defined = k.map_or(&[][..], flags::defined);
     let mut out = Vec::new();
     let mut rest = f;
     for &(bit, name) in defined {
@@ -216,17 +191,7 @@ pub fn flag_names(k: Option<u8>, f: u8) -> Vec<String> {
     out
 }
 
-/// RFC name of a SETTINGS parameter.
+/// RFC name of a SETTINGS parameter ("UNKNOWN" for others).
 pub fn setting_name(id: u16) -> &'static str {
-    match id {
-        settings::id::HEADER_TABLE_SIZE => "HEADER_TABLE_SIZE",
-        settings::id::ENABLE_PUSH => "ENABLE_PUSH",
-        settings::id::MAX_CONCURRENT_STREAMS => "MAX_CONCURRENT_STREAMS",
-        settings::id::INITIAL_WINDOW_SIZE => "INITIAL_WINDOW_SIZE",
-        settings::id::MAX_FRAME_SIZE => "MAX_FRAME_SIZE",
-        settings::id::MAX_HEADER_LIST_SIZE => "MAX_HEADER_LIST_SIZE",
-        settings::id::ENABLE_CONNECT_PROTOCOL => "ENABLE_CONNECT_PROTOCOL",
-        settings::id::NO_RFC7540_PRIORITIES => "NO_RFC7540_PRIORITIES",
-        _ => "UNKNOWN",
-    }
+    settings::id::name(id).unwrap_or("UNKNOWN")
 }

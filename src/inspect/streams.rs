@@ -116,10 +116,10 @@ impl Inspector {
             ));
         }
         let Some(stream) = self.streams.get_mut(&sid) else {
-            rec.violations.push(idle_violation("DATA", sid, self.sides[0].last_stream, self.sides[1].last_stream));
+            rec.violations.push(idle_violation(kind::DATA, sid, self.sides[0].last_stream, self.sides[1].last_stream));
             return;
         };
-        if after_reset(rec, stream, dir, "DATA", sid) {
+        if after_reset(rec, stream, dir, kind::DATA, sid) {
             // Judged there; still counted against the connection window above (§6.9).
         } else if stream.done(dir) {
             rec.violations.push(violation(
@@ -187,7 +187,7 @@ impl Inspector {
         match dir {
             Direction::ClientToServer => {
                 if let Some(s) = self.streams.get_mut(&sid) {
-                    if after_reset(rec, s, dir, "HEADERS", sid) {
+                    if after_reset(rec, s, dir, kind::HEADERS, sid) {
                         return BlockKind::Trailers;
                     }
                     if s.client_done {
@@ -284,14 +284,14 @@ impl Inspector {
             Direction::ServerToClient => {
                 let Some(s) = self.streams.get_mut(&sid) else {
                     rec.violations.push(idle_violation(
-                        "HEADERS",
+                        kind::HEADERS,
                         sid,
                         self.sides[0].last_stream,
                         self.sides[1].last_stream,
                     ));
                     return BlockKind::Response;
                 };
-                if after_reset(rec, s, dir, "HEADERS", sid) {
+                if after_reset(rec, s, dir, kind::HEADERS, sid) {
                     return BlockKind::Response;
                 }
                 if s.server_done {

@@ -59,7 +59,8 @@ pub(super) fn check_response(fields: &[(Vec<u8>, Vec<u8>, bool)]) -> (BlockKind,
 
 /// A frame on a reset stream: a violation from the side that sent the
 /// RST_STREAM (§6.4: it must not send more), in flight and ignored from the other.
-pub(super) fn after_reset(rec: &mut Record, s: &StreamInfo, dir: Direction, what: &str, sid: u32) -> bool {
+pub(super) fn after_reset(rec: &mut Record, s: &StreamInfo, dir: Direction, frame: u8, sid: u32) -> bool {
+    let what = type_name(frame);
     match s.reset_by {
         None => false,
         Some(by) if by == dir => {
@@ -107,7 +108,8 @@ pub(super) fn self_dependency(rec: &mut Record, stream_id: u32, dependency: u32)
 /// A frame on a stream that is not (or no longer) known: idle (a
 /// PROTOCOL_ERROR, §5.1) or closed and forgotten (STREAM_CLOSED).
 /// `client_last`/`server_last`: the highest ids each side initiated.
-pub(super) fn idle_violation(what: &str, sid: u32, client_last: u32, server_last: u32) -> Violation {
+pub(super) fn idle_violation(frame: u8, sid: u32, client_last: u32, server_last: u32) -> Violation {
+    let what = type_name(frame);
     // Odd ids are the client's, even ids the server's (§5.1.1).
     let last = if sid % 2 == 1 { client_last } else { server_last };
     if sid > last {
