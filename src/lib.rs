@@ -10,6 +10,8 @@
 //! - [`hpack`]: HPACK (RFC 7541) decoder and encoder.
 //! - [`settings`], [`flow`], [`stream`], [`schedule`], [`semantics`], [`limits`]:
 //!   the pieces of protocol state the connection is built from.
+//! - [`stream_rules`]: RFC 9113 §5.1 as a table over (frame type × stream
+//!   lookup), shared by both roles and the inspector.
 //! - [`connection`]: the state machine that ties them together.
 //! - [`client`]: the client role on the same pieces.
 //! - [`inspect`]: an offline decoder of captured traffic for the inspector page.
@@ -43,6 +45,7 @@ pub mod schedule;
 pub mod semantics;
 pub mod settings;
 pub mod stream;
+pub mod stream_rules;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
