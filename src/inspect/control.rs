@@ -1,8 +1,8 @@
-use super::verdicts::{endpoint, idle_violation, violation};
+use super::verdicts::{endpoint, stream_rule, violation};
 use super::*;
 use crate::error::ErrorCode;
-use crate::frame::kind;
 use crate::settings::PeerChange;
+use crate::stream_rules::{StreamFrame, Verdict};
 
 impl Inspector {
     pub(super) fn on_settings(&mut self, dir: Direction, rec: &mut Record, list: &[(u16, u32)]) {
@@ -78,6 +78,13 @@ impl Inspector {
     pub(super) fn on_window_update(&mut self, dir: Direction, rec: &mut Record, stream_id: u32, increment: u32) {
         // The update opens the window of DATA sent *to* `dir`'s sender.
         let target = dir.other();
+        if stream_id != 0 {
+            let lookup = self.stream_lookup(dir, stream_id);
+            let context = || self.lookup_context(dir, stream_id, lookup);
+            if stream_rule(rec, StreamFrame::WindowUpdate, lookup, stream_id, context) != Verdict::Accept {
+                return;
+            }
+        }
         if increment == 0 {
             rec.violations.push(violation(
                 "§6.9",
@@ -99,14 +106,7 @@ impl Inspector {
             }
             return;
         }
-        let (client_last, server_last) = (self.sides[0].last_stream, self.sides[1].last_stream);
-        let Some(s) = self.streams.get_mut(&stream_id) else {
-            let v = idle_violation(kind::WINDOW_UPDATE, stream_id, client_last, server_last);
-            if v.code == ErrorCode::PROTOCOL_ERROR {
-                rec.violations.push(v);
-            }
-            return;
-        };
+        let Some(s) = self.streams.get_mut(&stream_id) else { return };
         if let Some(w) = s.windows.get_mut(target.idx()) {
             *w = w.saturating_add(inc);
             if *w > crate::flow::MAX_WINDOW {

@@ -1,7 +1,8 @@
-use super::verdicts::{decoder_violation, endpoint, idle_violation, len32, self_dependency, violation};
+use super::verdicts::{decoder_violation, endpoint, len32, self_dependency, stream_rule, violation};
 use super::*;
 use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{kind, Frame, FrameDecoder, FrameHeader, Item};
+use crate::stream_rules::{StreamFrame, Verdict};
 
 /// The frame being received.
 pub(super) struct Current {
@@ -291,25 +292,20 @@ impl Inspector {
             Frame::Priority { stream_id, spec } => {
                 let p = Prio { exclusive: spec.exclusive, dependency: spec.dependency, weight: spec.weight };
                 rec.detail = Detail::Priority(p);
-                self_dependency(rec, stream_id, p.dependency);
+                let lookup = self.stream_lookup(dir, stream_id);
+                let context = || self.lookup_context(dir, stream_id, lookup);
+                if stream_rule(rec, StreamFrame::Priority, lookup, stream_id, context) == Verdict::Accept {
+                    self_dependency(rec, stream_id, p.dependency);
+                }
             }
             Frame::RstStream { stream_id, code } => {
                 rec.detail = Detail::RstStream { code };
-                match self.streams.get_mut(&stream_id) {
-                    Some(s) => {
+                let lookup = self.stream_lookup(dir, stream_id);
+                let context = || self.lookup_context(dir, stream_id, lookup);
+                if stream_rule(rec, StreamFrame::RstStream, lookup, stream_id, context) == Verdict::Accept {
+                    if let Some(s) = self.streams.get_mut(&stream_id) {
                         s.reset = true;
                         s.reset_by.get_or_insert(dir);
-                    }
-                    None => {
-                        let v = idle_violation(
-                            kind::RST_STREAM,
-                            stream_id,
-                            self.sides[0].last_stream,
-                            self.sides[1].last_stream,
-                        );
-                        if v.code == ErrorCode::PROTOCOL_ERROR {
-                            rec.violations.push(v);
-                        }
                     }
                 }
             }
@@ -362,6 +358,11 @@ impl Inspector {
                         ErrorCode::PROTOCOL_ERROR,
                         true,
                     ));
+                } else if !self.mid_connection || self.streams.contains_key(&prioritized_id) {
+                    // Joined mid-connection, an unknown stream's past is unknown too.
+                    let lookup = self.stream_lookup(dir, prioritized_id);
+                    let context = || self.lookup_context(dir, prioritized_id, lookup);
+                    stream_rule(rec, StreamFrame::PriorityUpdate, lookup, prioritized_id, context);
                 }
             }
             Frame::Unknown { .. } => {

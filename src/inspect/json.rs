@@ -128,7 +128,7 @@ impl Record {
                 out.push(',');
             }
             out.push_str("{\"sec\":");
-            json_str(out, v.section);
+            json_str(out, &v.section);
             out.push_str(",\"msg\":");
             json_str(out, &v.message);
             out.push_str(",\"error\":");

@@ -181,6 +181,9 @@ pub struct Inspector {
     sides: [Side; 2],
     streams: BTreeMap<u32, StreamInfo>,
     untracked_flagged: bool,
+    /// Some stream was dropped from (or never entered) `streams` for the
+    /// bound: an unknown id below a side's last may have been used.
+    forgot_streams: bool,
     next_index: u32,
     /// The capture starts mid-connection: streams, windows and the HPACK
     /// tables began before it, so their absence is not a violation.
@@ -204,6 +207,7 @@ impl Inspector {
             sides: [Side::new(expect_preface), Side::new(false)],
             streams: BTreeMap::new(),
             untracked_flagged: false,
+            forgot_streams: false,
             next_index: 0,
             mid_connection: !expect_preface,
             first_opened: [None, None],

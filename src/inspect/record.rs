@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use super::*;
 use crate::error::ErrorCode;
 use crate::frame::{flags, kind};
@@ -6,7 +8,7 @@ use crate::frame::{flags, kind};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
     /// "§6.5.2", "§5.1.1", … (RFC 9113 unless it says otherwise).
-    pub section: &'static str,
+    pub section: Cow<'static, str>,
     pub message: String,
     /// The error code the receiver is to use.
     pub code: ErrorCode,

@@ -1,11 +1,12 @@
 use super::framing::DataProgress;
 use super::verdicts::{
-    after_reset, body_end, check_response, decoder_violation, endpoint, idle_violation, semantic_violation, violation,
+    body_end, check_response, decoder_violation, endpoint, semantic_violation, stream_rule, violation,
 };
 use super::*;
 use crate::error::ErrorCode;
 use crate::frame::{kind, FrameHeader};
 use crate::semantics;
+use crate::stream_rules::{ClosedCause, Lookup, StreamFrame, Verdict};
 
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct StreamInfo {
@@ -46,12 +47,25 @@ impl StreamInfo {
             "open"
         }
     }
-    pub(super) fn done(&self, dir: Direction) -> bool {
-        self.reset
-            || match dir {
-                Direction::ClientToServer => self.client_done,
-                Direction::ServerToClient => self.server_done,
-            }
+    /// The side sending in `dir` has sent END_STREAM.
+    fn sent_end(&self, dir: Direction) -> bool {
+        match dir {
+            Direction::ClientToServer => self.client_done,
+            Direction::ServerToClient => self.server_done,
+        }
+    }
+    /// §5.1 state for the receiver of a frame sent in `dir`.
+    fn lookup(&self, dir: Direction) -> Lookup {
+        if self.reset {
+            let by_sender = self.reset_by == Some(dir);
+            Lookup::Closed(if by_sender { ClosedCause::ResetRemote } else { ClosedCause::ResetLocal })
+        } else if self.client_done && self.server_done {
+            Lookup::Closed(ClosedCause::Ended)
+        } else if self.sent_end(dir) {
+            Lookup::HalfClosedRemote
+        } else {
+            Lookup::Open
+        }
     }
     pub(super) fn set_done(&mut self, dir: Direction) {
         match dir {
@@ -61,7 +75,60 @@ impl StreamInfo {
     }
 }
 
+/// The direction the stream's initiator sends in: odd ids are the
+/// client's, even ids the server's (§5.1.1).
+fn initiator(sid: u32) -> Direction {
+    if sid % 2 == 1 {
+        Direction::ClientToServer
+    } else {
+        Direction::ServerToClient
+    }
+}
+
 impl Inspector {
+    /// Where stream `sid` is for the receiver of a frame sent in `dir`
+    /// (§5.1, the receiver's view), to look up in [`crate::stream_rules`].
+    pub(super) fn stream_lookup(&self, dir: Direction, sid: u32) -> Lookup {
+        if let Some(s) = self.streams.get(&sid) {
+            return s.lookup(dir);
+        }
+        if sid <= self.side(initiator(sid)).last_stream {
+            // Every stream used is tracked until the bound makes us forget
+            // some: until then, an unknown id below the last was skipped
+            // (closed implicitly, §5.1.1).
+            return Lookup::Closed(if self.forgot_streams { ClosedCause::Forgotten } else { ClosedCause::Unknown });
+        }
+        // Only the client opens streams with HEADERS: the server's are
+        // reserved by PUSH_PROMISE, which starts tracking them.
+        if dir == Direction::ClientToServer && initiator(sid) == dir {
+            Lookup::Idle
+        } else {
+            Lookup::Unopened
+        }
+    }
+
+    /// What a lookup was based on, for the messages of its verdict.
+    pub(super) fn lookup_context(&self, dir: Direction, sid: u32, lookup: Lookup) -> String {
+        let last = self.side(initiator(sid)).last_stream;
+        match lookup {
+            Lookup::Idle => format!("the client has opened streams up to {last}"),
+            _ if dir == Direction::ClientToServer && sid % 2 == 0 && !self.streams.contains_key(&sid) => {
+                format!("even stream id {sid} from client")
+            }
+            Lookup::Unopened if sid % 2 == 1 => "the client has not opened it".to_string(),
+            Lookup::Unopened => "the server has not promised it".to_string(),
+            Lookup::Open => "open".to_string(),
+            Lookup::HalfClosedRemote => format!("the {} ended it", endpoint(dir)),
+            Lookup::Closed(ClosedCause::Ended) => "both sides ended it".to_string(),
+            Lookup::Closed(ClosedCause::ResetRemote) => format!("the {} reset it", endpoint(dir)),
+            Lookup::Closed(ClosedCause::ResetLocal) => format!("the {} reset it", endpoint(dir.other())),
+            Lookup::Closed(ClosedCause::Forgotten) => "closed, no longer tracked".to_string(),
+            Lookup::Closed(ClosedCause::Unknown) => {
+                format!("the {}'s last stream is {last}", endpoint(initiator(sid)))
+            }
+        }
+    }
+
     /// Mid-connection: a frame on a stream that began before the capture
     /// starts tracking it as open (windows unknown, so never judged).
     pub(super) fn adopt_if_older_than_capture(&mut self, dir: Direction, rec: &mut Record) {
@@ -115,20 +182,11 @@ impl Inspector {
                 true,
             ));
         }
-        let Some(stream) = self.streams.get_mut(&sid) else {
-            rec.violations.push(idle_violation(kind::DATA, sid, self.sides[0].last_stream, self.sides[1].last_stream));
-            return;
-        };
-        if after_reset(rec, stream, dir, kind::DATA, sid) {
-            // Judged there; still counted against the connection window above (§6.9).
-        } else if stream.done(dir) {
-            rec.violations.push(violation(
-                "§5.1",
-                &format!("DATA on stream {sid} after the {} ended it (state {})", endpoint(dir), stream.state()),
-                ErrorCode::STREAM_CLOSED,
-                !stream.reset,
-            ));
-        } else if dir == Direction::ServerToClient && !stream.responded && !stream.adopted {
+        let lookup = self.stream_lookup(dir, sid);
+        let verdict = stream_rule(rec, StreamFrame::Data, lookup, sid, || self.lookup_context(dir, sid, lookup));
+        // Whatever the verdict, DATA counted against the connection window above (§6.9).
+        let Some(stream) = self.streams.get_mut(&sid) else { return };
+        if verdict == Verdict::Accept && dir == Direction::ServerToClient && !stream.responded && !stream.adopted {
             rec.violations.push(violation(
                 "§8.1",
                 &format!("DATA on stream {sid} before the response HEADERS"),
@@ -186,17 +244,11 @@ impl Inspector {
         }
         match dir {
             Direction::ClientToServer => {
+                let lookup = self.stream_lookup(dir, sid);
+                let verdict =
+                    stream_rule(rec, StreamFrame::Headers, lookup, sid, || self.lookup_context(dir, sid, lookup));
                 if let Some(s) = self.streams.get_mut(&sid) {
-                    if after_reset(rec, s, dir, kind::HEADERS, sid) {
-                        return BlockKind::Trailers;
-                    }
-                    if s.client_done {
-                        rec.violations.push(violation(
-                            "§5.1",
-                            &format!("HEADERS on stream {sid} after the client ended it ({})", s.state()),
-                            ErrorCode::STREAM_CLOSED,
-                            !s.reset,
-                        ));
+                    if verdict != Verdict::Accept {
                         return BlockKind::Trailers;
                     }
                     // Trailers (§8.1).
@@ -215,25 +267,11 @@ impl Inspector {
                     body_end(rec, sid, s, dir);
                     return BlockKind::Trailers;
                 }
-                // A new stream.
-                let last = self.side(dir).last_stream;
-                if sid % 2 == 0 {
-                    rec.violations.push(violation(
-                        "§5.1.1",
-                        &format!("even stream id {sid} from client"),
-                        ErrorCode::PROTOCOL_ERROR,
-                        true,
-                    ));
-                } else if sid <= last {
-                    rec.violations.push(violation(
-                        "§5.1.1",
-                        &format!(
-                            "stream id {sid} not above the client's previous stream {last} (closed or skipped stream)"
-                        ),
-                        ErrorCode::PROTOCOL_ERROR,
-                        true,
-                    ));
-                } else {
+                if verdict == Verdict::Ignore {
+                    return BlockKind::Request;
+                }
+                // A new stream; one the rules refuse is still followed, so its later frames make sense.
+                if lookup == Lookup::Idle {
                     self.side_mut(dir).last_stream = sid;
                 }
                 if let Some(goaway) = self.side(Direction::ServerToClient).goaway {
@@ -282,26 +320,16 @@ impl Inspector {
                 BlockKind::Request
             }
             Direction::ServerToClient => {
+                let lookup = self.stream_lookup(dir, sid);
+                let verdict =
+                    stream_rule(rec, StreamFrame::Headers, lookup, sid, || self.lookup_context(dir, sid, lookup));
                 let Some(s) = self.streams.get_mut(&sid) else {
-                    rec.violations.push(idle_violation(
-                        kind::HEADERS,
-                        sid,
-                        self.sides[0].last_stream,
-                        self.sides[1].last_stream,
-                    ));
                     return BlockKind::Response;
                 };
-                if after_reset(rec, s, dir, kind::HEADERS, sid) {
-                    return BlockKind::Response;
-                }
-                if s.server_done {
-                    rec.violations.push(violation(
-                        "§5.1",
-                        &format!("HEADERS on stream {sid} after the server ended it ({})", s.state()),
-                        ErrorCode::STREAM_CLOSED,
-                        !s.reset,
-                    ));
-                    return BlockKind::Trailers;
+                if verdict != Verdict::Accept {
+                    // After the server's END_STREAM it can only have meant trailers.
+                    let ended = matches!(lookup, Lookup::HalfClosedRemote | Lookup::Closed(ClosedCause::Ended));
+                    return if ended { BlockKind::Trailers } else { BlockKind::Response };
                 }
                 s.server_headers = true;
                 if s.responded {
@@ -367,6 +395,7 @@ impl Inspector {
             for id in finished {
                 self.streams.remove(&id);
             }
+            self.forgot_streams = true;
             if self.streams.len() >= MAX_TRACKED_STREAMS {
                 if !self.untracked_flagged {
                     self.untracked_flagged = true;

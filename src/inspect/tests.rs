@@ -108,8 +108,8 @@ fn run(ex: &Exchange, piece: usize) -> Vec<Record> {
 fn types(recs: &[Record]) -> Vec<(&'static str, &'static str, u32)> {
     recs.iter().map(|r| (r.dir.as_str(), r.type_name(), r.stream_id)).collect()
 }
-fn sections(recs: &[Record]) -> Vec<&'static str> {
-    recs.iter().flat_map(|r| r.violations.iter().map(|v| v.section)).collect()
+fn sections(recs: &[Record]) -> Vec<&str> {
+    recs.iter().flat_map(|r| r.violations.iter().map(|v| v.section.as_ref())).collect()
 }
 fn field_strs(h: &HeaderBlock) -> Vec<(String, String)> {
     h.fields
@@ -264,7 +264,7 @@ fn joined_mid_connection_raises_no_false_violations() {
     let mut out = Vec::new();
     insp.feed(Direction::ClientToServer, 3.0, &headers(5, &get_block(), true), &mut out);
     insp.feed(Direction::ClientToServer, 3.0, &data(5, b"late", false), &mut out);
-    assert!(has(&out, "§5.1", "DATA on stream 5 after the client ended it"), "{out:#?}");
+    assert!(has(&out, "§5.1", "stream 5: DATA after END_STREAM (the client ended it)"), "{out:#?}");
 }
 
 #[test]
@@ -288,7 +288,7 @@ fn flags_stream_id_rules() {
         &[],
     );
     assert!(has(&recs, "§5.1.1", "even stream id 2 from client"));
-    assert!(has(&recs, "§5.1.1", "stream id 3 not above"));
+    assert!(has(&recs, "§5.1.1", "stream 3: stream id not above the last one (the client's last stream is 5)"));
     assert_eq!(recs.iter().filter(|r| !r.violations.is_empty()).count(), 2);
 }
 
@@ -332,8 +332,8 @@ fn flags_response_problems() {
     let recs = violations_of(&c2s, &s2c);
     assert!(has(&recs, "§8.3.2", "without :status"), "{:#?}", sections(&recs));
     assert!(has(&recs, "§8.3.2", ":method in a response"));
-    assert!(has(&recs, "§5.1", "DATA on idle stream 5"));
-    assert!(has(&recs, "§5.1", "HEADERS on idle stream 9"));
+    assert!(has(&recs, "§5.1", "stream 5: DATA on an idle stream (the client has not opened it)"));
+    assert!(has(&recs, "§5.1.1", "stream 9: HEADERS on a stream the peer may not open"));
 }
 
 #[test]
@@ -568,12 +568,12 @@ fn frames_after_rst_stream() {
         settings(&[]),
         headers(1, &get_block(), false),
         frame(kind::RST_STREAM, 0, 1, &8u32.to_be_bytes()),
-        data(1, b"late", false), // the client reset it, then sent more: §6.4
+        data(1, b"late", false), // the client reset it, then sent more: §5.1
     ]);
     let s2c = [settings(&[]), headers(1, &[0x88], false), data(1, b"in flight", true)].concat();
     let recs = violations_of(&c2s, &s2c);
-    assert!(has(&recs, "§6.4", "DATA on stream 1 after the client reset it"), "{:#?}", sections(&recs));
-    assert_eq!(sections(&recs), vec!["§6.4"]);
+    assert!(has(&recs, "§5.1", "stream 1: DATA after RST_STREAM (the client reset it)"), "{:#?}", sections(&recs));
+    assert_eq!(sections(&recs), vec!["§5.1"]);
     let late = recs.iter().filter(|r| r.dir == Direction::ServerToClient && r.stream_id == 1).collect::<Vec<_>>();
     assert!(late.iter().all(|r| r.notes.iter().any(|n| n.contains("in flight"))));
 }
@@ -675,4 +675,46 @@ fn table_view_follows_the_decoder_through_evictions_and_size_updates() {
     assert_eq!(names(tables[1]), ["k3"]);
     assert_eq!(names(tables[2]), ["k4"]);
     assert!(tables.iter().all(|t| t.in_sync));
+}
+
+#[test]
+fn stream_state_verdicts_follow_the_shared_table() {
+    use crate::stream_rules::{rule, ClosedCause, Lookup, StreamFrame, Verdict};
+    let priority_update = |id: u32| frame(kind::PRIORITY_UPDATE, 0, 0, &[&id.to_be_bytes()[..], b"u=1"].concat());
+    let request = with_preface(&[settings(&[]), headers(1, &get_block(), true)]);
+    let response = [settings(&[]), headers(1, &[0x88], true)].concat();
+    let later = [
+        window_update(1, 5),                                // after both ended: dropped
+        headers(1, &get_block(), true),                     // after both ended
+        frame(kind::RST_STREAM, 0, 7, &8u32.to_be_bytes()), // idle
+        priority_update(4),                                 // a server id the client may not open
+        priority_update(9),                                 // idle: fine
+    ]
+    .concat();
+    let mut insp = Inspector::new(true);
+    let mut out = Vec::new();
+    insp.feed(Direction::ClientToServer, 0.0, &request, &mut out);
+    insp.feed(Direction::ServerToClient, 1.0, &response, &mut out);
+    insp.feed(Direction::ClientToServer, 2.0, &later, &mut out);
+    let judged: Vec<(&str, &str, ErrorCode, bool)> = out
+        .iter()
+        .flat_map(|r| r.violations.iter().map(move |v| (r.type_name(), v.section.as_ref(), v.code, v.connection)))
+        .collect();
+    let expect = |frame: StreamFrame, lookup: Lookup, section: &'static str| {
+        let (code, connection) = match rule(frame, lookup).verdict {
+            Verdict::ConnectionError(code) => (code, true),
+            Verdict::StreamError(code) => (code, false),
+            v => panic!("{v:?}"),
+        };
+        (frame.name(), section, code, connection)
+    };
+    assert_eq!(
+        judged,
+        vec![
+            expect(StreamFrame::Headers, Lookup::Closed(ClosedCause::Ended), "§5.1"),
+            expect(StreamFrame::RstStream, Lookup::Idle, "§6.4"),
+            expect(StreamFrame::PriorityUpdate, Lookup::Unopened, "RFC 9218 §7.1"),
+        ],
+        "{out:#?}"
+    );
 }

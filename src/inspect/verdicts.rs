@@ -1,7 +1,10 @@
+use std::borrow::Cow;
+
 use super::*;
 use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{kind, FrameHeader};
 use crate::semantics;
+use crate::stream_rules::{self, Lookup, StreamFrame, Verdict};
 
 /// §8.3.2 response checks; returns the block kind and the first problem.
 pub(super) fn check_response(fields: &[(Vec<u8>, Vec<u8>, bool)]) -> (BlockKind, Option<(&'static str, String)>) {
@@ -57,27 +60,50 @@ pub(super) fn check_response(fields: &[(Vec<u8>, Vec<u8>, bool)]) -> (BlockKind,
     (kind, problem)
 }
 
-/// A frame on a reset stream: a violation from the side that sent the
-/// RST_STREAM (§6.4: it must not send more), in flight and ignored from the other.
-pub(super) fn after_reset(rec: &mut Record, s: &StreamInfo, dir: Direction, frame: u8, sid: u32) -> bool {
-    let what = type_name(frame);
-    match s.reset_by {
-        None => false,
-        Some(by) if by == dir => {
-            rec.violations.push(violation(
-                "§6.4",
-                &format!("{what} on stream {sid} after the {} reset it", endpoint(dir)),
-                ErrorCode::STREAM_CLOSED,
-                false,
-            ));
-            true
+/// The §5.1 rule for a frame on a stream (the same table the engine
+/// follows), applied to the record: a violation for an error, a note for a
+/// frame the receiver drops. `context` says what the lookup was based on.
+/// Returns the verdict, so the caller goes on only with `Accept`.
+pub(super) fn stream_rule(
+    rec: &mut Record,
+    frame: StreamFrame,
+    lookup: Lookup,
+    sid: u32,
+    context: impl FnOnce() -> String,
+) -> Verdict {
+    let rule = stream_rules::rule(frame, lookup);
+    let (code, connection) = match rule.verdict {
+        Verdict::Accept => return rule.verdict,
+        Verdict::Ignore => {
+            // Late RST_STREAM, WINDOW_UPDATE and PRIORITY_UPDATE on closed
+            // streams are routine (§5.1 allows them); only dropped content is worth a note.
+            if matches!(frame, StreamFrame::Data | StreamFrame::Headers) {
+                rec.notes.push(format!(
+                    "stream {sid}: {} ({}): ignored by the receiver ({})",
+                    rule.reason,
+                    context(),
+                    section_label(rule.section)
+                ));
+            }
+            return rule.verdict;
         }
-        Some(_) => {
-            rec.notes.push(format!(
-                "{what} on stream {sid} after the peer's RST_STREAM: in flight, ignored by the receiver (§5.1)"
-            ));
-            true
-        }
+        Verdict::StreamError(code) => (code, false),
+        Verdict::ConnectionError(code) => (code, true),
+    };
+    rec.violations.push(Violation {
+        section: section_label(rule.section),
+        message: format!("stream {sid}: {} ({})", rule.reason, context()),
+        code,
+        connection,
+    });
+    rule.verdict
+}
+
+/// "5.1" → "§5.1", "RFC 9218 7.1" → "RFC 9218 §7.1": RFC 9113 is the default.
+fn section_label(section: &'static str) -> Cow<'static, str> {
+    match section.rsplit_once(' ') {
+        Some((rfc, number)) => Cow::Owned(format!("{rfc} §{number}")),
+        None => Cow::Owned(format!("§{section}")),
     }
 }
 
@@ -102,20 +128,6 @@ pub(super) fn self_dependency(rec: &mut Record, stream_id: u32, dependency: u32)
             ErrorCode::PROTOCOL_ERROR,
             false,
         ));
-    }
-}
-
-/// A frame on a stream that is not (or no longer) known: idle (a
-/// PROTOCOL_ERROR, §5.1) or closed and forgotten (STREAM_CLOSED).
-/// `client_last`/`server_last`: the highest ids each side initiated.
-pub(super) fn idle_violation(frame: u8, sid: u32, client_last: u32, server_last: u32) -> Violation {
-    let what = type_name(frame);
-    // Odd ids are the client's, even ids the server's (§5.1.1).
-    let last = if sid % 2 == 1 { client_last } else { server_last };
-    if sid > last {
-        violation("§5.1", &format!("{what} on idle stream {sid}"), ErrorCode::PROTOCOL_ERROR, true)
-    } else {
-        violation("§5.1", &format!("{what} on closed stream {sid}"), ErrorCode::STREAM_CLOSED, false)
     }
 }
 
@@ -174,7 +186,7 @@ pub(super) fn reason_section(reason: &str) -> &'static str {
 }
 
 pub(super) fn violation(section: &'static str, message: &str, code: ErrorCode, connection: bool) -> Violation {
-    Violation { section, message: message.to_string(), code, connection }
+    Violation { section: Cow::Borrowed(section), message: message.to_string(), code, connection }
 }
 
 pub(super) fn endpoint(dir: Direction) -> &'static str {
