@@ -344,7 +344,7 @@ impl Core {
         let head = match semantics::check_request(self.field_pairs(range.clone())) {
             Ok(h) => h,
             Err(reason) => {
-                self.reject(id, 400, reason);
+                self.reject(id, 400, reason.as_str());
                 return false;
             }
         };

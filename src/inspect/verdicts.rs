@@ -3,7 +3,7 @@ use std::borrow::Cow;
 use super::*;
 use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{kind, FrameHeader};
-use crate::semantics;
+use crate::semantics::{self, Malformed};
 use crate::stream_rules::{self, Lookup, StreamFrame, Verdict};
 
 /// §8.3.2 response checks; returns the block kind and the first problem.
@@ -32,7 +32,7 @@ pub(super) fn check_response(fields: &[(Vec<u8>, Vec<u8>, bool)]) -> (BlockKind,
         fields.iter().filter(|(n, _, _)| n.first() != Some(&b':')).map(|(n, v, _)| (n.as_slice(), v.as_slice()));
     if let Err(reason) = semantics::check_trailers(regular) {
         if problem.is_none() {
-            problem = Some((reason_section(reason), reason.to_string()));
+            problem = Some((reason.section(), reason.to_string()));
         }
     }
     let kind = match status {
@@ -153,36 +153,8 @@ pub(super) fn decoder_violation(h: &FrameHeader, e: ProtoError) -> Violation {
 }
 
 /// A §8 failure from `semantics`, with its section.
-pub(super) fn semantic_violation(reason: &str, sid: u32) -> Violation {
-    violation(
-        reason_section(reason),
-        &format!("stream {sid}: malformed message: {reason}"),
-        ErrorCode::PROTOCOL_ERROR,
-        false,
-    )
-}
-
-pub(super) fn reason_section(reason: &str) -> &'static str {
-    if reason.contains("connection-specific") || reason.starts_with("te ") {
-        "§8.2.2"
-    } else if reason.contains("field name") || reason.contains("field value") {
-        "§8.2.1"
-    } else if reason.contains("CONNECT") {
-        "§8.5"
-    } else if reason.contains("content-length") {
-        "§8.1.1"
-    } else if reason.contains("trailers") {
-        "§8.1"
-    } else if reason.contains("host")
-        || reason.contains(":authority")
-        || reason.contains(":path")
-        || reason.contains(":scheme")
-        || reason.contains(":method")
-    {
-        "§8.3.1"
-    } else {
-        "§8.3"
-    }
+pub(super) fn semantic_violation(reason: Malformed, sid: u32) -> Violation {
+    violation(reason.section(), &format!("stream {sid}: malformed message: {reason}"), ErrorCode::PROTOCOL_ERROR, false)
 }
 
 pub(super) fn violation(section: &'static str, message: &str, code: ErrorCode, connection: bool) -> Violation {
