@@ -13,13 +13,14 @@
 //! Errors: a `ProtoError::Stream` (only PRIORITY with a bad length) leaves
 //! the decoder usable — the offending payload is skipped. After a
 //! `ProtoError::Connection` the decoder is unusable: every later call
-//! returns the same error, as the connection is going away anyway.
+//! returns the same error, as the connection is going away anyway. Inside,
+//! errors are [`FrameError`]s, which `decode_detailed` hands out as they are.
 
 use super::header::{flags, kind, FrameHeader};
 use super::parse::{check_header, parse_payload};
 use super::types::{Frame, Item};
-use super::{DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LEN, MAX_MAX_FRAME_SIZE};
-use crate::error::{ErrorCode, ProtoError};
+use super::{FrameError, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LEN, MAX_MAX_FRAME_SIZE};
+use crate::error::ProtoError;
 
 #[derive(Clone, Copy, Debug)]
 enum State {
@@ -34,7 +35,7 @@ enum State {
     /// Discarding the payload of an unknown frame (or one with a stream error).
     Skip { left: u32 },
     /// A connection error happened; it is returned again on every call.
-    Failed(ProtoError),
+    Failed(FrameError),
 }
 
 /// What one step of the state machine produced. Whole frames are described
@@ -111,11 +112,18 @@ impl FrameDecoder {
     /// Decode the next item from `input[*pos..]`, advancing `*pos`.
     /// `Ok(None)`: input used up (a partial frame is kept inside).
     /// `DataPayload` offsets index `input`.
+    #[inline]
     pub fn decode<'a>(&'a mut self, input: &'a [u8], pos: &mut usize) -> Result<Option<Item<'a>>, ProtoError> {
+        self.decode_detailed(input, pos).map_err(FrameError::proto)
+    }
+
+    /// [`Self::decode`] with the typed reason (for callers that report the
+    /// broken rule, such as the inspector).
+    pub fn decode_detailed<'a>(&'a mut self, input: &'a [u8], pos: &mut usize) -> Result<Option<Item<'a>>, FrameError> {
         let step = match self.step(input, pos) {
             Ok(s) => s,
             Err(e) => {
-                if let ProtoError::Connection { .. } = e {
+                if !e.is_stream_error() {
                     self.state = State::Failed(e);
                 }
                 return Err(e);
@@ -134,7 +142,7 @@ impl FrameDecoder {
         }
     }
 
-    fn step(&mut self, input: &[u8], pos: &mut usize) -> Result<Step, ProtoError> {
+    fn step(&mut self, input: &[u8], pos: &mut usize) -> Result<Step, FrameError> {
         loop {
             let rest = input.get(*pos..).unwrap_or(&[]);
             match self.state {
@@ -161,7 +169,7 @@ impl FrameDecoder {
                         .length
                         .checked_sub(1)
                         .and_then(|n| n.checked_sub(pad))
-                        .ok_or(ProtoError::conn(ErrorCode::PROTOCOL_ERROR, "DATA padding exceeds the payload"))?;
+                        .ok_or(FrameError::Padding(kind::DATA))?;
                     self.state = State::Data {
                         stream_id: h.stream_id,
                         end_stream: h.has(flags::END_STREAM),
@@ -231,9 +239,9 @@ impl FrameDecoder {
 
     /// Check a new header and set the state for its payload. `Some(step)`
     /// when there is something to yield right away.
-    fn start_frame(&mut self, h: FrameHeader) -> Result<Option<Step>, ProtoError> {
+    fn start_frame(&mut self, h: FrameHeader) -> Result<Option<Step>, FrameError> {
         if let Err(e) = check_header(&h, self.max_frame_size) {
-            if let ProtoError::Stream { .. } = e {
+            if e.is_stream_error() {
                 self.state = State::Skip { left: h.length };
             }
             return Err(e);
@@ -274,7 +282,7 @@ impl FrameDecoder {
     }
 
     /// Gather a non-DATA payload; borrow the input when the frame is wholly in it.
-    fn payload(&mut self, h: FrameHeader, rest: &[u8], pos: &mut usize) -> Result<Step, ProtoError> {
+    fn payload(&mut self, h: FrameHeader, rest: &[u8], pos: &mut usize) -> Result<Step, FrameError> {
         let len = usize::try_from(h.length).unwrap_or(usize::MAX);
         if self.buf.is_empty() {
             if let Some(p) = rest.get(..len) {

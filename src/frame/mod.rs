@@ -4,6 +4,7 @@
 //! - [`types`]: typed frames ([`Frame`]), decoder items ([`Item`]) and payload parsing.
 //! - [`decode`]: the incremental [`FrameDecoder`] (DATA streamed, other frames whole).
 //! - [`encode`]: serializers (`write_*`) and [`Frame::encode`].
+//! - `error`: [`FrameError`], the typed rule a malformed frame breaks.
 //!
 //! The decoder checks everything that can be checked from one frame alone
 //! (sizes, stream 0 vs non-zero, padding); stream-state questions belong to
@@ -11,6 +12,7 @@
 
 pub mod decode;
 pub mod encode;
+mod error;
 pub mod header;
 mod parse;
 pub mod types;
@@ -20,6 +22,7 @@ pub use encode::{
     write_data, write_data_header, write_goaway, write_headers, write_ping, write_rst_stream, write_settings,
     write_window_update,
 };
+pub use error::FrameError;
 pub use header::{flags, kind, FrameHeader};
 pub use types::{settings_iter, Frame, Item, PrioritySpec, SettingsIter};
 

@@ -1,7 +1,7 @@
 use super::verdicts::{decoder_violation, endpoint, len32, self_dependency, stream_rule, violation};
 use super::*;
-use crate::error::{ErrorCode, ProtoError};
-use crate::frame::{kind, Frame, FrameDecoder, FrameHeader, Item};
+use crate::error::ErrorCode;
+use crate::frame::{kind, Frame, FrameDecoder, FrameError, FrameHeader, Item};
 use crate::stream_rules::{StreamFrame, Verdict};
 
 /// The frame being received.
@@ -21,7 +21,7 @@ pub(super) struct DataProgress {
     pub(super) payload: u32,
     pub(super) preview: Vec<u8>,
     pub(super) end_stream: bool,
-    pub(super) error: Option<ProtoError>,
+    pub(super) error: Option<FrameError>,
 }
 
 /// A frame that just completed, before it is judged.
@@ -267,7 +267,7 @@ impl Inspector {
         let _ = done.offset;
         let mut decoder = frame_decoder_for(&h);
         let mut pos = 0usize;
-        let frame = match decoder.decode(done.bytes, &mut pos) {
+        let frame = match decoder.decode_detailed(done.bytes, &mut pos) {
             Ok(Some(Item::Frame(f))) => f,
             Ok(_) => {
                 rec.notes.push("frame decoder yielded no frame".to_string());
@@ -387,7 +387,7 @@ pub(super) fn data_feed(p: &mut DataProgress, input: &[u8]) {
     }
     let mut pos = 0usize;
     loop {
-        match p.decoder.decode(input, &mut pos) {
+        match p.decoder.decode_detailed(input, &mut pos) {
             Ok(Some(Item::DataPayload { start, end, .. })) => {
                 let n = end.saturating_sub(start);
                 p.payload = p.payload.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));

@@ -1,8 +1,8 @@
 use std::borrow::Cow;
 
 use super::*;
-use crate::error::{ErrorCode, ProtoError};
-use crate::frame::{kind, FrameHeader};
+use crate::error::ErrorCode;
+use crate::frame::{FrameError, FrameHeader};
 use crate::semantics::{self, Malformed};
 use crate::stream_rules::{self, Lookup, StreamFrame, Verdict};
 
@@ -131,25 +131,11 @@ pub(super) fn self_dependency(rec: &mut Record, stream_id: u32, dependency: u32)
     }
 }
 
-/// A frame-decoder error, with the section of the frame type's definition.
-pub(super) fn decoder_violation(h: &FrameHeader, e: ProtoError) -> Violation {
-    let section = match (e.code(), h.kind) {
-        (_, kind::DATA) => "§6.1",
-        (_, kind::HEADERS) => "§6.2",
-        (_, kind::PRIORITY) => "§6.3",
-        (_, kind::RST_STREAM) => "§6.4",
-        (_, kind::SETTINGS) => "§6.5",
-        (_, kind::PUSH_PROMISE) => "§6.6",
-        (_, kind::PING) => "§6.7",
-        (_, kind::GOAWAY) => "§6.8",
-        (_, kind::WINDOW_UPDATE) => "§6.9",
-        (_, kind::CONTINUATION) => "§6.10",
-        (ErrorCode::FRAME_SIZE_ERROR, _) => "§4.2",
-        _ => "§4.1",
-    };
-    let connection = matches!(e, ProtoError::Connection { .. });
+/// A frame-decoder error, with the section of the rule it breaks.
+pub(super) fn decoder_violation(h: &FrameHeader, e: FrameError) -> Violation {
     let what = if e.code() == ErrorCode::FRAME_SIZE_ERROR { "frame size error" } else { "malformed frame" };
-    violation(section, &format!("{} {what}: {}", type_name(h.kind), e.reason()), e.code(), connection)
+    let message = format!("{} {what}: {}", type_name(h.kind), e.as_str());
+    violation(e.section(), &message, e.code(), !e.is_stream_error())
 }
 
 /// A §8 failure from `semantics`, with its section.
