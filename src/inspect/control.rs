@@ -1,6 +1,10 @@
+//! SETTINGS (and their ACKs) and WINDOW_UPDATE: the per-direction state
+//! that limits what the other side may send.
+
 use super::verdicts::{endpoint, stream_rule, violation};
-use super::*;
+use super::{setting_name, Direction, Inspector, PendingSettings, Record, MAX_TABLE_SIZE};
 use crate::error::ErrorCode;
+use crate::settings;
 use crate::settings::PeerChange;
 use crate::stream_rules::{StreamFrame, Verdict};
 

@@ -1,7 +1,12 @@
+//! Bytes to frames: the preface, 9-byte headers, payloads (DATA streamed
+//! through its own decoder), end of capture, and the per-frame dispatch.
+
 use super::verdicts::{decoder_violation, endpoint, len32, self_dependency, stream_rule, violation};
-use super::*;
+use super::{type_name, Detail, Direction, Inspector, Prio, Record, DATA_PREVIEW, PREFACE};
 use crate::error::ErrorCode;
+use crate::frame::FRAME_HEADER_LEN;
 use crate::frame::{kind, Frame, FrameDecoder, FrameError, FrameHeader, Item};
+use crate::settings;
 use crate::stream_rules::{StreamFrame, Verdict};
 
 /// The frame being received.

@@ -1,5 +1,10 @@
+//! Header blocks: reassembly across CONTINUATION, HPACK decoding per
+//! direction, and the dynamic table as the decoder reports it.
+
 use super::verdicts::violation;
-use super::*;
+use std::collections::VecDeque;
+
+use super::{Direction, HeaderBlock, Inspector, Record, TableSnapshot, MAX_HEADER_BLOCK};
 use crate::error::ErrorCode;
 use crate::hpack::{DecodeError, DecodeLimits, DecodeOutcome, Decoder, HeaderField, TableObserver, DEFAULT_TABLE_SIZE};
 

@@ -1,7 +1,10 @@
+//! The HTTP/1.1 heads of an h2c upgrade (RFC 7540 §3.2) before HTTP/2 starts.
+
 use super::verdicts::violation;
-use super::*;
+use super::{BlockKind, Detail, Direction, HeaderBlock, Inspector, Record, StreamInfo, MAX_HTTP1_HEAD};
 use crate::error::ErrorCode;
 use crate::semantics;
+use crate::settings;
 
 impl Inspector {
     /// Take bytes of an HTTP/1.1 head; returns how many of `rest` were used.

@@ -1,4 +1,6 @@
-use super::*;
+//! Records as JSON (hand-built: the format is small and fixed; see src/wasm/inspector.rs).
+
+use super::{flag_names, setting_name, Detail, Prio, Record};
 use crate::error::ErrorCode;
 
 /// Append `s` as a JSON string literal.

@@ -19,7 +19,7 @@
 //!
 //! Framing is done here (9-byte header + length), so a malformed frame never
 //! desynchronises the stream: each frame's bytes go to a fresh
-//! [`FrameDecoder`] sized to the largest legal frame, and the size limit the
+//! [`crate::frame::FrameDecoder`] sized to the largest legal frame, and the size limit the
 //! receiver advertised is checked separately (§4.2). DATA is streamed through
 //! the decoder like the engine does (only a short preview is kept); every
 //! other frame is at most 2^24-1+9 bytes, the largest a header can announce.
@@ -37,6 +37,12 @@
 //! (per-stream state, DATA and header blocks on a stream), `control`
 //! (SETTINGS and WINDOW_UPDATE), `verdicts` (violations and their RFC
 //! sections), `record` (the output types) and `json` (their JSON form).
+//!
+//! The verdicts are the engine's own rules, not a second copy: stream-state
+//! verdicts come from [`crate::stream_rules::rule`] over a per-frame stream
+//! lookup (from the receiver's side of each frame), malformed frames from
+//! [`crate::frame::FrameError`] and malformed messages from
+//! [`crate::semantics::Malformed`], each with its `section()`.
 //!
 //! Bounds (an inspector runs on untrusted captures too): at most
 //! [`MAX_TRACKED_STREAMS`] streams, header blocks up to [`MAX_HEADER_BLOCK`]
@@ -72,7 +78,7 @@ use hpack_view::{HpackView, PendingBlock};
 use streams::StreamInfo;
 
 /// The client connection preface (§3.4).
-pub const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+pub use crate::client::CLIENT_PREFACE as PREFACE;
 /// Streams tracked per connection; beyond this, new streams are not tracked (flagged once).
 pub const MAX_TRACKED_STREAMS: usize = 10_000;
 /// Largest header block (HEADERS/PUSH_PROMISE + CONTINUATIONs) reassembled.

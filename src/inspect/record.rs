@@ -1,8 +1,11 @@
+//! What the inspector outputs: one [`Record`] per frame, and its parts.
+
 use std::borrow::Cow;
 
-use super::*;
+use super::Direction;
 use crate::error::ErrorCode;
 use crate::frame::{flags, kind};
+use crate::settings;
 
 /// A protocol violation, with the RFC section that defines it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,8 +1,11 @@
+//! Per-stream state: the stream lookup the §5.1 rules are asked with, DATA,
+//! header blocks on their stream, PUSH_PROMISE, and the tracking bound.
+
 use super::framing::DataProgress;
 use super::verdicts::{
     body_end, check_response, decoder_violation, endpoint, semantic_violation, stream_rule, violation,
 };
-use super::*;
+use super::{BlockKind, Detail, Direction, Inspector, PendingBlock, Record, MAX_TRACKED_STREAMS};
 use crate::error::ErrorCode;
 use crate::frame::{kind, FrameHeader};
 use crate::semantics;

@@ -1,6 +1,9 @@
+//! Violations: each with the RFC section and error code of the rule it
+//! breaks, taken from the engine's own rule types where there is one.
+
 use std::borrow::Cow;
 
-use super::*;
+use super::{type_name, BlockKind, Direction, Record, StreamInfo, Violation};
 use crate::error::ErrorCode;
 use crate::frame::{FrameError, FrameHeader};
 use crate::semantics::{self, Malformed};
