@@ -13,13 +13,12 @@
 //! Errors: a `ProtoError::Stream` (only PRIORITY with a bad length) leaves
 //! the decoder usable — the offending payload is skipped. After a
 //! `ProtoError::Connection` the decoder is unusable: every later call
-//! returns the same error, as the connection is going away anyway. Inside,
-//! errors are [`FrameError`]s, which `decode_detailed` hands out as they are.
+//! returns the same error, as the connection is going away anyway.
 
 use super::header::{flags, kind, FrameHeader};
-use super::parse::{check_header, parse_payload};
+use super::parse::{check_header, data_padding, parse_payload};
 use super::types::{Frame, Item};
-use super::{FrameError, DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LEN, MAX_MAX_FRAME_SIZE};
+use super::{DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LEN, MAX_MAX_FRAME_SIZE};
 use crate::error::ProtoError;
 
 #[derive(Clone, Copy, Debug)]
@@ -35,7 +34,7 @@ enum State {
     /// Discarding the payload of an unknown frame (or one with a stream error).
     Skip { left: u32 },
     /// A connection error happened; it is returned again on every call.
-    Failed(FrameError),
+    Failed(ProtoError),
 }
 
 /// What one step of the state machine produced. Whole frames are described
@@ -112,18 +111,11 @@ impl FrameDecoder {
     /// Decode the next item from `input[*pos..]`, advancing `*pos`.
     /// `Ok(None)`: input used up (a partial frame is kept inside).
     /// `DataPayload` offsets index `input`.
-    #[inline]
     pub fn decode<'a>(&'a mut self, input: &'a [u8], pos: &mut usize) -> Result<Option<Item<'a>>, ProtoError> {
-        self.decode_detailed(input, pos).map_err(FrameError::proto)
-    }
-
-    /// [`Self::decode`] with the typed reason (for callers that report the
-    /// broken rule, such as the inspector).
-    pub fn decode_detailed<'a>(&'a mut self, input: &'a [u8], pos: &mut usize) -> Result<Option<Item<'a>>, FrameError> {
         let step = match self.step(input, pos) {
             Ok(s) => s,
             Err(e) => {
-                if !e.is_stream_error() {
+                if let ProtoError::Connection { .. } = e {
                     self.state = State::Failed(e);
                 }
                 return Err(e);
@@ -136,13 +128,13 @@ impl FrameDecoder {
             Step::Ready(item) => Ok(Some(item)),
             Step::WholeInInput(h, start, end) => {
                 let p = input.get(start..end).unwrap_or(&[]);
-                parse_payload(&h, p).map(|f| Some(Item::Frame(f)))
+                parse_payload(&h, p).map(|f| Some(Item::Frame(f))).map_err(ProtoError::from)
             }
-            Step::WholeInBuf(h) => parse_payload(&h, &self.buf).map(|f| Some(Item::Frame(f))),
+            Step::WholeInBuf(h) => parse_payload(&h, &self.buf).map(|f| Some(Item::Frame(f))).map_err(ProtoError::from),
         }
     }
 
-    fn step(&mut self, input: &[u8], pos: &mut usize) -> Result<Step, FrameError> {
+    fn step(&mut self, input: &[u8], pos: &mut usize) -> Result<Step, ProtoError> {
         loop {
             let rest = input.get(*pos..).unwrap_or(&[]);
             match self.state {
@@ -163,18 +155,12 @@ impl FrameDecoder {
                         return Ok(Step::NeedMore);
                     };
                     advance(pos, 1);
-                    let pad = u32::from(pad);
-                    // The pad-length byte counts in `length`: pad ≤ length - 1.
-                    let data_left = h
-                        .length
-                        .checked_sub(1)
-                        .and_then(|n| n.checked_sub(pad))
-                        .ok_or(FrameError::Padding(kind::DATA))?;
+                    let data_left = data_padding(&h, pad)?;
                     self.state = State::Data {
                         stream_id: h.stream_id,
                         end_stream: h.has(flags::END_STREAM),
                         data_left,
-                        pad_left: pad,
+                        pad_left: u32::from(pad),
                     };
                     return Ok(Step::Ready(data_start(&h)));
                 }
@@ -239,9 +225,9 @@ impl FrameDecoder {
 
     /// Check a new header and set the state for its payload. `Some(step)`
     /// when there is something to yield right away.
-    fn start_frame(&mut self, h: FrameHeader) -> Result<Option<Step>, FrameError> {
-        if let Err(e) = check_header(&h, self.max_frame_size) {
-            if e.is_stream_error() {
+    fn start_frame(&mut self, h: FrameHeader) -> Result<Option<Step>, ProtoError> {
+        if let Err(e) = check_header(&h, self.max_frame_size).map_err(ProtoError::from) {
+            if let ProtoError::Stream { .. } = e {
                 self.state = State::Skip { left: h.length };
             }
             return Err(e);
@@ -282,7 +268,7 @@ impl FrameDecoder {
     }
 
     /// Gather a non-DATA payload; borrow the input when the frame is wholly in it.
-    fn payload(&mut self, h: FrameHeader, rest: &[u8], pos: &mut usize) -> Result<Step, FrameError> {
+    fn payload(&mut self, h: FrameHeader, rest: &[u8], pos: &mut usize) -> Result<Step, ProtoError> {
         let len = usize::try_from(h.length).unwrap_or(usize::MAX);
         if self.buf.is_empty() {
             if let Some(p) = rest.get(..len) {

@@ -1,6 +1,7 @@
 //! Why a frame is malformed, from the frame alone (RFC 9113 §4, §6; RFC 9218
 //! §7.1): typed, so that the inspector can say which section is broken. The
-//! engine turns it into a [`ProtoError`] (same codes, scopes and text).
+//! rule functions (`check_header`, `parse_payload`, `data_padding`) return it;
+//! the decoder turns it into a [`ProtoError`] (same codes, scopes and text).
 
 use super::header::kind;
 use crate::error::{ErrorCode, ProtoError};

@@ -4,6 +4,7 @@
 //! - [`types`]: typed frames ([`Frame`]), decoder items ([`Item`]) and payload parsing.
 //! - [`decode`]: the incremental [`FrameDecoder`] (DATA streamed, other frames whole).
 //! - [`encode`]: serializers (`write_*`) and [`Frame::encode`].
+//! - `parse`: the per-frame rules ([`check_header`], [`parse_payload`], [`data_padding`]).
 //! - `error`: [`FrameError`], the typed rule a malformed frame breaks.
 //!
 //! The decoder checks everything that can be checked from one frame alone
@@ -24,6 +25,7 @@ pub use encode::{
 };
 pub use error::FrameError;
 pub use header::{flags, kind, FrameHeader};
+pub use parse::{check_header, data_padding, parse_payload};
 pub use types::{settings_iter, Frame, Item, PrioritySpec, SettingsIter};
 
 /// Size of the fixed frame header (§4.1).

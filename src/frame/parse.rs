@@ -12,7 +12,10 @@ use crate::error::ErrorCode;
 /// Everything decidable from the header alone. A stream error
 /// ([`FrameError::is_stream_error`]) leaves the connection (and the decoder)
 /// usable: the payload is skipped.
-pub(crate) fn check_header(h: &FrameHeader, max_frame_size: u32) -> Result<(), FrameError> {
+// `#[inline]`: the decoder's hot path, and also called by the inspector;
+// without the hint the second caller can keep them out of the decoder.
+#[inline]
+pub fn check_header(h: &FrameHeader, max_frame_size: u32) -> Result<(), FrameError> {
     if h.length > max_frame_size {
         return Err(FrameError::TooLarge);
     }
@@ -134,6 +137,13 @@ fn strip_pad<'a>(h: &FrameHeader, p: &'a [u8], pad: usize) -> Result<&'a [u8], F
     p.get(..keep).ok_or(FrameError::Padding(h.kind))
 }
 
+/// A PADDED DATA frame's pad length (its first payload byte) against its
+/// length, which counts that byte: returns the data length.
+#[inline]
+pub fn data_padding(h: &FrameHeader, pad: u8) -> Result<u32, FrameError> {
+    h.length.checked_sub(1).and_then(|n| n.checked_sub(u32::from(pad))).ok_or(FrameError::Padding(kind::DATA))
+}
+
 fn priority(p: &[u8]) -> PrioritySpec {
     let dep = be32(p);
     PrioritySpec {
@@ -144,7 +154,8 @@ fn priority(p: &[u8]) -> PrioritySpec {
 }
 
 /// Parse a complete non-DATA payload whose header passed [`check_header`].
-pub(crate) fn parse_payload<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, FrameError> {
+#[inline]
+pub fn parse_payload<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, FrameError> {
     let sid = h.stream_id;
     Ok(match h.kind {
         kind::HEADERS => {
