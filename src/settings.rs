@@ -19,6 +19,21 @@ pub mod id {
     pub const ENABLE_CONNECT_PROTOCOL: u16 = 0x8;
     /// RFC 9218 §2.1.
     pub const NO_RFC7540_PRIORITIES: u16 = 0x9;
+
+    /// The RFC name of a setting, or `None` for an identifier this crate does not know.
+    pub fn name(id: u16) -> Option<&'static str> {
+        Some(match id {
+            HEADER_TABLE_SIZE => "HEADER_TABLE_SIZE",
+            ENABLE_PUSH => "ENABLE_PUSH",
+            MAX_CONCURRENT_STREAMS => "MAX_CONCURRENT_STREAMS",
+            INITIAL_WINDOW_SIZE => "INITIAL_WINDOW_SIZE",
+            MAX_FRAME_SIZE => "MAX_FRAME_SIZE",
+            MAX_HEADER_LIST_SIZE => "MAX_HEADER_LIST_SIZE",
+            ENABLE_CONNECT_PROTOCOL => "ENABLE_CONNECT_PROTOCOL",
+            NO_RFC7540_PRIORITIES => "NO_RFC7540_PRIORITIES",
+            _ => return None,
+        })
+    }
 }
 
 /// Largest legal flow-control window and INITIAL_WINDOW_SIZE (2^31-1).

@@ -252,7 +252,7 @@ impl Core {
                     return false;
                 }
                 if let Err(reason) = semantics::check_trailers(self.arena.pairs(range.clone())) {
-                    self.malformed(id, reason);
+                    self.malformed(id, reason.as_str());
                     return false;
                 }
                 if !self.body_length_ok(id) {

@@ -289,7 +289,7 @@ impl Core {
         let head = match semantics::check_request(self.arena.pairs(range.clone())) {
             Ok(h) => h,
             Err(reason) => {
-                self.reject(id, 400, reason);
+                self.reject(id, 400, reason.as_str());
                 return false;
             }
         };

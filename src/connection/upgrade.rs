@@ -57,7 +57,8 @@ impl Connection {
         if settings_payload.len() % 6 != 0 {
             return Err(UpgradeError::BadSettings("length not a multiple of 6"));
         }
-        let head = semantics::check_request(request.iter().copied()).map_err(UpgradeError::BadRequest)?;
+        let head =
+            semantics::check_request(request.iter().copied()).map_err(|m| UpgradeError::BadRequest(m.as_str()))?;
         if head.content_length.is_some_and(|n| n != 0) {
             return Err(UpgradeError::BadRequest("an upgraded request must not carry a body"));
         }

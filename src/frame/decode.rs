@@ -16,10 +16,10 @@
 //! returns the same error, as the connection is going away anyway.
 
 use super::header::{flags, kind, FrameHeader};
-use super::parse::{check_header, parse_payload};
+use super::parse::{check_header, data_padding, parse_payload};
 use super::types::{Frame, Item};
 use super::{DEFAULT_MAX_FRAME_SIZE, FRAME_HEADER_LEN, MAX_MAX_FRAME_SIZE};
-use crate::error::{ErrorCode, ProtoError};
+use crate::error::ProtoError;
 
 #[derive(Clone, Copy, Debug)]
 enum State {
@@ -128,9 +128,9 @@ impl FrameDecoder {
             Step::Ready(item) => Ok(Some(item)),
             Step::WholeInInput(h, start, end) => {
                 let p = input.get(start..end).unwrap_or(&[]);
-                parse_payload(&h, p).map(|f| Some(Item::Frame(f)))
+                parse_payload(&h, p).map(|f| Some(Item::Frame(f))).map_err(ProtoError::from)
             }
-            Step::WholeInBuf(h) => parse_payload(&h, &self.buf).map(|f| Some(Item::Frame(f))),
+            Step::WholeInBuf(h) => parse_payload(&h, &self.buf).map(|f| Some(Item::Frame(f))).map_err(ProtoError::from),
         }
     }
 
@@ -155,18 +155,12 @@ impl FrameDecoder {
                         return Ok(Step::NeedMore);
                     };
                     advance(pos, 1);
-                    let pad = u32::from(pad);
-                    // The pad-length byte counts in `length`: pad ≤ length - 1.
-                    let data_left = h
-                        .length
-                        .checked_sub(1)
-                        .and_then(|n| n.checked_sub(pad))
-                        .ok_or(ProtoError::conn(ErrorCode::PROTOCOL_ERROR, "DATA padding exceeds the payload"))?;
+                    let data_left = data_padding(&h, pad)?;
                     self.state = State::Data {
                         stream_id: h.stream_id,
                         end_stream: h.has(flags::END_STREAM),
                         data_left,
-                        pad_left: pad,
+                        pad_left: u32::from(pad),
                     };
                     return Ok(Step::Ready(data_start(&h)));
                 }
@@ -232,7 +226,7 @@ impl FrameDecoder {
     /// Check a new header and set the state for its payload. `Some(step)`
     /// when there is something to yield right away.
     fn start_frame(&mut self, h: FrameHeader) -> Result<Option<Step>, ProtoError> {
-        if let Err(e) = check_header(&h, self.max_frame_size) {
+        if let Err(e) = check_header(&h, self.max_frame_size).map_err(ProtoError::from) {
             if let ProtoError::Stream { .. } = e {
                 self.state = State::Skip { left: h.length };
             }

@@ -15,6 +15,24 @@ pub mod kind {
     pub const WINDOW_UPDATE: u8 = 0x8;
     pub const CONTINUATION: u8 = 0x9;
     pub const PRIORITY_UPDATE: u8 = 0x10;
+
+    /// The RFC name of a frame type, or `None` for a type this crate does not know.
+    pub fn name(kind: u8) -> Option<&'static str> {
+        Some(match kind {
+            DATA => "DATA",
+            HEADERS => "HEADERS",
+            PRIORITY => "PRIORITY",
+            RST_STREAM => "RST_STREAM",
+            SETTINGS => "SETTINGS",
+            PUSH_PROMISE => "PUSH_PROMISE",
+            PING => "PING",
+            GOAWAY => "GOAWAY",
+            WINDOW_UPDATE => "WINDOW_UPDATE",
+            CONTINUATION => "CONTINUATION",
+            PRIORITY_UPDATE => "PRIORITY_UPDATE",
+            _ => return None,
+        })
+    }
 }
 
 /// Frame flag bits. The same bit means different things on different frame
@@ -25,6 +43,22 @@ pub mod flags {
     pub const END_HEADERS: u8 = 0x4;
     pub const PADDED: u8 = 0x8;
     pub const PRIORITY: u8 = 0x20;
+
+    /// The flags a frame type defines, with their RFC names; other bits are
+    /// undefined for it and MUST be ignored (§4.1).
+    pub fn defined(kind: u8) -> &'static [(u8, &'static str)] {
+        use super::kind as k;
+        match kind {
+            k::DATA => &[(END_STREAM, "END_STREAM"), (PADDED, "PADDED")],
+            k::HEADERS => {
+                &[(END_STREAM, "END_STREAM"), (END_HEADERS, "END_HEADERS"), (PADDED, "PADDED"), (PRIORITY, "PRIORITY")]
+            }
+            k::PUSH_PROMISE => &[(END_HEADERS, "END_HEADERS"), (PADDED, "PADDED")],
+            k::CONTINUATION => &[(END_HEADERS, "END_HEADERS")],
+            k::SETTINGS | k::PING => &[(ACK, "ACK")],
+            _ => &[],
+        }
+    }
 }
 
 /// Stream identifiers are 31 bits; the top bit is reserved (§4.1) and ignored on receipt.

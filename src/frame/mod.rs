@@ -4,6 +4,8 @@
 //! - [`types`]: typed frames ([`Frame`]), decoder items ([`Item`]) and payload parsing.
 //! - [`decode`]: the incremental [`FrameDecoder`] (DATA streamed, other frames whole).
 //! - [`encode`]: serializers (`write_*`) and [`Frame::encode`].
+//! - `parse`: the per-frame rules ([`check_header`], [`parse_payload`], [`data_padding`]).
+//! - `error`: [`FrameError`], the typed rule a malformed frame breaks.
 //!
 //! The decoder checks everything that can be checked from one frame alone
 //! (sizes, stream 0 vs non-zero, padding); stream-state questions belong to
@@ -11,6 +13,7 @@
 
 pub mod decode;
 pub mod encode;
+mod error;
 pub mod header;
 mod parse;
 pub mod types;
@@ -20,7 +23,9 @@ pub use encode::{
     write_data, write_data_header, write_goaway, write_headers, write_ping, write_rst_stream, write_settings,
     write_window_update,
 };
+pub use error::FrameError;
 pub use header::{flags, kind, FrameHeader};
+pub use parse::{check_header, data_padding, parse_payload};
 pub use types::{settings_iter, Frame, Item, PrioritySpec, SettingsIter};
 
 /// Size of the fixed frame header (§4.1).

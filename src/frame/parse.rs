@@ -6,107 +6,105 @@
 
 use super::header::{flags, kind, FrameHeader, STREAM_ID_MASK};
 use super::types::{Frame, PrioritySpec};
-use crate::error::{ErrorCode, ProtoError};
+use super::FrameError;
+use crate::error::ErrorCode;
 
-const FRAME_SIZE: ErrorCode = ErrorCode::FRAME_SIZE_ERROR;
-const PROTOCOL: ErrorCode = ErrorCode::PROTOCOL_ERROR;
-
-fn conn(code: ErrorCode, reason: &'static str) -> ProtoError {
-    ProtoError::conn(code, reason)
-}
-
-/// Everything decidable from the header alone. A `ProtoError::Stream` leaves
-/// the connection (and the decoder) usable: the payload is skipped.
-pub(crate) fn check_header(h: &FrameHeader, max_frame_size: u32) -> Result<(), ProtoError> {
+/// Everything decidable from the header alone. A stream error
+/// ([`FrameError::is_stream_error`]) leaves the connection (and the decoder)
+/// usable: the payload is skipped.
+// `#[inline]`: the decoder's hot path, and also called by the inspector;
+// without the hint the second caller can keep them out of the decoder.
+#[inline]
+pub fn check_header(h: &FrameHeader, max_frame_size: u32) -> Result<(), FrameError> {
     if h.length > max_frame_size {
-        return Err(conn(FRAME_SIZE, "frame larger than SETTINGS_MAX_FRAME_SIZE"));
+        return Err(FrameError::TooLarge);
     }
     let on_zero = h.stream_id == 0;
     let padded = u32::from(h.has(flags::PADDED));
     match h.kind {
         kind::DATA => {
-            need_stream(on_zero, "DATA on stream 0")?;
+            need_stream(h, on_zero)?;
             // The pad-length byte is mandatory when PADDED is set (§4.2: too small).
-            min_len(h.length, padded, "DATA too short for its pad length")
+            min_len(h, padded)
         }
         kind::HEADERS => {
-            need_stream(on_zero, "HEADERS on stream 0")?;
+            need_stream(h, on_zero)?;
             let prio = if h.has(flags::PRIORITY) { 5 } else { 0 };
-            min_len(h.length, padded.saturating_add(prio), "HEADERS too short for its fields")
+            min_len(h, padded.saturating_add(prio))
         }
         kind::PRIORITY => {
-            need_stream(on_zero, "PRIORITY on stream 0")?;
+            need_stream(h, on_zero)?;
             if h.length != 5 {
                 // §6.3: a stream error; the payload is skipped.
-                return Err(ProtoError::stream(h.stream_id, FRAME_SIZE, "PRIORITY length is not 5"));
+                return Err(FrameError::PriorityLength { stream_id: h.stream_id });
             }
             Ok(())
         }
         kind::RST_STREAM => {
-            need_stream(on_zero, "RST_STREAM on stream 0")?;
-            exact_len(h.length, 4, "RST_STREAM length is not 4")
+            need_stream(h, on_zero)?;
+            exact_len(h, 4)
         }
         kind::SETTINGS => {
-            need_zero(on_zero, "SETTINGS on a non-zero stream")?;
+            need_zero(h, on_zero)?;
             if h.has(flags::ACK) && h.length != 0 {
-                return Err(conn(FRAME_SIZE, "SETTINGS ACK with a payload"));
+                return Err(FrameError::SettingsAckWithPayload);
             }
             if h.length % 6 != 0 {
-                return Err(conn(FRAME_SIZE, "SETTINGS length is not a multiple of 6"));
+                return Err(FrameError::SettingsLength);
             }
             Ok(())
         }
         kind::PUSH_PROMISE => {
-            need_stream(on_zero, "PUSH_PROMISE on stream 0")?;
-            min_len(h.length, padded.saturating_add(4), "PUSH_PROMISE too short for its fields")
+            need_stream(h, on_zero)?;
+            min_len(h, padded.saturating_add(4))
         }
         kind::PING => {
-            need_zero(on_zero, "PING on a non-zero stream")?;
-            exact_len(h.length, 8, "PING length is not 8")
+            need_zero(h, on_zero)?;
+            exact_len(h, 8)
         }
         kind::GOAWAY => {
-            need_zero(on_zero, "GOAWAY on a non-zero stream")?;
-            min_len(h.length, 8, "GOAWAY shorter than 8")
+            need_zero(h, on_zero)?;
+            min_len(h, 8)
         }
-        kind::WINDOW_UPDATE => exact_len(h.length, 4, "WINDOW_UPDATE length is not 4"),
-        kind::CONTINUATION => need_stream(on_zero, "CONTINUATION on stream 0"),
+        kind::WINDOW_UPDATE => exact_len(h, 4),
+        kind::CONTINUATION => need_stream(h, on_zero),
         kind::PRIORITY_UPDATE => {
-            need_zero(on_zero, "PRIORITY_UPDATE on a non-zero stream")?;
-            min_len(h.length, 4, "PRIORITY_UPDATE shorter than 4")
+            need_zero(h, on_zero)?;
+            min_len(h, 4)
         }
         _ => Ok(()),
     }
 }
 
-fn need_stream(on_zero: bool, reason: &'static str) -> Result<(), ProtoError> {
+fn need_stream(h: &FrameHeader, on_zero: bool) -> Result<(), FrameError> {
     if on_zero {
-        Err(conn(PROTOCOL, reason))
+        Err(FrameError::OnStreamZero(h.kind))
     } else {
         Ok(())
     }
 }
 
-fn need_zero(on_zero: bool, reason: &'static str) -> Result<(), ProtoError> {
+fn need_zero(h: &FrameHeader, on_zero: bool) -> Result<(), FrameError> {
     if on_zero {
         Ok(())
     } else {
-        Err(conn(PROTOCOL, reason))
+        Err(FrameError::OnNonZeroStream(h.kind))
     }
 }
 
-fn exact_len(len: u32, want: u32, reason: &'static str) -> Result<(), ProtoError> {
-    if len == want {
+fn exact_len(h: &FrameHeader, want: u32) -> Result<(), FrameError> {
+    if h.length == want {
         Ok(())
     } else {
-        Err(conn(FRAME_SIZE, reason))
+        Err(FrameError::WrongLength(h.kind))
     }
 }
 
-fn min_len(len: u32, min: u32, reason: &'static str) -> Result<(), ProtoError> {
-    if len >= min {
+fn min_len(h: &FrameHeader, min: u32) -> Result<(), FrameError> {
+    if h.length >= min {
         Ok(())
     } else {
-        Err(conn(FRAME_SIZE, reason))
+        Err(FrameError::TooShort(h.kind))
     }
 }
 
@@ -119,24 +117,31 @@ fn be32(b: &[u8]) -> u32 {
 
 /// Split off `n` leading bytes; a short payload is a FRAME_SIZE_ERROR
 /// (unreachable after [`check_header`], kept so no slice can go out of bounds).
-fn take(p: &[u8], n: usize) -> Result<(&[u8], &[u8]), ProtoError> {
-    p.split_at_checked(n).ok_or(conn(FRAME_SIZE, "frame too short for its fields"))
+fn take<'a>(h: &FrameHeader, p: &'a [u8], n: usize) -> Result<(&'a [u8], &'a [u8]), FrameError> {
+    p.split_at_checked(n).ok_or(FrameError::FieldsTooShort(h.kind))
 }
 
 /// Remove the pad-length byte (when PADDED) and return (padding length, rest).
-fn pad_len<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<(usize, &'a [u8]), ProtoError> {
+fn pad_len<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<(usize, &'a [u8]), FrameError> {
     if !h.has(flags::PADDED) {
         return Ok((0, p));
     }
-    let (first, rest) = take(p, 1)?;
+    let (first, rest) = take(h, p, 1)?;
     Ok((first.first().copied().map_or(0, usize::from), rest))
 }
 
 /// Drop `pad` trailing bytes; padding longer than what remains is a
 /// connection PROTOCOL_ERROR (§6.2, §6.6).
-fn strip_pad(p: &[u8], pad: usize) -> Result<&[u8], ProtoError> {
-    let keep = p.len().checked_sub(pad).ok_or(conn(PROTOCOL, "padding exceeds the payload"))?;
-    p.get(..keep).ok_or(conn(PROTOCOL, "padding exceeds the payload"))
+fn strip_pad<'a>(h: &FrameHeader, p: &'a [u8], pad: usize) -> Result<&'a [u8], FrameError> {
+    let keep = p.len().checked_sub(pad).ok_or(FrameError::Padding(h.kind))?;
+    p.get(..keep).ok_or(FrameError::Padding(h.kind))
+}
+
+/// A PADDED DATA frame's pad length (its first payload byte) against its
+/// length, which counts that byte: returns the data length.
+#[inline]
+pub fn data_padding(h: &FrameHeader, pad: u8) -> Result<u32, FrameError> {
+    h.length.checked_sub(1).and_then(|n| n.checked_sub(u32::from(pad))).ok_or(FrameError::Padding(kind::DATA))
 }
 
 fn priority(p: &[u8]) -> PrioritySpec {
@@ -149,13 +154,14 @@ fn priority(p: &[u8]) -> PrioritySpec {
 }
 
 /// Parse a complete non-DATA payload whose header passed [`check_header`].
-pub(crate) fn parse_payload<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, ProtoError> {
+#[inline]
+pub fn parse_payload<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a>, FrameError> {
     let sid = h.stream_id;
     Ok(match h.kind {
         kind::HEADERS => {
             let (pad, rest) = pad_len(h, p)?;
             let (prio, rest) = if h.has(flags::PRIORITY) {
-                let (spec, rest) = take(rest, 5)?;
+                let (spec, rest) = take(h, rest, 5)?;
                 (Some(priority(spec)), rest)
             } else {
                 (None, rest)
@@ -165,7 +171,7 @@ pub(crate) fn parse_payload<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a
                 end_stream: h.has(flags::END_STREAM),
                 end_headers: h.has(flags::END_HEADERS),
                 priority: prio,
-                fragment: strip_pad(rest, pad)?,
+                fragment: strip_pad(h, rest, pad)?,
             }
         }
         kind::PRIORITY => Frame::Priority { stream_id: sid, spec: priority(p) },
@@ -173,12 +179,12 @@ pub(crate) fn parse_payload<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a
         kind::SETTINGS => Frame::Settings { ack: h.has(flags::ACK), params: p },
         kind::PUSH_PROMISE => {
             let (pad, rest) = pad_len(h, p)?;
-            let (id, rest) = take(rest, 4)?;
+            let (id, rest) = take(h, rest, 4)?;
             Frame::PushPromise {
                 stream_id: sid,
                 promised_id: be32(id) & STREAM_ID_MASK,
                 end_headers: h.has(flags::END_HEADERS),
-                fragment: strip_pad(rest, pad)?,
+                fragment: strip_pad(h, rest, pad)?,
             }
         }
         kind::PING => {
@@ -189,7 +195,7 @@ pub(crate) fn parse_payload<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a
             Frame::Ping { ack: h.has(flags::ACK), data }
         }
         kind::GOAWAY => {
-            let (fixed, debug) = take(p, 8)?;
+            let (fixed, debug) = take(h, p, 8)?;
             Frame::GoAway {
                 last_stream_id: be32(fixed) & STREAM_ID_MASK,
                 code: ErrorCode(be32(fixed.get(4..).unwrap_or(&[]))),
@@ -202,11 +208,11 @@ pub(crate) fn parse_payload<'a>(h: &FrameHeader, p: &'a [u8]) -> Result<Frame<'a
             Frame::Continuation { stream_id: sid, end_headers: h.has(flags::END_HEADERS), fragment: p }
         }
         kind::PRIORITY_UPDATE => {
-            let (id, field_value) = take(p, 4)?;
+            let (id, field_value) = take(h, p, 4)?;
             let prioritized_id = be32(id) & STREAM_ID_MASK;
             if prioritized_id == 0 {
                 // RFC 9218 §7.1.
-                return Err(conn(PROTOCOL, "PRIORITY_UPDATE for stream 0"));
+                return Err(FrameError::PriorityUpdateForStreamZero);
             }
             Frame::PriorityUpdate { prioritized_id, field_value }
         }

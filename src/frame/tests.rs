@@ -381,3 +381,28 @@ fn buffer_never_exceeds_max_frame_size_plus_header() {
     assert!(n > 4);
     assert!(d.at_frame_boundary());
 }
+
+#[test]
+fn typed_frame_rules_name_the_broken_rule_and_match_the_decoder_error() {
+    let cases: [(Vec<u8>, FrameError, &str); 6] = [
+        (raw(0, kind::DATA, 0, 0, &[]), FrameError::OnStreamZero(kind::DATA), "§6.1"),
+        (raw(3, kind::DATA, flags::PADDED, 1, &[5, 0, 0]), FrameError::Padding(kind::DATA), "§6.1"),
+        (raw(7, kind::PING, 0, 0, &[0; 7]), FrameError::WrongLength(kind::PING), "§6.7"),
+        (raw(4, kind::PRIORITY, 0, 3, &[0; 4]), FrameError::PriorityLength { stream_id: 3 }, "§6.3"),
+        (raw(3, kind::HEADERS, flags::PADDED, 1, &[5, 0, 0]), FrameError::Padding(kind::HEADERS), "§6.2"),
+        (raw(3, kind::PRIORITY_UPDATE, 0, 0, &[0; 3]), FrameError::TooShort(kind::PRIORITY_UPDATE), "§4.2"),
+    ];
+    for (input, want, section) in cases {
+        let (head, payload) = input.split_at(FRAME_HEADER_LEN);
+        let h = FrameHeader::parse(head.try_into().unwrap());
+        let got = check_header(&h, DEFAULT_MAX_FRAME_SIZE)
+            .and_then(|()| match h.kind {
+                kind::DATA => data_padding(&h, payload[0]).map(|_| ()),
+                _ => parse_payload(&h, payload).map(|_| ()),
+            })
+            .unwrap_err();
+        assert_eq!((got, got.section()), (want, section));
+        assert_eq!(first_error(&input), got.proto(), "{want:?}");
+        assert_eq!(got.is_stream_error(), matches!(got.proto(), ProtoError::Stream { .. }));
+    }
+}

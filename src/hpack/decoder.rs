@@ -5,7 +5,9 @@
 //! fields are borrowed from the tables. Nothing is allocated per field.
 
 use super::table::{static_entry, DynamicTable, ENTRY_OVERHEAD, STATIC_LEN};
-use super::{huffman, integer, DecodeError, DecodeLimits, DecodeOutcome, HeaderField, DEFAULT_TABLE_SIZE};
+use super::{
+    huffman, integer, DecodeError, DecodeLimits, DecodeOutcome, HeaderField, TableObserver, DEFAULT_TABLE_SIZE,
+};
 
 /// Scratch capacity kept between blocks; larger buffers are freed after use.
 const SCRATCH_KEEP: usize = 16 * 1024;
@@ -101,9 +103,14 @@ impl Decoder {
     /// shrunk now: a compliant encoder must signal the lower size at its next
     /// block (§4.2), so both sides agree.
     pub fn set_max_allowed_table_size(&mut self, n: usize) {
+        self.set_max_allowed_table_size_observed(n, &mut ());
+    }
+
+    /// [`Self::set_max_allowed_table_size`], telling `observer` of the evictions.
+    pub fn set_max_allowed_table_size_observed<O: TableObserver>(&mut self, n: usize, observer: &mut O) {
         self.max_allowed = n;
         if self.table.max_size() > n {
-            self.table.set_max_size(n);
+            self.table.set_max_size_observed(n, observer);
         }
     }
 
@@ -121,11 +128,25 @@ impl Decoder {
     /// limit is crossed, decoding goes on to keep the dynamic table in sync
     /// but nothing more is emitted and the outcome says over_limit.
     /// An error means the table is out of sync: a connection error.
+    #[inline]
     pub fn decode(
         &mut self,
         block: &[u8],
         limits: &DecodeLimits,
         emit: &mut dyn FnMut(HeaderField<'_>),
+    ) -> Result<DecodeOutcome, DecodeError> {
+        self.decode_observed(block, limits, emit, &mut ())
+    }
+
+    /// [`Self::decode`], telling `observer` of every change to the dynamic
+    /// table, in order. On an error the changes made before it stand (and
+    /// were reported), as they do in the table.
+    pub fn decode_observed<O: TableObserver>(
+        &mut self,
+        block: &[u8],
+        limits: &DecodeLimits,
+        emit: &mut dyn FnMut(HeaderField<'_>),
+        observer: &mut O,
     ) -> Result<DecodeOutcome, DecodeError> {
         let Decoder { table, max_allowed, scratch } = self;
         let mut input = block;
@@ -157,7 +178,7 @@ impl Decoder {
                 };
                 let value = read_string(&mut input, scratch)?;
                 let (name, value) = (name.resolve(scratch), value.resolve(scratch));
-                table.insert(name, value);
+                table.insert_observed(name, value, observer);
                 if account(&mut out, limits, name, value) {
                     emit(HeaderField { name, value, sensitive: false });
                 }
@@ -170,7 +191,7 @@ impl Decoder {
                 if size > *max_allowed {
                     return Err(DecodeError::SizeUpdateTooLarge);
                 }
-                table.set_max_size(size);
+                table.set_max_size_observed(size, observer);
             } else {
                 // §6.2.2 without indexing (0000) / §6.2.3 never indexed (0001)
                 let sensitive = first & 0x10 != 0;
@@ -293,6 +314,56 @@ mod tests {
         assert_eq!(d.max_table_size(), 100);
         assert_eq!(dec(&mut d, &[0x3f, 0x46]), Err(DecodeError::SizeUpdateTooLarge)); // 101
         assert!(dec(&mut d, &[0x3f, 0x45]).is_ok()); // 100
+    }
+
+    /// Records table events as text, in order.
+    #[derive(Default)]
+    struct Log(Vec<String>);
+
+    impl TableObserver for Log {
+        fn inserted(&mut self, name: &[u8], value: &[u8]) {
+            self.0.push(format!("+{}={}", String::from_utf8_lossy(name), String::from_utf8_lossy(value)));
+        }
+        fn evicted(&mut self, name: &[u8], value: &[u8]) {
+            self.0.push(format!("-{}={}", String::from_utf8_lossy(name), String::from_utf8_lossy(value)));
+        }
+        fn size_updated(&mut self, max_size: usize) {
+            self.0.push(format!("max {max_size}"));
+        }
+    }
+
+    #[test]
+    fn observer_sees_inserts_evictions_and_size_updates_in_order() {
+        let mut d = Decoder::new(100);
+        let mut log = Log::default();
+        let decode = |d: &mut Decoder, block: &[u8], log: &mut Log| {
+            d.decode_observed(block, &DecodeLimits::default(), &mut |_| {}, log).map(|o| o.fields)
+        };
+        // a=1 (34), bb=22 (36), ccc=333 (38): the third insert evicts a=1.
+        let block = [
+            &[0x40, 1, b'a', 1, b'1'][..],
+            &[0x40, 2, b'b', b'b', 2, b'2', b'2'],
+            &[0x40, 3, b'c', b'c', b'c', 3, b'3', b'3', b'3'],
+        ]
+        .concat();
+        assert_eq!(decode(&mut d, &block, &mut log), Ok(3));
+        assert_eq!(log.0, ["+a=1", "+bb=22", "-a=1", "+ccc=333"]);
+        // A size update to 40 evicts the oldest; an entry larger than the table empties it.
+        log.0.clear();
+        let big = [&[0x3f, 0x09][..], &[0x40, 1, b'x', 10], &[b'y'; 10]].concat();
+        assert_eq!(decode(&mut d, &big, &mut log), Ok(1));
+        assert_eq!(log.0, ["max 40", "-bb=22", "-ccc=333"]);
+        assert_eq!(d.table_size(), 0);
+        // A lower acknowledged limit shrinks the table, and says so.
+        let mut d = Decoder::new(4096);
+        let mut log = Log::default();
+        assert_eq!(decode(&mut d, &[0x40, 1, b'a', 1, b'1'], &mut log), Ok(1));
+        d.set_max_allowed_table_size_observed(10, &mut log);
+        assert_eq!(log.0, ["+a=1", "max 10", "-a=1"]);
+        // Unobserved decoding gives the same table.
+        let mut plain = Decoder::new(100);
+        dec(&mut plain, &block).unwrap();
+        assert_eq!(plain.table_size(), 36 + 38);
     }
 
     #[test]

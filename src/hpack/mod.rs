@@ -4,6 +4,8 @@
 //!   to a callback as borrowed slices (no allocation per field), enforces the
 //!   header-list size and field-count limits while decoding, and rejects every
 //!   malformed input with a [`DecodeError`] (all map to COMPRESSION_ERROR).
+//!   A [`TableObserver`] passed to `decode_observed` is told of every table
+//!   insert, eviction and size change.
 //! - [`Encoder`] encodes response fields with static/dynamic table indexing,
 //!   Huffman when shorter, never-indexed literals for sensitive fields, and the
 //!   peer's SETTINGS_HEADER_TABLE_SIZE honoured via size updates.
@@ -44,6 +46,28 @@ impl<'a> HeaderField<'a> {
     pub fn new(name: &'a [u8], value: &'a [u8]) -> Self {
         HeaderField { name, value, sensitive: false }
     }
+}
+
+/// Watches a decoder's dynamic table change (RFC 7541 §4): for a view of the
+/// table, such as the inspector's, that must follow the decoder exactly.
+///
+/// Every hook does nothing by default. The engine decodes with `()`, whose
+/// `ACTIVE` is false: the calls and the slices they would be handed are
+/// compiled out, so an unobserved decoder costs what it did before.
+pub trait TableObserver {
+    /// False: the decoder does not even look up what it would report.
+    const ACTIVE: bool = true;
+    /// An entry was added at the front (it becomes index 62).
+    fn inserted(&mut self, _name: &[u8], _value: &[u8]) {}
+    /// The oldest entry was dropped to make room or to honour a smaller size.
+    fn evicted(&mut self, _name: &[u8], _value: &[u8]) {}
+    /// The table's maximum size changed: a size update in a block (§6.3), or
+    /// a lower acknowledged SETTINGS_HEADER_TABLE_SIZE shrinking it.
+    fn size_updated(&mut self, _max_size: usize) {}
+}
+
+impl TableObserver for () {
+    const ACTIVE: bool = false;
 }
 
 /// Limits checked while a block is decoded.

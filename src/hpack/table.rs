@@ -10,6 +10,8 @@
 
 use std::collections::VecDeque;
 
+use super::TableObserver;
+
 /// RFC 7541 §4.1: each entry costs name + value + 32 octets.
 pub(crate) const ENTRY_OVERHEAD: usize = 32;
 
@@ -198,8 +200,15 @@ impl DynamicTable {
 
     /// Change the maximum size, evicting as needed (§4.3).
     pub(crate) fn set_max_size(&mut self, max_size: usize) {
+        self.set_max_size_observed(max_size, &mut ());
+    }
+
+    pub(crate) fn set_max_size_observed<O: TableObserver>(&mut self, max_size: usize, observer: &mut O) {
         self.max_size = max_size;
-        self.evict_to(max_size);
+        if O::ACTIVE {
+            observer.size_updated(max_size);
+        }
+        self.evict_to(max_size, observer);
         if self.entries.is_empty() {
             // Give memory back when the table is emptied or shrunk to zero.
             self.arena.clear();
@@ -221,8 +230,13 @@ impl DynamicTable {
         Some((name, value))
     }
 
-    fn evict_to(&mut self, target: usize) {
+    fn evict_to<O: TableObserver>(&mut self, target: usize, observer: &mut O) {
         while self.size > target {
+            if O::ACTIVE {
+                if let Some((name, value)) = self.entries.len().checked_sub(1).and_then(|last| self.get(last)) {
+                    observer.evicted(name, value);
+                }
+            }
             let Some(e) = self.entries.pop_back() else {
                 self.size = 0;
                 break;
@@ -242,13 +256,17 @@ impl DynamicTable {
     /// and is not stored. `name`/`value` must not borrow from this table (the
     /// caller copies an indexed name first, since eviction may drop it).
     pub(crate) fn insert(&mut self, name: &[u8], value: &[u8]) {
+        self.insert_observed(name, value, &mut ());
+    }
+
+    pub(crate) fn insert_observed<O: TableObserver>(&mut self, name: &[u8], value: &[u8], observer: &mut O) {
         let len = name.len().saturating_add(value.len());
         let cost = len.saturating_add(ENTRY_OVERHEAD);
         if cost > self.max_size {
-            self.evict_to(0);
+            self.evict_to(0, observer);
             return;
         }
-        self.evict_to(self.max_size.saturating_sub(cost));
+        self.evict_to(self.max_size.saturating_sub(cost), observer);
         // Arena budget: twice the table size. Live bytes ≤ max_size - cost, so
         // after compaction the new entry always fits in the budget.
         let budget = self.max_size.saturating_mul(2);
@@ -274,6 +292,9 @@ impl DynamicTable {
         self.arena.extend_from_slice(value);
         self.entries.push_front(Entry { offset, name_len: name.len(), value_len: value.len() });
         self.size = self.size.saturating_add(cost);
+        if O::ACTIVE {
+            observer.inserted(name, value);
+        }
     }
 
     /// Encoder lookup: `(i, value_matched)` with `i` 0-based from the newest,
