@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run bench`: h2wasm vs Node's built-in http2, side by side, same machine,
-// same run (issue 5). Builds nothing: run scripts/build.sh first.
+// same run. Builds nothing: run scripts/build.sh first.
 //
 // For every scenario and server: a fresh server process pinned to core 0
 // (taskset -c 0), an h2load warm-up, then a timed h2load run pinned to core 1.
@@ -97,7 +97,7 @@ function die(msg) {
   process.exit(2);
 }
 
-// ---------- scenarios and targets (issues 5 and 13) ----------
+// ---------- scenarios and the targets we hold ourselves to ----------
 const UPLOAD_FILE = path.join(os.tmpdir(), `h2wasm-bench-64k-${process.pid}.bin`);
 const TLS_DIR = path.join(os.tmpdir(), `h2wasm-bench-tls-${process.pid}`);
 // floorEnv: how bench/servers/floor-h2.js must answer in that scenario (no floor over TLS).
@@ -113,7 +113,7 @@ const SCENARIOS = [
   { name: 'compat-express', path: '/express', args: ['-c', '10', '-m', '100'] },
 ];
 const COMPAT_SCENARIOS = ['compat-plain', 'compat-express'];
-// req/s ratio over node per server and scenario (issue 5 for the stream API where issue 13 says nothing).
+// req/s ratio over node per server and scenario (the stream API's own target where the serve() targets say nothing).
 const REQ_TARGETS = {
   h2wasm: { small: 6.0, onecon: 2.0, big: 1.1, upload: 2.5, 'small-tls': 2.5, 'upload-tls': 1.5 },
   'h2wasm-fetch': { small: 4.0, onecon: 3.0, big: 1.0, upload: 2.0 },
@@ -510,7 +510,7 @@ function render(result) {
     out.push(table([['wasm', 'bytes', 'gzip -9 bytes', 'gzip KiB'], ...wasm.map((w) => [w.file, w.bytes, w.gzipBytes, fmt(w.gzipBytes / 1024, 1)])]));
   } else out.push('wasm: no js/wasm/*.wasm found (run scripts/build.sh)');
   out.push('');
-  out.push(table([['target (issues 5, 13)', 'server', 'wanted', `measured (÷ ${base.label})`, 'verdict'],
+  out.push(table([['target', 'server', 'wanted', `measured (÷ ${base.label})`, 'verdict'],
     ...targets.map((t) => [t.name, t.server, t.wanted, t.measured, t.verdict])]));
   return out.join('\n');
 }

@@ -1,5 +1,5 @@
 'use strict';
-// h2wasm with the fetch-style serve() API (issue 3): same routes as
+// h2wasm with the fetch-style serve() API: same routes as
 // bench/servers/node-http2.js. Shows the cost of the WHATWG Request/Response
 // layer on top of the Twisted-style API.
 //   node bench/servers/h2wasm-fetch.js PORT   (PORT 0 = ephemeral)
@@ -54,7 +54,7 @@ function tlsOptions() {
 import(pathToFileURL(ENTRY).href).then(async (mod) => {
   const api = mod.serve ? mod : mod.default;
   if (process.env.BENCH_RESPONSE === 'lazy') R = api.LazyResponse;
-  // serve(options, handler) returns the same server object as createServer (issue 3).
+  // serve(options, handler) returns the same server object as createServer.
   const server = api.serve(tlsOptions(), handler);
   const addr = await server.listen(Number(process.argv[2] || 0), '127.0.0.1');
   console.log(`listening ${(addr && addr.port) || server.address().port}`);

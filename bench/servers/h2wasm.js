@@ -1,6 +1,6 @@
 'use strict';
 // h2wasm side of `npm run bench`: the same routes as bench/servers/node-http2.js,
-// on our Twisted-style API (issue 3): createServer(options, requestFactory).
+// on our Twisted-style API: createServer(options, requestFactory).
 //   node bench/servers/h2wasm.js PORT     (PORT 0 = ephemeral)
 // Prints "listening PORT" once bound to 127.0.0.1.
 const path = require('node:path');
@@ -52,7 +52,7 @@ import(pathToFileURL(ENTRY).href).then(async (mod) => {
   const api = mod.createServer ? mod : mod.default;
   const server = api.createServer(tlsOptions(), requestFactory);
   const port = Number(process.argv[2] || 0);
-  // issue 3: listen(port, host) resolves with the address.
+  // listen(port, host) resolves with the address.
   const addr = await server.listen(port, '127.0.0.1');
   console.log(`listening ${(addr && addr.port) || server.address().port}`);
 }).catch((e) => {

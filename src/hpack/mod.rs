@@ -81,8 +81,8 @@ pub struct DecodeLimits {
 }
 
 impl Default for DecodeLimits {
-    /// 64 KiB header list, 128 fields (issue 2's header-list default and
-    /// `Limits::max_header_fields`' default).
+    /// 64 KiB header list, 128 fields: the defaults of our advertised
+    /// SETTINGS_MAX_HEADER_LIST_SIZE and of `Limits::max_header_fields`.
     fn default() -> Self {
         DecodeLimits { max_list_size: 64 * 1024, max_fields: 128 }
     }
