@@ -48,7 +48,7 @@ pub use recv::check_response;
 pub use send::{RESPONSE_BODY_TIMEOUT_REASON, RESPONSE_TIMEOUT_REASON};
 
 /// RFC 9113 §3.4: what a client sends first.
-pub const CLIENT_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+pub use crate::frame::CONNECTION_PREFACE as CLIENT_PREFACE;
 
 /// Highest client stream id (odd, ≤ 2^31-1).
 const LAST_CLIENT_STREAM_ID: u32 = 0x7fff_ffff;

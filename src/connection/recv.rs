@@ -24,7 +24,7 @@ use crate::proto::goaway::{Shutdown, SHUTDOWN_PING};
 use super::{Core, Event, State};
 
 /// RFC 9113 §3.4.
-pub(super) const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+pub(super) use crate::frame::CONNECTION_PREFACE as PREFACE;
 
 impl Core {
     pub(super) fn receive(&mut self, frames: &mut frame::FrameDecoder, input: &[u8]) {

@@ -28,6 +28,10 @@ pub use header::{flags, kind, FrameHeader};
 pub use parse::{check_header, data_padding, parse_payload};
 pub use types::{settings_iter, Frame, Item, PrioritySpec, SettingsIter};
 
+/// The client connection preface (§3.4): the first bytes of every HTTP/2 connection
+/// from the client, before its SETTINGS.
+pub const CONNECTION_PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
 /// Size of the fixed frame header (§4.1).
 pub const FRAME_HEADER_LEN: usize = 9;
 /// SETTINGS_MAX_FRAME_SIZE initial value (§6.5.2).

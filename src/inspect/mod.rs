@@ -78,7 +78,7 @@ use hpack_view::{HpackView, PendingBlock};
 use streams::StreamInfo;
 
 /// The client connection preface (§3.4).
-pub use crate::client::CLIENT_PREFACE as PREFACE;
+pub use crate::frame::CONNECTION_PREFACE as PREFACE;
 /// Streams tracked per connection; beyond this, new streams are not tracked (flagged once).
 pub const MAX_TRACKED_STREAMS: usize = 10_000;
 /// Largest header block (HEADERS/PUSH_PROMISE + CONTINUATIONs) reassembled.

@@ -12,7 +12,7 @@ use h2wasm::frame::{self, Frame};
 use h2wasm::hpack::{self, DecodeLimits, HeaderField};
 use h2wasm::ErrorCode;
 
-pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+pub const PREFACE: &[u8] = h2wasm::frame::CONNECTION_PREFACE;
 
 /// An event with its byte ranges resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -78,7 +78,7 @@ test('malformed responses fail that request only; the session goes on', async ()
   });
   const s = await connect(srv.url);
   for (const p of paths) {
-    await assert.rejects(s.fetch(p), (e) => e.code === ERROR_CODES.PROTOCOL_ERROR && /malformed response/.test(e.message), p);
+    await assert.rejects(s.fetch(p), (e) => e.errorCode === ERROR_CODES.PROTOCOL_ERROR && /malformed response/.test(e.message), p);
   }
   assert.equal(await (await s.fetch('/after')).text(), 'fine');
   await s.close();
@@ -107,7 +107,7 @@ test('a server overrunning the stream window gets FLOW_CONTROL_ERROR on that str
   const s = await connect(srv.url);
   // Nothing is read, so no WINDOW_UPDATE reopens the window: the overrun is certain.
   const st = s.request({ ':path': '/' }, { endStream: true });
-  await assert.rejects(st.trailers, (e) => e.code === ERROR_CODES.FLOW_CONTROL_ERROR && /stream window exceeded/.test(e.message));
+  await assert.rejects(st.trailers, (e) => e.errorCode === ERROR_CODES.FLOW_CONTROL_ERROR && /stream window exceeded/.test(e.message));
   await s.close().catch(() => {});
   await srv.close();
 });
@@ -151,8 +151,8 @@ test('REFUSED_STREAM is not processed; other resets are not retried by the poole
     else sock.write(Buffer.concat([headers(id, ok200, false), data(id, 'ok', true)]));
   });
   const s = await connect(srv.url);
-  await assert.rejects(s.fetch('/r'), (e) => e.notProcessed === true && e.code === ERROR_CODES.REFUSED_STREAM);
-  await assert.rejects(s.fetch('/i'), (e) => e.notProcessed === false && e.code === ERROR_CODES.INTERNAL_ERROR);
+  await assert.rejects(s.fetch('/r'), (e) => e.notProcessed === true && e.errorCode === ERROR_CODES.REFUSED_STREAM);
+  await assert.rejects(s.fetch('/i'), (e) => e.notProcessed === false && e.errorCode === ERROR_CODES.INTERNAL_ERROR);
   await s.close();
   await srv.close();
   assert.equal(calls, 2);
@@ -165,9 +165,9 @@ test('a PING flood closes the session with ENHANCE_YOUR_CALM', async () => {
     sock.write(Buffer.concat(pings));
   });
   const s = await connect(srv.url);
-  await assert.rejects(s.fetch('/'), (e) => e.code === ERROR_CODES.ENHANCE_YOUR_CALM);
+  await assert.rejects(s.fetch('/'), (e) => e.errorCode === ERROR_CODES.ENHANCE_YOUR_CALM);
   const reason = await s.closed;
-  assert.equal(reason.code, ERROR_CODES.ENHANCE_YOUR_CALM);
+  assert.equal(reason.errorCode, ERROR_CODES.ENHANCE_YOUR_CALM);
   await srv.close();
 });
 
@@ -184,7 +184,7 @@ test('a server that never reads: the upload stalls, bounded, and the stall timeo
   const body = new ReadableStream({
     pull(c) { if (written < 8 * 1024 * 1024) { c.enqueue(new Uint8Array(64 * 1024)); written += 64 * 1024; } else c.close(); },
   });
-  await assert.rejects(s.fetch('/up', { method: 'POST', body, duplex: 'half' }), (e) => e.code === ERROR_CODES.CANCEL);
+  await assert.rejects(s.fetch('/up', { method: 'POST', body, duplex: 'half' }), (e) => e.errorCode === ERROR_CODES.CANCEL);
   // Backpressure held the producer near the send window, not the whole 8 MiB.
   assert.ok(written < 1024 * 1024, `read ${written} bytes of the body`);
   s.destroy();
@@ -204,7 +204,7 @@ test('a server that never answers a request: responseTimeoutMs fails it with a t
     if (id !== 1) sock.write(Buffer.concat([headers(id, ok200, false), data(id, 'answered', true)]));
   }, { onFrame: rst.onFrame });
   const s = await connect(srv.url, { responseTimeoutMs: 150 });
-  await assert.rejects(s.fetch('/silent'), (e) => e.code === ERROR_CODES.CANCEL && e.timedOut === true && /responseTimeoutMs/.test(e.message));
+  await assert.rejects(s.fetch('/silent'), (e) => e.errorCode === ERROR_CODES.CANCEL && e.timedOut === true && /responseTimeoutMs/.test(e.message));
   assert.equal(await rst.seen, ERROR_CODES.CANCEL);
   // Only that stream failed: the session goes on.
   assert.equal(await (await s.fetch('/next')).text(), 'answered');
@@ -218,7 +218,7 @@ test('a server that sends the head and then stalls the body: responseBodyTimeout
   const s = await connect(srv.url, { responseBodyTimeoutMs: 150 });
   const r = await s.fetch('/stall');
   assert.equal(r.status, 200);
-  await assert.rejects(r.text(), (e) => e.code === ERROR_CODES.CANCEL && e.timedOut === true && /responseBodyTimeoutMs/.test(e.message));
+  await assert.rejects(r.text(), (e) => e.errorCode === ERROR_CODES.CANCEL && e.timedOut === true && /responseBodyTimeoutMs/.test(e.message));
   assert.equal(await rst.seen, ERROR_CODES.CANCEL);
   assert.ok(!s.goingAway, 'the session stays open');
   s.destroy();
