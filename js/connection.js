@@ -7,6 +7,7 @@ import { EngineConn } from './engine.js';
 import { RECORD, SERVER_EVENT as EV, SERVER_EVENT_FIELDS } from './boundary.js';
 import { H2Error, ERROR_CODES, StreamResetError, ConnectionClosedError, WasmTrapError } from './errors.js';
 import { H2Stream } from './stream.js';
+import { StreamTable } from './stream-table.js';
 import { engineConfig } from './options.js';
 import { reportAppError } from './log.js';
 import { CALM_RULES } from './budget.js';
@@ -236,9 +237,9 @@ export class H2Connection extends EngineDriver {
   }
 
   [kSchedulePull](s) {
-    const pulls = this._pulls ??= new Set();
+    const pulls = this._pulls ??= new StreamTable();
     if (pulls.has(s.streamID)) return;
-    pulls.add(s.streamID);
+    pulls.set(s.streamID, true);
     queueMicrotask(() => {
       pulls.delete(s.streamID);
       if (this[kClosed] || s[kDone] || !s.producer || s[kStreaming]) return;

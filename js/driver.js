@@ -9,6 +9,7 @@
 // This is the hot path of the stream API: no closure or allocation per chunk.
 
 import { copyBytes } from './engine.js';
+import { StreamTable } from './stream-table.js';
 import { H2Error, ERROR_CODES } from './errors.js';
 import {
   kEngine, kClosed, kClosing, kBusy, kSocketBlocked, kSetSocketBlocked, kDrained, kQueueData, kKick, kConsumed,
@@ -34,7 +35,7 @@ export class EngineDriver {
   constructor(transport, options) {
     this.t = transport;
     this.options = options;
-    this.streams = new Map(); // id → stream
+    this.streams = new StreamTable(); // id → stream (js/stream-table.js says why not a Map)
     /** The H2Error that ended the connection (or the engine's last ERROR), null while healthy. */
     this.error = null;
     this[kEngine] = null;
@@ -91,7 +92,7 @@ export class EngineDriver {
   /** The app took n bytes: batched per stream and reported once per flush (fewer WINDOW_UPDATEs). */
   [kConsumed](id, n) {
     if (this[kClosed] || n === 0) return;
-    const m = this._pendingConsumed ??= new Map();
+    const m = this._pendingConsumed ??= new StreamTable();
     m.set(id, (m.get(id) ?? 0) + n);
     this[kKick]();
   }
@@ -100,7 +101,7 @@ export class EngineDriver {
     const m = this._pendingConsumed;
     if (m === null || m.size === 0) return;
     const eng = this[kEngine];
-    for (const [id, n] of m) eng.consumed(id, n);
+    for (const [id, n] of m.entries()) eng.consumed(id, n);
     m.clear();
   }
 
