@@ -37,7 +37,7 @@
 //     --no-write       do not update docs/PERFORMANCE.md and bench/results/latest.json
 //     --idle N         idle connections (default 1000)
 //     --ab DIR         A/B: also run the fetch-style columns from another checkout/build DIR
-//                      (e.g. a `git worktree` of the previous commit), as h2wasm-fetch@ab and
+//                      (e.g. a `git worktree` of the previous commit), as h2wasm@ab, h2wasm-fetch@ab and
 //                      h2wasm-fetch-lazy@ab, alternated with ours in the same run (implies --no-write)
 //     --columns a,b    keep only these columns (labels as printed; node is always kept)
 //
@@ -662,6 +662,7 @@ async function main() {
       servers.push({ label: 'h2wasm-fetch-lazy', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js'), env: { BENCH_RESPONSE: 'lazy' } });
       if (opts.ab) {
         if (!fs.existsSync(path.join(opts.ab, 'js', 'index.js'))) die(`--ab ${opts.ab}: no js/index.js there`);
+        servers.push({ label: 'h2wasm@ab', script: path.join(SERVERS_DIR, 'h2wasm.js'), env: { H2WASM_ROOT: opts.ab } });
         servers.push({ label: 'h2wasm-fetch@ab', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js'), env: { H2WASM_ROOT: opts.ab } });
         servers.push({ label: 'h2wasm-fetch-lazy@ab', script: path.join(SERVERS_DIR, 'h2wasm-fetch.js'), env: { H2WASM_ROOT: opts.ab, BENCH_RESPONSE: 'lazy' } });
       }
