@@ -37,7 +37,7 @@
 //     --no-write       do not update docs/PERFORMANCE.md and bench/results/latest.json
 //     --idle N         idle connections (default 1000)
 //     --ab DIR         A/B: also run the stream API and fetch-style columns from another checkout/build DIR
-//                      (e.g. a `git worktree` of the previous commit), as h2wasm-fetch@ab and
+//                      (e.g. a `git worktree` of the previous commit), as h2wasm@ab, h2wasm-fetch@ab and
 //                      h2wasm-fetch-lazy@ab, alternated with ours in the same run (implies --no-write)
 //     --columns a,b    keep only these columns (labels as printed; node is always kept)
 //

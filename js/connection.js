@@ -159,9 +159,10 @@ export class H2Connection extends EngineDriver {
         try { st[kOpen](this.requestFactory, c !== 0); } catch (e) { this._appError(st, e); }
         break;
       }
-      case EV.TRAILERS: if (s) this._guard(s, () => s[kOnTrailers](this[kEngine].fields(a, b))); break;
-      case EV.DATA: if (s) this._guard(s, () => s[kOnData](chunk.subarray(a, b))); else this[kEngine].consumed(id, b - a); break;
-      case EV.END: if (s) this._guard(s, () => s[kOnEnd]()); break;
+      // try/catch here rather than through _guard: no closure per DATA frame.
+      case EV.TRAILERS: if (s) { try { s[kOnTrailers](this[kEngine].fields(a, b)); } catch (e) { this._appError(s, e); } } break;
+      case EV.DATA: if (s) { try { s[kOnData](chunk.subarray(a, b)); } catch (e) { this._appError(s, e); } } else this[kEngine].consumed(id, b - a); break;
+      case EV.END: if (s) { try { s[kOnEnd](); } catch (e) { this._appError(s, e); } } break;
       case EV.RESET: {
         if (s) {
           s[kQueue] = null;

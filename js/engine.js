@@ -234,6 +234,40 @@ export function fieldString(b, s, e) {
   return r;
 }
 
+const METHOD_NAMES = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'];
+
+/** A `:method` value of a packed block: the usual methods as shared strings (no string made per request). */
+export function methodString(b, s, e) {
+  const n = e - s;
+  for (let i = 0; i < METHOD_NAMES.length; i++) {
+    const m = METHOD_NAMES[i];
+    if (m.length !== n) continue;
+    let k = 0;
+    while (k < n && b[s + k] === m.charCodeAt(k)) k++;
+    if (k === n) return m;
+  }
+  return fieldString(b, s, e);
+}
+
+// Request field blocks are copied out of wasm memory into a shared slab: one ArrayBuffer
+// per BLOCK_SLAB_SIZE bytes instead of one (with its own off-heap backing store) per
+// request. A region is written once and never reused; a stream that keeps its block
+// keeps at most one slab alive. Larger blocks get their own copy.
+const BLOCK_SLAB_SIZE = 8 * 1024;
+const BLOCK_SLAB_MAX = 1024;
+let blockSlab = null;
+let blockSlabAt = BLOCK_SLAB_SIZE;
+
+/** A copy of `len` bytes of `m` at `p` that stays valid after the next wasm call. */
+function copyBlock(m, p, len) {
+  if (len > BLOCK_SLAB_MAX) return m.slice(p, p + len);
+  if (blockSlabAt + len > BLOCK_SLAB_SIZE) { blockSlab = new Uint8Array(BLOCK_SLAB_SIZE); blockSlabAt = 0; }
+  const out = new Uint8Array(blockSlab.buffer, blockSlabAt, len); // not subarray(): no species lookup
+  blockSlabAt += len;
+  for (let i = 0; i < len; i++) out[i] = m[p + i];
+  return out;
+}
+
 /**
  * One HTTP/2 connection inside a Runtime. Thin: numbers in, DataView records
  * out. Any wasm trap is routed to `rt.fail`, which calls `onTrap` of every
@@ -321,7 +355,7 @@ export class EngineConn {
     try {
       const len = x.server_pack_fields(this.ptr, start, end) >>> 0;
       const p = x.server_scratch_ptr(this.ptr) >>> 0;
-      return this.rt.mem().slice(p, p + len);
+      return copyBlock(this.rt.mem(), p, len);
     } catch (e) { throw this._trap(e); }
   }
 

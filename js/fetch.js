@@ -14,7 +14,7 @@
 import { createServer } from './index.js';
 import { reportAppError } from './log.js';
 import { ERROR_CODES } from './errors.js';
-import { u32le, fieldString } from './engine.js';
+import { u32le, fieldString, methodString } from './engine.js';
 import { kDone, kEndPending, kFieldBlock } from './symbols.js';
 import { PACKED_FIELD } from './boundary.js';
 
@@ -54,14 +54,6 @@ function sameBytes(b, s, e, cached) {
   if (cached === null || cached.length !== e - s) return false;
   for (let k = 0; k < cached.length; k++) if (b[s + k] !== cached[k]) return false;
   return true;
-}
-
-// The usual methods as shared strings (pointer-equal, no string built per request).
-const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'].map((m) => [m, ENCODER.encode(m)]);
-
-function methodString(b, s, e) {
-  for (const [name, bytes] of METHODS) if (sameBytes(b, s, e, bytes)) return name;
-  return fieldString(b, s, e);
 }
 
 // `scheme://authority` of the last URL built: the requests of a connection share it, so

@@ -2,16 +2,18 @@
 // (ITransport + IConsumer + IPushProducer for inbound data).
 
 import { InvalidCommandError, ERROR_CODES, USER_ERROR, check } from './errors.js';
-import { unpackFields, u32le, fieldString } from './engine.js';
+import { unpackFields, u32le, fieldString, methodString } from './engine.js';
 import {
   kConnection, kEngine, kQueueData, kKick, kConsumed, kSocketBlocked, kSchedulePull, kQueue, kQueueOffset, kDone,
   kEndPending, kBlocked, kStreaming, kAccepted, kOpen, kOnData, kOnTrailers, kOnEnd, kLost, kExpired, kPauseProducer,
   kResumeProducer, kFieldBlock,
 } from './symbols.js';
 
+const encoder = new TextEncoder();
+
 function toBytes(chunk) {
   if (chunk instanceof Uint8Array) return chunk;
-  if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
+  if (typeof chunk === 'string') return encoder.encode(chunk);
   if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
   throw new TypeError('write() takes a Uint8Array, ArrayBuffer view or string');
@@ -288,7 +290,10 @@ export class H2Stream {
     this[kEndPending] = false;
     if (this._ended) return;
     this._ended = true;
-    this._request?.requestReceived?.(this.command, this.path, 'HTTP/2');
+    const r = this._request;
+    if (r == null || r.requestReceived == null) return;
+    requestLine(this);
+    r.requestReceived(lineMethod, linePath, 'HTTP/2');
   }
 
   [kLost](reason) {
@@ -298,4 +303,31 @@ export class H2Stream {
     if (this.producer) { const p = this.producer; this.producer = null; p.stopProducing?.(); }
     this._request?.connectionLost?.(reason);
   }
+}
+
+// requestLine's results (read right after the call; one request at a time on the event loop).
+let lineMethod, linePath;
+
+/**
+ * `:method` and `:path` for requestReceived in one scan of the packed block (the
+ * getters scan once each), the usual methods as shared strings.
+ */
+function requestLine(s) {
+  const b = s[kFieldBlock];
+  if (!b || s._pairs) { lineMethod = s.command; linePath = s.path; return; }
+  lineMethod = undefined; linePath = undefined;
+  let at = 0;
+  while (at + 8 <= b.length) {
+    const nl = u32le(b, at), vl = u32le(b, at + 4);
+    const ns = at + 8, vs = ns + nl, ve = vs + vl;
+    if (b[ns] !== 58) break; // ':' — past the pseudo-headers
+    if (nl === 7 && lineMethod === undefined && sameName(b, ns, ':method')) lineMethod = methodString(b, vs, ve);
+    else if (nl === 5 && linePath === undefined && sameName(b, ns, ':path')) linePath = fieldString(b, vs, ve);
+    at = ve;
+  }
+}
+
+function sameName(b, at, name) {
+  for (let k = 0; k < name.length; k++) if (b[at + k] !== name.charCodeAt(k)) return false;
+  return true;
 }
