@@ -352,10 +352,11 @@ impl Core {
         if length == 0 && !end_stream && !self.peer_error() {
             return; // empty DATA without END_STREAM: CVE-2019-9518 flood
         }
-        let rule = rule(StreamFrame::Data, self.streams.lookup(id));
+        let (lookup, live) = self.streams.lookup_mut(id);
+        let rule = rule(StreamFrame::Data, lookup);
         match rule.verdict {
             Verdict::Accept => {
-                let Some(s) = self.streams.get_mut(&id) else { return };
+                let Some(s) = live else { return };
                 let res = s.recv.receive(length);
                 s.note_recv_window(self.now);
                 if res.is_err() {
