@@ -21,6 +21,7 @@
 
 mod recv;
 mod send;
+use send::send_event;
 mod timers;
 mod upgrade;
 
@@ -35,7 +36,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{consume, pack_fields, queue_data, release, DataIn};
+use crate::proto::data::{back_pressure, consume, pack_fields, queue_data, release, schedule, DataIn, SendView};
 use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
 use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
@@ -582,20 +583,28 @@ impl Core {
             }
         } else {
             s.send = SendState::Headers;
-            self.refresh(id);
+            let view = SendView::new(&self.flow, &self.limits, self.now);
+            if let Some(blocked) = back_pressure(s, &view) {
+                self.emit(send_event(id, blocked));
+            }
         }
         Ok(())
     }
 
     fn send_data(&mut self, id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
         self.check_open()?;
+        // One store lookup for the whole call (this runs once per body write):
+        // queue, schedule and back-pressure on the same stream.
         let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
         let now_full = queue_data(s, &mut self.flow, &self.limits, len, end_stream)?;
-        self.schedule(id);
+        schedule(s, id, &mut self.sched, self.flow.send.available());
         if now_full {
             self.refresh_all();
         } else {
-            self.refresh(id);
+            let view = SendView::new(&self.flow, &self.limits, self.now);
+            if let Some(blocked) = back_pressure(s, &view) {
+                self.emit(send_event(id, blocked));
+            }
         }
         Ok(())
     }

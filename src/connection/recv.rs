@@ -12,7 +12,7 @@ use crate::frame::{self, flags, Frame, Item};
 use crate::hpack::DecodeLimits;
 use crate::semantics;
 use crate::stream::{CloseKind, Stream};
-use crate::stream_rules::{rule, StreamFrame, Verdict};
+use crate::stream_rules::{rule, Lookup, StreamFrame, Verdict};
 
 use crate::proto::abuse::Budget;
 use crate::proto::header_block::{Block, BlockError, Progress};
@@ -192,7 +192,8 @@ impl Core {
     /// sync even for streams we refuse) and act on it.
     fn complete_block(&mut self, b: Block, block: &[u8]) {
         let id = b.stream_id;
-        let rule = rule(StreamFrame::Headers, self.streams.lookup(id));
+        let lookup = self.streams.lookup(id);
+        let rule = rule(StreamFrame::Headers, lookup);
         if let Verdict::ConnectionError(code) = rule.verdict {
             // The connection ends: its HPACK state no longer matters.
             self.close_with(code, rule.reason, false);
@@ -208,7 +209,9 @@ impl Core {
         };
         let range = decoded.fields;
         let keep = match rule.verdict {
-            Verdict::Accept if self.streams.contains_key(&id) => self.on_trailers(b, range.clone(), decoded.over_limit),
+            // HEADERS are accepted on an open stream (trailers) or an idle one
+            // (a request): the lookup says which, without a second search.
+            Verdict::Accept if lookup == Lookup::Open => self.on_trailers(b, range.clone(), decoded.over_limit),
             Verdict::Accept => self.on_request(b, range.clone(), decoded.over_limit),
             Verdict::Ignore => {
                 // In flight when we reset it (§5.4.2), but a stream of them
@@ -349,10 +352,11 @@ impl Core {
         if length == 0 && !end_stream && !self.peer_error() {
             return; // empty DATA without END_STREAM: CVE-2019-9518 flood
         }
-        let rule = rule(StreamFrame::Data, self.streams.lookup(id));
+        let (lookup, live) = self.streams.lookup_mut(id);
+        let rule = rule(StreamFrame::Data, lookup);
         match rule.verdict {
             Verdict::Accept => {
-                let Some(s) = self.streams.get_mut(&id) else { return };
+                let Some(s) = live else { return };
                 let res = s.recv.receive(length);
                 s.note_recv_window(self.now);
                 if res.is_err() {

@@ -107,7 +107,7 @@ impl Core {
     }
 }
 
-fn send_event(stream_id: u32, blocked: bool) -> Event {
+pub(super) fn send_event(stream_id: u32, blocked: bool) -> Event {
     if blocked {
         Event::SendBlocked { stream_id }
     } else {

@@ -87,29 +87,43 @@ impl<S: LiveStream> StreamStore<S> {
 
     /// Where stream `id` is, from our (the receiver's) point of view.
     pub fn lookup(&self, id: u32) -> Lookup {
-        if let Some(s) = self.live.get(&id) {
-            return if !s.on_wire() {
-                Lookup::Unopened
-            } else if s.recv_closed() {
-                Lookup::HalfClosedRemote
-            } else {
-                Lookup::Open
-            };
+        match self.live.get(&id) {
+            Some(s) => Self::live_lookup(s),
+            None => self.ids().absent_lookup(&self.closed, id),
         }
-        if id == 0 {
-            return Lookup::Unopened; // the connection, never a stream
+    }
+
+    /// [`lookup`](Self::lookup) and the live stream it found, in one search
+    /// (for frames that go on to update the stream, once per DATA frame).
+    pub fn lookup_mut(&mut self, id: u32) -> (Lookup, Option<&mut S>) {
+        // The ids are copied out first: the borrow checker does not let a
+        // `&self` call follow a `get_mut` whose result is returned.
+        let ids = self.ids();
+        match self.live.get_mut(&id) {
+            Some(s) => (Self::live_lookup(s), Some(s)),
+            None => (ids.absent_lookup(&self.closed, id), None),
         }
-        if id % 2 == self.peer_parity {
-            if id > self.last_peer_id {
-                return if self.peer_may_open { Lookup::Idle } else { Lookup::Unopened };
-            }
-            // Not remembered: maybe closed long ago, maybe skipped (§5.1.1).
-            return Lookup::Closed(self.closed.get(id).map_or(ClosedCause::Unknown, ClosedCause::from));
+    }
+
+    #[inline]
+    fn ids(&self) -> IdSpace {
+        IdSpace {
+            peer_parity: self.peer_parity,
+            peer_may_open: self.peer_may_open,
+            last_peer_id: self.last_peer_id,
+            next_local_id: self.next_local_id,
         }
-        if id >= self.next_local_id {
-            return Lookup::Unopened;
+    }
+
+    #[inline]
+    fn live_lookup(s: &S) -> Lookup {
+        if !s.on_wire() {
+            Lookup::Unopened
+        } else if s.recv_closed() {
+            Lookup::HalfClosedRemote
+        } else {
+            Lookup::Open
         }
-        Lookup::Closed(self.closed.get(id).map_or(ClosedCause::Forgotten, ClosedCause::from))
     }
 
     pub fn get(&self, id: &u32) -> Option<&S> {
@@ -184,6 +198,37 @@ impl<S: LiveStream> StreamStore<S> {
             self.idle_priorities.pop_front();
         }
         self.idle_priorities.push_back((id, base.parse_update(field_value)));
+    }
+}
+
+/// Which ids each side opens and has opened: what classifies an id that
+/// is not live.
+#[derive(Clone, Copy)]
+struct IdSpace {
+    peer_parity: u32,
+    peer_may_open: bool,
+    last_peer_id: u32,
+    next_local_id: u32,
+}
+
+impl IdSpace {
+    /// Where a stream that is not live is.
+    #[inline]
+    fn absent_lookup(self, closed: &ClosedStreams, id: u32) -> Lookup {
+        if id == 0 {
+            return Lookup::Unopened; // the connection, never a stream
+        }
+        if id % 2 == self.peer_parity {
+            if id > self.last_peer_id {
+                return if self.peer_may_open { Lookup::Idle } else { Lookup::Unopened };
+            }
+            // Not remembered: maybe closed long ago, maybe skipped (§5.1.1).
+            return Lookup::Closed(closed.get(id).map_or(ClosedCause::Unknown, ClosedCause::from));
+        }
+        if id >= self.next_local_id {
+            return Lookup::Unopened;
+        }
+        Lookup::Closed(closed.get(id).map_or(ClosedCause::Forgotten, ClosedCause::from))
     }
 }
 
