@@ -2,11 +2,19 @@
 // bad pseudo-headers, flow-control violations, GOAWAY mid-flight (and the pooled
 // fetch's retry of requests the server did not process), floods, and servers
 // that never answer or never read. The connection's fate is checked each time.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { connect, fetch as h2fetch, closeAllSessions, ERROR_CODES } from '../../../js/index.js';
 import { frame, headerBlock, rstStream, goaway, FRAME, FLAG, PREFACE } from '../../js/helpers.js';
+
+// Servers still open when a test fails half-way (its own close never ran): closed after the
+// last test, so a failing assertion ends the file instead of leaving it waiting on sockets.
+const openServers = new Set();
+after(async () => {
+  for (const srv of openServers) await srv.close();
+  await closeAllSessions();
+});
 
 const SETTINGS = frame(FRAME.SETTINGS, 0, 0);
 const SETTINGS_ACK = frame(FRAME.SETTINGS, FLAG.ACK, 0);
@@ -52,11 +60,13 @@ async function rawServer(onHeaders, { greet = true, read = true, settings = SETT
     });
   });
   await new Promise((r) => srv.listen(0, '127.0.0.1', r));
-  return {
+  const handle = {
     url: `http://127.0.0.1:${srv.address().port}`,
     connections: () => n,
-    close: () => new Promise((r) => { for (const s of socks) s.destroy(); srv.close(r); }),
+    close: () => new Promise((r) => { openServers.delete(handle); for (const s of socks) s.destroy(); srv.close(() => r()); }),
   };
+  openServers.add(handle);
+  return handle;
 }
 
 const ok200 = [[':status', '200']];
