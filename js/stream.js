@@ -3,6 +3,7 @@
 
 import { InvalidCommandError, ERROR_CODES, USER_ERROR, check } from './errors.js';
 import { unpackFields, u32le, fieldString, methodString } from './engine.js';
+import { PACKED_FIELD } from './boundary.js';
 import {
   kConnection, kEngine, kQueueData, kKick, kConsumed, kSocketBlocked, kSchedulePull, kQueue, kQueueOffset, kDone,
   kEndPending, kBlocked, kStreaming, kAccepted, kOpen, kOnData, kOnTrailers, kOnEnd, kLost, kExpired, kPauseProducer,
@@ -90,15 +91,11 @@ export class H2Stream {
     if (b && !this._pairs) {
       // Scan the packed block; only the value found becomes a string.
       let at = 0;
-      while (at + 8 <= b.length) {
-        const nl = u32le(b, at), vl = u32le(b, at + 4);
-        const ns = at + 8;
+      while (at + PACKED_FIELD.HEADER_BYTES <= b.length) {
+        const nl = u32le(b, at + PACKED_FIELD.NAME_LEN_AT), vl = u32le(b, at + PACKED_FIELD.VALUE_LEN_AT);
+        const ns = at + PACKED_FIELD.HEADER_BYTES;
         if (pseudo && b[ns] !== 58) break; // ':' — past the pseudo-headers
-        if (nl === name.length) {
-          let k = 0;
-          while (k < nl && b[ns + k] === name.charCodeAt(k)) k++;
-          if (k === nl) return fieldString(b, ns + nl, ns + nl + vl);
-        }
+        if (nl === name.length && sameName(b, ns, name)) return fieldString(b, ns + nl, ns + nl + vl);
         at = ns + nl + vl;
       }
       return undefined;
@@ -317,9 +314,9 @@ function requestLine(s) {
   if (!b || s._pairs) { lineMethod = s.command; linePath = s.path; return; }
   lineMethod = undefined; linePath = undefined;
   let at = 0;
-  while (at + 8 <= b.length) {
-    const nl = u32le(b, at), vl = u32le(b, at + 4);
-    const ns = at + 8, vs = ns + nl, ve = vs + vl;
+  while (at + PACKED_FIELD.HEADER_BYTES <= b.length) {
+    const nl = u32le(b, at + PACKED_FIELD.NAME_LEN_AT), vl = u32le(b, at + PACKED_FIELD.VALUE_LEN_AT);
+    const ns = at + PACKED_FIELD.HEADER_BYTES, vs = ns + nl, ve = vs + vl;
     if (b[ns] !== 58) break; // ':' — past the pseudo-headers
     if (nl === 7 && lineMethod === undefined && sameName(b, ns, ':method')) lineMethod = methodString(b, vs, ve);
     else if (nl === 5 && linePath === undefined && sameName(b, ns, ':path')) linePath = fieldString(b, vs, ve);
