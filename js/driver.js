@@ -101,7 +101,7 @@ export class EngineDriver {
     const m = this._pendingConsumed;
     if (m === null || m.size === 0) return;
     const eng = this[kEngine];
-    for (const [id, n] of m.entries()) eng.consumed(id, n);
+    m.forEach((n, id) => eng.consumed(id, n)); // order does not matter: no sorted snapshot per flush
     m.clear();
   }
 

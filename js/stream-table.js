@@ -84,6 +84,13 @@ export class StreamTable {
   /** [id, value] pairs in ascending id order; a snapshot. */
   entries() { return this._sortedSlots().map((i) => [this._ids[i], this._values[i]]); }
 
+  /** Call `fn(value, id)` for every entry, in table order, without a snapshot: `fn` must not add or delete. */
+  forEach(fn) {
+    if (this.size === 0) return;
+    const ids = this._ids, values = this._values;
+    for (let i = 0; i < ids.length; i++) if (ids[i] !== FREE) fn(values[i], ids[i]);
+  }
+
   clear() {
     if (this.size === 0) return;
     this._ids.fill(FREE);

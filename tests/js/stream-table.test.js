@@ -28,6 +28,9 @@ test('a StreamTable answers get/has/size/values/entries like a Map through 200,0
       const want = [...map.entries()].sort((a, b) => a[0] - b[0]);
       assert.deepEqual(table.entries(), want);
       assert.deepEqual(table.values(), want.map(([, v]) => v));
+      const walked = [];
+      table.forEach((v, id) => walked.push([id, v]));
+      assert.deepEqual(walked.sort((a, b) => a[0] - b[0]), want);
     }
   }
   table.clear();
