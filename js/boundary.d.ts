@@ -74,6 +74,7 @@ export declare const CLIENT_EVENT: Readonly<{
   ERROR: 14;
   CLOSED: 15;
   TIMED_OUT: 16;
+  TOO_LARGE: 17;
 }>;
 export declare const CLIENT_EVENT_FIELDS: Readonly<{
   INFORMATIONAL: Readonly<{ status: 8; fieldStart: 12; fieldEnd: 16 }>;
@@ -92,6 +93,7 @@ export declare const CLIENT_EVENT_FIELDS: Readonly<{
   ERROR: Readonly<{ code: 8; remote: 12; textOffset: 16; textLen: 20 }>;
   CLOSED: Readonly<{}>;
   TIMED_OUT: Readonly<{ textOffset: 8; textLen: 12 }>;
+  TOO_LARGE: Readonly<{}>;
 }>;
 /** A decoded client event record. */
 export type ClientEvent =
@@ -111,6 +113,7 @@ export type ClientEvent =
   | { kind: 'ERROR'; kindNumber: 14; stream: number; code: number; remote: number; textOffset: number; textLen: number }
   | { kind: 'CLOSED'; kindNumber: 15; stream: number }
   | { kind: 'TIMED_OUT'; kindNumber: 16; stream: number; textOffset: number; textLen: number }
+  | { kind: 'TOO_LARGE'; kindNumber: 17; stream: number }
   | { kind: 'UNKNOWN'; kindNumber: number; stream: number };
 export declare function decodeClientEvent(dv: DataView, at?: number): ClientEvent;
 
@@ -175,5 +178,6 @@ export type ClientName =
   | 'pingTimeoutMs'
   | 'maxWaitingRequests'
   | 'responseTimeoutMs'
-  | 'responseBodyTimeoutMs';
+  | 'responseBodyTimeoutMs'
+  | 'maxResponseBodyBytes';
 export declare const CLIENT_NAMES: Readonly<Record<ClientName, [number, number]>>;

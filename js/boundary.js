@@ -99,6 +99,8 @@ export const CLIENT_EVENT = Object.freeze({
   CLOSED: 15,
   /** The server was silent too long on this stream (reason at `textOffset`, `textLen`); a RESET (CANCEL) follows. */
   TIMED_OUT: 16,
+  /** The response body is above `maxResponseBodyBytes` (its content-length, or the bytes that came); a RESET (CANCEL) follows. */
+  TOO_LARGE: 17,
 });
 
 /** Byte offset in a record of each named word, per client event kind. */
@@ -119,6 +121,7 @@ export const CLIENT_EVENT_FIELDS = Object.freeze({
   ERROR: Object.freeze({ code: 8, remote: 12, textOffset: 16, textLen: 20 }),
   CLOSED: Object.freeze({}),
   TIMED_OUT: Object.freeze({ textOffset: 8, textLen: 12 }),
+  TOO_LARGE: Object.freeze({}),
 });
 
 /** The client record at byte `at` of `dv` as an object with its kind's named fields (logs, traces, tests). */
@@ -233,4 +236,5 @@ export const CLIENT_NAMES = Object.freeze({
   maxWaitingRequests: [0, 4294967295],
   responseTimeoutMs: [0, 9007199254740991],
   responseBodyTimeoutMs: [0, 9007199254740991],
+  maxResponseBodyBytes: [0, 9007199254740991],
 });

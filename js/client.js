@@ -304,6 +304,8 @@ export class ClientStream {
     this._malformed = null;
     /** The engine's reason when the server was silent too long (responseTimeoutMs / responseBodyTimeoutMs). */
     this._timedOut = null;
+    /** The response body went past maxResponseBodyBytes. */
+    this._tooLarge = false;
     this._cancelReason = undefined;
     this.onInformational = null; // (status, rawHeaders) for 1xx responses
     this._head = null;
@@ -716,6 +718,7 @@ export class ClientSession extends EngineDriver {
       case CEV.END: log?.({ type: 'end', stream: id }); if (s) s._end(); break;
       case CEV.MALFORMED: if (s) s._malformed = this[kEngine].text(a, b); log?.({ type: 'malformed', stream: id, reason: this[kEngine].text(a, b) }); break;
       case CEV.TIMED_OUT: if (s) s._timedOut = this[kEngine].text(a, b); log?.({ type: 'timeout', stream: id, reason: this[kEngine].text(a, b) }); break;
+      case CEV.TOO_LARGE: if (s) s._tooLarge = true; log?.({ type: 'too-large', stream: id }); break;
       case CEV.RESET: {
         const remote = !!(b & CLIENT_RESET_FLAG.REMOTE), notProcessed = !!(b & CLIENT_RESET_FLAG.NOT_PROCESSED);
         log?.({ type: 'reset', stream: id, code: a, remote, notProcessed });
@@ -724,8 +727,9 @@ export class ClientSession extends EngineDriver {
           if (notProcessed) msg = `request not processed by the server (${remote && this.goaway ? 'GOAWAY' : 'REFUSED_STREAM'}); safe to retry`;
           else if (s._malformed) msg = a === ERROR_CODES.PROTOCOL_ERROR ? `malformed response: ${s._malformed}` : s._malformed;
           else if (s._timedOut) msg = s._timedOut;
+          else if (s._tooLarge) msg = `response body larger than maxResponseBodyBytes (${this.options.maxResponseBodyBytes})`;
           else msg = remote ? `stream reset by server (${a})` : `stream reset (${a})`;
-          const e = new StreamResetError(a, msg, { remote, notProcessed, unsent: c + d * 2 ** 32, timedOut: !!s._timedOut });
+          const e = new StreamResetError(a, msg, { remote, notProcessed, unsent: c + d * 2 ** 32, timedOut: !!s._timedOut, tooLarge: s._tooLarge });
           // destroy(err) / a lost transport: every stream the server may have seen fails with that error.
           const local = !remote && !notProcessed;
           s._lost(local && this._transportError !== undefined ? this._transportError

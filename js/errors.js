@@ -55,7 +55,8 @@ export class H2Error extends Error {
 /**
  * A stream ended by RST_STREAM, sent or received. `unsent`: bytes queued on the stream
  * that were never sent; `expired`: one of the server's timers ended it (slow request body);
- * `timedOut`: the client's response timers ended it; `notProcessed`: the server said it did
+ * `timedOut`: the client's response timers ended it; `tooLarge`: the response body went past
+ * the client's maxResponseBodyBytes; `notProcessed`: the server said it did
  * not process the request (GOAWAY above its id, or REFUSED_STREAM), so it is safe to retry.
  */
 export class StreamResetError extends H2Error {
@@ -66,6 +67,7 @@ export class StreamResetError extends H2Error {
     this.unsent = options?.unsent ?? 0;
     this.expired = options?.expired === true;
     this.timedOut = options?.timedOut === true;
+    this.tooLarge = options?.tooLarge === true;
     this.notProcessed = options?.notProcessed === true;
   }
 }

@@ -30,7 +30,7 @@ export declare class H2Error extends Error {
 /** RST_STREAM, sent or received (or one of our timers ended the stream). */
 export declare class StreamResetError extends H2Error {
   constructor(errorCode: number, message?: string, options?: {
-    cause?: unknown; remote?: boolean; unsent?: number; expired?: boolean; timedOut?: boolean; notProcessed?: boolean;
+    cause?: unknown; remote?: boolean; unsent?: number; expired?: boolean; timedOut?: boolean; tooLarge?: boolean; notProcessed?: boolean;
   });
   readonly code: 'ERR_H2WASM_STREAM_RESET';
   /** Bytes that were queued on the stream but never sent. */
@@ -39,6 +39,8 @@ export declare class StreamResetError extends H2Error {
   readonly expired: boolean;
   /** Client: responseTimeoutMs / responseBodyTimeoutMs ended the stream. */
   readonly timedOut: boolean;
+  /** Client: the response body was larger than maxResponseBodyBytes (errorCode CANCEL). */
+  readonly tooLarge: boolean;
   /** Client: the server said it did not process the request (safe to retry). */
   readonly notProcessed: boolean;
 }
@@ -271,6 +273,9 @@ export interface ClientOptions extends Limits, Settings {
   responseTimeoutMs?: number;
   /** Response body silent this long while the server may send: the same (ms; default 300000; 0 = off). */
   responseBodyTimeoutMs?: number;
+  /** Largest response body taken on one stream: a larger content-length fails the request, a body that grows past it
+   *  fails the body read; either way the stream is reset (CANCEL) with `tooLarge` (bytes; default 0 = no cap). */
+  maxResponseBodyBytes?: number;
   /** Requests waiting for a stream slot before request() throws (default 65536). */
   maxWaitingRequests?: number;
   /** https: options for tls.connect (ca, rejectUnauthorized, cert/key, …); ALPNProtocols is always ['h2']. */
@@ -297,6 +302,8 @@ export interface ClientStreamError extends H2Error {
   notProcessed?: boolean; unsent?: number;
   /** The server was silent longer than responseTimeoutMs / responseBodyTimeoutMs (errorCode CANCEL). */
   timedOut?: boolean;
+  /** The response body was larger than maxResponseBodyBytes (errorCode CANCEL). */
+  tooLarge?: boolean;
 }
 
 export interface ResponseHead {

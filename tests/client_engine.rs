@@ -21,6 +21,7 @@ enum Ce {
     End(u32),
     Malformed { id: u32, reason: &'static str },
     TimedOut { id: u32, reason: &'static str },
+    TooLarge(u32),
     Reset { id: u32, code: ErrorCode, remote: bool, not_processed: bool },
     Ready(u32),
     Blocked(u32),
@@ -107,6 +108,7 @@ impl Harness {
             ClientEvent::End { stream_id } => Ce::End(stream_id),
             ClientEvent::Malformed { stream_id, reason } => Ce::Malformed { id: stream_id, reason },
             ClientEvent::TimedOut { stream_id, reason } => Ce::TimedOut { id: stream_id, reason },
+            ClientEvent::TooLarge { stream_id } => Ce::TooLarge(stream_id),
             ClientEvent::Reset { stream_id, code, remote, not_processed, .. } => {
                 Ce::Reset { id: stream_id, code, remote, not_processed }
             }
@@ -940,4 +942,78 @@ fn ping_round_trip_counts_from_when_the_ping_was_sent() {
     h.now = 40_025;
     let ev = h.feed(&build::ping_ack(*b"rtt-ping"));
     assert_eq!(ev, vec![Ce::PingAck(*b"rtt-ping", 25)]);
+}
+
+/// A client that takes at most 10 body bytes per response.
+fn capped() -> Harness {
+    Harness::ready_with(ClientConfig { max_response_body_bytes: 10, ..ClientConfig::default() }, &[])
+}
+
+/// The body bytes delivered, in order.
+fn body_of(ev: &[Ce]) -> Vec<u8> {
+    ev.iter().filter_map(|e| if let Ce::Data { data, .. } = e { Some(data.clone()) } else { None }).flatten().collect()
+}
+
+/// What the cap ends a stream with.
+fn too_large(id: u32) -> Vec<Ce> {
+    vec![Ce::TooLarge(id), Ce::Reset { id, code: ErrorCode::CANCEL, remote: false, not_processed: false }]
+}
+
+#[test]
+fn a_content_length_above_the_body_cap_fails_the_stream_before_its_head() {
+    let mut h = capped();
+    let id = h.request(&req_get("/big"), true);
+    h.flush();
+    let head = h.srv_headers(id, &[(":status", "200"), ("content-length", "11")], false);
+    let ev = h.feed(&head);
+    assert_eq!(ev, too_large(id));
+    assert_eq!(rst_frames(&h.flush()), vec![(id, ErrorCode::CANCEL)]);
+    assert!(!h.c.is_closed(), "only the stream fails");
+    // At the cap is fine; the body that follows the reset is ignored.
+    assert!(h.feed(&build::data(id, b"01234567890", true)).is_empty());
+    let id2 = h.request(&req_get("/ok"), true);
+    h.flush();
+    let mut input = h.srv_headers(id2, &[(":status", "200"), ("content-length", "10")], false);
+    input.extend(build::data(id2, b"0123456789", true));
+    let ev = h.feed(&input);
+    assert!(ev.contains(&Ce::Data { id: id2, data: b"0123456789".to_vec() }));
+    assert!(ev.contains(&Ce::End(id2)));
+}
+
+#[test]
+fn a_body_growing_past_the_cap_is_delivered_up_to_it_then_cancelled_however_split() {
+    let mut whole = capped();
+    let id = whole.request(&req_get("/stream"), true);
+    whole.flush();
+    let mut input = whole.srv_headers(id, &[(":status", "200")], false);
+    input.extend(build::data(id, b"012345", false));
+    input.extend(build::data(id, b"6789abcdef", false));
+    let ev = whole.feed(&input);
+    assert_eq!(body_of(&ev), b"0123456789");
+    assert!(ev.ends_with(&too_large(id)));
+    assert_eq!(rst_frames(&whole.flush()), vec![(id, ErrorCode::CANCEL)]);
+
+    // The same bytes a byte at a time: the same body, the same end.
+    let mut split = capped();
+    let id = split.request(&req_get("/stream"), true);
+    split.flush();
+    let mut ev = Vec::new();
+    for b in &input {
+        ev.extend(split.feed(std::slice::from_ref(b)));
+    }
+    assert_eq!(body_of(&ev), b"0123456789");
+    assert!(ev.ends_with(&too_large(id)));
+    assert!(!split.c.is_closed(), "only the stream fails");
+}
+
+#[test]
+fn the_body_cap_is_off_by_default() {
+    assert_eq!(ClientConfig::default().max_response_body_bytes, 0);
+    let mut h = Harness::ready(&[]);
+    let id = h.request(&req_get("/"), true);
+    h.flush();
+    let mut input = h.srv_headers(id, &[(":status", "200"), ("content-length", "100000")], false);
+    input.extend(build::data(id, &[7u8; 16_384], false));
+    let ev = h.feed(&input);
+    assert!(ev.iter().all(|e| !matches!(e, Ce::TooLarge(_) | Ce::Reset { .. })));
 }

@@ -84,6 +84,13 @@ pub struct ClientConfig {
     /// holds unread bytes of that stream or our connection window is closed,
     /// nor before the request's END_STREAM went out (0: wait for ever).
     pub response_body_timeout_ms: u64,
+    /// Largest response body we take on one stream (0: no cap, as in undici and
+    /// browsers). A content-length above it fails the stream before its head is
+    /// reported; a body that grows past it is delivered up to the cap, then
+    /// TooLarge and RST_STREAM(CANCEL). The flow-control windows bound what we
+    /// hold at once either way; this bounds what an application that gathers a
+    /// whole body (`arrayBuffer()`) can be made to keep.
+    pub max_response_body_bytes: u64,
 }
 
 impl Default for ClientConfig {
@@ -99,6 +106,7 @@ impl Default for ClientConfig {
             max_waiting_requests: 65_536,
             response_timeout_ms: 300_000,
             response_body_timeout_ms: 300_000,
+            max_response_body_bytes: 0,
         }
     }
 }
@@ -145,6 +153,11 @@ pub enum ClientEvent {
     TimedOut {
         stream_id: u32,
         reason: &'static str,
+    },
+    /// The response body is larger than `max_response_body_bytes` (by its
+    /// content-length, or by the bytes that came); a Reset (CANCEL) follows.
+    TooLarge {
+        stream_id: u32,
     },
     /// The stream is gone. `not_processed`: the server said it did not process the
     /// request (GOAWAY below its id, or REFUSED_STREAM): it is safe to send again.
@@ -653,6 +666,12 @@ impl Core {
             self.emit(ClientEvent::Malformed { stream_id: id, reason });
             self.reset_local(id, ErrorCode::PROTOCOL_ERROR, Cause::Peer, false);
         }
+    }
+
+    /// Our `max_response_body_bytes` was crossed: TooLarge, then RST_STREAM(CANCEL).
+    fn too_large(&mut self, id: u32) {
+        self.emit(ClientEvent::TooLarge { stream_id: id });
+        self.reset_local(id, ErrorCode::CANCEL, Cause::Local, false);
     }
 
     fn stream_error(&mut self, id: u32, code: ErrorCode, reason: &'static str) {

@@ -303,6 +303,11 @@ impl Core {
                     self.malformed(id, "content-length on a response without a body");
                     return false;
                 }
+                let cap = self.cfg.max_response_body_bytes;
+                if cap > 0 && content_length.is_some_and(|n| n > cap) {
+                    self.too_large(id);
+                    return false;
+                }
                 let now = self.now;
                 if let Some(cs) = self.streams.get_mut(&id) {
                     cs.resp = Resp::Body;
@@ -401,12 +406,23 @@ impl Core {
             return;
         }
         let Some(cs) = self.streams.get_mut(&id) else { return };
-        let (deliver, overrun) = accept_body(&mut cs.s, start, end);
+        let before = cs.s.body_received;
+        let (mut deliver, overrun) = accept_body(&mut cs.s, start, end);
+        // Past max_response_body_bytes, as past content-length: exactly the bytes up to
+        // it are delivered, so the events do not depend on how the input was split.
+        let cap = self.cfg.max_response_body_bytes;
+        let too_large = cap > 0 && cs.s.body_received > cap;
+        if too_large {
+            let room = u32::try_from(cap.saturating_sub(before)).unwrap_or(u32::MAX);
+            deliver = deliver.map(|(s, e)| (s, e.min(s.saturating_add(room)))).filter(|(s, e)| e > s);
+        }
         if let Some((start, end)) = deliver {
             self.emit(ClientEvent::Data { stream_id: id, start, end });
         }
         if overrun {
             self.malformed(id, "body longer than content-length");
+        } else if too_large {
+            self.too_large(id);
         }
     }
 

@@ -130,6 +130,8 @@ events! { client_event, CLIENT_EVENTS, "client";
     CLOSED = 15 => closed();
     /// The server was silent too long on this stream (reason at `textOffset`, `textLen`); a RESET (CANCEL) follows.
     TIMED_OUT = 16 => timed_out(text_offset, text_len);
+    /// The response body is above `maxResponseBodyBytes` (its content-length, or the bytes that came); a RESET (CANCEL) follows.
+    TOO_LARGE = 17 => too_large();
 }
 
 /// `RESET` flag bits of the client role (`flags` word).
@@ -361,6 +363,7 @@ options! {
     "maxWaitingRequests" => Client max_waiting_requests, 0, U32;
     "responseTimeoutMs" => Client response_timeout_ms, 0, MAX_SAFE_INTEGER;
     "responseBodyTimeoutMs" => Client response_body_timeout_ms, 0, MAX_SAFE_INTEGER;
+    "maxResponseBodyBytes" => Client max_response_body_bytes, 0, MAX_SAFE_INTEGER;
 }
 
 /// Read `configure` lines (UTF-8, `name=value` per line, decimal values,

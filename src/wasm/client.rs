@@ -233,6 +233,7 @@ impl WasmClient {
                 let (o, l) = self.push_text(reason);
                 ev::timed_out(stream_id, o, l)
             }
+            ClientEvent::TooLarge { stream_id } => ev::too_large(stream_id),
             ClientEvent::Reset { stream_id, code, remote, unsent, not_processed } => {
                 let mut flags = 0;
                 if remote {

@@ -46,6 +46,7 @@ function nodeHandler(st, h) {
   st.on('error', () => {}); // resets by the client are part of the tests
   const p = h[':path'];
   if (p === '/big') { st.respond({ ':status': 200, 'content-length': String(big.length) }); st.end(big); return; }
+  if (p === '/big-unsized') { st.respond({ ':status': 200 }); st.end(big); return; }
   if (p === '/echo-sha') {
     const chunks = [];
     st.on('data', (c) => chunks.push(c));
@@ -174,6 +175,23 @@ test('each failure has its own error class with a stable string code and the HTT
   assert.ok(closed instanceof ConnectionClosedError, `got ${closed}`);
   assert.equal(closed.code, 'ERR_H2WASM_CONNECTION_CLOSED');
   assert.equal(closed.errorCode, ERROR_CODES.CANCEL);
+});
+
+test('maxResponseBodyBytes: a larger content-length fails the request, a body growing past it fails the read, the session goes on', async () => {
+  const s = await connect(`http://127.0.0.1:${nodePort}`, { maxResponseBodyBytes: 1024 * 1024 });
+  const tooLarge = (e) => e instanceof StreamResetError && e.tooLarge === true && e.errorCode === ERROR_CODES.CANCEL
+    && !e.remote && /maxResponseBodyBytes \(1048576\)/.test(e.message);
+  await assert.rejects(s.fetch('/big'), tooLarge);
+  const r = await s.fetch('/big-unsized');
+  assert.equal(r.status, 200);
+  await assert.rejects(r.arrayBuffer(), tooLarge);
+  assert.equal(await (await s.fetch('/after')).text(), 'hello /after');
+  await s.close();
+  // At the cap exactly, the whole body arrives.
+  const exact = await connect(`http://127.0.0.1:${nodePort}`, { maxResponseBodyBytes: big.length });
+  assert.equal(sha256(Buffer.from(await (await exact.fetch('/big-unsized')).arrayBuffer())), sha256(big));
+  await exact.close();
+  await assert.rejects(connect(`http://127.0.0.1:${nodePort}`, { maxResponseBodyBytes: -1 }), RangeError);
 });
 
 test('session.request: a client stream with write/end and the response body', async () => {
