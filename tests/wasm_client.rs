@@ -18,12 +18,12 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 }
 
 fn feed(c: &mut WasmClient, bytes: &[u8]) -> Vec<[u32; RECORD_WORDS]> {
-    let p = c.input_ptr(bytes.len());
+    let p = c.io.input_ptr(bytes.len());
     // SAFETY: input_ptr just sized the input buffer to bytes.len().
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
     let n = c.receive(bytes.len(), 1.0) as usize;
     // SAFETY: receive wrote n records at events_ptr.
-    let raw = unsafe { std::slice::from_raw_parts(c.events_ptr(), n * RECORD_BYTES) };
+    let raw = unsafe { std::slice::from_raw_parts(c.io.events_ptr(), n * RECORD_BYTES) };
     raw.chunks(RECORD_BYTES)
         .map(|r| core::array::from_fn(|i| u32::from_le_bytes(r[i * 4..i * 4 + 4].try_into().unwrap())))
         .collect()
@@ -32,8 +32,8 @@ fn feed(c: &mut WasmClient, bytes: &[u8]) -> Vec<[u32; RECORD_WORDS]> {
 fn output(c: &mut WasmClient) -> Vec<u8> {
     let n = c.write_output(1 << 20, 0.0) as usize;
     // SAFETY: write_output filled out_len bytes and n segment pairs.
-    let out = unsafe { std::slice::from_raw_parts(c.out_ptr(), c.out_len()) }.to_vec();
-    let segs = unsafe { std::slice::from_raw_parts(c.segs_ptr(), n * 2) };
+    let out = unsafe { std::slice::from_raw_parts(c.io.out_ptr(), c.io.out_len()) }.to_vec();
+    let segs = unsafe { std::slice::from_raw_parts(c.io.segs_ptr(), n * 2) };
     assert!(segs.chunks(2).all(|s| s[0] == 0), "no body segments for a GET");
     out
 }
@@ -57,7 +57,7 @@ fn request_and_response_records() {
     assert_eq!(first[24 + 3], 4, "SETTINGS after the preface");
 
     let args = pack(&[(":method", "GET"), (":scheme", "http"), (":authority", "a.test"), (":path", "/x")]);
-    let p = c.args_ptr(args.len());
+    let p = c.io.args_ptr(args.len());
     // SAFETY: args_ptr just sized the buffer.
     unsafe { std::ptr::copy_nonoverlapping(args.as_ptr(), p, args.len()) };
     assert_eq!(c.request(args.len(), true, 0.0), 1, "stream id 1");
@@ -79,14 +79,14 @@ fn request_and_response_records() {
     assert_eq!(ev[1][2], 200);
     let len = c.pack_fields(ev[1][3], ev[1][4]);
     // SAFETY: pack_fields wrote len bytes at scratch_ptr.
-    let packed = unsafe { std::slice::from_raw_parts(c.scratch_ptr(), len) };
+    let packed = unsafe { std::slice::from_raw_parts(c.io.scratch_ptr(), len) };
     assert_eq!(packed, pack(&[("x-a", "1")]).as_slice(), ":status is not among the fields");
     let data = &input[ev[2][2] as usize..ev[2][3] as usize];
     assert_eq!(data, b"hey");
 
     // A bad request: the error bit and InvalidHeader (3).
     let bad = pack(&[(":method", "GET")]);
-    let p = c.args_ptr(bad.len());
+    let p = c.io.args_ptr(bad.len());
     // SAFETY: as above.
     unsafe { std::ptr::copy_nonoverlapping(bad.as_ptr(), p, bad.len()) };
     assert_eq!(c.request(bad.len(), true, 0.0), REQUEST_ERROR | 3, "InvalidHeader");

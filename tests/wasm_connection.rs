@@ -22,7 +22,7 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 
 /// Feed bytes through input_ptr/receive (as js/engine.js does); returns the event records.
 fn feed(c: &mut WasmConnection, bytes: &[u8], now: f64) -> Vec<[u32; RECORD_WORDS]> {
-    let p = c.input_ptr(bytes.len());
+    let p = c.io.input_ptr(bytes.len());
     // SAFETY: input_ptr just sized the input buffer to bytes.len().
     unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
     let n = c.receive(bytes.len(), now) as usize;
@@ -31,7 +31,7 @@ fn feed(c: &mut WasmConnection, bytes: &[u8], now: f64) -> Vec<[u32; RECORD_WORD
 
 fn records(c: &WasmConnection, n: usize) -> Vec<[u32; RECORD_WORDS]> {
     // SAFETY: receive/poll wrote n records at events_ptr.
-    let raw = unsafe { std::slice::from_raw_parts(c.events_ptr(), n * RECORD_BYTES) };
+    let raw = unsafe { std::slice::from_raw_parts(c.io.events_ptr(), n * RECORD_BYTES) };
     raw.chunks(RECORD_BYTES)
         .map(|r| {
             let mut w = [0u32; RECORD_WORDS];
@@ -53,8 +53,8 @@ fn output_frames(c: &mut WasmConnection) -> Vec<(u8, u8, u32, usize)> {
             break;
         }
         // SAFETY: write_output filled out (out_len bytes) and n segment pairs.
-        let out = unsafe { std::slice::from_raw_parts(c.out_ptr(), c.out_len()) }.to_vec();
-        let segs = unsafe { std::slice::from_raw_parts(c.segs_ptr(), n * 2) }.to_vec();
+        let out = unsafe { std::slice::from_raw_parts(c.io.out_ptr(), c.io.out_len()) }.to_vec();
+        let segs = unsafe { std::slice::from_raw_parts(c.io.segs_ptr(), n * 2) }.to_vec();
         let mut off = 0usize;
         for s in segs.chunks(2) {
             let len = s[1] as usize;
@@ -104,7 +104,7 @@ fn request_response_round_trip() {
     // The fields come back packed as [u32 nlen][u32 vlen][name][value]…
     let len = c.pack_fields(req[2], req[3]);
     // SAFETY: pack_fields wrote len bytes at scratch_ptr.
-    let packed = unsafe { std::slice::from_raw_parts(c.scratch_ptr(), len) };
+    let packed = unsafe { std::slice::from_raw_parts(c.io.scratch_ptr(), len) };
     let text = String::from_utf8_lossy(packed);
     assert!(text.contains(":path/hello"), "{text}");
 
@@ -113,7 +113,7 @@ fn request_response_round_trip() {
     assert!(before.iter().any(|f| f.0 == 4 && f.1 == 1), "SETTINGS ACK: {before:?}");
 
     // send_headers: no extra fields (args empty), then 5 body bytes with END_STREAM.
-    c.args_ptr(0);
+    c.io.args_ptr(0);
     assert_eq!(c.send_headers(1, 200, 0, false), 0);
     assert_eq!(c.send_data(1, 5, true), 0);
     let frames = output_frames(&mut c);
@@ -129,7 +129,7 @@ fn request_response_round_trip() {
 fn configure_applies_and_refuses() {
     let mut c = WasmConnection::new(0.0);
     let cfg = b"maxConcurrentStreams=7\ninitialWindowSize=100000\nidleTimeoutMs=300";
-    let p = c.args_ptr(cfg.len());
+    let p = c.io.args_ptr(cfg.len());
     // SAFETY: args_ptr sized the args buffer to cfg.len().
     unsafe { std::ptr::copy_nonoverlapping(cfg.as_ptr(), p, cfg.len()) };
     assert_eq!(c.configure(cfg.len(), 0.0), 0);
@@ -161,10 +161,10 @@ fn large_chunks_do_not_pin_scratch_memory() {
     let events = feed(&mut c, &input, 1.0);
     let data: usize = events.iter().filter(|r| r[0] == server_event::DATA).map(|r| (r[3] - r[2]) as usize).sum();
     assert_eq!(data, 60_000, "all DATA reported as offsets into the caller's chunk");
-    assert!(c.scratch_capacity() < 16 * 1024, "after receive: {} bytes held", c.scratch_capacity());
+    assert!(c.io.capacity() < 16 * 1024, "after receive: {} bytes held", c.io.capacity());
     c.consumed(1, 60_000);
     let _ = output_frames(&mut c);
-    assert!(c.scratch_capacity() < 16 * 1024, "after output: {} bytes held", c.scratch_capacity());
+    assert!(c.io.capacity() < 16 * 1024, "after output: {} bytes held", c.io.capacity());
 }
 
 /// `[u32 settings_len][settings][packed fields]` at args_ptr, as js/engine.js `upgrade` writes it.
@@ -177,7 +177,7 @@ fn upgrade_args(c: &mut WasmConnection, settings: &[u8], fields: &[(&str, &str)]
         args.extend(n.as_bytes());
         args.extend(v.as_bytes());
     }
-    let p = c.args_ptr(args.len());
+    let p = c.io.args_ptr(args.len());
     // SAFETY: args_ptr sized the args buffer to args.len().
     unsafe { std::ptr::copy_nonoverlapping(args.as_ptr(), p, args.len()) };
     args.len()

@@ -22,10 +22,11 @@ use crate::error::UserError;
 /// What a command answers for a 0 handle.
 const GONE: u32 = user_error_number(UserError::ConnectionClosed);
 
-/// Exports `$new`, `$free` and one function per listed method of `$ty`.
-/// Each method export answers `$default` for a 0 handle.
+/// Exports `$new`, `$free` and one function per listed method of `$ty`
+/// (`[io] method`: a method of its `Buffers`). Each method export answers
+/// `$default` for a 0 handle.
 macro_rules! exports {
-    ($ty:ident, $new:ident, $free:ident; $( $export:ident => $method:ident($($arg:ident: $t:ty),*) -> $ret:ty = $default:expr; )*) => {
+    ($ty:ident, $new:ident, $free:ident; $( $export:ident => $([$field:ident])? $method:ident($($arg:ident: $t:ty),*) -> $ret:ty = $default:expr; )*) => {
         #[doc = concat!("A new `", stringify!($ty), "`; the handle the other exports take.")]
         #[no_mangle]
         pub extern "C" fn $new(now_ms: f64) -> *mut $ty {
@@ -53,7 +54,7 @@ macro_rules! exports {
             pub unsafe extern "C" fn $export(handle: *mut $ty, $($arg: $t),*) -> $ret {
                 // SAFETY: per this function's contract; JS runs one call at a time.
                 match unsafe { handle.as_mut() } {
-                    Some(engine) => engine.$method($($arg),*),
+                    Some(engine) => engine$(.$field)?.$method($($arg),*),
                     None => $default,
                 }
             }
@@ -63,15 +64,15 @@ macro_rules! exports {
 
 exports! { WasmConnection, server_new, server_free;
     server_configure => configure(len: usize, now_ms: f64) -> u32 = 1;
-    server_input_ptr => input_ptr(len: usize) -> *mut u8 = core::ptr::null_mut();
-    server_args_ptr => args_ptr(len: usize) -> *mut u8 = core::ptr::null_mut();
+    server_input_ptr => [io] input_ptr(len: usize) -> *mut u8 = core::ptr::null_mut();
+    server_args_ptr => [io] args_ptr(len: usize) -> *mut u8 = core::ptr::null_mut();
     server_receive => receive(len: usize, now_ms: f64) -> u32 = 0;
     server_upgrade => upgrade(len: usize) -> u32 = super::boundary::upgrade_result::BAD_PACKING;
     server_poll => poll() -> u32 = 0;
-    server_events_ptr => events_ptr() -> *const u8 = core::ptr::null();
-    server_text_ptr => text_ptr() -> *const u8 = core::ptr::null();
+    server_events_ptr => [io] events_ptr() -> *const u8 = core::ptr::null();
+    server_text_ptr => [io] text_ptr() -> *const u8 = core::ptr::null();
     server_pack_fields => pack_fields(start: u32, end: u32) -> usize = 0;
-    server_scratch_ptr => scratch_ptr() -> *const u8 = core::ptr::null();
+    server_scratch_ptr => [io] scratch_ptr() -> *const u8 = core::ptr::null();
     server_send_headers => send_headers(stream_id: u32, status: u16, args_len: usize, end_stream: bool) -> u32 = GONE;
     server_send_informational => send_informational(stream_id: u32, status: u16, args_len: usize) -> u32 = GONE;
     server_send_data => send_data(stream_id: u32, len: u32, end_stream: bool) -> u32 = GONE;
@@ -85,22 +86,22 @@ exports! { WasmConnection, server_new, server_free;
     server_tick => tick(now_ms: f64) -> () = ();
     server_next_deadline => next_deadline() -> f64 = -1.0;
     server_write_output => write_output(max_bytes: usize) -> u32 = 0;
-    server_out_ptr => out_ptr() -> *const u8 = core::ptr::null();
-    server_segs_ptr => segs_ptr() -> *const u32 = core::ptr::null();
+    server_out_ptr => [io] out_ptr() -> *const u8 = core::ptr::null();
+    server_segs_ptr => [io] segs_ptr() -> *const u32 = core::ptr::null();
     server_wants_write => wants_write() -> bool = false;
     server_is_closed => is_closed() -> bool = true;
 }
 
 exports! { WasmClient, client_new, client_free;
     client_configure => configure(len: usize, now_ms: f64) -> u32 = 1;
-    client_input_ptr => input_ptr(len: usize) -> *mut u8 = core::ptr::null_mut();
-    client_args_ptr => args_ptr(len: usize) -> *mut u8 = core::ptr::null_mut();
+    client_input_ptr => [io] input_ptr(len: usize) -> *mut u8 = core::ptr::null_mut();
+    client_args_ptr => [io] args_ptr(len: usize) -> *mut u8 = core::ptr::null_mut();
     client_receive => receive(len: usize, now_ms: f64) -> u32 = 0;
     client_poll => poll() -> u32 = 0;
-    client_events_ptr => events_ptr() -> *const u8 = core::ptr::null();
-    client_text_ptr => text_ptr() -> *const u8 = core::ptr::null();
+    client_events_ptr => [io] events_ptr() -> *const u8 = core::ptr::null();
+    client_text_ptr => [io] text_ptr() -> *const u8 = core::ptr::null();
     client_pack_fields => pack_fields(start: u32, end: u32) -> usize = 0;
-    client_scratch_ptr => scratch_ptr() -> *const u8 = core::ptr::null();
+    client_scratch_ptr => [io] scratch_ptr() -> *const u8 = core::ptr::null();
     client_pack_debug_data => pack_debug_data() -> usize = 0;
     client_request => request(args_len: usize, end_stream: bool, now_ms: f64) -> u32 = super::boundary::REQUEST_ERROR | GONE;
     client_send_data => send_data(stream_id: u32, len: u32, end_stream: bool) -> u32 = GONE;
@@ -113,8 +114,8 @@ exports! { WasmClient, client_new, client_free;
     client_tick => tick(now_ms: f64) -> () = ();
     client_next_deadline => next_deadline() -> f64 = -1.0;
     client_write_output => write_output(max_bytes: usize, now_ms: f64) -> u32 = 0;
-    client_out_ptr => out_ptr() -> *const u8 = core::ptr::null();
-    client_segs_ptr => segs_ptr() -> *const u32 = core::ptr::null();
+    client_out_ptr => [io] out_ptr() -> *const u8 = core::ptr::null();
+    client_segs_ptr => [io] segs_ptr() -> *const u32 = core::ptr::null();
     client_wants_write => wants_write() -> bool = false;
     client_is_closed => is_closed() -> bool = true;
     client_is_going_away => is_going_away() -> bool = true;

@@ -8,7 +8,7 @@
 //! from JS, command results, the packers, record writers, scratch trimming).
 
 use crate::client::ClientConfig;
-use crate::connection::{Config, Output, Segment};
+use crate::connection::Config;
 use crate::error::UserError;
 use crate::limits::Limits;
 use crate::settings::{LocalSettings, DEFAULT_WINDOW_SIZE, MAX_MAX_FRAME_SIZE, MAX_WINDOW_SIZE, MIN_MAX_FRAME_SIZE};
@@ -481,48 +481,4 @@ pub(super) fn pack_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(&vl.to_le_bytes());
     out.extend_from_slice(name);
     out.extend_from_slice(value);
-}
-
-/// Empty `out` and `segs` for the next `write_output`: JS has copied the previous call's out by now.
-pub(super) fn begin_output(out: &mut Output, segs: &mut Vec<u32>) {
-    trim(&mut out.bytes);
-    trim(&mut out.segments);
-    trim(segs);
-    out.clear();
-    segs.clear();
-}
-
-/// `out`'s segments as u32 pairs `[stream_id (0 = frame bytes), len]` in `segs`; returns how many.
-pub(super) fn segment_words(out: &Output, segs: &mut Vec<u32>) -> u32 {
-    for s in &out.segments {
-        let (id, len) = match *s {
-            Segment::Bytes { len } => (0, len),
-            Segment::Data { stream_id, len } => (stream_id, len),
-        };
-        segs.push(id);
-        segs.push(len);
-    }
-    u32::try_from(out.segments.len()).unwrap_or(u32::MAX)
-}
-
-/// Empty the event records and their text for the next call (trimming big buffers first).
-pub(super) fn clear_records(events: &mut Vec<u8>, text: &mut Vec<u8>) {
-    trim(events);
-    trim(text);
-    events.clear();
-    text.clear();
-}
-
-/// Append one event record: [`RECORD_WORDS`] little-endian u32 words.
-pub(super) fn push_record(events: &mut Vec<u8>, rec: [u32; RECORD_WORDS]) {
-    for w in rec {
-        events.extend_from_slice(&w.to_le_bytes());
-    }
-}
-
-/// Append a reason string; its (offset, length) in `text` go into the record.
-pub(super) fn push_text(text: &mut Vec<u8>, s: &str) -> (u32, u32) {
-    let off = u32::try_from(text.len()).unwrap_or(0);
-    text.extend_from_slice(s.as_bytes());
-    (off, u32::try_from(s.len()).unwrap_or(0))
 }

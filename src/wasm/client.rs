@@ -6,42 +6,27 @@
 //! segments. Request bodies never enter wasm.
 
 use super::boundary::{
-    begin_output, clear_records, client_event as ev, client_reset_flag, ms, pack_field, parse_client_config,
-    push_record, push_text, segment_words, split_u64, trim, unpack_fields, user_error_code, user_error_number,
-    RECORD_WORDS, REQUEST_ERROR,
+    client_event as ev, client_reset_flag, ms, parse_client_config, split_u64, unpack_fields, user_error_code,
+    user_error_number, RECORD_WORDS, REQUEST_ERROR,
 };
+use super::buffers::{Buffers, Text};
 use crate::client::{ClientConfig, ClientConnection, ClientEvent};
-use crate::connection::Output;
 use crate::error::{ErrorCode, UserError};
 
 pub struct WasmClient {
     conn: ClientConnection,
-    input: Vec<u8>,
-    args: Vec<u8>,
-    events: Vec<u8>,
-    text: Vec<u8>,
-    scratch: Vec<u8>,
-    out: Output,
-    segs: Vec<u32>,
+    /// What JS writes and reads (pointers, records, output).
+    pub io: Buffers,
 }
 
 impl WasmClient {
     pub fn new(now_ms: f64) -> WasmClient {
-        WasmClient {
-            conn: ClientConnection::new(ClientConfig::default(), ms(now_ms)),
-            input: Vec::new(),
-            args: Vec::new(),
-            events: Vec::new(),
-            text: Vec::new(),
-            scratch: Vec::new(),
-            out: Output::new(),
-            segs: Vec::new(),
-        }
+        WasmClient { conn: ClientConnection::new(ClientConfig::default(), ms(now_ms)), io: Buffers::new() }
     }
 
     /// Rebuild from the `name=value` lines at `args_ptr(len)`; 0 or the bad line (1-based).
     pub fn configure(&mut self, len: usize, now_ms: f64) -> u32 {
-        match parse_client_config(self.args.get(..len).unwrap_or(&[])) {
+        match parse_client_config(self.io.args(len).unwrap_or(&[])) {
             Ok(cfg) => {
                 self.conn = ClientConnection::new(cfg, ms(now_ms));
                 0
@@ -50,66 +35,33 @@ impl WasmClient {
         }
     }
 
-    pub fn input_ptr(&mut self, len: usize) -> *mut u8 {
-        self.input.clear();
-        self.input.resize(len, 0);
-        self.input.as_mut_ptr()
-    }
-
-    pub fn args_ptr(&mut self, len: usize) -> *mut u8 {
-        self.args.clear();
-        self.args.resize(len, 0);
-        self.args.as_mut_ptr()
-    }
-
     pub fn receive(&mut self, len: usize, now_ms: f64) -> u32 {
-        let n = len.min(self.input.len());
-        self.clear_events();
-        trim(&mut self.scratch);
-        trim(&mut self.args);
-        let input = self.input.get(..n).unwrap_or(&[]);
-        self.conn.receive(input, ms(now_ms));
-        trim(&mut self.input);
+        let conn = &mut self.conn;
+        self.io.receive(len, |input| conn.receive(input, ms(now_ms)));
         self.drain()
     }
 
     pub fn poll(&mut self) -> u32 {
-        self.clear_events();
+        self.io.clear_events();
         self.drain()
     }
 
-    pub fn events_ptr(&self) -> *const u8 {
-        self.events.as_ptr()
-    }
-
-    pub fn text_ptr(&self) -> *const u8 {
-        self.text.as_ptr()
-    }
-
+    /// Pack header fields `start..end` of the arena (`Buffers::pack_fields`).
     pub fn pack_fields(&mut self, start: u32, end: u32) -> usize {
-        self.scratch.clear();
-        for i in start..end {
-            let (n, v) = self.conn.field(i);
-            pack_field(&mut self.scratch, n, v);
-        }
-        self.scratch.len()
+        let conn = &self.conn;
+        self.io.pack_fields((start..end).map(|i| conn.field(i)))
     }
 
-    pub fn scratch_ptr(&self) -> *const u8 {
-        self.scratch.as_ptr()
-    }
-
+    /// The last GOAWAY's debug data into scratch; its length.
     pub fn pack_debug_data(&mut self) -> usize {
-        self.scratch.clear();
-        self.scratch.extend_from_slice(self.conn.debug_data());
-        self.scratch.len()
+        self.io.pack_bytes(self.conn.debug_data())
     }
 
     /// Start a request with the packed fields at `args_ptr`: the stream id, or
     /// 0x80000000 | user-error number.
     pub fn request(&mut self, args_len: usize, end_stream: bool, now_ms: f64) -> u32 {
         self.conn.set_now(ms(now_ms));
-        let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
+        let Some(fields) = self.io.args(args_len).and_then(unpack_fields) else {
             return REQUEST_ERROR | user_error_number(UserError::InvalidHeader);
         };
         match self.conn.request(&fields, end_stream) {
@@ -123,7 +75,7 @@ impl WasmClient {
     }
 
     pub fn send_trailers(&mut self, stream_id: u32, args_len: usize) -> u32 {
-        let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
+        let Some(fields) = self.io.args(args_len).and_then(unpack_fields) else {
             return user_error_number(UserError::InvalidHeader);
         };
         user_error_code(self.conn.send_trailers(stream_id, &fields))
@@ -165,21 +117,8 @@ impl WasmClient {
 
     pub fn write_output(&mut self, max_bytes: usize, now_ms: f64) -> u32 {
         self.conn.set_now(ms(now_ms));
-        begin_output(&mut self.out, &mut self.segs);
-        self.conn.write_output(&mut self.out, max_bytes);
-        segment_words(&self.out, &mut self.segs)
-    }
-
-    pub fn out_ptr(&self) -> *const u8 {
-        self.out.bytes.as_ptr()
-    }
-
-    pub fn out_len(&self) -> usize {
-        self.out.bytes.len()
-    }
-
-    pub fn segs_ptr(&self) -> *const u32 {
-        self.segs.as_ptr()
+        let conn = &mut self.conn;
+        self.io.write_output(|out| conn.write_output(out, max_bytes))
     }
 
     pub fn wants_write(&self) -> bool {
@@ -196,72 +135,61 @@ impl WasmClient {
 }
 
 impl WasmClient {
-    fn clear_events(&mut self) {
-        clear_records(&mut self.events, &mut self.text);
-    }
-
     fn drain(&mut self) -> u32 {
-        let mut n = 0u32;
-        while let Some(ev) = self.conn.poll_event() {
-            let rec = self.record(ev);
-            push_record(&mut self.events, rec);
-            n = n.saturating_add(1);
-        }
-        n
+        let conn = &mut self.conn;
+        self.io.drain(|text| {
+            let e = conn.poll_event()?;
+            Some(record(conn, text, e))
+        })
     }
+}
 
-    fn push_text(&mut self, s: &str) -> (u32, u32) {
-        push_text(&mut self.text, s)
-    }
-
-    fn record(&mut self, event: ClientEvent) -> [u32; RECORD_WORDS] {
-        match event {
-            ClientEvent::Informational { stream_id, status, fields } => {
-                ev::informational(stream_id, u32::from(status), fields.start, fields.end)
-            }
-            ClientEvent::Response { stream_id, status, fields, end_stream } => {
-                ev::response(stream_id, u32::from(status), fields.start, fields.end, u32::from(end_stream))
-            }
-            ClientEvent::Trailers { stream_id, fields } => ev::trailers(stream_id, fields.start, fields.end),
-            ClientEvent::Data { stream_id, start, end } => ev::data(stream_id, start, end),
-            ClientEvent::End { stream_id } => ev::end(stream_id),
-            ClientEvent::Malformed { stream_id, reason } => {
-                let (o, l) = self.push_text(reason);
-                ev::malformed(stream_id, o, l)
-            }
-            ClientEvent::TimedOut { stream_id, reason } => {
-                let (o, l) = self.push_text(reason);
-                ev::timed_out(stream_id, o, l)
-            }
-            ClientEvent::TooLarge { stream_id } => ev::too_large(stream_id),
-            ClientEvent::Reset { stream_id, code, remote, unsent, not_processed } => {
-                let mut flags = 0;
-                if remote {
-                    flags |= client_reset_flag::REMOTE;
-                }
-                if not_processed {
-                    flags |= client_reset_flag::NOT_PROCESSED;
-                }
-                let (low, high) = split_u64(unsent);
-                ev::reset(stream_id, code.0, flags, low, high)
-            }
-            ClientEvent::SendReady { stream_id } => ev::send_ready(stream_id),
-            ClientEvent::SendBlocked { stream_id } => ev::send_blocked(stream_id),
-            ClientEvent::StreamClosed { stream_id } => ev::stream_closed(stream_id),
-            ClientEvent::Settings => {
-                ev::settings(0, self.conn.peer_settings().max_concurrent_streams.unwrap_or(u32::MAX))
-            }
-            ClientEvent::PingAck { data, rtt_ms } => {
-                let [a, b, c, d, e, f, g, h] = data;
-                let rtt = u32::try_from(rtt_ms).unwrap_or(u32::MAX);
-                ev::ping_ack(0, u32::from_be_bytes([a, b, c, d]), u32::from_be_bytes([e, f, g, h]), rtt)
-            }
-            ClientEvent::GoAway { last_stream_id, code } => ev::goaway(0, last_stream_id, code.0),
-            ClientEvent::Error { code, reason, remote } => {
-                let (o, l) = self.push_text(reason);
-                ev::error(0, code.0, u32::from(remote), o, l)
-            }
-            ClientEvent::Closed => ev::closed(0),
+/// One event as its boundary record (`client_event`); SETTINGS reads the peer's settings from `conn`.
+fn record(conn: &ClientConnection, text: &mut Text, event: ClientEvent) -> [u32; RECORD_WORDS] {
+    match event {
+        ClientEvent::Informational { stream_id, status, fields } => {
+            ev::informational(stream_id, u32::from(status), fields.start, fields.end)
         }
+        ClientEvent::Response { stream_id, status, fields, end_stream } => {
+            ev::response(stream_id, u32::from(status), fields.start, fields.end, u32::from(end_stream))
+        }
+        ClientEvent::Trailers { stream_id, fields } => ev::trailers(stream_id, fields.start, fields.end),
+        ClientEvent::Data { stream_id, start, end } => ev::data(stream_id, start, end),
+        ClientEvent::End { stream_id } => ev::end(stream_id),
+        ClientEvent::Malformed { stream_id, reason } => {
+            let (o, l) = text.push(reason);
+            ev::malformed(stream_id, o, l)
+        }
+        ClientEvent::TimedOut { stream_id, reason } => {
+            let (o, l) = text.push(reason);
+            ev::timed_out(stream_id, o, l)
+        }
+        ClientEvent::TooLarge { stream_id } => ev::too_large(stream_id),
+        ClientEvent::Reset { stream_id, code, remote, unsent, not_processed } => {
+            let mut flags = 0;
+            if remote {
+                flags |= client_reset_flag::REMOTE;
+            }
+            if not_processed {
+                flags |= client_reset_flag::NOT_PROCESSED;
+            }
+            let (low, high) = split_u64(unsent);
+            ev::reset(stream_id, code.0, flags, low, high)
+        }
+        ClientEvent::SendReady { stream_id } => ev::send_ready(stream_id),
+        ClientEvent::SendBlocked { stream_id } => ev::send_blocked(stream_id),
+        ClientEvent::StreamClosed { stream_id } => ev::stream_closed(stream_id),
+        ClientEvent::Settings => ev::settings(0, conn.peer_settings().max_concurrent_streams.unwrap_or(u32::MAX)),
+        ClientEvent::PingAck { data, rtt_ms } => {
+            let [a, b, c, d, e, f, g, h] = data;
+            let rtt = u32::try_from(rtt_ms).unwrap_or(u32::MAX);
+            ev::ping_ack(0, u32::from_be_bytes([a, b, c, d]), u32::from_be_bytes([e, f, g, h]), rtt)
+        }
+        ClientEvent::GoAway { last_stream_id, code } => ev::goaway(0, last_stream_id, code.0),
+        ClientEvent::Error { code, reason, remote } => {
+            let (o, l) = text.push(reason);
+            ev::error(0, code.0, u32::from(remote), o, l)
+        }
+        ClientEvent::Closed => ev::closed(0),
     }
 }

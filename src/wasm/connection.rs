@@ -11,11 +11,11 @@
 //! frame-header bytes plus "take N bytes of stream S" segments.
 
 use super::boundary::{
-    begin_output, clear_records, le_u32, ms, pack_field, parse_config, push_record, push_text, segment_words,
-    server_event as ev, split_u64, trim, unpack_fields, upgrade_result, user_error_code, CALM_RULES, PEER_COUNT_BITS,
-    RECORD_WORDS,
+    le_u32, ms, parse_config, server_event as ev, split_u64, unpack_fields, upgrade_result, user_error_code,
+    CALM_RULES, PEER_COUNT_BITS, RECORD_WORDS,
 };
-use crate::connection::{Config, Connection, Event, Output, Segment, UpgradeError};
+use super::buffers::{Buffers, Text};
+use crate::connection::{Config, Connection, Event, UpgradeError};
 use crate::error::{ErrorCode, UserError};
 
 /// Largest count `take_peer_counts` reports per kind and call.
@@ -23,34 +23,14 @@ const PEER_COUNT_MAX: u32 = (1 << PEER_COUNT_BITS) - 1;
 
 pub struct WasmConnection {
     conn: Connection,
-    /// The current socket chunk (JS writes it at `input_ptr`).
-    input: Vec<u8>,
-    /// Command arguments (packed header lists) written by JS.
-    args: Vec<u8>,
-    /// Event records of the last `receive`/`poll`.
-    events: Vec<u8>,
-    /// Reason strings referenced by event records (offset, len).
-    text: Vec<u8>,
-    /// Packed header fields for `pack_fields`.
-    scratch: Vec<u8>,
-    out: Output,
-    /// Segments of the last `write_output` as u32 pairs `[stream_id (0 = bytes), len]`.
-    segs: Vec<u32>,
+    /// What JS writes and reads (pointers, records, output).
+    pub io: Buffers,
 }
 
 impl WasmConnection {
     /// A connection with the default `Config` (Twisted's SETTINGS, 1 MiB connection window).
     pub fn new(now_ms: f64) -> WasmConnection {
-        WasmConnection {
-            conn: Connection::new(Config::default(), ms(now_ms)),
-            input: Vec::new(),
-            args: Vec::new(),
-            events: Vec::new(),
-            text: Vec::new(),
-            scratch: Vec::new(),
-            out: Output::new(),
-            segs: Vec::new(),
-        }
+        WasmConnection { conn: Connection::new(Config::default(), ms(now_ms)), io: Buffers::new() }
     }
 
     /// Replace the engine with one built from `Config::default()` plus the
@@ -61,8 +41,7 @@ impl WasmConnection {
     /// the 1-based line number of an unknown name or out-of-range value (the
     /// connection then keeps its previous config).
     pub fn configure(&mut self, len: usize, now_ms: f64) -> u32 {
-        let text = self.args.get(..len).unwrap_or(&[]);
-        match parse_config(text) {
+        match parse_config(self.io.args(len).unwrap_or(&[])) {
             Ok(config) => {
                 self.conn = Connection::new(config, ms(now_ms));
                 0
@@ -71,31 +50,10 @@ impl WasmConnection {
         }
     }
 
-    /// Make room for an `len`-byte chunk and return where JS must write it.
-    pub fn input_ptr(&mut self, len: usize) -> *mut u8 {
-        self.input.clear();
-        self.input.resize(len, 0);
-        self.input.as_mut_ptr()
-    }
-
-    /// Room for `len` bytes of command arguments.
-    pub fn args_ptr(&mut self, len: usize) -> *mut u8 {
-        self.args.clear();
-        self.args.resize(len, 0);
-        self.args.as_mut_ptr()
-    }
-
     /// Feed the chunk written at `input_ptr(len)`. Returns the number of event records.
     pub fn receive(&mut self, len: usize, now_ms: f64) -> u32 {
-        let n = len.min(self.input.len());
-        self.clear_events();
-        // JS has read the previous call's header block and arguments by now.
-        trim(&mut self.scratch);
-        trim(&mut self.args);
-        let input = self.input.get(..n).unwrap_or(&[]);
-        self.conn.receive(input, ms(now_ms));
-        // DATA events point into JS's own copy of the chunk, not into `input`.
-        trim(&mut self.input);
+        let conn = &mut self.conn;
+        self.io.receive(len, |input| conn.receive(input, ms(now_ms)));
         self.drain()
     }
 
@@ -105,7 +63,7 @@ impl WasmConnection {
     /// Request event for stream 1 is read with `poll`), 1 not a fresh
     /// connection, 2 bad settings, 3 bad request, 4 bad packing.
     pub fn upgrade(&mut self, len: usize) -> u32 {
-        let args = self.args.get(..len).unwrap_or(&[]);
+        let args = self.io.args(len).unwrap_or(&[]);
         let bad = upgrade_result::BAD_PACKING;
         let Some(n) = le_u32(args, 0).and_then(|n| usize::try_from(n).ok()) else { return bad };
         let Some(settings) = n.checked_add(4).and_then(|end| args.get(4..end)) else { return bad };
@@ -120,57 +78,26 @@ impl WasmConnection {
 
     /// Collect events produced by commands or timers (clears the previous records).
     pub fn poll(&mut self) -> u32 {
-        self.clear_events();
+        self.io.clear_events();
         self.drain()
     }
 
-    /// Bytes held by this connection's scratch buffers (diagnostics and tests).
-    pub fn scratch_capacity(&self) -> usize {
-        self.input
-            .capacity()
-            .saturating_add(self.args.capacity())
-            .saturating_add(self.events.capacity())
-            .saturating_add(self.text.capacity())
-            .saturating_add(self.scratch.capacity())
-            .saturating_add(self.out.bytes.capacity())
-            .saturating_add(self.out.segments.capacity().saturating_mul(core::mem::size_of::<Segment>()))
-            .saturating_add(self.segs.capacity().saturating_mul(4))
-    }
-
-    pub fn events_ptr(&self) -> *const u8 {
-        self.events.as_ptr()
-    }
-
-    pub fn text_ptr(&self) -> *const u8 {
-        self.text.as_ptr()
-    }
-
-    /// Pack header fields `start..end` of the arena into `scratch` as
-    /// `[u32 name_len][u32 value_len][name][value]…`; returns the byte length
-    /// (read it at `scratch_ptr`). Valid until the next `receive`.
+    /// Pack header fields `start..end` of the arena (`Buffers::pack_fields`).
     pub fn pack_fields(&mut self, start: u32, end: u32) -> usize {
-        self.scratch.clear();
-        for i in start..end {
-            let (n, v) = self.conn.field(i);
-            pack_field(&mut self.scratch, n, v);
-        }
-        self.scratch.len()
-    }
-
-    pub fn scratch_ptr(&self) -> *const u8 {
-        self.scratch.as_ptr()
+        let conn = &self.conn;
+        self.io.pack_fields((start..end).map(|i| conn.field(i)))
     }
 
     /// Response HEADERS; the fields are the `args_len` packed bytes at `args_ptr`.
     pub fn send_headers(&mut self, stream_id: u32, status: u16, args_len: usize, end_stream: bool) -> u32 {
-        let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
+        let Some(fields) = self.io.args(args_len).and_then(unpack_fields) else {
             return user_error_code(Err(UserError::InvalidHeader));
         };
         user_error_code(self.conn.send_headers(stream_id, status, &fields, end_stream))
     }
 
     pub fn send_informational(&mut self, stream_id: u32, status: u16, args_len: usize) -> u32 {
-        let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
+        let Some(fields) = self.io.args(args_len).and_then(unpack_fields) else {
             return user_error_code(Err(UserError::InvalidHeader));
         };
         user_error_code(self.conn.send_informational(stream_id, status, &fields))
@@ -182,7 +109,7 @@ impl WasmConnection {
     }
 
     pub fn send_trailers(&mut self, stream_id: u32, args_len: usize) -> u32 {
-        let Some(fields) = self.args.get(..args_len).and_then(unpack_fields) else {
+        let Some(fields) = self.io.args(args_len).and_then(unpack_fields) else {
             return user_error_code(Err(UserError::InvalidHeader));
         };
         user_error_code(self.conn.send_trailers(stream_id, &fields))
@@ -236,21 +163,8 @@ impl WasmConnection {
     /// bytes are at `out_ptr` (`out_len` bytes), segments at `segs_ptr` as u32
     /// pairs `[stream_id, len]` where stream 0 means "the next len bytes of out".
     pub fn write_output(&mut self, max_bytes: usize) -> u32 {
-        begin_output(&mut self.out, &mut self.segs);
-        self.conn.write_output(&mut self.out, max_bytes);
-        segment_words(&self.out, &mut self.segs)
-    }
-
-    pub fn out_ptr(&self) -> *const u8 {
-        self.out.bytes.as_ptr()
-    }
-
-    pub fn out_len(&self) -> usize {
-        self.out.bytes.len()
-    }
-
-    pub fn segs_ptr(&self) -> *const u32 {
-        self.segs.as_ptr()
+        let conn = &mut self.conn;
+        self.io.write_output(|out| conn.write_output(out, max_bytes))
     }
 
     pub fn wants_write(&self) -> bool {
@@ -263,58 +177,46 @@ impl WasmConnection {
 }
 
 impl WasmConnection {
-    fn clear_events(&mut self) {
-        clear_records(&mut self.events, &mut self.text);
-    }
-
     fn drain(&mut self) -> u32 {
-        let mut n = 0u32;
-        while let Some(ev) = self.conn.poll_event() {
-            let rec = self.record(ev);
-            push_record(&mut self.events, rec);
-            n = n.saturating_add(1);
+        let conn = &mut self.conn;
+        self.io.drain(|text| conn.poll_event().map(|e| record(text, e)))
+    }
+}
+
+/// One event as its boundary record (`server_event`).
+fn record(text: &mut Text, event: Event) -> [u32; RECORD_WORDS] {
+    match event {
+        Event::Request { stream_id, fields, end_stream } => {
+            ev::request(stream_id, fields.start, fields.end, u32::from(end_stream))
         }
-        n
-    }
-
-    fn push_text(&mut self, s: &str) -> (u32, u32) {
-        push_text(&mut self.text, s)
-    }
-
-    fn record(&mut self, event: Event) -> [u32; RECORD_WORDS] {
-        match event {
-            Event::Request { stream_id, fields, end_stream } => {
-                ev::request(stream_id, fields.start, fields.end, u32::from(end_stream))
-            }
-            Event::Trailers { stream_id, fields } => ev::trailers(stream_id, fields.start, fields.end),
-            Event::Data { stream_id, start, end } => ev::data(stream_id, start, end),
-            Event::End { stream_id } => ev::end(stream_id),
-            Event::Reset { stream_id, code, remote, unsent } => {
-                let (low, high) = split_u64(unsent);
-                ev::reset(stream_id, code.0, u32::from(remote), low, high)
-            }
-            Event::SendReady { stream_id } => ev::send_ready(stream_id),
-            Event::SendBlocked { stream_id } => ev::send_blocked(stream_id),
-            Event::StreamClosed { stream_id } => ev::stream_closed(stream_id),
-            Event::Rejected { stream_id, status, reason } => {
-                let (o, l) = self.push_text(reason);
-                ev::rejected(stream_id, u32::from(status), o, l)
-            }
-            Event::Settings => ev::settings(0),
-            Event::PingAck { data } => {
-                let [a, b, c, d, e, f, g, h] = data;
-                ev::ping_ack(0, u32::from_be_bytes([a, b, c, d]), u32::from_be_bytes([e, f, g, h]))
-            }
-            Event::GoAway { last_stream_id, code } => ev::goaway(0, last_stream_id, code.0),
-            Event::Error { code, reason, remote } => {
-                let (o, l) = self.push_text(reason);
-                ev::error(0, code.0, u32::from(remote), o, l)
-            }
-            Event::Closed => ev::closed(0),
-            Event::Expired { stream_id, reason } => {
-                let (o, l) = self.push_text(reason);
-                ev::expired(stream_id, o, l)
-            }
+        Event::Trailers { stream_id, fields } => ev::trailers(stream_id, fields.start, fields.end),
+        Event::Data { stream_id, start, end } => ev::data(stream_id, start, end),
+        Event::End { stream_id } => ev::end(stream_id),
+        Event::Reset { stream_id, code, remote, unsent } => {
+            let (low, high) = split_u64(unsent);
+            ev::reset(stream_id, code.0, u32::from(remote), low, high)
+        }
+        Event::SendReady { stream_id } => ev::send_ready(stream_id),
+        Event::SendBlocked { stream_id } => ev::send_blocked(stream_id),
+        Event::StreamClosed { stream_id } => ev::stream_closed(stream_id),
+        Event::Rejected { stream_id, status, reason } => {
+            let (o, l) = text.push(reason);
+            ev::rejected(stream_id, u32::from(status), o, l)
+        }
+        Event::Settings => ev::settings(0),
+        Event::PingAck { data } => {
+            let [a, b, c, d, e, f, g, h] = data;
+            ev::ping_ack(0, u32::from_be_bytes([a, b, c, d]), u32::from_be_bytes([e, f, g, h]))
+        }
+        Event::GoAway { last_stream_id, code } => ev::goaway(0, last_stream_id, code.0),
+        Event::Error { code, reason, remote } => {
+            let (o, l) = text.push(reason);
+            ev::error(0, code.0, u32::from(remote), o, l)
+        }
+        Event::Closed => ev::closed(0),
+        Event::Expired { stream_id, reason } => {
+            let (o, l) = text.push(reason);
+            ev::expired(stream_id, o, l)
         }
     }
 }
