@@ -39,3 +39,23 @@ test('a StreamTable answers get/has/size/values/entries like a Map through 200,0
   table.set(7, 'x');
   assert.equal(table.get(7), 'x');
 });
+
+test('fresh StreamTables share one empty table until their first set, and never write into it', () => {
+  const a = new StreamTable(), b = new StreamTable();
+  assert.equal(a._ids, b._ids, 'no arrays of their own while empty');
+  for (const t of [a, b]) {
+    assert.equal(t.get(1), undefined);
+    assert.equal(t.has(1), false);
+    assert.equal(t.delete(1), false);
+    assert.deepEqual(t.values(), []);
+    t.forEach(() => assert.fail('empty'));
+    t.clear();
+  }
+  a.set(1, 'one');
+  assert.notEqual(a._ids, b._ids);
+  assert.equal(a.get(1), 'one');
+  assert.equal(b.get(1), undefined, 'the shared empty table stays empty');
+  assert.equal(new StreamTable().has(1), false);
+  assert.equal(a.delete(1), true);
+  assert.equal(a.size, 0);
+});
