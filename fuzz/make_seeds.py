@@ -80,6 +80,14 @@ def main():
     raw = PREFACE + settings() + frame(1, 0x5, 1, GET)
     write("connection", "get", struct.pack("<H", len(raw)) + raw + bytes(range(1, 200)))
     write("connection", "preface-only", struct.pack("<H", len(PREFACE)) + PREFACE)
+
+    # client: [n u16 LE][n raw server bytes][arbitrary commands]
+    raw = settings([(3, 100)]) + settings(ack=True)
+    write("client", "settings", struct.pack("<H", len(raw)) + raw)
+    trailer = bytes([0x40, 0x01, ord("g"), 0x01, ord("0")])  # literal g: 0
+    raw += frame(1, 0x4, 1, bytes([0x88])) + frame(0, 0, 1, b"hello") + frame(1, 0x5, 1, trailer)  # :status 200
+    write("client", "response", struct.pack("<H", len(raw)) + raw + bytes(range(1, 200)))
+    write("client", "goaway", struct.pack("<H", 0) + b"\x01" + bytes(range(200, 0, -1)))
     print(f"seeds written ({stories} hpack stories)")
 
 main()

@@ -25,7 +25,7 @@ group js         node --test --test-concurrency=1 tests/js/*.test.js
 group www        node --test --test-concurrency=1 tests/www/
 group runtimes   bash scripts/test-runtimes.sh
 group conformance bash scripts/test-conformance.sh
-group fuzz       bash scripts/fuzz.sh 60
+group fuzz       bash scripts/fuzz.sh 80
 # The 500 MB inspector capture (~30 s on a quiet 2-core machine, ~5 GB of memory, 500 MB in the temp dir).
 group www-large  env H2WASM_LARGE=1 node --test tests/www/huge.test.js
 # (other groups: add one line each here)
