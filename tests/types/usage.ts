@@ -28,8 +28,8 @@ err.code = 'ERR_H2WASM_HTTP2';
 // @ts-expect-error the code is a string now; the HTTP/2 number is errorCode
 const oldStyle: number = err.code;
 const reset = new StreamResetError(ERROR_CODES.CANCEL, 'reset', { remote: true, unsent: 3 });
-const resetFields: [typeof H2_ERROR_CODES.STREAM_RESET, number, boolean, boolean, boolean] =
-  [reset.code, reset.unsent, reset.expired, reset.timedOut, reset.notProcessed];
+const resetFields: [typeof H2_ERROR_CODES.STREAM_RESET, number, boolean, boolean, boolean, boolean] =
+  [reset.code, reset.unsent, reset.expired, reset.timedOut, reset.tooLarge, reset.notProcessed];
 const closedErr: H2Error = new ConnectionClosedError(ERROR_CODES.CANCEL);
 const invalid = new InvalidCommandError(ERROR_CODES.STREAM_CLOSED, 'write after end', { userError: 1 });
 const userError: number = invalid.userError;
@@ -237,7 +237,9 @@ async function budgetsAndAbuse(): Promise<void> {
 
 // ---- the HTTP/2 client
 async function client(pair: WebStreamPair): Promise<void> {
-  const options: ClientOptions = { maxConcurrentStreams: 10, keepaliveMs: 10_000, tls: { rejectUnauthorized: false } };
+  const options: ClientOptions = {
+    maxConcurrentStreams: 10, keepaliveMs: 10_000, maxResponseBodyBytes: 64 << 20, tls: { rejectUnauthorized: false },
+  };
   const session: ClientSession = await connect('https://127.0.0.1:8443', options);
   const overPair: ClientSession = await connect(pair, { authority: 'example.test', scheme: 'https', secure: true });
   const stream: ClientStream = session.request({ ':method': 'POST', ':path': '/echo' }, { endStream: false });
