@@ -14,9 +14,9 @@ use crate::semantics;
 use crate::stream::{CloseKind, Stream};
 use crate::stream_rules::{rule, Lookup, StreamFrame, Verdict};
 
-use crate::proto::abuse::Budget;
-use crate::proto::header_block::{Block, BlockError, Progress};
+use crate::proto::header_block::Block;
 use crate::proto::outbound::{Cause, Control};
+use crate::proto::role::Role;
 
 use crate::proto::data::{accept_body, body_complete, DataIn};
 use crate::proto::goaway::{Shutdown, SHUTDOWN_PING};
@@ -78,10 +78,6 @@ impl Core {
         }
     }
 
-    fn protocol_error(&mut self, reason: &'static str) {
-        self.close_with(ErrorCode::PROTOCOL_ERROR, reason, false);
-    }
-
     fn on_item(&mut self, item: Item<'_>) {
         if !self.settings.admits(&item) {
             self.protocol_error("first frame is not SETTINGS");
@@ -112,22 +108,9 @@ impl Core {
             Frame::Headers { stream_id, end_stream, end_headers, priority, fragment } => {
                 let self_dependent = priority.is_some_and(|p| p.dependency == stream_id);
                 let block = Block::new(stream_id, end_stream, self_dependent, self.now);
-                if end_headers {
-                    self.complete_block(block, fragment);
-                } else {
-                    let progress = self.assembler.start(block, fragment, &self.limits);
-                    self.on_block_progress(progress);
-                }
+                self.on_headers(block, end_headers, fragment);
             }
-            Frame::Continuation { stream_id: _, end_headers, fragment } => {
-                let progress = self.assembler.continuation(
-                    fragment,
-                    end_headers,
-                    &self.limits,
-                    self.settings.local.max_frame_size,
-                );
-                self.on_block_progress(progress);
-            }
+            Frame::Continuation { stream_id: _, end_headers, fragment } => self.on_continuation(end_headers, fragment),
             Frame::Priority { stream_id, spec } => {
                 // RFC 7540 priorities are ignored (RFC 9113 §5.3.2); only the
                 // self-dependency rule is checked. It costs a protocol-error
@@ -168,29 +151,9 @@ impl Core {
         }
     }
 
-    /// After a HEADERS or CONTINUATION of a split block.
-    fn on_block_progress(&mut self, progress: Result<Progress, BlockError>) {
-        match progress {
-            Err(e) => {
-                let (code, reason) = e.code_and_reason();
-                self.close_with(code, reason, false);
-            }
-            Ok(Progress::Pending { empty }) => {
-                if empty {
-                    self.peer_error();
-                }
-            }
-            Ok(Progress::Complete(b)) => {
-                let buf = self.assembler.take_buf();
-                self.complete_block(b, &buf);
-                self.assembler.restore_buf(buf);
-            }
-        }
-    }
-
     /// Decode a complete header block (always: HPACK state must stay in
     /// sync even for streams we refuse) and act on it.
-    fn complete_block(&mut self, b: Block, block: &[u8]) {
+    pub(super) fn on_header_block(&mut self, b: Block, block: &[u8]) {
         let id = b.stream_id;
         let lookup = self.streams.lookup(id);
         let rule = rule(StreamFrame::Headers, lookup);
@@ -432,13 +395,7 @@ impl Core {
     }
 
     fn on_rst(&mut self, id: u32, code: ErrorCode) {
-        let rule = rule(StreamFrame::RstStream, self.streams.lookup(id));
-        if let Verdict::ConnectionError(code) = rule.verdict {
-            self.close_with(code, rule.reason, false);
-            return;
-        }
-        self.abuse.counts.resets = self.abuse.counts.resets.saturating_add(1);
-        if !self.spend(Budget::Resets) {
+        if !self.admit_rst(id) {
             return;
         }
         if let Some(s) = self.drop_stream(id, CloseKind::ResetRemote) {
@@ -516,27 +473,6 @@ impl Core {
         }
     }
 
-    fn on_settings(&mut self, ack: bool, params: &[u8]) {
-        if !self.spend(Budget::Settings) {
-            return;
-        }
-        if ack {
-            self.settings.on_ack(&mut self.streams, &mut self.decoder);
-            return;
-        }
-        match self.settings.apply_peer(params, &mut self.streams, &mut self.encoder) {
-            Err((code, reason)) => self.close_with(code, reason, false),
-            Ok(applied) => {
-                // §6.5.3: ACK once applied. h2 "always ACKs before reading more".
-                self.queue(Cause::Peer, Control::SettingsAck);
-                self.emit(Event::Settings);
-                if applied.window_changed {
-                    self.wake_all();
-                }
-            }
-        }
-    }
-
     fn on_ping(&mut self, ack: bool, data: [u8; 8]) {
         if ack {
             if data == SHUTDOWN_PING {
@@ -552,14 +488,7 @@ impl Core {
             }
             return;
         }
-        if !self.spend(Budget::Pings) {
-            return;
-        }
-        if !self.pings.owe_ack(self.limits.max_pending_ping_acks) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many unanswered PINGs", false);
-            return;
-        }
-        self.queue(Cause::Peer, Control::PingAck(data));
+        self.on_ping_request(data);
     }
 
     fn on_priority_update(&mut self, id: u32, value: &[u8]) {

@@ -12,6 +12,7 @@ use core::fmt;
 
 use crate::error::ProtoError;
 use crate::frame;
+use crate::proto::role::Role;
 use crate::semantics;
 use crate::stream::Stream;
 
