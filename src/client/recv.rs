@@ -16,10 +16,10 @@ use crate::semantics;
 use crate::stream::CloseKind;
 use crate::stream_rules::{rule, StreamFrame, Verdict};
 
-use crate::proto::abuse::Budget;
 use crate::proto::data::{accept_body, body_complete, DataIn};
-use crate::proto::header_block::{Block, BlockError, Progress};
+use crate::proto::header_block::Block;
 use crate::proto::outbound::{Cause, Control};
+use crate::proto::role::Role;
 
 use super::{ClientEvent, Core, Resp, State};
 
@@ -126,10 +126,6 @@ impl Core {
         }
     }
 
-    fn protocol_error(&mut self, reason: &'static str) {
-        self.close_with(ErrorCode::PROTOCOL_ERROR, reason, false);
-    }
-
     fn on_item(&mut self, item: Item<'_>) {
         if !self.settings.admits(&item) {
             self.protocol_error("first frame from the server is not SETTINGS");
@@ -153,22 +149,9 @@ impl Core {
         match f {
             Frame::Headers { stream_id, end_stream, end_headers, fragment, .. } => {
                 let block = Block::new(stream_id, end_stream, false, self.now);
-                if end_headers {
-                    self.complete_block(block, fragment);
-                } else {
-                    let progress = self.assembler.start(block, fragment, &self.limits);
-                    self.on_block_progress(progress);
-                }
+                self.on_headers(block, end_headers, fragment);
             }
-            Frame::Continuation { end_headers, fragment, .. } => {
-                let progress = self.assembler.continuation(
-                    fragment,
-                    end_headers,
-                    &self.limits,
-                    self.settings.local.max_frame_size,
-                );
-                self.on_block_progress(progress);
-            }
+            Frame::Continuation { end_headers, fragment, .. } => self.on_continuation(end_headers, fragment),
             Frame::Priority { .. } => {
                 // Ignored (RFC 9113 §5.3.2); a flood costs the server protocol-error tokens.
                 self.peer_error();
@@ -186,27 +169,8 @@ impl Core {
         }
     }
 
-    /// After a HEADERS or CONTINUATION of a split block.
-    fn on_block_progress(&mut self, progress: Result<Progress, BlockError>) {
-        match progress {
-            Err(e) => {
-                let (code, reason) = e.code_and_reason();
-                self.close_with(code, reason, false);
-            }
-            Ok(Progress::Pending { empty }) => {
-                if empty {
-                    self.peer_error();
-                }
-            }
-            Ok(Progress::Complete(b)) => {
-                let buf = self.assembler.take_buf();
-                self.complete_block(b, &buf);
-                self.assembler.restore_buf(buf);
-            }
-        }
-    }
-
-    fn complete_block(&mut self, b: Block, block: &[u8]) {
+    /// Decode a complete header block and act on it.
+    pub(super) fn on_header_block(&mut self, b: Block, block: &[u8]) {
         let limits = DecodeLimits {
             max_list_size: usize::try_from(self.settings.local.max_header_list_size).unwrap_or(usize::MAX),
             max_fields: self.limits.max_header_fields,
@@ -446,13 +410,7 @@ impl Core {
     }
 
     fn on_rst(&mut self, id: u32, code: ErrorCode) {
-        let rule = rule(StreamFrame::RstStream, self.streams.lookup(id));
-        if let Verdict::ConnectionError(code) = rule.verdict {
-            self.close_with(code, rule.reason, false);
-            return;
-        }
-        self.abuse.counts.resets = self.abuse.counts.resets.saturating_add(1);
-        if !self.spend(Budget::Resets) {
+        if !self.admit_rst(id) {
             return;
         }
         if let Some(cs) = self.drop_stream(id, CloseKind::ResetRemote) {
@@ -523,28 +481,6 @@ impl Core {
         self.refresh(id);
     }
 
-    fn on_settings(&mut self, ack: bool, params: &[u8]) {
-        if !self.spend(Budget::Settings) {
-            return;
-        }
-        if ack {
-            self.settings.on_ack(&mut self.streams, &mut self.decoder);
-            return;
-        }
-        match self.settings.apply_peer(params, &mut self.streams, &mut self.encoder) {
-            Err((code, reason)) => self.close_with(code, reason, false),
-            Ok(applied) => {
-                self.queue(Cause::Peer, Control::SettingsAck);
-                self.emit(ClientEvent::Settings);
-                // MAX_CONCURRENT_STREAMS may have grown.
-                self.open_waiting();
-                if applied.window_changed {
-                    self.wake_all();
-                }
-            }
-        }
-    }
-
     fn on_ping(&mut self, ack: bool, data: [u8; 8]) {
         if ack {
             if let Some(sent) = self.pings.acked(data) {
@@ -554,13 +490,6 @@ impl Core {
             }
             return;
         }
-        if !self.spend(Budget::Pings) {
-            return;
-        }
-        if !self.pings.owe_ack(self.limits.max_pending_ping_acks) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many unanswered PINGs", false);
-            return;
-        }
-        self.queue(Cause::Peer, Control::PingAck(data));
+        self.on_ping_request(data);
     }
 }
