@@ -33,7 +33,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::AbuseLimiter;
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{consume, pack_fields, queue_data, release, unpack_fields, DataIn};
+use crate::proto::data::{pack_fields, queue_data, release, unpack_fields, DataIn};
 use crate::proto::goaway::GoAway;
 use crate::proto::header_block::{Block, FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, Output};
@@ -402,19 +402,7 @@ impl ClientConnection {
     /// The application took `n` response-body bytes: windows reopen (WINDOW_UPDATE
     /// once half a window was consumed). Only consumption reopens them.
     pub fn consumed(&mut self, stream_id: u32, n: u32) -> Result<(), UserError> {
-        let c = &mut self.core;
-        if c.state == State::Closed {
-            return Ok(());
-        }
-        let Some(cs) = c.streams.get_mut(&stream_id) else { return Ok(()) };
-        cs.body_active_ms = c.now;
-        let reopened = consume(&mut cs.s, &mut c.flow, n, c.now);
-        if let Some(inc) = reopened.stream {
-            c.out.local(Control::WindowUpdate { stream_id, increment: inc });
-        }
-        if let Some(inc) = reopened.connection {
-            c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
-        }
+        self.core.consumed(stream_id, n);
         Ok(())
     }
 
@@ -566,25 +554,14 @@ impl Core {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        semantics::check_response_fields(fields)?;
-        let cs = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        if cs.s.send != SendState::Headers {
-            return Err(UserError::InvalidState);
-        }
-        cs.s.trailers = Some(pack_fields(fields)?);
-        cs.s.send = SendState::Ending;
-        self.schedule(id);
-        self.refresh(id);
-        Ok(())
+        self.queue_trailers(id, fields)
     }
 
     fn ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        self.pings.send(data, self.now, self.limits.max_outstanding_pings).map_err(|_| UserError::BufferFull)?;
-        self.out.local(Control::Ping(data));
-        Ok(())
+        self.send_ping(data)
     }
 
     /// The server's response broke the rules: Malformed, RST_STREAM(PROTOCOL_ERROR), a protocol-error token.
@@ -613,6 +590,7 @@ impl Role for Core {
     type Stream = CStream;
     type Event = ClientEvent;
     const PREFACE_TIMEOUT_REASON: &'static str = "no SETTINGS from the server";
+    const FIRST_FRAME_NOT_SETTINGS: &'static str = "first frame from the server is not SETTINGS";
 
     #[inline]
     fn machines(&mut self) -> Machines<'_, CStream, ClientEvent> {
@@ -725,6 +703,15 @@ impl Role for Core {
 
     fn is_sensitive(name: &[u8]) -> bool {
         is_sensitive(name)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    fn on_consumed(cs: &mut CStream, now: u64) {
+        // The application reading is a sign of life of the response body.
+        cs.body_active_ms = now;
     }
 }
 

@@ -36,7 +36,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{back_pressure, consume, pack_fields, queue_data, release, schedule, DataIn, SendView};
+use crate::proto::data::{back_pressure, queue_data, release, schedule, DataIn, SendView};
 use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
 use crate::proto::header_block::{Block, FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound};
@@ -312,18 +312,7 @@ impl Connection {
     /// (WINDOW_UPDATE once half a window has been consumed). Unknown or
     /// finished streams are ignored (their bytes were credited when they ended).
     pub fn consumed(&mut self, stream_id: u32, n: u32) -> Result<(), UserError> {
-        let c = &mut self.core;
-        if c.state == State::Closed {
-            return Ok(());
-        }
-        let Some(s) = c.streams.get_mut(&stream_id) else { return Ok(()) };
-        let reopened = consume(s, &mut c.flow, n, c.now);
-        if let Some(inc) = reopened.stream {
-            c.out.local(Control::WindowUpdate { stream_id, increment: inc });
-        }
-        if let Some(inc) = reopened.connection {
-            c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
-        }
+        self.core.consumed(stream_id, n);
         Ok(())
     }
 
@@ -331,9 +320,7 @@ impl Connection {
     pub fn ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
         let c = &mut self.core;
         c.check_open()?;
-        c.pings.send(data, c.now, c.limits.max_outstanding_pings).map_err(|_| UserError::BufferFull)?;
-        c.queue(Cause::Local, Control::Ping(data));
-        Ok(())
+        c.send_ping(data)
     }
 
     /// Graceful shutdown: GOAWAY(2^31-1) + PING, then GOAWAY(last processed)
@@ -526,16 +513,7 @@ impl Core {
 
     fn send_trailers(&mut self, id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {
         self.check_open()?;
-        semantics::check_response_fields(fields)?;
-        let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        if s.send != SendState::Headers {
-            return Err(UserError::InvalidState);
-        }
-        s.trailers = Some(pack_fields(fields)?);
-        s.send = SendState::Ending;
-        self.schedule(id);
-        self.refresh(id);
-        Ok(())
+        self.queue_trailers(id, fields)
     }
 }
 
@@ -543,6 +521,7 @@ impl Role for Core {
     type Stream = Stream;
     type Event = Event;
     const PREFACE_TIMEOUT_REASON: &'static str = "preface timeout";
+    const FIRST_FRAME_NOT_SETTINGS: &'static str = "first frame is not SETTINGS";
 
     #[inline]
     fn complete_block(&mut self, b: Block, block: &[u8]) {
@@ -642,6 +621,10 @@ impl Role for Core {
 
     fn is_sensitive(name: &[u8]) -> bool {
         is_sensitive(name)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == State::Closed
     }
 
     /// Invalid input: it does not keep the connection alive, and costs a

@@ -79,12 +79,7 @@ impl Core {
     }
 
     fn on_item(&mut self, item: Item<'_>) {
-        if !self.settings.admits(&item) {
-            self.protocol_error("first frame is not SETTINGS");
-            return;
-        }
-        if !self.assembler.admits(&item) {
-            self.protocol_error("frame inside a header block");
+        if !self.admits(&item) {
             return;
         }
         match item {

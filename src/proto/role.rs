@@ -14,20 +14,21 @@
 
 use std::collections::VecDeque;
 
-use crate::error::ErrorCode;
-use crate::frame;
+use crate::error::{ErrorCode, UserError};
+use crate::frame::{self, Item};
 use crate::hpack;
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{back_pressure, schedule, send_turn, SendCtx, SendView, Turn};
+use crate::proto::data::{back_pressure, consume, pack_fields, schedule, send_turn, SendCtx, SendView, Turn};
 use crate::proto::header_block::{Block, BlockError, HeaderBlockAssembler, Progress};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
 use crate::proto::ping::Pings;
 use crate::proto::settings_sync::SettingsSync;
 use crate::proto::streams::{LiveStream, StreamStore};
 use crate::schedule::Scheduler;
-use crate::stream::CloseKind;
+use crate::semantics;
+use crate::stream::{CloseKind, SendState};
 use crate::stream_rules::{rule, StreamFrame, Verdict};
 
 /// The events both roles report the same way.
@@ -102,6 +103,13 @@ pub trait Role {
     fn on_data_sent(&mut self) {}
     /// The peer's SETTINGS were applied and acknowledged.
     fn on_settings_applied(&mut self) {}
+    /// The connection is over (commands that only reopen windows are ignored).
+    fn is_closed(&self) -> bool;
+    /// The application took bytes of this stream (before its windows reopen).
+    fn on_consumed(_: &mut Self::Stream, _: u64) {}
+
+    /// The connection error when the peer's first frame is not SETTINGS.
+    const FIRST_FRAME_NOT_SETTINGS: &'static str;
 
     /// Queue an event; nothing follows `Closed`.
     #[inline]
@@ -151,6 +159,23 @@ pub trait Role {
     }
 
     // ---- inbound ----
+
+    /// The rules every decoded item passes first: SETTINGS comes first
+    /// (§3.4), nothing comes between the frames of a header block (§6.10).
+    /// Returns false when the connection was closed.
+    #[inline]
+    fn admits(&mut self, item: &Item<'_>) -> bool {
+        let m = self.machines();
+        if !m.settings.admits(item) {
+            self.protocol_error(Self::FIRST_FRAME_NOT_SETTINGS);
+            return false;
+        }
+        if !m.assembler.admits(item) {
+            self.protocol_error("frame inside a header block");
+            return false;
+        }
+        true
+    }
 
     /// HEADERS: a whole block, or the start of a split one.
     fn on_headers(&mut self, block: Block, end_headers: bool, fragment: &[u8]) {
@@ -241,6 +266,49 @@ pub trait Role {
     }
 
     // ---- streams ----
+
+    /// The application took `n` body bytes of the stream: reopen windows
+    /// (WINDOW_UPDATE once half a window has been consumed). Unknown or
+    /// finished streams are ignored (their bytes were credited when they ended).
+    fn consumed(&mut self, id: u32, n: u32) {
+        if self.is_closed() {
+            return;
+        }
+        let m = self.machines();
+        let Some(s) = m.streams.get_mut(&id) else { return };
+        Self::on_consumed(s, m.now);
+        let reopened = consume(s.stream_mut(), m.flow, n, m.now);
+        if let Some(inc) = reopened.stream {
+            m.out.local(Control::WindowUpdate { stream_id: id, increment: inc });
+        }
+        if let Some(inc) = reopened.connection {
+            m.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
+        }
+    }
+
+    /// Trailers end the stream after its queued DATA (the role has checked
+    /// that the connection takes commands).
+    fn queue_trailers(&mut self, id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {
+        semantics::check_response_fields(fields)?;
+        let s = self.machines().streams.get_mut(&id).ok_or(UserError::StreamClosed)?.stream_mut();
+        if s.send != SendState::Headers {
+            return Err(UserError::InvalidState);
+        }
+        s.trailers = Some(pack_fields(fields)?);
+        s.send = SendState::Ending;
+        self.schedule(id);
+        self.refresh(id);
+        Ok(())
+    }
+
+    /// The application's PING (the role has checked that the connection
+    /// takes commands).
+    fn send_ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
+        let m = self.machines();
+        m.pings.send(data, m.now, m.limits.max_outstanding_pings).map_err(|_| UserError::BufferFull)?;
+        m.out.local(Control::Ping(data));
+        Ok(())
+    }
 
     /// Both sides finished normally.
     fn finish_stream(&mut self, id: u32) {
