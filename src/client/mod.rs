@@ -33,7 +33,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::AbuseLimiter;
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{pack_fields, queue_data, release, unpack_fields, DataIn};
+use crate::proto::data::{pack_fields, release, unpack_fields, DataIn};
 use crate::proto::goaway::GoAway;
 use crate::proto::header_block::{Block, FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, Output};
@@ -539,15 +539,7 @@ impl Core {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        let cs = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        let now_full = queue_data(&mut cs.s, &mut self.flow, &self.limits, len, end_stream)?;
-        self.schedule(id);
-        if now_full {
-            self.refresh_all();
-        } else {
-            self.refresh(id);
-        }
-        Ok(())
+        self.queue_body(id, len, end_stream)
     }
 
     fn send_trailers(&mut self, id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {

@@ -36,7 +36,7 @@ use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{back_pressure, queue_data, release, schedule, DataIn, SendView};
+use crate::proto::data::{back_pressure, release, DataIn, SendView};
 use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
 use crate::proto::header_block::{Block, FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound};
@@ -495,20 +495,7 @@ impl Core {
 
     fn send_data(&mut self, id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
         self.check_open()?;
-        // One store lookup for the whole call (this runs once per body write):
-        // queue, schedule and back-pressure on the same stream.
-        let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        let now_full = queue_data(s, &mut self.flow, &self.limits, len, end_stream)?;
-        schedule(s, id, &mut self.sched, self.flow.send.available());
-        if now_full {
-            self.refresh_all();
-        } else {
-            let view = SendView::new(&self.flow, &self.limits, self.now);
-            if let Some(blocked) = back_pressure(s, &view) {
-                self.emit(Event::send_state(id, blocked));
-            }
-        }
-        Ok(())
+        self.queue_body(id, len, end_stream)
     }
 
     fn send_trailers(&mut self, id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {

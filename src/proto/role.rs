@@ -20,7 +20,9 @@ use crate::hpack;
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{back_pressure, consume, pack_fields, schedule, send_turn, SendCtx, SendView, Turn};
+use crate::proto::data::{
+    back_pressure, consume, pack_fields, queue_data, schedule, send_turn, SendCtx, SendView, Turn,
+};
 use crate::proto::header_block::{Block, BlockError, HeaderBlockAssembler, Progress};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
 use crate::proto::ping::Pings;
@@ -284,6 +286,26 @@ pub trait Role {
         if let Some(inc) = reopened.connection {
             m.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
         }
+    }
+
+    /// Queue `len` body bytes of the stream (the role has checked that the
+    /// connection takes commands).
+    fn queue_body(&mut self, id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
+        let mut m = self.machines();
+        // One store lookup for the whole call (this runs once per body write):
+        // queue, schedule and back-pressure on the same stream.
+        let s = m.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
+        let now_full = queue_data(s.stream_mut(), m.flow, m.limits, len, end_stream)?;
+        schedule(s, id, m.sched, m.flow.send.available());
+        if now_full {
+            self.refresh_all();
+        } else {
+            let view = SendView::new(m.flow, m.limits, m.now);
+            if let Some(blocked) = back_pressure(s, &view) {
+                m.emit(Self::Event::send_state(id, blocked));
+            }
+        }
+        Ok(())
     }
 
     /// Trailers end the stream after its queued DATA (the role has checked
