@@ -304,14 +304,10 @@ impl Core {
     }
 
     fn on_data_start(&mut self, id: u32, end_stream: bool, length: u32) {
-        if self.flow.recv.receive(length).is_err() {
-            self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
+        if !self.admit_data(end_stream, length) {
             return;
         }
         let mut frame = DataIn::new(id, length);
-        if length == 0 && !end_stream && !self.peer_error() {
-            return;
-        }
         let rule = rule(StreamFrame::Data, self.streams.lookup(id));
         match rule.verdict {
             Verdict::Accept => {}
@@ -353,12 +349,6 @@ impl Core {
         self.data = Some(frame);
     }
 
-    fn credit_conn(&mut self, n: u64) {
-        if let Some(inc) = self.flow.recv.credit(n) {
-            self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
-        }
-    }
-
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
         let Some(d) = self.data.as_mut() else { return };
         if !d.on_payload(id, end.saturating_sub(start)) {
@@ -386,22 +376,14 @@ impl Core {
     }
 
     fn on_data_end(&mut self, id: u32, end_stream: bool) {
-        let Some(padding) = self.data.take().and_then(|d| d.padding(id)) else { return };
-        let Some(cs) = self.streams.get_mut(&id) else { return };
-        if padding > 0 {
-            let stream_inc = cs.s.recv.credit(padding);
-            if let (Some(inc), false) = (stream_inc, end_stream) {
-                self.queue(Cause::Peer, Control::WindowUpdate { stream_id: id, increment: inc });
-            }
-            self.credit_conn(padding);
+        if !self.end_data_in(id, end_stream) || !end_stream {
+            return;
         }
-        if end_stream {
-            if !self.body_length_ok(id) {
-                self.malformed(id, "body length differs from content-length");
-                return;
-            }
-            self.end_of_response(id);
+        if !self.body_length_ok(id) {
+            self.malformed(id, "body length differs from content-length");
+            return;
         }
+        self.end_of_response(id);
     }
 
     fn on_rst(&mut self, id: u32, code: ErrorCode) {

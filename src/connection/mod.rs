@@ -531,6 +531,7 @@ impl Role for Core {
             assembler: &mut self.assembler,
             pings: &mut self.pings,
             flow: &mut self.flow,
+            data: &mut self.data,
             sched: &mut self.sched,
             scratch: &mut self.scratch,
         }

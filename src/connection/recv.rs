@@ -301,15 +301,10 @@ impl Core {
     }
 
     fn on_data_start(&mut self, id: u32, end_stream: bool, length: u32) {
-        if self.flow.recv.receive(length).is_err() {
-            self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
+        if !self.admit_data(end_stream, length) {
             return;
         }
-        self.flow.note_recv_window(self.now);
         let mut frame = DataIn::new(id, length);
-        if length == 0 && !end_stream && !self.peer_error() {
-            return; // empty DATA without END_STREAM: CVE-2019-9518 flood
-        }
         let (lookup, live) = self.streams.lookup_mut(id);
         let rule = rule(StreamFrame::Data, lookup);
         match rule.verdict {
@@ -346,13 +341,6 @@ impl Core {
         self.data = Some(frame);
     }
 
-    fn credit_conn(&mut self, n: u64) {
-        if let Some(inc) = self.flow.recv.credit(n) {
-            self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
-        }
-        self.flow.note_recv_window(self.now);
-    }
-
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
         let Some(d) = self.data.as_mut() else { return };
         if !d.on_payload(id, end.saturating_sub(start)) {
@@ -369,24 +357,15 @@ impl Core {
     }
 
     fn on_data_end(&mut self, id: u32, end_stream: bool) {
-        let Some(padding) = self.data.take().and_then(|d| d.padding(id)) else { return };
-        let Some(s) = self.streams.get_mut(&id) else { return };
-        if padding > 0 {
-            let stream_inc = s.recv.credit(padding);
-            s.note_recv_window(self.now);
-            if let (Some(inc), false) = (stream_inc, end_stream) {
-                self.queue(Cause::Peer, Control::WindowUpdate { stream_id: id, increment: inc });
-            }
-            self.credit_conn(padding);
+        if !self.end_data_in(id, end_stream) || !end_stream {
+            return;
         }
-        if end_stream {
-            let Some(s) = self.streams.get(&id) else { return };
-            if !body_complete(s) {
-                self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
-                return;
-            }
-            self.end_of_request(id);
+        let Some(s) = self.streams.get(&id) else { return };
+        if !body_complete(s) {
+            self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
+            return;
         }
+        self.end_of_request(id);
     }
 
     fn on_rst(&mut self, id: u32, code: ErrorCode) {

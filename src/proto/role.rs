@@ -7,6 +7,9 @@
 //! answers, back-pressure, the DATA loop of `write_output` and the shared
 //! timers. Dispatch is static: each role's `Core` gets its own copy.
 //!
+//! Both roles track how long our receive windows hold the peer back
+//! (`note_recv_window`); only the server's request-body timer reads it.
+//!
 //! What differs in meaning stays in the roles: inbound DATA and HEADERS
 //! (requests vs responses), WINDOW_UPDATE accounting (the server budgets
 //! useless ones per frame, the client wakes streams once per input chunk),
@@ -21,7 +24,7 @@ use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
 use crate::proto::data::{
-    back_pressure, consume, pack_fields, queue_data, schedule, send_turn, SendCtx, SendView, Turn,
+    back_pressure, consume, pack_fields, queue_data, schedule, send_turn, DataIn, SendCtx, SendView, Turn,
 };
 use crate::proto::header_block::{Block, BlockError, HeaderBlockAssembler, Progress};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
@@ -59,6 +62,8 @@ pub struct Machines<'a, S, E> {
     pub assembler: &'a mut HeaderBlockAssembler,
     pub pings: &'a mut Pings,
     pub flow: &'a mut ConnFlow,
+    /// The DATA frame being streamed in.
+    pub data: &'a mut Option<DataIn>,
     pub sched: &'a mut Scheduler,
     /// Scratch for HPACK encoding.
     pub scratch: &'a mut Vec<u8>,
@@ -214,6 +219,49 @@ pub trait Role {
                 self.machines().assembler.restore_buf(buf);
             }
         }
+    }
+
+    /// DATA's connection-level checks: the connection window, and empty
+    /// frames without END_STREAM (they do nothing: the CVE-2019-9518 flood
+    /// costs protocol-error tokens). Returns false when the frame goes no
+    /// further.
+    fn admit_data(&mut self, end_stream: bool, length: u32) -> bool {
+        let m = self.machines();
+        if m.flow.recv.receive(length).is_err() {
+            self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
+            return false;
+        }
+        m.flow.note_recv_window(m.now);
+        !(length == 0 && !end_stream && !self.peer_error())
+    }
+
+    /// Credit DATA the application will never consume (ignored frames,
+    /// padding) back to the connection window.
+    fn credit_conn(&mut self, n: u64) {
+        if let Some(inc) = self.machines().flow.recv.credit(n) {
+            self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
+        }
+        let m = self.machines();
+        m.flow.note_recv_window(m.now);
+    }
+
+    /// The end of a DATA frame: its padding carries nothing to consume, so
+    /// both windows get it back at once. Returns false when the frame was
+    /// dropped or its stream is gone (nothing more to do).
+    fn end_data_in(&mut self, id: u32, end_stream: bool) -> bool {
+        let m = self.machines();
+        let Some(padding) = m.data.take().and_then(|d| d.padding(id)) else { return false };
+        let Some(s) = m.streams.get_mut(&id) else { return false };
+        if padding > 0 {
+            let s = s.stream_mut();
+            let stream_inc = s.recv.credit(padding);
+            s.note_recv_window(m.now);
+            if let (Some(inc), false) = (stream_inc, end_stream) {
+                self.queue(Cause::Peer, Control::WindowUpdate { stream_id: id, increment: inc });
+            }
+            self.credit_conn(padding);
+        }
+        true
     }
 
     /// RST_STREAM's checks before the role drops the stream: the §5.1 table
