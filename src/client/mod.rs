@@ -38,7 +38,7 @@ use crate::proto::goaway::GoAway;
 use crate::proto::header_block::{Block, FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound, Output};
 use crate::proto::ping::Pings;
-use crate::proto::role::{Machines, Role, RoleEvent};
+use crate::proto::role::{machines_of, Machines, Role, RoleEvent};
 use crate::proto::settings_sync::SettingsSync;
 use crate::proto::streams::{LiveStream, StreamStore};
 use crate::schedule::Scheduler;
@@ -480,12 +480,7 @@ impl Core {
         }
         let id = self.streams.next_local_id;
         self.streams.next_local_id = id.saturating_add(2);
-        let mut s = Stream::new(
-            id,
-            self.settings.peer.initial_window_size,
-            self.settings.recv_initial,
-            self.settings.local.initial_window_size,
-        );
+        let mut s = self.settings.new_stream(id);
         s.send = if end_stream { SendState::Done } else { SendState::Headers };
         let packed = pack_fields(fields)?;
         let slot_free = self.waiting.is_empty() && self.opened_count < self.max_concurrent();
@@ -586,24 +581,7 @@ impl Role for Core {
 
     #[inline]
     fn machines(&mut self) -> Machines<'_, CStream, ClientEvent> {
-        Machines {
-            now: self.now,
-            limits: &self.limits,
-            out: &mut self.out,
-            abuse: &mut self.abuse,
-            events: &mut self.events,
-            closed_emitted: &mut self.closed_emitted,
-            settings: &mut self.settings,
-            streams: &mut self.streams,
-            decoder: &mut self.decoder,
-            encoder: &mut self.encoder,
-            assembler: &mut self.assembler,
-            pings: &mut self.pings,
-            flow: &mut self.flow,
-            data: &mut self.data,
-            sched: &mut self.sched,
-            scratch: &mut self.scratch,
-        }
+        machines_of!(self)
     }
 
     #[inline]

@@ -41,7 +41,7 @@ use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
 use crate::proto::header_block::{Block, FieldArena, HeaderBlockAssembler};
 use crate::proto::outbound::{Cause, Control, Outbound};
 use crate::proto::ping::Pings;
-use crate::proto::role::{Machines, Role, RoleEvent};
+use crate::proto::role::{machines_of, Machines, Role, RoleEvent};
 use crate::proto::settings_sync::SettingsSync;
 use crate::proto::streams::StreamStore;
 use crate::schedule::Scheduler;
@@ -517,24 +517,7 @@ impl Role for Core {
 
     #[inline]
     fn machines(&mut self) -> Machines<'_, Stream, Event> {
-        Machines {
-            now: self.now,
-            limits: &self.limits,
-            out: &mut self.out,
-            abuse: &mut self.abuse,
-            events: &mut self.events,
-            closed_emitted: &mut self.closed_emitted,
-            settings: &mut self.settings,
-            streams: &mut self.streams,
-            decoder: &mut self.decoder,
-            encoder: &mut self.encoder,
-            assembler: &mut self.assembler,
-            pings: &mut self.pings,
-            flow: &mut self.flow,
-            data: &mut self.data,
-            sched: &mut self.sched,
-            scratch: &mut self.scratch,
-        }
+        machines_of!(self)
     }
 
     fn close_with(&mut self, code: ErrorCode, reason: &'static str, remote: bool) {

@@ -11,7 +11,7 @@ use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{self, flags, Frame, Item};
 use crate::hpack::DecodeLimits;
 use crate::semantics;
-use crate::stream::{CloseKind, Stream};
+use crate::stream::CloseKind;
 use crate::stream_rules::{rule, Lookup, StreamFrame, Verdict};
 
 use crate::proto::header_block::Block;
@@ -258,12 +258,7 @@ impl Core {
             self.reject(id, 400, "content-length mismatch");
             return false;
         }
-        let mut s = Stream::new(
-            id,
-            self.settings.peer.initial_window_size,
-            self.settings.recv_initial,
-            self.settings.local.initial_window_size,
-        );
+        let mut s = self.settings.new_stream(id);
         s.content_length = head.content_length;
         s.recv_closed = b.end_stream;
         s.priority = self.streams.take_idle_priority(id).or(head.priority).unwrap_or_default();

@@ -69,6 +69,32 @@ pub struct Machines<'a, S, E> {
     pub scratch: &'a mut Vec<u8>,
 }
 
+/// `Machines` of a role's `Core`, whose fields carry the machines' names
+/// (both roles' `Core`s do).
+macro_rules! machines_of {
+    ($core:expr) => {
+        $crate::proto::role::Machines {
+            now: $core.now,
+            limits: &$core.limits,
+            out: &mut $core.out,
+            abuse: &mut $core.abuse,
+            events: &mut $core.events,
+            closed_emitted: &mut $core.closed_emitted,
+            settings: &mut $core.settings,
+            streams: &mut $core.streams,
+            decoder: &mut $core.decoder,
+            encoder: &mut $core.encoder,
+            assembler: &mut $core.assembler,
+            pings: &mut $core.pings,
+            flow: &mut $core.flow,
+            data: &mut $core.data,
+            sched: &mut $core.sched,
+            scratch: &mut $core.scratch,
+        }
+    };
+}
+pub(crate) use machines_of;
+
 impl<S, E: RoleEvent> Machines<'_, S, E> {
     /// Queue an event; nothing follows `Closed`.
     #[inline]
