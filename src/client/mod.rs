@@ -705,6 +705,11 @@ impl RoleEvent for ClientEvent {
     fn settings() -> Self {
         ClientEvent::Settings
     }
+    fn reset_by_peer(stream_id: u32, code: ErrorCode, unsent: u64) -> Self {
+        // §8.7: REFUSED_STREAM means the request was not processed at all.
+        let not_processed = code == ErrorCode::REFUSED_STREAM;
+        ClientEvent::Reset { stream_id, code, remote: true, unsent, not_processed }
+    }
 }
 
 /// Fields never added to the HPACK table (RFC 7541 §7.1.3).

@@ -386,18 +386,6 @@ impl Core {
         self.end_of_response(id);
     }
 
-    fn on_rst(&mut self, id: u32, code: ErrorCode) {
-        if !self.admit_rst(id) {
-            return;
-        }
-        if let Some(cs) = self.drop_stream(id, CloseKind::ResetRemote) {
-            // §8.7: REFUSED_STREAM means the request was not processed at all.
-            let not_processed = code == ErrorCode::REFUSED_STREAM;
-            self.emit(ClientEvent::Reset { stream_id: id, code, remote: true, unsent: cs.s.queued, not_processed });
-            self.check_drained();
-        }
-    }
-
     fn on_goaway(&mut self, last: u32, code: ErrorCode, debug: &[u8]) {
         // A later GOAWAY may only lower last_stream_id (§6.8).
         let last = self.goaway.on_received(last, debug);
@@ -423,12 +411,7 @@ impl Core {
 
     fn on_window_update(&mut self, id: u32, inc: u32) {
         if id == 0 {
-            if inc == 0 {
-                self.protocol_error("WINDOW_UPDATE of 0 on the connection");
-                return;
-            }
-            if self.flow.send.adjust(i64::from(inc)).is_err() {
-                self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
+            if !self.grow_send_window(inc) {
                 return;
             }
             // Every stream is re-evaluated once per input chunk, not once per frame: a

@@ -131,6 +131,9 @@ impl RoleEvent for Event {
     fn settings() -> Self {
         Event::Settings
     }
+    fn reset_by_peer(stream_id: u32, code: ErrorCode, unsent: u64) -> Self {
+        Event::Reset { stream_id, code, remote: true, unsent }
+    }
 }
 
 pub use crate::proto::abuse::PeerCounts;

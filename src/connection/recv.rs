@@ -363,16 +363,6 @@ impl Core {
         self.end_of_request(id);
     }
 
-    fn on_rst(&mut self, id: u32, code: ErrorCode) {
-        if !self.admit_rst(id) {
-            return;
-        }
-        if let Some(s) = self.drop_stream(id, CloseKind::ResetRemote) {
-            self.emit(Event::Reset { stream_id: id, code, remote: true, unsent: s.queued });
-            self.check_drained();
-        }
-    }
-
     /// WINDOW_UPDATE. Budgeted as a no-op frame unless it does work: it
     /// unblocks data waiting on the window (and is not a tiny increment that
     /// leaves most of it waiting: 1-byte dribbling), or it credits back DATA
@@ -381,16 +371,11 @@ impl Core {
     fn on_window_update(&mut self, id: u32, inc: u32) {
         let small = inc < self.limits.min_window_update;
         if id == 0 {
-            if inc == 0 {
-                self.protocol_error("WINDOW_UPDATE of 0 on the connection");
-                return;
-            }
             // Every stream's queue fits in the window already: raising it changes nothing.
             let avail = self.flow.send.available();
             let waiting = self.flow.queued.saturating_sub(avail);
             let unblocks = avail <= self.flow.queued;
-            if self.flow.send.adjust(i64::from(inc)).is_err() {
-                self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
+            if !self.grow_send_window(inc) {
                 return;
             }
             let credits_back = u64::from(inc) <= self.flow.uncredited;

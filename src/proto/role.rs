@@ -43,6 +43,9 @@ pub trait RoleEvent: Sized {
     fn send_state(stream_id: u32, blocked: bool) -> Self;
     fn stream_closed(stream_id: u32) -> Self;
     fn settings() -> Self;
+    /// The peer reset the stream (RST_STREAM(code)); `unsent`: bytes the
+    /// application queued that will never be sent.
+    fn reset_by_peer(stream_id: u32, code: ErrorCode, unsent: u64) -> Self;
 }
 
 /// One borrow of each machine the shared glue uses (split from the role's
@@ -290,18 +293,39 @@ pub trait Role {
         true
     }
 
-    /// RST_STREAM's checks before the role drops the stream: the §5.1 table
-    /// and the reset budget. Returns whether the stream is to be dropped.
-    fn admit_rst(&mut self, id: u32) -> bool {
+    /// RST_STREAM: judged by the §5.1 table, within the reset budget; a
+    /// live stream is dropped and reported.
+    fn on_rst(&mut self, id: u32, code: ErrorCode) {
         let m = self.machines();
         let rule = rule(StreamFrame::RstStream, m.streams.lookup(id));
         if let Verdict::ConnectionError(code) = rule.verdict {
             self.close_with(code, rule.reason, false);
-            return false;
+            return;
         }
         let counts = &mut m.abuse.counts;
         counts.resets = counts.resets.saturating_add(1);
-        self.spend(Budget::Resets)
+        if !self.spend(Budget::Resets) {
+            return;
+        }
+        if let Some(s) = self.drop_stream(id, CloseKind::ResetRemote) {
+            self.emit(Self::Event::reset_by_peer(id, code, s.stream().queued));
+            self.check_drained();
+        }
+    }
+
+    /// A connection-level WINDOW_UPDATE: an increment of 0, or one that takes
+    /// the window past 2^31-1, is a connection error (§6.9, §6.9.1).
+    /// Returns false when the connection was closed.
+    fn grow_send_window(&mut self, inc: u32) -> bool {
+        if inc == 0 {
+            self.protocol_error("WINDOW_UPDATE of 0 on the connection");
+            return false;
+        }
+        if self.machines().flow.send.adjust(i64::from(inc)).is_err() {
+            self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
+            return false;
+        }
+        true
     }
 
     fn on_settings(&mut self, ack: bool, params: &[u8]) {
