@@ -350,16 +350,12 @@ impl Core {
     }
 
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
-        let Some(d) = self.data.as_mut() else { return };
-        if !d.on_payload(id, end.saturating_sub(start)) {
-            return;
-        }
-        let Some(cs) = self.streams.get_mut(&id) else { return };
+        let cap = self.cfg.max_response_body_bytes;
+        let Some(cs) = self.payload_stream(id, start, end) else { return };
         let before = cs.s.body_received;
         let (mut deliver, overrun) = accept_body(&mut cs.s, start, end);
         // Past max_response_body_bytes, as past content-length: exactly the bytes up to
         // it are delivered, so the events do not depend on how the input was split.
-        let cap = self.cfg.max_response_body_bytes;
         let too_large = cap > 0 && cs.s.body_received > cap;
         if too_large {
             let room = u32::try_from(cap.saturating_sub(before)).unwrap_or(u32::MAX);

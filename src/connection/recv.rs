@@ -337,11 +337,7 @@ impl Core {
     }
 
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
-        let Some(d) = self.data.as_mut() else { return };
-        if !d.on_payload(id, end.saturating_sub(start)) {
-            return;
-        }
-        let Some(s) = self.streams.get_mut(&id) else { return };
+        let Some(s) = self.payload_stream(id, start, end) else { return };
         let (deliver, overrun) = accept_body(s, start, end);
         if let Some((start, end)) = deliver {
             self.emit(Event::Data { stream_id: id, start, end });

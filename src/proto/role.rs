@@ -274,6 +274,17 @@ pub trait Role {
         m.flow.note_recv_window(m.now);
     }
 
+    /// A chunk of DATA payload: the live stream it is for, unless the frame
+    /// is being dropped.
+    #[inline]
+    fn payload_stream(&mut self, id: u32, start: usize, end: usize) -> Option<&mut Self::Stream> {
+        let Machines { data, streams, .. } = self.machines();
+        if !data.as_mut()?.on_payload(id, end.saturating_sub(start)) {
+            return None;
+        }
+        streams.get_mut(&id)
+    }
+
     /// The end of a DATA frame: its padding carries nothing to consume, so
     /// both windows get it back at once. Returns false when the frame was
     /// dropped or its stream is gone (nothing more to do).
