@@ -11,7 +11,6 @@
 
 use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{self, flags, Frame, Item};
-use crate::hpack::DecodeLimits;
 use crate::semantics;
 use crate::stream::CloseKind;
 use crate::stream_rules::{rule, StreamFrame, Verdict};
@@ -166,15 +165,8 @@ impl Core {
 
     /// Decode a complete header block and act on it.
     pub(super) fn on_header_block(&mut self, b: Block, block: &[u8]) {
-        let limits = DecodeLimits {
-            max_list_size: usize::try_from(self.settings.local.max_header_list_size).unwrap_or(usize::MAX),
-            max_fields: self.limits.max_header_fields,
-        };
         // Always decoded: the HPACK table must stay in sync even for streams we dropped.
-        let Ok(decoded) = self.arena.decode(&mut self.decoder, block, &limits) else {
-            self.close_with(ErrorCode::COMPRESSION_ERROR, "header block decoding failed", false);
-            return;
-        };
+        let Some(decoded) = self.decode_block(block) else { return };
         let keep = self.on_block(b, decoded.fields.clone(), decoded.over_limit);
         if !keep {
             self.arena.drop_block(decoded.fields);

@@ -9,7 +9,6 @@
 
 use crate::error::{ErrorCode, ProtoError};
 use crate::frame::{self, flags, Frame, Item};
-use crate::hpack::DecodeLimits;
 use crate::semantics;
 use crate::stream::CloseKind;
 use crate::stream_rules::{rule, Lookup, StreamFrame, Verdict};
@@ -157,14 +156,7 @@ impl Core {
             self.close_with(code, rule.reason, false);
             return;
         }
-        let limits = DecodeLimits {
-            max_list_size: usize::try_from(self.settings.local.max_header_list_size).unwrap_or(usize::MAX),
-            max_fields: self.limits.max_header_fields,
-        };
-        let Ok(decoded) = self.arena.decode(&mut self.decoder, block, &limits) else {
-            self.close_with(ErrorCode::COMPRESSION_ERROR, "header block decoding failed", false);
-            return;
-        };
+        let Some(decoded) = self.decode_block(block) else { return };
         let range = decoded.fields;
         let keep = match rule.verdict {
             // HEADERS are accepted on an open stream (trailers) or an idle one

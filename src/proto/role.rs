@@ -19,14 +19,14 @@ use std::collections::VecDeque;
 
 use crate::error::{ErrorCode, UserError};
 use crate::frame::{self, Item};
-use crate::hpack;
+use crate::hpack::{self, DecodeLimits};
 use crate::limits::Limits;
 use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
 use crate::proto::conn_flow::ConnFlow;
 use crate::proto::data::{
     back_pressure, consume, pack_fields, queue_data, schedule, send_turn, DataIn, SendCtx, SendView, Turn,
 };
-use crate::proto::header_block::{Block, BlockError, HeaderBlockAssembler, Progress};
+use crate::proto::header_block::{Block, BlockError, Decoded, FieldArena, HeaderBlockAssembler, Progress};
 use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
 use crate::proto::ping::Pings;
 use crate::proto::settings_sync::SettingsSync;
@@ -63,6 +63,8 @@ pub struct Machines<'a, S, E> {
     pub decoder: &'a mut hpack::Decoder,
     pub encoder: &'a mut hpack::Encoder,
     pub assembler: &'a mut HeaderBlockAssembler,
+    /// The decoded fields of the current `receive`.
+    pub arena: &'a mut FieldArena,
     pub pings: &'a mut Pings,
     pub flow: &'a mut ConnFlow,
     /// The DATA frame being streamed in.
@@ -88,6 +90,7 @@ macro_rules! machines_of {
             decoder: &mut $core.decoder,
             encoder: &mut $core.encoder,
             assembler: &mut $core.assembler,
+            arena: &mut $core.arena,
             pings: &mut $core.pings,
             flow: &mut $core.flow,
             data: &mut $core.data,
@@ -302,6 +305,23 @@ pub trait Role {
             self.credit_conn(padding);
         }
         true
+    }
+
+    /// Decode a complete header block into the arena, within our
+    /// MAX_HEADER_LIST_SIZE and field-count limits. None when it could not
+    /// be decoded (the connection is closed: COMPRESSION_ERROR).
+    #[inline]
+    fn decode_block(&mut self, block: &[u8]) -> Option<Decoded> {
+        let m = self.machines();
+        let limits = DecodeLimits {
+            max_list_size: usize::try_from(m.settings.local.max_header_list_size).unwrap_or(usize::MAX),
+            max_fields: m.limits.max_header_fields,
+        };
+        let decoded = m.arena.decode(m.decoder, block, &limits).ok();
+        if decoded.is_none() {
+            self.close_with(ErrorCode::COMPRESSION_ERROR, "header block decoding failed", false);
+        }
+        decoded
     }
 
     /// RST_STREAM: judged by the §5.1 table, within the reset budget; a
