@@ -151,14 +151,12 @@ pub trait Role {
     const FIRST_FRAME_NOT_SETTINGS: &'static str;
 
     /// Queue an event; nothing follows `Closed`.
-    #[inline]
     fn emit(&mut self, e: Self::Event) {
         self.machines().emit(e);
     }
 
     /// Queue a frame. A peer that fills its share of the queue (it sends
     /// faster than it reads) is cut off.
-    #[inline]
     fn queue(&mut self, cause: Cause, c: Control<'_>) {
         if self.machines().out.push(cause, c).is_err() {
             self.close_with(ErrorCode::ENHANCE_YOUR_CALM, QUEUE_FULL_REASON, false);
@@ -167,7 +165,6 @@ pub trait Role {
 
     /// Spend a token of `budget`; on exhaustion the connection is closed.
     /// Returns false when it was closed.
-    #[inline]
     fn spend(&mut self, budget: Budget) -> bool {
         let m = self.machines();
         match m.abuse.spend(budget, m.now) {
@@ -202,7 +199,6 @@ pub trait Role {
     /// The rules every decoded item passes first: SETTINGS comes first
     /// (§3.4), nothing comes between the frames of a header block (§6.10).
     /// Returns false when the connection was closed.
-    #[inline]
     fn admits(&mut self, item: &Item<'_>) -> bool {
         let m = self.machines();
         if !m.settings.admits(item) {
@@ -310,7 +306,6 @@ pub trait Role {
     /// Decode a complete header block into the arena, within our
     /// MAX_HEADER_LIST_SIZE and field-count limits. None when it could not
     /// be decoded (the connection is closed: COMPRESSION_ERROR).
-    #[inline]
     fn decode_block(&mut self, block: &[u8]) -> Option<Decoded> {
         let m = self.machines();
         let limits = DecodeLimits {
