@@ -680,6 +680,10 @@ impl Role for Core {
         self.state == State::Closed
     }
 
+    fn reads_input(&self) -> bool {
+        self.state != State::Closed
+    }
+
     fn on_consumed(cs: &mut CStream, now: u64) {
         // The application reading is a sign of life of the response body.
         cs.body_active_ms = now;

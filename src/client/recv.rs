@@ -9,7 +9,7 @@
 //! | no final response yet               | 1xx or the final response              | stream PROTOCOL_ERROR |
 //! | final response received             | trailers (must END_STREAM)             | body                  |
 
-use crate::error::{ErrorCode, ProtoError};
+use crate::error::ErrorCode;
 use crate::frame::{self, flags, Frame, Item};
 use crate::semantics;
 use crate::stream::CloseKind;
@@ -85,35 +85,13 @@ impl Core {
         if self.state == State::Closed {
             return;
         }
-        let mut pos = 0usize;
-        let mut any = false;
-        loop {
-            if self.state == State::Closed {
-                break;
+        let any = self.read_items(frames, input, 0, Self::on_item, |c, id, code, reason| {
+            if c.streams.contains_key(&id) {
+                c.stream_error(id, code, reason);
+            } else {
+                c.peer_error();
             }
-            match frames.decode(input, &mut pos) {
-                Ok(None) => break,
-                Ok(Some(item)) => {
-                    any = true;
-                    self.on_item(item);
-                }
-                Err(ProtoError::Connection { code, reason }) => {
-                    self.close_with(code, reason, false);
-                    break;
-                }
-                Err(ProtoError::Stream { stream_id, code, reason }) => {
-                    if self.assembler.in_progress().is_some() || !self.settings.got_peer {
-                        self.protocol_error("frame inside a header block or before SETTINGS");
-                        break;
-                    }
-                    if self.streams.contains_key(&stream_id) {
-                        self.stream_error(stream_id, code, reason);
-                    } else {
-                        self.peer_error();
-                    }
-                }
-            }
-        }
+        });
         if self.wake_pending {
             self.wake_pending = false;
             if self.state != State::Closed {

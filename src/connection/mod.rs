@@ -601,6 +601,10 @@ impl Role for Core {
         self.state == State::Closed
     }
 
+    fn reads_input(&self) -> bool {
+        self.state == State::Open
+    }
+
     /// Invalid input: it does not keep the connection alive, and costs a
     /// protocol-error token.
     fn spend_protocol_error(&mut self) -> bool {

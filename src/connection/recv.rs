@@ -7,7 +7,7 @@
 //!
 //! [`StreamStore::lookup`]: crate::proto::streams::StreamStore::lookup
 
-use crate::error::{ErrorCode, ProtoError};
+use crate::error::ErrorCode;
 use crate::frame::{self, flags, Frame, Item};
 use crate::semantics;
 use crate::stream::CloseKind;
@@ -49,27 +49,8 @@ impl Core {
         if self.state != State::Open {
             return; // Closing or Closed: input is dropped
         }
-        loop {
-            if self.state != State::Open {
-                break;
-            }
-            match frames.decode(input, &mut pos) {
-                Ok(None) => break,
-                Ok(Some(item)) => self.on_item(item),
-                Err(ProtoError::Connection { code, reason }) => {
-                    self.close_with(code, reason, false);
-                    break;
-                }
-                Err(ProtoError::Stream { stream_id, code, .. }) => {
-                    // The decoder skipped the frame (e.g. PRIORITY of the wrong size).
-                    if self.assembler.in_progress().is_some() || !self.settings.got_peer {
-                        self.protocol_error("frame inside a header block or before SETTINGS");
-                        break;
-                    }
-                    self.stream_error(stream_id, code);
-                }
-            }
-        }
+        // A frame the decoder skipped (e.g. PRIORITY of the wrong size) is a stream error.
+        self.read_items(frames, input, pos, Self::on_item, |c, id, code, _| c.stream_error(id, code));
         if self.input_frames > self.input_noops && !self.input_error {
             // Only valid input that did some work keeps the connection alive
             // (Twisted: invalid frames do not reset the idle timer).

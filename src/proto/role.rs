@@ -17,7 +17,7 @@
 
 use std::collections::VecDeque;
 
-use crate::error::{ErrorCode, UserError};
+use crate::error::{ErrorCode, ProtoError, UserError};
 use crate::frame::{self, Item};
 use crate::hpack::{self, DecodeLimits};
 use crate::limits::Limits;
@@ -147,6 +147,9 @@ pub trait Role {
     /// The application took bytes of this stream (before its windows reopen).
     fn on_consumed(_: &mut Self::Stream, _: u64) {}
 
+    /// Input is still read (not after the connection ended, nor, on the
+    /// server, while it waits for the peer to close after an idle GOAWAY).
+    fn reads_input(&self) -> bool;
     /// The connection error when the peer's first frame is not SETTINGS.
     const FIRST_FRAME_NOT_SETTINGS: &'static str;
 
@@ -195,6 +198,45 @@ pub trait Role {
     }
 
     // ---- inbound ----
+
+    /// Decode `input` from `pos`, handing each item to `on_item` while the
+    /// connection reads input. A frame the decoder skipped as a stream error
+    /// goes to `on_stream_error`, unless it came inside a header block or
+    /// before the peer's SETTINGS (a connection error then). Returns whether
+    /// any item came.
+    #[inline]
+    fn read_items(
+        &mut self,
+        frames: &mut frame::FrameDecoder,
+        input: &[u8],
+        mut pos: usize,
+        on_item: impl Fn(&mut Self, Item<'_>),
+        on_stream_error: impl Fn(&mut Self, u32, ErrorCode, &'static str),
+    ) -> bool {
+        let mut any = false;
+        while self.reads_input() {
+            match frames.decode(input, &mut pos) {
+                Ok(None) => break,
+                Ok(Some(item)) => {
+                    any = true;
+                    on_item(self, item);
+                }
+                Err(ProtoError::Connection { code, reason }) => {
+                    self.close_with(code, reason, false);
+                    break;
+                }
+                Err(ProtoError::Stream { stream_id, code, reason }) => {
+                    let m = self.machines();
+                    if m.assembler.in_progress().is_some() || !m.settings.got_peer {
+                        self.protocol_error("frame inside a header block or before SETTINGS");
+                        break;
+                    }
+                    on_stream_error(self, stream_id, code, reason);
+                }
+            }
+        }
+        any
+    }
 
     /// The rules every decoded item passes first: SETTINGS comes first
     /// (§3.4), nothing comes between the frames of a header block (§6.10).
