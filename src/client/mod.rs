@@ -392,11 +392,7 @@ impl ClientConnection {
         if c.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        if !c.streams.contains_key(&stream_id) {
-            return Err(UserError::StreamClosed);
-        }
-        c.reset_local(stream_id, code, Cause::Local);
-        Ok(())
+        c.reset_by_app(stream_id, code)
     }
 
     /// The application took `n` response-body bytes: windows reopen (WINDOW_UPDATE

@@ -304,11 +304,7 @@ impl Connection {
     pub fn reset_stream(&mut self, stream_id: u32, code: ErrorCode) -> Result<(), UserError> {
         let c = &mut self.core;
         c.check_open()?;
-        if !c.streams.contains_key(&stream_id) {
-            return Err(UserError::StreamClosed);
-        }
-        c.reset_local(stream_id, code, Cause::Local);
-        Ok(())
+        c.reset_by_app(stream_id, code)
     }
 
     /// The application took `n` body bytes of the stream: reopen windows

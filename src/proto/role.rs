@@ -474,6 +474,16 @@ pub trait Role {
         Ok(())
     }
 
+    /// The application resets a live stream (the role has checked that the
+    /// connection takes commands).
+    fn reset_by_app(&mut self, id: u32, code: ErrorCode) -> Result<(), UserError> {
+        if !self.machines().streams.contains_key(&id) {
+            return Err(UserError::StreamClosed);
+        }
+        self.reset_local(id, code, Cause::Local);
+        Ok(())
+    }
+
     /// Trailers end the stream after its queued DATA (the role has checked
     /// that the connection takes commands).
     fn queue_trailers(&mut self, id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {
