@@ -3,9 +3,12 @@
 //! methods of [`Role`]. A role implements the few required methods (how it
 //! ends the connection, drops a stream, acts on a header block, and
 //! [`Role::machines`], one borrow of every shared machine at once) and gets
-//! event queueing, the abuse budget, header-block progress, SETTINGS, PING
-//! answers, back-pressure, the DATA loop of `write_output` and the shared
-//! timers. Dispatch is static: each role's `Core` gets its own copy.
+//! event queueing, the abuse budget, the frame-decoding loop, header-block
+//! progress and decoding, DATA's window and padding accounting, RST_STREAM,
+//! SETTINGS, PING answers, the commands both roles have (`consumed`, body,
+//! trailers, PING, reset), back-pressure, the DATA loop of `write_output`
+//! and the shared timers. Dispatch is static: each role's `Core` gets its
+//! own copy, so the hot paths stay monomorphic.
 //!
 //! Both roles track how long our receive windows hold the peer back
 //! (`note_recv_window`); only the server's request-body timer reads it.
@@ -119,6 +122,8 @@ pub trait Role {
     type Event: RoleEvent;
     /// What `tick` says when the peer's first SETTINGS do not come in time.
     const PREFACE_TIMEOUT_REASON: &'static str;
+    /// The connection error when the peer's first frame is not SETTINGS.
+    const FIRST_FRAME_NOT_SETTINGS: &'static str;
 
     fn machines(&mut self) -> Machines<'_, Self::Stream, Self::Event>;
     /// End the connection: GOAWAY(code, reason) where the role sends one,
@@ -146,12 +151,9 @@ pub trait Role {
     fn is_closed(&self) -> bool;
     /// The application took bytes of this stream (before its windows reopen).
     fn on_consumed(_: &mut Self::Stream, _: u64) {}
-
     /// Input is still read (not after the connection ended, nor, on the
     /// server, while it waits for the peer to close after an idle GOAWAY).
     fn reads_input(&self) -> bool;
-    /// The connection error when the peer's first frame is not SETTINGS.
-    const FIRST_FRAME_NOT_SETTINGS: &'static str;
 
     /// Queue an event; nothing follows `Closed`.
     fn emit(&mut self, e: Self::Event) {
