@@ -375,6 +375,9 @@ impl Core {
         self.check_drained();
     }
 
+    /// Unlike the server's, WINDOW_UPDATEs that do no work are not budgeted
+    /// as no-op frames: each costs O(1) here (connection-level wake-ups are
+    /// batched per input chunk).
     fn on_window_update(&mut self, id: u32, inc: u32) {
         if id == 0 {
             if !self.grow_send_window(inc) {
