@@ -9,7 +9,8 @@
 //! Split by job:
 //! - `mod.rs`: public types, the command API, stream teardown, errors.
 //! - `recv.rs`: every inbound frame and the response checks (§8.3.2).
-//! - `send.rs`: `write_output`, the DATA scheduler, back-pressure, timers.
+//! - `send.rs`: timers (`write_output`, the DATA scheduler and
+//!   back-pressure are the glue shared with the server: [`crate::proto::role::Role`]).
 //!
 //! Request bodies never enter the engine, as on the server: the application
 //! keeps them and `write_output` says "take N bytes of stream S".
@@ -30,13 +31,14 @@ use crate::error::{ErrorCode, UserError};
 use crate::frame;
 use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
-use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
+use crate::proto::abuse::AbuseLimiter;
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{consume, pack_fields, queue_data, release, unpack_fields, DataIn};
+use crate::proto::data::{pack_fields, release, unpack_fields, DataIn};
 use crate::proto::goaway::GoAway;
-use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
-use crate::proto::outbound::{Cause, Control, Outbound, Output, QUEUE_FULL_REASON};
+use crate::proto::header_block::{Block, FieldArena, HeaderBlockAssembler};
+use crate::proto::outbound::{Cause, Control, Outbound, Output};
 use crate::proto::ping::Pings;
+use crate::proto::role::{machines_of, Machines, Role, RoleEvent};
 use crate::proto::settings_sync::SettingsSync;
 use crate::proto::streams::{LiveStream, StreamStore};
 use crate::schedule::Scheduler;
@@ -390,29 +392,13 @@ impl ClientConnection {
         if c.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        if !c.streams.contains_key(&stream_id) {
-            return Err(UserError::StreamClosed);
-        }
-        c.reset_local(stream_id, code, Cause::Local, false);
-        Ok(())
+        c.reset_by_app(stream_id, code)
     }
 
     /// The application took `n` response-body bytes: windows reopen (WINDOW_UPDATE
     /// once half a window was consumed). Only consumption reopens them.
     pub fn consumed(&mut self, stream_id: u32, n: u32) -> Result<(), UserError> {
-        let c = &mut self.core;
-        if c.state == State::Closed {
-            return Ok(());
-        }
-        let Some(cs) = c.streams.get_mut(&stream_id) else { return Ok(()) };
-        cs.body_active_ms = c.now;
-        let reopened = consume(&mut cs.s, &mut c.flow, n, c.now);
-        if let Some(inc) = reopened.stream {
-            c.out.local(Control::WindowUpdate { stream_id, increment: inc });
-        }
-        if let Some(inc) = reopened.connection {
-            c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
-        }
+        self.core.consumed(stream_id, n);
         Ok(())
     }
 
@@ -475,40 +461,6 @@ impl ClientConnection {
 }
 
 impl Core {
-    fn emit(&mut self, e: ClientEvent) {
-        if self.closed_emitted {
-            return;
-        }
-        self.closed_emitted = e == ClientEvent::Closed;
-        self.events.push_back(e);
-    }
-
-    /// Queue a frame. A server that fills its share of the queue (it sends
-    /// faster than it reads) is cut off.
-    fn queue(&mut self, cause: Cause, c: Control<'_>) {
-        if self.out.push(cause, c).is_err() {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, QUEUE_FULL_REASON, false);
-        }
-    }
-
-    /// Spend a token of `budget`; on exhaustion the connection is closed.
-    /// Returns false when it was closed.
-    fn spend(&mut self, budget: Budget) -> bool {
-        match self.abuse.spend(budget, self.now) {
-            Ok(()) => true,
-            Err(Exhausted(b)) => {
-                self.close_with(ErrorCode::ENHANCE_YOUR_CALM, b.reason(), false);
-                false
-            }
-        }
-    }
-
-    /// A server-provoked error: costs a protocol-error token.
-    fn peer_error(&mut self) -> bool {
-        self.abuse.counts.errors = self.abuse.counts.errors.saturating_add(1);
-        self.spend(Budget::ProtocolErrors)
-    }
-
     fn max_concurrent(&self) -> usize {
         let n = self.settings.peer.max_concurrent_streams.unwrap_or(ASSUMED_CONCURRENT_STREAMS);
         usize::try_from(n).unwrap_or(usize::MAX)
@@ -524,12 +476,7 @@ impl Core {
         }
         let id = self.streams.next_local_id;
         self.streams.next_local_id = id.saturating_add(2);
-        let mut s = Stream::new(
-            id,
-            self.settings.peer.initial_window_size,
-            self.settings.recv_initial,
-            self.settings.local.initial_window_size,
-        );
+        let mut s = self.settings.new_stream(id);
         s.send = if end_stream { SendState::Done } else { SendState::Headers };
         let packed = pack_fields(fields)?;
         let slot_free = self.waiting.is_empty() && self.opened_count < self.max_concurrent();
@@ -583,102 +530,59 @@ impl Core {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        let cs = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        let now_full = queue_data(&mut cs.s, &mut self.flow, &self.limits, len, end_stream)?;
-        self.schedule(id);
-        if now_full {
-            self.refresh_all();
-        } else {
-            self.refresh(id);
-        }
-        Ok(())
+        self.queue_body(id, len, end_stream)
     }
 
     fn send_trailers(&mut self, id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        semantics::check_response_fields(fields)?;
-        let cs = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        if cs.s.send != SendState::Headers {
-            return Err(UserError::InvalidState);
-        }
-        cs.s.trailers = Some(pack_fields(fields)?);
-        cs.s.send = SendState::Ending;
-        self.schedule(id);
-        self.refresh(id);
-        Ok(())
+        self.queue_trailers(id, fields)
     }
 
     fn ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
         if self.state == State::Closed {
             return Err(UserError::ConnectionClosed);
         }
-        self.pings.send(data, self.now, self.limits.max_outstanding_pings).map_err(|_| UserError::BufferFull)?;
-        self.out.local(Control::Ping(data));
-        Ok(())
-    }
-
-    /// Drop a stream's state, remembering how it ended; frees its slot.
-    fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<CStream> {
-        let cs = self.streams.close(id, kind)?;
-        let r = release(&cs.s, id, &mut self.flow, &mut self.sched, &mut self.data, &self.limits, self.now);
-        if cs.opened {
-            self.opened_count = self.opened_count.saturating_sub(1);
-        } else if let Some(i) = self.waiting.iter().position(|&w| w == id) {
-            self.waiting.remove(i);
-        }
-        if let Some(inc) = r.window_update {
-            if self.state != State::Closed {
-                self.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
-                self.flow.recv_opened_ms = self.now;
-            }
-        }
-        if r.unfull {
-            self.refresh_all();
-        }
-        if self.state != State::Closed {
-            self.open_waiting();
-        }
-        Some(cs)
-    }
-
-    fn finish_stream(&mut self, id: u32) {
-        if self.drop_stream(id, CloseKind::Ended).is_some() {
-            self.emit(ClientEvent::StreamClosed { stream_id: id });
-        }
-        self.check_drained();
-    }
-
-    /// RST_STREAM(code) from us (only for streams whose HEADERS went out).
-    fn reset_local(&mut self, id: u32, code: ErrorCode, cause: Cause, not_processed: bool) {
-        let Some(cs) = self.drop_stream(id, CloseKind::ResetLocal) else { return };
-        self.emit(ClientEvent::Reset { stream_id: id, code, remote: false, unsent: cs.s.queued, not_processed });
-        if cs.opened {
-            self.queue(cause, Control::RstStream { stream_id: id, code });
-        }
-        self.check_drained();
+        self.send_ping(data)
     }
 
     /// The server's response broke the rules: Malformed, RST_STREAM(PROTOCOL_ERROR), a protocol-error token.
     fn malformed(&mut self, id: u32, reason: &'static str) {
         if self.peer_error() {
             self.emit(ClientEvent::Malformed { stream_id: id, reason });
-            self.reset_local(id, ErrorCode::PROTOCOL_ERROR, Cause::Peer, false);
+            self.reset_local(id, ErrorCode::PROTOCOL_ERROR, Cause::Peer);
         }
     }
 
     /// Our `max_response_body_bytes` was crossed: TooLarge, then RST_STREAM(CANCEL).
     fn too_large(&mut self, id: u32) {
         self.emit(ClientEvent::TooLarge { stream_id: id });
-        self.reset_local(id, ErrorCode::CANCEL, Cause::Local, false);
+        self.reset_local(id, ErrorCode::CANCEL, Cause::Local);
     }
 
     fn stream_error(&mut self, id: u32, code: ErrorCode, reason: &'static str) {
         if self.peer_error() {
             self.emit(ClientEvent::Malformed { stream_id: id, reason });
-            self.reset_local(id, code, Cause::Peer, false);
+            self.reset_local(id, code, Cause::Peer);
         }
+    }
+}
+
+impl Role for Core {
+    type Stream = CStream;
+    type Event = ClientEvent;
+    const PREFACE_TIMEOUT_REASON: &'static str = "no SETTINGS from the server";
+    const FIRST_FRAME_NOT_SETTINGS: &'static str = "first frame from the server is not SETTINGS";
+
+    #[inline]
+    fn machines(&mut self) -> Machines<'_, CStream, ClientEvent> {
+        machines_of!(self)
+    }
+
+    #[inline]
+    fn complete_block(&mut self, b: Block, block: &[u8]) {
+        self.on_header_block(b, block);
     }
 
     fn close_with(&mut self, code: ErrorCode, reason: &'static str, remote: bool) {
@@ -704,6 +608,40 @@ impl Core {
         self.emit(ClientEvent::Closed);
     }
 
+    /// Also frees the stream's concurrency slot (or its place in the waiting queue).
+    fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<CStream> {
+        let cs = self.streams.close(id, kind)?;
+        let r = release(&cs.s, id, &mut self.flow, &mut self.sched, &mut self.data, &self.limits, self.now);
+        if cs.opened {
+            self.opened_count = self.opened_count.saturating_sub(1);
+        } else if let Some(i) = self.waiting.iter().position(|&w| w == id) {
+            self.waiting.remove(i);
+        }
+        if let Some(inc) = r.window_update {
+            if self.state != State::Closed {
+                self.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
+                self.flow.recv_opened_ms = self.now;
+            }
+        }
+        if r.unfull {
+            self.refresh_all();
+        }
+        if self.state != State::Closed {
+            self.open_waiting();
+        }
+        Some(cs)
+    }
+
+    /// RST_STREAM(code) from us (only for streams whose HEADERS went out).
+    fn reset_local(&mut self, id: u32, code: ErrorCode, cause: Cause) {
+        let Some(cs) = self.drop_stream(id, CloseKind::ResetLocal) else { return };
+        self.emit(ClientEvent::Reset { stream_id: id, code, remote: false, unsent: cs.s.queued, not_processed: false });
+        if cs.opened {
+            self.queue(cause, Control::RstStream { stream_id: id, code });
+        }
+        self.check_drained();
+    }
+
     /// After `close()` or the server's GOAWAY: close once no stream is left.
     fn check_drained(&mut self) {
         if self.state == State::Closed || !self.streams.is_empty() {
@@ -714,6 +652,63 @@ impl Core {
             self.state = State::Closed;
             self.emit(ClientEvent::Closed);
         }
+    }
+
+    fn data_may_flow(&self) -> bool {
+        self.state != State::Closed
+    }
+
+    fn on_send_complete(cs: &mut CStream, _: &mut AbuseLimiter, now: u64) {
+        // The response timer runs from the request's END_STREAM.
+        cs.request_sent_ms = Some(now);
+    }
+
+    fn on_settings_applied(&mut self) {
+        // MAX_CONCURRENT_STREAMS may have grown.
+        self.open_waiting();
+    }
+
+    fn is_sensitive(name: &[u8]) -> bool {
+        is_sensitive(name)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    fn reads_input(&self) -> bool {
+        self.state != State::Closed
+    }
+
+    fn on_consumed(cs: &mut CStream, now: u64) {
+        // The application reading is a sign of life of the response body.
+        cs.body_active_ms = now;
+    }
+}
+
+impl RoleEvent for ClientEvent {
+    #[inline]
+    fn is_closed(&self) -> bool {
+        matches!(self, ClientEvent::Closed)
+    }
+    #[inline]
+    fn send_state(stream_id: u32, blocked: bool) -> Self {
+        if blocked {
+            ClientEvent::SendBlocked { stream_id }
+        } else {
+            ClientEvent::SendReady { stream_id }
+        }
+    }
+    fn stream_closed(stream_id: u32) -> Self {
+        ClientEvent::StreamClosed { stream_id }
+    }
+    fn settings() -> Self {
+        ClientEvent::Settings
+    }
+    fn reset_by_peer(stream_id: u32, code: ErrorCode, unsent: u64) -> Self {
+        // §8.7: REFUSED_STREAM means the request was not processed at all.
+        let not_processed = code == ErrorCode::REFUSED_STREAM;
+        ClientEvent::Reset { stream_id, code, remote: true, unsent, not_processed }
     }
 }
 

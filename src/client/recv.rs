@@ -9,17 +9,16 @@
 //! | no final response yet               | 1xx or the final response              | stream PROTOCOL_ERROR |
 //! | final response received             | trailers (must END_STREAM)             | body                  |
 
-use crate::error::{ErrorCode, ProtoError};
+use crate::error::ErrorCode;
 use crate::frame::{self, flags, Frame, Item};
-use crate::hpack::DecodeLimits;
 use crate::semantics;
 use crate::stream::CloseKind;
 use crate::stream_rules::{rule, StreamFrame, Verdict};
 
-use crate::proto::abuse::Budget;
 use crate::proto::data::{accept_body, body_complete, DataIn};
-use crate::proto::header_block::{Block, BlockError, Progress};
+use crate::proto::header_block::Block;
 use crate::proto::outbound::{Cause, Control};
+use crate::proto::role::Role;
 
 use super::{ClientEvent, Core, Resp, State};
 
@@ -86,35 +85,13 @@ impl Core {
         if self.state == State::Closed {
             return;
         }
-        let mut pos = 0usize;
-        let mut any = false;
-        loop {
-            if self.state == State::Closed {
-                break;
+        let any = self.read_items(frames, input, 0, Self::on_item, |c, id, code, reason| {
+            if c.streams.contains_key(&id) {
+                c.stream_error(id, code, reason);
+            } else {
+                c.peer_error();
             }
-            match frames.decode(input, &mut pos) {
-                Ok(None) => break,
-                Ok(Some(item)) => {
-                    any = true;
-                    self.on_item(item);
-                }
-                Err(ProtoError::Connection { code, reason }) => {
-                    self.close_with(code, reason, false);
-                    break;
-                }
-                Err(ProtoError::Stream { stream_id, code, reason }) => {
-                    if self.assembler.in_progress().is_some() || !self.settings.got_peer {
-                        self.protocol_error("frame inside a header block or before SETTINGS");
-                        break;
-                    }
-                    if self.streams.contains_key(&stream_id) {
-                        self.stream_error(stream_id, code, reason);
-                    } else {
-                        self.peer_error();
-                    }
-                }
-            }
-        }
+        });
         if self.wake_pending {
             self.wake_pending = false;
             if self.state != State::Closed {
@@ -126,17 +103,8 @@ impl Core {
         }
     }
 
-    fn protocol_error(&mut self, reason: &'static str) {
-        self.close_with(ErrorCode::PROTOCOL_ERROR, reason, false);
-    }
-
     fn on_item(&mut self, item: Item<'_>) {
-        if !self.settings.admits(&item) {
-            self.protocol_error("first frame from the server is not SETTINGS");
-            return;
-        }
-        if !self.assembler.admits(&item) {
-            self.protocol_error("frame inside a header block");
+        if !self.admits(&item) {
             return;
         }
         match item {
@@ -153,22 +121,9 @@ impl Core {
         match f {
             Frame::Headers { stream_id, end_stream, end_headers, fragment, .. } => {
                 let block = Block::new(stream_id, end_stream, false, self.now);
-                if end_headers {
-                    self.complete_block(block, fragment);
-                } else {
-                    let progress = self.assembler.start(block, fragment, &self.limits);
-                    self.on_block_progress(progress);
-                }
+                self.on_headers(block, end_headers, fragment);
             }
-            Frame::Continuation { end_headers, fragment, .. } => {
-                let progress = self.assembler.continuation(
-                    fragment,
-                    end_headers,
-                    &self.limits,
-                    self.settings.local.max_frame_size,
-                );
-                self.on_block_progress(progress);
-            }
+            Frame::Continuation { end_headers, fragment, .. } => self.on_continuation(end_headers, fragment),
             Frame::Priority { .. } => {
                 // Ignored (RFC 9113 §5.3.2); a flood costs the server protocol-error tokens.
                 self.peer_error();
@@ -186,36 +141,10 @@ impl Core {
         }
     }
 
-    /// After a HEADERS or CONTINUATION of a split block.
-    fn on_block_progress(&mut self, progress: Result<Progress, BlockError>) {
-        match progress {
-            Err(e) => {
-                let (code, reason) = e.code_and_reason();
-                self.close_with(code, reason, false);
-            }
-            Ok(Progress::Pending { empty }) => {
-                if empty {
-                    self.peer_error();
-                }
-            }
-            Ok(Progress::Complete(b)) => {
-                let buf = self.assembler.take_buf();
-                self.complete_block(b, &buf);
-                self.assembler.restore_buf(buf);
-            }
-        }
-    }
-
-    fn complete_block(&mut self, b: Block, block: &[u8]) {
-        let limits = DecodeLimits {
-            max_list_size: usize::try_from(self.settings.local.max_header_list_size).unwrap_or(usize::MAX),
-            max_fields: self.limits.max_header_fields,
-        };
+    /// Decode a complete header block and act on it.
+    pub(super) fn on_header_block(&mut self, b: Block, block: &[u8]) {
         // Always decoded: the HPACK table must stay in sync even for streams we dropped.
-        let Ok(decoded) = self.arena.decode(&mut self.decoder, block, &limits) else {
-            self.close_with(ErrorCode::COMPRESSION_ERROR, "header block decoding failed", false);
-            return;
-        };
+        let Some(decoded) = self.decode_block(block) else { return };
         let keep = self.on_block(b, decoded.fields.clone(), decoded.over_limit);
         if !keep {
             self.arena.drop_block(decoded.fields);
@@ -345,14 +274,10 @@ impl Core {
     }
 
     fn on_data_start(&mut self, id: u32, end_stream: bool, length: u32) {
-        if self.flow.recv.receive(length).is_err() {
-            self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
+        if !self.admit_data(end_stream, length) {
             return;
         }
         let mut frame = DataIn::new(id, length);
-        if length == 0 && !end_stream && !self.peer_error() {
-            return;
-        }
         let rule = rule(StreamFrame::Data, self.streams.lookup(id));
         match rule.verdict {
             Verdict::Accept => {}
@@ -394,23 +319,13 @@ impl Core {
         self.data = Some(frame);
     }
 
-    fn credit_conn(&mut self, n: u64) {
-        if let Some(inc) = self.flow.recv.credit(n) {
-            self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
-        }
-    }
-
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
-        let Some(d) = self.data.as_mut() else { return };
-        if !d.on_payload(id, end.saturating_sub(start)) {
-            return;
-        }
-        let Some(cs) = self.streams.get_mut(&id) else { return };
+        let cap = self.cfg.max_response_body_bytes;
+        let Some(cs) = self.payload_stream(id, start, end) else { return };
         let before = cs.s.body_received;
         let (mut deliver, overrun) = accept_body(&mut cs.s, start, end);
         // Past max_response_body_bytes, as past content-length: exactly the bytes up to
         // it are delivered, so the events do not depend on how the input was split.
-        let cap = self.cfg.max_response_body_bytes;
         let too_large = cap > 0 && cs.s.body_received > cap;
         if too_large {
             let room = u32::try_from(cap.saturating_sub(before)).unwrap_or(u32::MAX);
@@ -427,40 +342,14 @@ impl Core {
     }
 
     fn on_data_end(&mut self, id: u32, end_stream: bool) {
-        let Some(padding) = self.data.take().and_then(|d| d.padding(id)) else { return };
-        let Some(cs) = self.streams.get_mut(&id) else { return };
-        if padding > 0 {
-            let stream_inc = cs.s.recv.credit(padding);
-            if let (Some(inc), false) = (stream_inc, end_stream) {
-                self.queue(Cause::Peer, Control::WindowUpdate { stream_id: id, increment: inc });
-            }
-            self.credit_conn(padding);
-        }
-        if end_stream {
-            if !self.body_length_ok(id) {
-                self.malformed(id, "body length differs from content-length");
-                return;
-            }
-            self.end_of_response(id);
-        }
-    }
-
-    fn on_rst(&mut self, id: u32, code: ErrorCode) {
-        let rule = rule(StreamFrame::RstStream, self.streams.lookup(id));
-        if let Verdict::ConnectionError(code) = rule.verdict {
-            self.close_with(code, rule.reason, false);
+        if !self.end_data_in(id, end_stream) || !end_stream {
             return;
         }
-        self.abuse.counts.resets = self.abuse.counts.resets.saturating_add(1);
-        if !self.spend(Budget::Resets) {
+        if !self.body_length_ok(id) {
+            self.malformed(id, "body length differs from content-length");
             return;
         }
-        if let Some(cs) = self.drop_stream(id, CloseKind::ResetRemote) {
-            // §8.7: REFUSED_STREAM means the request was not processed at all.
-            let not_processed = code == ErrorCode::REFUSED_STREAM;
-            self.emit(ClientEvent::Reset { stream_id: id, code, remote: true, unsent: cs.s.queued, not_processed });
-            self.check_drained();
-        }
+        self.end_of_response(id);
     }
 
     fn on_goaway(&mut self, last: u32, code: ErrorCode, debug: &[u8]) {
@@ -486,14 +375,12 @@ impl Core {
         self.check_drained();
     }
 
+    /// Unlike the server's, WINDOW_UPDATEs that do no work are not budgeted
+    /// as no-op frames: each costs O(1) here (connection-level wake-ups are
+    /// batched per input chunk).
     fn on_window_update(&mut self, id: u32, inc: u32) {
         if id == 0 {
-            if inc == 0 {
-                self.protocol_error("WINDOW_UPDATE of 0 on the connection");
-                return;
-            }
-            if self.flow.send.adjust(i64::from(inc)).is_err() {
-                self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
+            if !self.grow_send_window(inc) {
                 return;
             }
             // Every stream is re-evaluated once per input chunk, not once per frame: a
@@ -523,28 +410,6 @@ impl Core {
         self.refresh(id);
     }
 
-    fn on_settings(&mut self, ack: bool, params: &[u8]) {
-        if !self.spend(Budget::Settings) {
-            return;
-        }
-        if ack {
-            self.settings.on_ack(&mut self.streams, &mut self.decoder);
-            return;
-        }
-        match self.settings.apply_peer(params, &mut self.streams, &mut self.encoder) {
-            Err((code, reason)) => self.close_with(code, reason, false),
-            Ok(applied) => {
-                self.queue(Cause::Peer, Control::SettingsAck);
-                self.emit(ClientEvent::Settings);
-                // MAX_CONCURRENT_STREAMS may have grown.
-                self.open_waiting();
-                if applied.window_changed {
-                    self.wake_all();
-                }
-            }
-        }
-    }
-
     fn on_ping(&mut self, ack: bool, data: [u8; 8]) {
         if ack {
             if let Some(sent) = self.pings.acked(data) {
@@ -554,13 +419,6 @@ impl Core {
             }
             return;
         }
-        if !self.spend(Budget::Pings) {
-            return;
-        }
-        if !self.pings.owe_ack(self.limits.max_pending_ping_acks) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many unanswered PINGs", false);
-            return;
-        }
-        self.queue(Cause::Peer, Control::PingAck(data));
+        self.on_ping_request(data);
     }
 }

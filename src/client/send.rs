@@ -1,5 +1,5 @@
-//! Outbound side and timers of the client. The DATA loop is the server's
-//! ([`crate::proto::data::send_turn`]): control frames and HEADERS first
+//! Outbound side and timers of the client. `write_output` is the server's
+//! ([`crate::proto::role::Role::write_output`]): control frames and HEADERS first
 //! (encoded when given, so HPACK order is wire order), then request DATA by
 //! priority, each frame at most min(stream window, connection window, peer
 //! MAX_FRAME_SIZE, the caller's budget); trailers are encoded when written.
@@ -19,12 +19,10 @@
 //! | response body  | head / DATA / app read        | silence while the server may send → TimedOut + RST_STREAM(CANCEL) (response_body_timeout_ms) |
 
 use crate::error::ErrorCode;
-use crate::frame;
 use crate::proto::outbound::{Cause, Control};
+use crate::proto::role::{after, Earliest, Role};
 
-use crate::proto::data::{back_pressure, schedule, send_turn, SendCtx, SendView, Turn};
-
-use super::{is_sensitive, CStream, ClientEvent, Core, Output, Resp, State};
+use super::{CStream, ClientEvent, Core, Resp, State};
 
 /// `TimedOut` reasons (the application's error message).
 pub const RESPONSE_TIMEOUT_REASON: &str = "no response from the server within responseTimeoutMs";
@@ -37,89 +35,9 @@ pub(super) fn is_keepalive(data: [u8; 8]) -> bool {
     data.starts_with(&KEEPALIVE_TAG)
 }
 
-fn after(start: u64, limit: u64) -> Option<u64> {
-    (limit > 0).then(|| start.saturating_add(limit))
-}
-
 impl Core {
-    pub(super) fn write_output(&mut self, out: &mut Output, max_bytes: usize) {
-        self.out.flush_into(out);
-        self.pings.flushed();
-        if self.state == State::Closed {
-            return;
-        }
-        let mut budget = u64::try_from(max_bytes).unwrap_or(u64::MAX);
-        let mut header = Vec::with_capacity(frame::FRAME_HEADER_LEN);
-        while budget > 0 {
-            let Some(id) = self.sched.pop() else { break };
-            let Some(cs) = self.streams.get_mut(&id) else { continue };
-            let mut cx = SendCtx {
-                flow: &mut self.flow,
-                sched: &mut self.sched,
-                encoder: &mut self.encoder,
-                scratch: &mut self.scratch,
-                header: &mut header,
-                out,
-                peer_max_frame_size: self.settings.peer.max_frame_size,
-                sensitive: is_sensitive,
-            };
-            match send_turn(cs, id, budget, &mut cx) {
-                Turn::Skip => continue,
-                Turn::Stop => break,
-                Turn::Sent { data, ended } => {
-                    budget = budget.saturating_sub(data);
-                    if ended {
-                        // The response timer runs from the request's END_STREAM.
-                        cs.request_sent_ms = Some(self.now);
-                        if cs.s.is_finished() {
-                            self.finish_stream(id);
-                            continue;
-                        }
-                    }
-                }
-            }
-            self.refresh(id);
-        }
-        self.refresh_all();
-    }
-
     pub(super) fn wants_write(&self) -> bool {
         !self.out.is_empty() || (self.state != State::Closed && !self.sched.is_empty())
-    }
-
-    pub(super) fn schedule(&mut self, id: u32) {
-        let conn_avail = self.flow.send.available();
-        if let Some(cs) = self.streams.get_mut(&id) {
-            schedule(cs, id, &mut self.sched, conn_avail);
-        }
-    }
-
-    pub(super) fn wake_all(&mut self) {
-        let conn_avail = self.flow.send.available();
-        for cs in self.streams.values_mut() {
-            schedule(cs, cs.s.id, &mut self.sched, conn_avail);
-        }
-        self.refresh_all();
-    }
-
-    pub(super) fn refresh_all(&mut self) {
-        let view = SendView::new(&self.flow, &self.limits, self.now);
-        let closed = self.closed_emitted;
-        for cs in self.streams.values_mut() {
-            if let Some(blocked) = back_pressure(cs, &view) {
-                if !closed {
-                    self.events.push_back(send_event(cs.s.id, blocked));
-                }
-            }
-        }
-    }
-
-    pub(super) fn refresh(&mut self, id: u32) {
-        let view = SendView::new(&self.flow, &self.limits, self.now);
-        let Some(cs) = self.streams.get_mut(&id) else { return };
-        if let Some(blocked) = back_pressure(cs, &view) {
-            self.emit(send_event(id, blocked));
-        }
     }
 
     // ---- timers ----
@@ -129,37 +47,23 @@ impl Core {
             return None;
         }
         let l = &self.limits;
-        let mut d: Option<u64> = None;
-        let mut add = |t: Option<u64>| {
-            if let Some(t) = t {
-                d = Some(d.map_or(t, |d| d.min(t)));
-            }
-        };
-        add(self.settings.peer_deadline(l.preface_timeout_ms));
-        add(self.settings.ack_deadline(l.settings_ack_timeout_ms));
-        add(self.assembler.deadline(l.header_block_timeout_ms));
+        let mut d = Earliest::default();
+        d.add_shared(&self.settings, &self.assembler, &self.streams, l);
         if self.streams.is_empty() {
-            add(after(self.active_ms, l.idle_timeout_ms));
+            d.add(after(self.active_ms, l.idle_timeout_ms));
         }
         if self.pings.none_outstanding() {
-            add(after(self.active_ms, self.cfg.keepalive_ms));
+            d.add(after(self.active_ms, self.cfg.keepalive_ms));
         }
         if let Some(sent) = self.pings.oldest_sent() {
-            add(after(sent, self.cfg.ping_timeout_ms));
-        }
-        if l.stall_timeout_ms > 0 {
-            for cs in self.streams.values() {
-                if let Some(since) = cs.s.stalled_since {
-                    add(after(since, l.stall_timeout_ms));
-                }
-            }
+            d.add(after(sent, self.cfg.ping_timeout_ms));
         }
         if self.cfg.response_timeout_ms > 0 || self.cfg.response_body_timeout_ms > 0 {
             for cs in self.streams.values() {
-                add(self.response_deadline(cs).map(|(t, _)| t));
+                d.add(self.response_deadline(cs).map(|(t, _)| t));
             }
         }
-        d
+        d.0
     }
 
     /// When the server's silence on this stream is too long, and which timer
@@ -195,16 +99,7 @@ impl Core {
         let now = self.now;
         let due = |t: Option<u64>| t.is_some_and(|t| now >= t);
         let l = self.limits;
-        if due(self.settings.peer_deadline(l.preface_timeout_ms)) {
-            self.close_with(ErrorCode::PROTOCOL_ERROR, "no SETTINGS from the server", false);
-            return;
-        }
-        if due(self.settings.ack_deadline(l.settings_ack_timeout_ms)) {
-            self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
-            return;
-        }
-        if due(self.assembler.deadline(l.header_block_timeout_ms)) {
-            self.close_with(ErrorCode::PROTOCOL_ERROR, "header block timeout", false);
+        if !self.tick_handshake() {
             return;
         }
         if self.pings.oldest_sent().is_some_and(|t| due(after(t, self.cfg.ping_timeout_ms))) {
@@ -226,17 +121,7 @@ impl Core {
             }
             let _ = self.ping(data);
         }
-        if l.stall_timeout_ms > 0 {
-            let stalled: Vec<u32> = self
-                .streams
-                .values()
-                .filter(|cs| cs.s.stalled_since.is_some_and(|t| due(after(t, l.stall_timeout_ms))))
-                .map(|cs| cs.s.id)
-                .collect();
-            for id in stalled {
-                self.reset_local(id, ErrorCode::CANCEL, Cause::Local, false);
-            }
-        }
+        self.reset_stalled();
         if self.cfg.response_timeout_ms > 0 || self.cfg.response_body_timeout_ms > 0 {
             let silent: Vec<(u32, &'static str)> = self
                 .streams
@@ -248,16 +133,8 @@ impl Core {
                 .collect();
             for (id, reason) in silent {
                 self.emit(ClientEvent::TimedOut { stream_id: id, reason });
-                self.reset_local(id, ErrorCode::CANCEL, Cause::Local, false);
+                self.reset_local(id, ErrorCode::CANCEL, Cause::Local);
             }
         }
-    }
-}
-
-fn send_event(stream_id: u32, blocked: bool) -> ClientEvent {
-    if blocked {
-        ClientEvent::SendBlocked { stream_id }
-    } else {
-        ClientEvent::SendReady { stream_id }
     }
 }

@@ -7,11 +7,13 @@
 //! `Core` owns one sub-machine per concern ([`crate::proto`]: outbound
 //! queue, abuse limiter, header blocks, SETTINGS, PING, GOAWAY, connection
 //! flow control, streams store, DATA in and out), the same ones the client
-//! role uses; what is left here is the server's own part:
+//! role uses, and the glue on top of them is the client's too
+//! ([`crate::proto::role::Role`]: events, budgets, SETTINGS, PING answers,
+//! back-pressure, `write_output`'s DATA loop); what is left here is the
+//! server's own part:
 //! - `mod.rs`: public types, the command API, stream teardown, errors.
 //! - `recv.rs`: the preface and every inbound frame, each stream frame
 //!   judged by the §5.1 table ([`crate::stream_rules`]), requests (§8.1).
-//! - `send.rs`: `write_output`'s loop, SendReady/SendBlocked events.
 //! - `timers.rs`: `tick` and `next_deadline`.
 //! - `upgrade.rs`: the HTTP/1.1 `Upgrade: h2c` start.
 //!
@@ -20,8 +22,6 @@
 //! stream S" ([`Segment::Data`]) where the body goes.
 
 mod recv;
-mod send;
-use send::send_event;
 mod timers;
 mod upgrade;
 
@@ -34,13 +34,14 @@ use crate::error::{ErrorCode, UserError};
 use crate::frame;
 use crate::hpack::{self, HeaderField};
 use crate::limits::Limits;
-use crate::proto::abuse::{AbuseLimiter, Budget, Exhausted};
+use crate::proto::abuse::{AbuseLimiter, Budget};
 use crate::proto::conn_flow::ConnFlow;
-use crate::proto::data::{back_pressure, consume, pack_fields, queue_data, release, schedule, DataIn, SendView};
+use crate::proto::data::{back_pressure, release, DataIn, SendView};
 use crate::proto::goaway::{GoAway, Shutdown, MAX_STREAM_ID, SHUTDOWN_PING};
-use crate::proto::header_block::{FieldArena, HeaderBlockAssembler};
-use crate::proto::outbound::{Cause, Control, Outbound, QUEUE_FULL_REASON};
+use crate::proto::header_block::{Block, FieldArena, HeaderBlockAssembler};
+use crate::proto::outbound::{Cause, Control, Outbound};
 use crate::proto::ping::Pings;
+use crate::proto::role::{machines_of, Machines, Role, RoleEvent};
 use crate::proto::settings_sync::SettingsSync;
 use crate::proto::streams::StreamStore;
 use crate::schedule::Scheduler;
@@ -109,6 +110,30 @@ pub enum Event {
     /// A timer of ours ends the stream (`reason` says which); the `Reset`
     /// (remote: false) follows at once.
     Expired { stream_id: u32, reason: &'static str },
+}
+
+impl RoleEvent for Event {
+    #[inline]
+    fn is_closed(&self) -> bool {
+        matches!(self, Event::Closed)
+    }
+    #[inline]
+    fn send_state(stream_id: u32, blocked: bool) -> Self {
+        if blocked {
+            Event::SendBlocked { stream_id }
+        } else {
+            Event::SendReady { stream_id }
+        }
+    }
+    fn stream_closed(stream_id: u32) -> Self {
+        Event::StreamClosed { stream_id }
+    }
+    fn settings() -> Self {
+        Event::Settings
+    }
+    fn reset_by_peer(stream_id: u32, code: ErrorCode, unsent: u64) -> Self {
+        Event::Reset { stream_id, code, remote: true, unsent }
+    }
 }
 
 pub use crate::proto::abuse::PeerCounts;
@@ -279,29 +304,14 @@ impl Connection {
     pub fn reset_stream(&mut self, stream_id: u32, code: ErrorCode) -> Result<(), UserError> {
         let c = &mut self.core;
         c.check_open()?;
-        if !c.streams.contains_key(&stream_id) {
-            return Err(UserError::StreamClosed);
-        }
-        c.reset_local(stream_id, code, Cause::Local);
-        Ok(())
+        c.reset_by_app(stream_id, code)
     }
 
     /// The application took `n` body bytes of the stream: reopen windows
     /// (WINDOW_UPDATE once half a window has been consumed). Unknown or
     /// finished streams are ignored (their bytes were credited when they ended).
     pub fn consumed(&mut self, stream_id: u32, n: u32) -> Result<(), UserError> {
-        let c = &mut self.core;
-        if c.state == State::Closed {
-            return Ok(());
-        }
-        let Some(s) = c.streams.get_mut(&stream_id) else { return Ok(()) };
-        let reopened = consume(s, &mut c.flow, n, c.now);
-        if let Some(inc) = reopened.stream {
-            c.out.local(Control::WindowUpdate { stream_id, increment: inc });
-        }
-        if let Some(inc) = reopened.connection {
-            c.out.local(Control::WindowUpdate { stream_id: 0, increment: inc });
-        }
+        self.core.consumed(stream_id, n);
         Ok(())
     }
 
@@ -309,9 +319,7 @@ impl Connection {
     pub fn ping(&mut self, data: [u8; 8]) -> Result<(), UserError> {
         let c = &mut self.core;
         c.check_open()?;
-        c.pings.send(data, c.now, c.limits.max_outstanding_pings).map_err(|_| UserError::BufferFull)?;
-        c.queue(Cause::Local, Control::Ping(data));
-        Ok(())
+        c.send_ping(data)
     }
 
     /// Graceful shutdown: GOAWAY(2^31-1) + PING, then GOAWAY(last processed)
@@ -366,54 +374,15 @@ impl Connection {
 }
 
 impl Core {
+    fn wants_write(&self) -> bool {
+        !self.out.is_empty() || (self.state == State::Open && !self.sched.is_empty())
+    }
+
     fn check_open(&self) -> Result<(), UserError> {
         match self.state {
             State::Closed | State::Closing { .. } => Err(UserError::ConnectionClosed),
             _ => Ok(()),
         }
-    }
-
-    /// Queue an event; nothing follows `Closed`.
-    fn emit(&mut self, e: Event) {
-        if self.closed_emitted {
-            return;
-        }
-        self.closed_emitted = e == Event::Closed;
-        self.events.push_back(e);
-    }
-
-    /// Queue a frame. A peer that fills its share of the queue (it sends
-    /// faster than it reads) is cut off.
-    fn queue(&mut self, cause: Cause, c: Control<'_>) {
-        if self.out.push(cause, c).is_err() {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, QUEUE_FULL_REASON, false);
-        }
-    }
-
-    /// Spend a token of `budget`; on exhaustion the connection is closed.
-    /// Returns false when it was closed.
-    fn spend(&mut self, budget: Budget) -> bool {
-        match self.abuse.spend(budget, self.now) {
-            Ok(()) => true,
-            Err(Exhausted(b)) => {
-                self.close_with(ErrorCode::ENHANCE_YOUR_CALM, b.reason(), false);
-                false
-            }
-        }
-    }
-
-    /// A peer-provoked error (counted for the application, and against the
-    /// protocol-error budget). Returns false when the connection was closed.
-    fn peer_error(&mut self) -> bool {
-        self.abuse.counts.errors = self.abuse.counts.errors.saturating_add(1);
-        self.spend_protocol_error()
-    }
-
-    /// Invalid input: it does not keep the connection alive, and costs a
-    /// protocol-error token.
-    fn spend_protocol_error(&mut self) -> bool {
-        self.input_error = true;
-        self.spend(Budget::ProtocolErrors)
     }
 
     /// A frame that costs CPU but does no work: spend a no-op token.
@@ -423,61 +392,12 @@ impl Core {
         self.spend(Budget::NoopFrames)
     }
 
-    /// Drop a live stream's state, remembering how it ended.
-    fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<Stream> {
-        let s = self.streams.close(id, kind)?;
-        let r = release(&s, id, &mut self.flow, &mut self.sched, &mut self.data, &self.limits, self.now);
-        if let (Some(inc), State::Open) = (r.window_update, self.state) {
-            self.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
-        }
-        if r.unfull {
-            self.refresh_all();
-        }
-        Some(s)
-    }
-
-    /// Both sides finished normally.
-    fn finish_stream(&mut self, id: u32) {
-        if self.drop_stream(id, CloseKind::Ended).is_some() {
-            self.emit(Event::StreamClosed { stream_id: id });
-        }
-        self.check_drained();
-    }
-
-    /// RST_STREAM(code) from us; `Reset { remote: false }` to the application.
-    fn reset_local(&mut self, id: u32, code: ErrorCode, cause: Cause) {
-        if let Some(s) = self.drop_stream(id, CloseKind::ResetLocal) {
-            self.emit(Event::Reset { stream_id: id, code, remote: false, unsent: s.queued });
-        }
-        self.queue(cause, Control::RstStream { stream_id: id, code });
-        self.check_drained();
-    }
-
     /// A stream error the peer provoked (§5.4.2): RST_STREAM, a Reset event
     /// if the stream was live, a protocol-error token.
     fn stream_error(&mut self, id: u32, code: ErrorCode) {
         if self.peer_error() {
             self.reset_local(id, code, Cause::Peer);
         }
-    }
-
-    /// End the connection: GOAWAY(code, reason), every stream reset, then
-    /// Error (for real errors) and Closed.
-    fn close_with(&mut self, code: ErrorCode, reason: &'static str, remote: bool) {
-        if self.state == State::Closed {
-            return;
-        }
-        let last = self.goaway.sent_last.map_or(self.streams.last_peer_id, |g| g.min(self.streams.last_peer_id));
-        if !matches!(self.state, State::Closing { .. }) {
-            self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code, debug: reason.as_bytes() });
-        }
-        self.state = State::Closed;
-        self.goaway.shutdown = Shutdown::None;
-        self.reset_all(code);
-        if code != ErrorCode::NO_ERROR {
-            self.emit(Event::Error { code, reason, remote });
-        }
-        self.emit(Event::Closed);
     }
 
     /// Forget every stream, telling the application.
@@ -518,25 +438,6 @@ impl Core {
         self.goaway.sent_last = Some(last);
         self.goaway.shutdown = Shutdown::Draining { deadline: self.now.saturating_add(self.limits.drain_timeout_ms) };
         self.check_drained();
-    }
-
-    /// After a GOAWAY (ours final, or the peer's), close once no stream is left.
-    fn check_drained(&mut self) {
-        if self.state == State::Closed || !self.streams.is_empty() {
-            return;
-        }
-        let ours = matches!(self.goaway.shutdown, Shutdown::Draining { .. });
-        if ours || self.goaway.peer_sent() {
-            if !ours {
-                let last = self.streams.last_peer_id;
-                self.queue(
-                    Cause::Local,
-                    Control::GoAway { last_stream_id: last, code: ErrorCode::NO_ERROR, debug: b"" },
-                );
-            }
-            self.state = State::Closed;
-            self.emit(Event::Closed);
-        }
     }
 
     // ---- commands ----
@@ -585,7 +486,7 @@ impl Core {
             s.send = SendState::Headers;
             let view = SendView::new(&self.flow, &self.limits, self.now);
             if let Some(blocked) = back_pressure(s, &view) {
-                self.emit(send_event(id, blocked));
+                self.emit(Event::send_state(id, blocked));
             }
         }
         Ok(())
@@ -593,34 +494,118 @@ impl Core {
 
     fn send_data(&mut self, id: u32, len: u32, end_stream: bool) -> Result<(), UserError> {
         self.check_open()?;
-        // One store lookup for the whole call (this runs once per body write):
-        // queue, schedule and back-pressure on the same stream.
-        let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        let now_full = queue_data(s, &mut self.flow, &self.limits, len, end_stream)?;
-        schedule(s, id, &mut self.sched, self.flow.send.available());
-        if now_full {
-            self.refresh_all();
-        } else {
-            let view = SendView::new(&self.flow, &self.limits, self.now);
-            if let Some(blocked) = back_pressure(s, &view) {
-                self.emit(send_event(id, blocked));
-            }
-        }
-        Ok(())
+        self.queue_body(id, len, end_stream)
     }
 
     fn send_trailers(&mut self, id: u32, fields: &[(&[u8], &[u8])]) -> Result<(), UserError> {
         self.check_open()?;
-        semantics::check_response_fields(fields)?;
-        let s = self.streams.get_mut(&id).ok_or(UserError::StreamClosed)?;
-        if s.send != SendState::Headers {
-            return Err(UserError::InvalidState);
+        self.queue_trailers(id, fields)
+    }
+}
+
+impl Role for Core {
+    type Stream = Stream;
+    type Event = Event;
+    const PREFACE_TIMEOUT_REASON: &'static str = "preface timeout";
+    const FIRST_FRAME_NOT_SETTINGS: &'static str = "first frame is not SETTINGS";
+
+    #[inline]
+    fn complete_block(&mut self, b: Block, block: &[u8]) {
+        self.on_header_block(b, block);
+    }
+
+    #[inline]
+    fn machines(&mut self) -> Machines<'_, Stream, Event> {
+        machines_of!(self)
+    }
+
+    fn close_with(&mut self, code: ErrorCode, reason: &'static str, remote: bool) {
+        if self.state == State::Closed {
+            return;
         }
-        s.trailers = Some(pack_fields(fields)?);
-        s.send = SendState::Ending;
-        self.schedule(id);
-        self.refresh(id);
-        Ok(())
+        let last = self.goaway.sent_last.map_or(self.streams.last_peer_id, |g| g.min(self.streams.last_peer_id));
+        if !matches!(self.state, State::Closing { .. }) {
+            self.queue(Cause::Local, Control::GoAway { last_stream_id: last, code, debug: reason.as_bytes() });
+        }
+        self.state = State::Closed;
+        self.goaway.shutdown = Shutdown::None;
+        self.reset_all(code);
+        if code != ErrorCode::NO_ERROR {
+            self.emit(Event::Error { code, reason, remote });
+        }
+        self.emit(Event::Closed);
+    }
+
+    fn drop_stream(&mut self, id: u32, kind: CloseKind) -> Option<Stream> {
+        let s = self.streams.close(id, kind)?;
+        let r = release(&s, id, &mut self.flow, &mut self.sched, &mut self.data, &self.limits, self.now);
+        if let (Some(inc), State::Open) = (r.window_update, self.state) {
+            self.queue(Cause::Local, Control::WindowUpdate { stream_id: 0, increment: inc });
+        }
+        if r.unfull {
+            self.refresh_all();
+        }
+        Some(s)
+    }
+
+    fn reset_local(&mut self, id: u32, code: ErrorCode, cause: Cause) {
+        if let Some(s) = self.drop_stream(id, CloseKind::ResetLocal) {
+            self.emit(Event::Reset { stream_id: id, code, remote: false, unsent: s.queued });
+        }
+        self.queue(cause, Control::RstStream { stream_id: id, code });
+        self.check_drained();
+    }
+
+    /// After a GOAWAY (ours final, or the peer's).
+    fn check_drained(&mut self) {
+        if self.state == State::Closed || !self.streams.is_empty() {
+            return;
+        }
+        let ours = matches!(self.goaway.shutdown, Shutdown::Draining { .. });
+        if ours || self.goaway.peer_sent() {
+            if !ours {
+                let last = self.streams.last_peer_id;
+                self.queue(
+                    Cause::Local,
+                    Control::GoAway { last_stream_id: last, code: ErrorCode::NO_ERROR, debug: b"" },
+                );
+            }
+            self.state = State::Closed;
+            self.emit(Event::Closed);
+        }
+    }
+
+    fn data_may_flow(&self) -> bool {
+        self.state == State::Open
+    }
+
+    fn on_send_complete(_: &mut Stream, abuse: &mut AbuseLimiter, _: u64) {
+        // The peer's stream-level WINDOW_UPDATE for the last DATA arrives
+        // after the stream is gone: that late frame is paid for.
+        abuse.earn_noop(1);
+    }
+
+    fn on_data_sent(&mut self) {
+        self.active_ms = self.now; // outbound DATA keeps the connection alive
+    }
+
+    fn is_sensitive(name: &[u8]) -> bool {
+        is_sensitive(name)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    fn reads_input(&self) -> bool {
+        self.state == State::Open
+    }
+
+    /// Invalid input: it does not keep the connection alive, and costs a
+    /// protocol-error token.
+    fn spend_protocol_error(&mut self) -> bool {
+        self.input_error = true;
+        self.spend(Budget::ProtocolErrors)
     }
 }
 

@@ -7,16 +7,15 @@
 //!
 //! [`StreamStore::lookup`]: crate::proto::streams::StreamStore::lookup
 
-use crate::error::{ErrorCode, ProtoError};
+use crate::error::ErrorCode;
 use crate::frame::{self, flags, Frame, Item};
-use crate::hpack::DecodeLimits;
 use crate::semantics;
-use crate::stream::{CloseKind, Stream};
+use crate::stream::CloseKind;
 use crate::stream_rules::{rule, Lookup, StreamFrame, Verdict};
 
-use crate::proto::abuse::Budget;
-use crate::proto::header_block::{Block, BlockError, Progress};
+use crate::proto::header_block::Block;
 use crate::proto::outbound::{Cause, Control};
+use crate::proto::role::Role;
 
 use crate::proto::data::{accept_body, body_complete, DataIn};
 use crate::proto::goaway::{Shutdown, SHUTDOWN_PING};
@@ -50,27 +49,8 @@ impl Core {
         if self.state != State::Open {
             return; // Closing or Closed: input is dropped
         }
-        loop {
-            if self.state != State::Open {
-                break;
-            }
-            match frames.decode(input, &mut pos) {
-                Ok(None) => break,
-                Ok(Some(item)) => self.on_item(item),
-                Err(ProtoError::Connection { code, reason }) => {
-                    self.close_with(code, reason, false);
-                    break;
-                }
-                Err(ProtoError::Stream { stream_id, code, .. }) => {
-                    // The decoder skipped the frame (e.g. PRIORITY of the wrong size).
-                    if self.assembler.in_progress().is_some() || !self.settings.got_peer {
-                        self.protocol_error("frame inside a header block or before SETTINGS");
-                        break;
-                    }
-                    self.stream_error(stream_id, code);
-                }
-            }
-        }
+        // A frame the decoder skipped (e.g. PRIORITY of the wrong size) is a stream error.
+        self.read_items(frames, input, pos, Self::on_item, |c, id, code, _| c.stream_error(id, code));
         if self.input_frames > self.input_noops && !self.input_error {
             // Only valid input that did some work keeps the connection alive
             // (Twisted: invalid frames do not reset the idle timer).
@@ -78,17 +58,8 @@ impl Core {
         }
     }
 
-    fn protocol_error(&mut self, reason: &'static str) {
-        self.close_with(ErrorCode::PROTOCOL_ERROR, reason, false);
-    }
-
     fn on_item(&mut self, item: Item<'_>) {
-        if !self.settings.admits(&item) {
-            self.protocol_error("first frame is not SETTINGS");
-            return;
-        }
-        if !self.assembler.admits(&item) {
-            self.protocol_error("frame inside a header block");
+        if !self.admits(&item) {
             return;
         }
         match item {
@@ -112,22 +83,9 @@ impl Core {
             Frame::Headers { stream_id, end_stream, end_headers, priority, fragment } => {
                 let self_dependent = priority.is_some_and(|p| p.dependency == stream_id);
                 let block = Block::new(stream_id, end_stream, self_dependent, self.now);
-                if end_headers {
-                    self.complete_block(block, fragment);
-                } else {
-                    let progress = self.assembler.start(block, fragment, &self.limits);
-                    self.on_block_progress(progress);
-                }
+                self.on_headers(block, end_headers, fragment);
             }
-            Frame::Continuation { stream_id: _, end_headers, fragment } => {
-                let progress = self.assembler.continuation(
-                    fragment,
-                    end_headers,
-                    &self.limits,
-                    self.settings.local.max_frame_size,
-                );
-                self.on_block_progress(progress);
-            }
+            Frame::Continuation { stream_id: _, end_headers, fragment } => self.on_continuation(end_headers, fragment),
             Frame::Priority { stream_id, spec } => {
                 // RFC 7540 priorities are ignored (RFC 9113 §5.3.2); only the
                 // self-dependency rule is checked. It costs a protocol-error
@@ -168,29 +126,9 @@ impl Core {
         }
     }
 
-    /// After a HEADERS or CONTINUATION of a split block.
-    fn on_block_progress(&mut self, progress: Result<Progress, BlockError>) {
-        match progress {
-            Err(e) => {
-                let (code, reason) = e.code_and_reason();
-                self.close_with(code, reason, false);
-            }
-            Ok(Progress::Pending { empty }) => {
-                if empty {
-                    self.peer_error();
-                }
-            }
-            Ok(Progress::Complete(b)) => {
-                let buf = self.assembler.take_buf();
-                self.complete_block(b, &buf);
-                self.assembler.restore_buf(buf);
-            }
-        }
-    }
-
     /// Decode a complete header block (always: HPACK state must stay in
     /// sync even for streams we refuse) and act on it.
-    fn complete_block(&mut self, b: Block, block: &[u8]) {
+    pub(super) fn on_header_block(&mut self, b: Block, block: &[u8]) {
         let id = b.stream_id;
         let lookup = self.streams.lookup(id);
         let rule = rule(StreamFrame::Headers, lookup);
@@ -199,14 +137,7 @@ impl Core {
             self.close_with(code, rule.reason, false);
             return;
         }
-        let limits = DecodeLimits {
-            max_list_size: usize::try_from(self.settings.local.max_header_list_size).unwrap_or(usize::MAX),
-            max_fields: self.limits.max_header_fields,
-        };
-        let Ok(decoded) = self.arena.decode(&mut self.decoder, block, &limits) else {
-            self.close_with(ErrorCode::COMPRESSION_ERROR, "header block decoding failed", false);
-            return;
-        };
+        let Some(decoded) = self.decode_block(block) else { return };
         let range = decoded.fields;
         let keep = match rule.verdict {
             // HEADERS are accepted on an open stream (trailers) or an idle one
@@ -300,12 +231,7 @@ impl Core {
             self.reject(id, 400, "content-length mismatch");
             return false;
         }
-        let mut s = Stream::new(
-            id,
-            self.settings.peer.initial_window_size,
-            self.settings.recv_initial,
-            self.settings.local.initial_window_size,
-        );
+        let mut s = self.settings.new_stream(id);
         s.content_length = head.content_length;
         s.recv_closed = b.end_stream;
         s.priority = self.streams.take_idle_priority(id).or(head.priority).unwrap_or_default();
@@ -343,15 +269,10 @@ impl Core {
     }
 
     fn on_data_start(&mut self, id: u32, end_stream: bool, length: u32) {
-        if self.flow.recv.receive(length).is_err() {
-            self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window exceeded", false);
+        if !self.admit_data(end_stream, length) {
             return;
         }
-        self.flow.note_recv_window(self.now);
         let mut frame = DataIn::new(id, length);
-        if length == 0 && !end_stream && !self.peer_error() {
-            return; // empty DATA without END_STREAM: CVE-2019-9518 flood
-        }
         let (lookup, live) = self.streams.lookup_mut(id);
         let rule = rule(StreamFrame::Data, lookup);
         match rule.verdict {
@@ -388,19 +309,8 @@ impl Core {
         self.data = Some(frame);
     }
 
-    fn credit_conn(&mut self, n: u64) {
-        if let Some(inc) = self.flow.recv.credit(n) {
-            self.queue(Cause::Peer, Control::WindowUpdate { stream_id: 0, increment: inc });
-        }
-        self.flow.note_recv_window(self.now);
-    }
-
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
-        let Some(d) = self.data.as_mut() else { return };
-        if !d.on_payload(id, end.saturating_sub(start)) {
-            return;
-        }
-        let Some(s) = self.streams.get_mut(&id) else { return };
+        let Some(s) = self.payload_stream(id, start, end) else { return };
         let (deliver, overrun) = accept_body(s, start, end);
         if let Some((start, end)) = deliver {
             self.emit(Event::Data { stream_id: id, start, end });
@@ -411,40 +321,15 @@ impl Core {
     }
 
     fn on_data_end(&mut self, id: u32, end_stream: bool) {
-        let Some(padding) = self.data.take().and_then(|d| d.padding(id)) else { return };
-        let Some(s) = self.streams.get_mut(&id) else { return };
-        if padding > 0 {
-            let stream_inc = s.recv.credit(padding);
-            s.note_recv_window(self.now);
-            if let (Some(inc), false) = (stream_inc, end_stream) {
-                self.queue(Cause::Peer, Control::WindowUpdate { stream_id: id, increment: inc });
-            }
-            self.credit_conn(padding);
-        }
-        if end_stream {
-            let Some(s) = self.streams.get(&id) else { return };
-            if !body_complete(s) {
-                self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
-                return;
-            }
-            self.end_of_request(id);
-        }
-    }
-
-    fn on_rst(&mut self, id: u32, code: ErrorCode) {
-        let rule = rule(StreamFrame::RstStream, self.streams.lookup(id));
-        if let Verdict::ConnectionError(code) = rule.verdict {
-            self.close_with(code, rule.reason, false);
+        if !self.end_data_in(id, end_stream) || !end_stream {
             return;
         }
-        self.abuse.counts.resets = self.abuse.counts.resets.saturating_add(1);
-        if !self.spend(Budget::Resets) {
+        let Some(s) = self.streams.get(&id) else { return };
+        if !body_complete(s) {
+            self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
             return;
         }
-        if let Some(s) = self.drop_stream(id, CloseKind::ResetRemote) {
-            self.emit(Event::Reset { stream_id: id, code, remote: true, unsent: s.queued });
-            self.check_drained();
-        }
+        self.end_of_request(id);
     }
 
     /// WINDOW_UPDATE. Budgeted as a no-op frame unless it does work: it
@@ -455,16 +340,11 @@ impl Core {
     fn on_window_update(&mut self, id: u32, inc: u32) {
         let small = inc < self.limits.min_window_update;
         if id == 0 {
-            if inc == 0 {
-                self.protocol_error("WINDOW_UPDATE of 0 on the connection");
-                return;
-            }
             // Every stream's queue fits in the window already: raising it changes nothing.
             let avail = self.flow.send.available();
             let waiting = self.flow.queued.saturating_sub(avail);
             let unblocks = avail <= self.flow.queued;
-            if self.flow.send.adjust(i64::from(inc)).is_err() {
-                self.close_with(ErrorCode::FLOW_CONTROL_ERROR, "connection window above 2^31-1", false);
+            if !self.grow_send_window(inc) {
                 return;
             }
             let credits_back = u64::from(inc) <= self.flow.uncredited;
@@ -516,27 +396,6 @@ impl Core {
         }
     }
 
-    fn on_settings(&mut self, ack: bool, params: &[u8]) {
-        if !self.spend(Budget::Settings) {
-            return;
-        }
-        if ack {
-            self.settings.on_ack(&mut self.streams, &mut self.decoder);
-            return;
-        }
-        match self.settings.apply_peer(params, &mut self.streams, &mut self.encoder) {
-            Err((code, reason)) => self.close_with(code, reason, false),
-            Ok(applied) => {
-                // §6.5.3: ACK once applied. h2 "always ACKs before reading more".
-                self.queue(Cause::Peer, Control::SettingsAck);
-                self.emit(Event::Settings);
-                if applied.window_changed {
-                    self.wake_all();
-                }
-            }
-        }
-    }
-
     fn on_ping(&mut self, ack: bool, data: [u8; 8]) {
         if ack {
             if data == SHUTDOWN_PING {
@@ -552,14 +411,7 @@ impl Core {
             }
             return;
         }
-        if !self.spend(Budget::Pings) {
-            return;
-        }
-        if !self.pings.owe_ack(self.limits.max_pending_ping_acks) {
-            self.close_with(ErrorCode::ENHANCE_YOUR_CALM, "too many unanswered PINGs", false);
-            return;
-        }
-        self.queue(Cause::Peer, Control::PingAck(data));
+        self.on_ping_request(data);
     }
 
     fn on_priority_update(&mut self, id: u32, value: &[u8]) {

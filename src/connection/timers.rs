@@ -18,6 +18,7 @@ use crate::error::ErrorCode;
 use crate::proto::outbound::{Cause, Control};
 
 use crate::proto::goaway::Shutdown;
+use crate::proto::role::{after, Earliest, Role};
 
 use super::{Core, Event, State};
 use crate::stream::Stream;
@@ -25,42 +26,24 @@ use crate::stream::Stream;
 /// Why a slow request body ends its stream (the `Expired` event's reason).
 pub const SLOW_BODY_REASON: &str = "request body too slow (below minRequestBodyRate / requestBodyTimeoutMs)";
 
-fn after(start: u64, limit: u64) -> Option<u64> {
-    (limit > 0).then(|| start.saturating_add(limit))
-}
-
 impl Core {
     pub(super) fn next_deadline(&self) -> Option<u64> {
         let l = &self.limits;
-        let mut d: Option<u64> = None;
-        let mut add = |t: Option<u64>| {
-            if let Some(t) = t {
-                d = Some(d.map_or(t, |d| d.min(t)));
-            }
-        };
         match self.state {
             State::Closed => return None,
             State::Closing { until } => return Some(until),
             State::Preface { .. } | State::Open => {}
         }
-        add(self.settings.peer_deadline(l.preface_timeout_ms));
-        add(self.settings.ack_deadline(l.settings_ack_timeout_ms));
-        add(self.assembler.deadline(l.header_block_timeout_ms));
-        add(after(self.active_ms, l.idle_timeout_ms));
-        add(self.goaway.shutdown_deadline());
-        if l.stall_timeout_ms > 0 {
-            for s in self.streams.values() {
-                if let Some(since) = s.stalled_since {
-                    add(after(since, l.stall_timeout_ms));
-                }
-            }
-        }
+        let mut d = Earliest::default();
+        d.add_shared(&self.settings, &self.assembler, &self.streams, l);
+        d.add(after(self.active_ms, l.idle_timeout_ms));
+        d.add(self.goaway.shutdown_deadline());
         if l.request_body_timeout_ms > 0 {
             for s in self.streams.values() {
-                add(self.body_deadline(s));
+                d.add(self.body_deadline(s));
             }
         }
-        d
+        d.0
     }
 
     /// When the stream's request body is overdue: `request_body_timeout_ms`
@@ -104,16 +87,7 @@ impl Core {
             }
             State::Preface { .. } | State::Open => {}
         }
-        if due(self.settings.peer_deadline(l.preface_timeout_ms)) {
-            self.close_with(ErrorCode::PROTOCOL_ERROR, "preface timeout", false);
-            return;
-        }
-        if due(self.settings.ack_deadline(l.settings_ack_timeout_ms)) {
-            self.close_with(ErrorCode::SETTINGS_TIMEOUT, "SETTINGS not acknowledged", false);
-            return;
-        }
-        if due(self.assembler.deadline(l.header_block_timeout_ms)) {
-            self.close_with(ErrorCode::PROTOCOL_ERROR, "header block timeout", false);
+        if !self.tick_handshake() {
             return;
         }
         if due(after(self.active_ms, l.idle_timeout_ms)) {
@@ -135,17 +109,7 @@ impl Core {
             }
             _ => {}
         }
-        if l.stall_timeout_ms > 0 {
-            let stalled: Vec<u32> = self
-                .streams
-                .values()
-                .filter(|s| s.stalled_since.is_some_and(|t| due(after(t, l.stall_timeout_ms))))
-                .map(|s| s.id)
-                .collect();
-            for id in stalled {
-                self.reset_local(id, ErrorCode::CANCEL, Cause::Local);
-            }
-        }
+        self.reset_stalled();
         if l.request_body_timeout_ms > 0 {
             let slow: Vec<u32> = self.streams.values().filter(|s| due(self.body_deadline(s))).map(|s| s.id).collect();
             for id in slow {

@@ -12,8 +12,8 @@ use core::fmt;
 
 use crate::error::ProtoError;
 use crate::frame;
+use crate::proto::role::Role;
 use crate::semantics;
-use crate::stream::Stream;
 
 use super::{Connection, Event, State};
 
@@ -83,12 +83,7 @@ impl Connection {
         }
         let last = c.arena.len();
         let id = UPGRADE_STREAM_ID;
-        let mut s = Stream::new(
-            id,
-            c.settings.peer.initial_window_size,
-            c.settings.recv_initial,
-            c.settings.local.initial_window_size,
-        );
+        let mut s = c.settings.new_stream(id);
         s.content_length = head.content_length;
         s.recv_closed = true;
         s.priority = head.priority.unwrap_or_default();

@@ -16,6 +16,9 @@
 //! - [`conn_flow`]: connection-level flow control, both directions.
 //! - [`streams`]: the streams store (live streams, the closed-stream
 //!   record, idle priorities) and the §5.1 lookup of a stream id.
+//! - [`role`]: the glue both roles run on these machines (the [`role::Role`]
+//!   trait's provided methods: events, budgets, header-block progress,
+//!   SETTINGS, PING answers, back-pressure, the DATA loop, shared timers).
 
 pub mod abuse;
 pub mod conn_flow;
@@ -25,5 +28,6 @@ pub mod goaway;
 pub mod header_block;
 pub mod outbound;
 pub mod ping;
+pub mod role;
 pub mod settings_sync;
 pub mod streams;

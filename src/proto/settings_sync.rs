@@ -6,6 +6,7 @@ use crate::error::{ErrorCode, ProtoError};
 use crate::frame;
 use crate::hpack;
 use crate::settings::{id as setting_id, LocalSettings, PeerChange, PeerSettings, DEFAULT_WINDOW_SIZE};
+use crate::stream::Stream;
 
 use super::streams::{LiveStream, StreamStore};
 
@@ -46,6 +47,11 @@ impl SettingsSync {
             recv_initial: DEFAULT_WINDOW_SIZE,
             peer_is_server,
         }
+    }
+
+    /// A new stream's state, its windows set by the SETTINGS in force now.
+    pub fn new_stream(&self, id: u32) -> Stream {
+        Stream::new(id, self.peer.initial_window_size, self.recv_initial, self.local.initial_window_size)
     }
 
     /// The peer's preface ends with a SETTINGS frame (§3.4): until it came,
