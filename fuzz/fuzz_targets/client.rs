@@ -20,12 +20,13 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use h2wasm::client::{ClientConfig, ClientConnection, ClientEvent, CLIENT_PREFACE};
-use h2wasm::connection::{Output, Segment};
-use h2wasm::frame::{self, Frame, FrameDecoder, FrameHeader, Item};
-use h2wasm::hpack::{DecodeLimits, Decoder, Encoder, HeaderField};
+use h2wasm::connection::Output;
+use h2wasm::frame::{self, Frame};
+use h2wasm::hpack::{Encoder, HeaderField};
 use h2wasm::ErrorCode;
 use libfuzzer_sys::fuzz_target;
-use std::collections::HashMap;
+
+mod peer;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
 enum StreamRef {
@@ -69,15 +70,10 @@ struct Harness {
     conn: ClientConnection,
     now: u64,
     opened: Vec<u32>,
-    queued: HashMap<u32, u64>,
-    sent: HashMap<u32, u64>,
     server_hpack: Encoder,
     out: Output,
-    // Server side of the client's output.
-    preface_left: usize,
-    peer_frames: FrameDecoder,
-    peer_hpack: Decoder,
-    peer_block: Vec<u8>,
+    /// The server reading the client's output.
+    peer: peer::Reader,
 }
 
 impl Harness {
@@ -122,96 +118,33 @@ impl Harness {
         self.out.bytes.clear();
         self.out.segments.clear();
         self.conn.write_output(&mut self.out, max);
-        // Rebuild the wire bytes: DATA payloads are the application's (zeros here).
-        let mut wire = Vec::with_capacity(self.out.bytes.len());
-        let mut at = 0usize;
-        for seg in &self.out.segments {
-            match *seg {
-                Segment::Bytes { len } => {
-                    let end = at + len as usize;
-                    assert!(end <= self.out.bytes.len(), "Bytes segments exceed Output::bytes");
-                    wire.extend_from_slice(&self.out.bytes[at..end]);
-                    at = end;
-                }
-                Segment::Data { stream_id, len } => {
-                    let sent = self.sent.entry(stream_id).or_default();
-                    *sent += u64::from(len);
-                    let queued = self.queued.get(&stream_id).copied().unwrap_or(0);
-                    assert!(*sent <= queued, "stream {stream_id}: {sent} DATA bytes written, {queued} queued");
-                    wire.resize(wire.len() + len as usize, 0);
-                }
+        let wire = self.peer.wire(&self.out);
+        self.peer.read(&wire, |f| match f {
+            Frame::Headers { stream_id, .. } => {
+                assert!(stream_id % 2 == 1, "client HEADERS on even stream {stream_id}")
             }
-        }
-        assert_eq!(at, self.out.bytes.len(), "Bytes segments do not cover Output::bytes");
-        self.check_wire(&wire);
-    }
-
-    /// The client's output, as a server would parse it.
-    fn check_wire(&mut self, mut wire: &[u8]) {
-        if self.preface_left > 0 && !wire.is_empty() {
-            let n = self.preface_left.min(wire.len());
-            let done = CLIENT_PREFACE.len() - self.preface_left;
-            assert_eq!(&wire[..n], &CLIENT_PREFACE[done..done + n], "the client did not start with the preface");
-            self.preface_left -= n;
-            wire = &wire[n..];
-        }
-        let mut pos = 0;
-        loop {
-            match self.peer_frames.decode(wire, &mut pos) {
-                Ok(None) => break,
-                Ok(Some(Item::Frame(f))) => match f {
-                    Frame::Headers { stream_id, fragment, end_headers, .. } => {
-                        assert!(stream_id % 2 == 1, "client HEADERS on even stream {stream_id}");
-                        header_block(&mut self.peer_block, &mut self.peer_hpack, fragment, end_headers);
-                    }
-                    Frame::Continuation { fragment, end_headers, .. } => {
-                        header_block(&mut self.peer_block, &mut self.peer_hpack, fragment, end_headers)
-                    }
-                    Frame::PushPromise { .. } => panic!("client sent PUSH_PROMISE"),
-                    _ => {}
-                },
-                Ok(Some(_)) => {}
-                Err(e) => panic!("client output is not valid HTTP/2: {e}"),
-            }
-        }
+            Frame::PushPromise { .. } => panic!("client sent PUSH_PROMISE"),
+            _ => {}
+        });
     }
 
     fn response(&mut self, stream_id: u32, status: u16, extra: &Fields, end_stream: bool, body: Option<&[u8]>) {
         let status = status.to_string();
         let mut fields = vec![HeaderField::new(b":status", status.as_bytes())];
         fields.extend(extra.iter().map(|(n, v)| HeaderField::new(n, v)));
-        let mut block = Vec::new();
-        self.server_hpack.encode(fields, &mut block);
-        let mut wire = Vec::new();
-        frame::write_headers(&mut wire, stream_id, &block, end_stream && body.is_none(), 16_384);
-        if let Some(b) = body {
-            for (i, chunk) in b.chunks(16_384).enumerate() {
-                let last = (i + 1) * 16_384 >= b.len();
-                frame::write_data(&mut wire, stream_id, chunk, end_stream && last, None);
-            }
-            if b.is_empty() {
-                frame::write_data(&mut wire, stream_id, b"", end_stream, None);
-            }
-        }
+        let wire = peer::message(&mut self.server_hpack, stream_id, fields, end_stream, body);
         self.receive(&wire);
     }
 
     fn run(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Receive { data, cuts } => {
-                let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c as usize % (data.len() + 1)).collect();
-                cuts.sort_unstable();
-                let mut from = 0;
-                for to in cuts.into_iter().chain(std::iter::once(data.len())) {
-                    self.receive(&data[from..to]);
-                    from = to;
+                for piece in peer::pieces(&data, &cuts) {
+                    self.receive(piece);
                 }
             }
             Cmd::ReceiveFrame { kind, flags, stream, payload } => {
-                let mut wire = Vec::new();
-                let len = payload.len() as u32;
-                FrameHeader { length: len, kind, flags, stream_id: self.id(stream) }.write(&mut wire);
-                wire.extend_from_slice(&payload);
+                let wire = peer::raw_frame(kind, flags, self.id(stream), &payload);
                 self.receive(&wire);
             }
             Cmd::ReceiveResponse { stream, status, extra, end_stream, body } => {
@@ -236,7 +169,7 @@ impl Harness {
             Cmd::SendData { stream, len, end_stream } => {
                 let id = self.id(stream);
                 if self.conn.send_data(id, u32::from(len), end_stream).is_ok() {
-                    *self.queued.entry(id).or_default() += u64::from(len);
+                    *self.peer.queued.entry(id).or_default() += u64::from(len);
                 }
             }
             Cmd::SendTrailers { stream, fields } => {
@@ -266,17 +199,6 @@ impl Harness {
     }
 }
 
-/// One HEADERS/CONTINUATION fragment of the client's; a complete block must decode.
-fn header_block(block: &mut Vec<u8>, hpack: &mut Decoder, fragment: &[u8], end_headers: bool) {
-    block.extend_from_slice(fragment);
-    if end_headers {
-        let limits = DecodeLimits { max_list_size: usize::MAX, max_fields: usize::MAX };
-        let r = hpack.decode(block, &limits, &mut |_| {});
-        assert!(r.is_ok(), "client header block does not decode: {r:?} {block:02x?}");
-        block.clear();
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let n = data.get(..2).map_or(0, |b| u16::from_le_bytes([b[0], b[1]]) as usize);
     let rest = data.get(2..).unwrap_or(&[]);
@@ -292,14 +214,9 @@ fuzz_target!(|data: &[u8]| {
         conn: ClientConnection::new(cfg, 0),
         now: 0,
         opened: Vec::new(),
-        queued: HashMap::new(),
-        sent: HashMap::new(),
         server_hpack: Encoder::new(),
         out: Output::default(),
-        preface_left: CLIENT_PREFACE.len(),
-        peer_frames: FrameDecoder::new(frame::MAX_MAX_FRAME_SIZE),
-        peer_hpack: Decoder::new(4096),
-        peer_block: Vec::new(),
+        peer: peer::Reader::new("client", CLIENT_PREFACE),
     };
     if input.settings {
         let mut wire = Vec::new();

@@ -17,14 +17,13 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use h2wasm::connection::{Config, Connection, Event, Output, Segment};
-use h2wasm::frame::{self, Frame, FrameDecoder, FrameHeader, Item};
-use h2wasm::hpack::{DecodeLimits, Decoder, Encoder, HeaderField};
+use h2wasm::connection::{Config, Connection, Event, Output};
+use h2wasm::frame::{self, Frame};
+use h2wasm::hpack::{Encoder, HeaderField};
 use h2wasm::ErrorCode;
 use libfuzzer_sys::fuzz_target;
-use std::collections::HashMap;
 
-const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+mod peer;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
 enum StreamRef {
@@ -65,14 +64,10 @@ struct Harness {
     conn: Connection,
     now: u64,
     seen: Vec<u32>,
-    queued: HashMap<u32, u64>,
-    sent: HashMap<u32, u64>,
     client_hpack: Encoder,
     out: Output,
-    // Client side of the server's output.
-    peer_frames: FrameDecoder,
-    peer_hpack: Decoder,
-    peer_block: Vec<u8>,
+    /// The client reading the server's output.
+    peer: peer::Reader,
 }
 
 impl Harness {
@@ -120,54 +115,8 @@ impl Harness {
         self.out.bytes.clear();
         self.out.segments.clear();
         self.conn.write_output(&mut self.out, max);
-        // Rebuild the wire bytes: DATA payloads are the application's (zeros here).
-        let mut wire = Vec::with_capacity(self.out.bytes.len());
-        let mut at = 0usize;
-        for seg in &self.out.segments {
-            match *seg {
-                Segment::Bytes { len } => {
-                    let end = at + len as usize;
-                    assert!(end <= self.out.bytes.len(), "Bytes segments exceed Output::bytes");
-                    wire.extend_from_slice(&self.out.bytes[at..end]);
-                    at = end;
-                }
-                Segment::Data { stream_id, len } => {
-                    let sent = self.sent.entry(stream_id).or_default();
-                    *sent += u64::from(len);
-                    let queued = self.queued.get(&stream_id).copied().unwrap_or(0);
-                    assert!(*sent <= queued, "stream {stream_id}: {sent} DATA bytes written, {queued} queued");
-                    wire.resize(wire.len() + len as usize, 0);
-                }
-            }
-        }
-        assert_eq!(at, self.out.bytes.len(), "Bytes segments do not cover Output::bytes");
-        self.check_wire(&wire);
-    }
-
-    /// The server's output, as a client would parse it.
-    fn check_wire(&mut self, wire: &[u8]) {
-        let mut pos = 0;
-        loop {
-            match self.peer_frames.decode(wire, &mut pos) {
-                Ok(None) => break,
-                Ok(Some(Item::Frame(f))) => match f {
-                    Frame::Headers { fragment, end_headers, .. }
-                    | Frame::Continuation { fragment, end_headers, .. } => {
-                        self.peer_block.extend_from_slice(fragment);
-                        if end_headers {
-                            let limits = DecodeLimits { max_list_size: usize::MAX, max_fields: usize::MAX };
-                            let r = self.peer_hpack.decode(&self.peer_block, &limits, &mut |_| {});
-                            assert!(r.is_ok(), "server header block does not decode: {r:?} {:02x?}", self.peer_block);
-                            self.peer_block.clear();
-                        }
-                    }
-                    Frame::PushPromise { .. } => panic!("server sent PUSH_PROMISE"),
-                    _ => {}
-                },
-                Ok(Some(_)) => {}
-                Err(e) => panic!("server output is not valid HTTP/2: {e}"),
-            }
-        }
+        let wire = self.peer.wire(&self.out);
+        self.peer.read(&wire, |f| assert!(!matches!(f, Frame::PushPromise { .. }), "server sent PUSH_PROMISE"));
     }
 
     fn request(&mut self, stream_id: u32, extra: &Fields, standard: bool, end_stream: bool, body: Option<&[u8]>) {
@@ -180,38 +129,19 @@ impl Harness {
             }
         }
         fields.extend(extra.iter().map(|(n, v)| HeaderField::new(n, v)));
-        let mut block = Vec::new();
-        self.client_hpack.encode(fields, &mut block);
-        let mut wire = Vec::new();
-        frame::write_headers(&mut wire, stream_id, &block, end_stream && body.is_none(), 16_384);
-        if let Some(b) = body {
-            for (i, chunk) in b.chunks(16_384).enumerate() {
-                let last = (i + 1) * 16_384 >= b.len();
-                frame::write_data(&mut wire, stream_id, chunk, end_stream && last, None);
-            }
-            if b.is_empty() {
-                frame::write_data(&mut wire, stream_id, b"", end_stream, None);
-            }
-        }
+        let wire = peer::message(&mut self.client_hpack, stream_id, fields, end_stream, body);
         self.receive(&wire);
     }
 
     fn run(&mut self, cmd: Cmd) {
         match cmd {
             Cmd::Receive { data, cuts } => {
-                let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c as usize % (data.len() + 1)).collect();
-                cuts.sort_unstable();
-                let mut from = 0;
-                for to in cuts.into_iter().chain(std::iter::once(data.len())) {
-                    self.receive(&data[from..to]);
-                    from = to;
+                for piece in peer::pieces(&data, &cuts) {
+                    self.receive(piece);
                 }
             }
             Cmd::ReceiveFrame { kind, flags, stream, payload } => {
-                let mut wire = Vec::new();
-                let len = payload.len() as u32;
-                FrameHeader { length: len, kind, flags, stream_id: self.id(stream) }.write(&mut wire);
-                wire.extend_from_slice(&payload);
+                let wire = peer::raw_frame(kind, flags, self.id(stream), &payload);
                 self.receive(&wire);
             }
             Cmd::ReceiveRequest { stream, extra, standard, end_stream, body } => {
@@ -229,7 +159,7 @@ impl Harness {
             Cmd::SendData { stream, len, end_stream } => {
                 let id = self.id(stream);
                 if self.conn.send_data(id, u32::from(len), end_stream).is_ok() {
-                    *self.queued.entry(id).or_default() += u64::from(len);
+                    *self.peer.queued.entry(id).or_default() += u64::from(len);
                 }
             }
             Cmd::SendTrailers { stream, fields } => {
@@ -268,16 +198,12 @@ fuzz_target!(|data: &[u8]| {
         conn: Connection::new(Config::default(), 0),
         now: 0,
         seen: Vec::new(),
-        queued: HashMap::new(),
-        sent: HashMap::new(),
         client_hpack: Encoder::new(),
         out: Output::default(),
-        peer_frames: FrameDecoder::new(frame::MAX_MAX_FRAME_SIZE),
-        peer_hpack: Decoder::new(4096),
-        peer_block: Vec::new(),
+        peer: peer::Reader::new("server", b""),
     };
     if input.preface {
-        let mut wire = PREFACE.to_vec();
+        let mut wire = frame::CONNECTION_PREFACE.to_vec();
         frame::write_settings(&mut wire, false, &[]);
         frame::write_settings(&mut wire, true, &[]);
         h.receive(&wire);
