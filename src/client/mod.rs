@@ -95,6 +95,13 @@ pub struct ClientConfig {
     pub max_response_body_bytes: u64,
 }
 
+impl ClientConfig {
+    /// `max_response_body_bytes` as a cap (0: none).
+    pub fn response_body_cap(&self) -> Option<u64> {
+        (self.max_response_body_bytes > 0).then_some(self.max_response_body_bytes)
+    }
+}
+
 impl Default for ClientConfig {
     fn default() -> Self {
         ClientConfig {

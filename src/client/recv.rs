@@ -15,7 +15,7 @@ use crate::semantics;
 use crate::stream::CloseKind;
 use crate::stream_rules::{rule, StreamFrame, Verdict};
 
-use crate::proto::data::{accept_body, body_complete, DataIn};
+use crate::proto::data::{accept_body, body_complete, DataIn, Overrun};
 use crate::proto::header_block::Block;
 use crate::proto::outbound::{Cause, Control};
 use crate::proto::role::Role;
@@ -232,10 +232,11 @@ impl Core {
                     self.malformed(id, "content-length on a response without a body");
                     return false;
                 }
-                let cap = self.cfg.max_response_body_bytes;
-                if cap > 0 && content_length.is_some_and(|n| n > cap) {
-                    self.too_large(id);
-                    return false;
+                if let (Some(n), Some(cap)) = (content_length, self.cfg.response_body_cap()) {
+                    if n > cap {
+                        self.too_large(id);
+                        return false;
+                    }
                 }
                 let now = self.now;
                 if let Some(cs) = self.streams.get_mut(&id) {
@@ -320,24 +321,16 @@ impl Core {
     }
 
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
-        let cap = self.cfg.max_response_body_bytes;
+        let cap = self.cfg.response_body_cap();
         let Some(cs) = self.payload_stream(id, start, end) else { return };
-        let before = cs.s.body_received;
-        let (mut deliver, overrun) = accept_body(&mut cs.s, start, end);
-        // Past max_response_body_bytes, as past content-length: exactly the bytes up to
-        // it are delivered, so the events do not depend on how the input was split.
-        let too_large = cap > 0 && cs.s.body_received > cap;
-        if too_large {
-            let room = u32::try_from(cap.saturating_sub(before)).unwrap_or(u32::MAX);
-            deliver = deliver.map(|(s, e)| (s, e.min(s.saturating_add(room)))).filter(|(s, e)| e > s);
-        }
+        let (deliver, overrun) = accept_body(&mut cs.s, start, end, cap);
         if let Some((start, end)) = deliver {
             self.emit(ClientEvent::Data { stream_id: id, start, end });
         }
-        if overrun {
-            self.malformed(id, "body longer than content-length");
-        } else if too_large {
-            self.too_large(id);
+        match overrun {
+            Overrun::No => {}
+            Overrun::ContentLength => self.malformed(id, "body longer than content-length"),
+            Overrun::Cap => self.too_large(id),
         }
     }
 

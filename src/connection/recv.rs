@@ -17,7 +17,7 @@ use crate::proto::header_block::Block;
 use crate::proto::outbound::{Cause, Control};
 use crate::proto::role::Role;
 
-use crate::proto::data::{accept_body, body_complete, DataIn};
+use crate::proto::data::{accept_body, body_complete, DataIn, Overrun};
 use crate::proto::goaway::{Shutdown, SHUTDOWN_PING};
 
 use super::{Core, Event, State};
@@ -311,11 +311,11 @@ impl Core {
 
     fn on_data_payload(&mut self, id: u32, start: usize, end: usize) {
         let Some(s) = self.payload_stream(id, start, end) else { return };
-        let (deliver, overrun) = accept_body(s, start, end);
+        let (deliver, overrun) = accept_body(s, start, end, None);
         if let Some((start, end)) = deliver {
             self.emit(Event::Data { stream_id: id, start, end });
         }
-        if overrun {
+        if overrun != Overrun::No {
             self.stream_error(id, ErrorCode::PROTOCOL_ERROR);
         }
     }

@@ -53,16 +53,30 @@ impl DataIn {
     }
 }
 
+/// Which limit a body ran past.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overrun {
+    No,
+    /// The declared content-length (the peer's error; it wins when both are passed).
+    ContentLength,
+    /// The application's cap on a body's size.
+    Cap,
+}
+
 /// Body bytes `input[start..end]` arrived on `s`: the range to hand to the
-/// application, and whether they ran past the declared content-length.
-/// Past it, exactly the bytes up to it are delivered, then the caller's
-/// stream error, so the events do not depend on how the input was split.
-pub fn accept_body(s: &mut Stream, start: usize, end: usize) -> (Option<(u32, u32)>, bool) {
+/// application, and which limit they ran past: the declared content-length,
+/// or `cap` (the largest body the application takes; None: no cap). Past a
+/// limit, exactly the bytes up to it are delivered, then the caller's error,
+/// so the events do not depend on how the input was split.
+pub fn accept_body(s: &mut Stream, start: usize, end: usize, cap: Option<u64>) -> (Option<(u32, u32)>, Overrun) {
     let n = end.saturating_sub(start);
     let before = s.body_received;
     s.body_received = before.saturating_add(u64::try_from(n).unwrap_or(u64::MAX));
-    let allowed =
-        s.content_length.map_or(n, |cl| usize::try_from(cl.saturating_sub(before)).unwrap_or(usize::MAX).min(n));
+    let limit = match (s.content_length, cap) {
+        (Some(cl), Some(cap)) => Some(cl.min(cap)),
+        (cl, cap) => cl.or(cap),
+    };
+    let allowed = limit.map_or(n, |l| usize::try_from(l.saturating_sub(before)).unwrap_or(usize::MAX).min(n));
     let range = if allowed > 0 {
         let end = start.saturating_add(allowed);
         match (u32::try_from(start), u32::try_from(end)) {
@@ -72,7 +86,14 @@ pub fn accept_body(s: &mut Stream, start: usize, end: usize) -> (Option<(u32, u3
     } else {
         None
     };
-    (range, allowed < n)
+    let overrun = if allowed == n {
+        Overrun::No
+    } else if s.content_length.is_some_and(|cl| s.body_received > cl) {
+        Overrun::ContentLength
+    } else {
+        Overrun::Cap
+    };
+    (range, overrun)
 }
 
 /// WINDOW_UPDATEs owed after the application consumed body bytes.
@@ -365,9 +386,25 @@ mod tests {
     fn body_past_content_length_is_cut_at_it() {
         let mut s = Stream::new(1, 10, 10, 10);
         s.content_length = Some(5);
-        assert_eq!(accept_body(&mut s, 10, 13), (Some((10, 13)), false));
-        assert_eq!(accept_body(&mut s, 13, 17), (Some((13, 15)), true));
+        assert_eq!(accept_body(&mut s, 10, 13, None), (Some((10, 13)), Overrun::No));
+        assert_eq!(accept_body(&mut s, 13, 17, None), (Some((13, 15)), Overrun::ContentLength));
         assert!(!body_complete(&s));
+    }
+
+    #[test]
+    fn body_past_the_cap_is_cut_at_it_and_content_length_wins_when_both_are_passed() {
+        let mut s = Stream::new(1, 10, 10, 10);
+        assert_eq!(accept_body(&mut s, 0, 4, Some(6)), (Some((0, 4)), Overrun::No));
+        assert_eq!(accept_body(&mut s, 4, 9, Some(6)), (Some((4, 6)), Overrun::Cap));
+        let mut s = Stream::new(1, 10, 10, 10);
+        s.content_length = Some(3);
+        assert_eq!(accept_body(&mut s, 0, 9, Some(6)), (Some((0, 3)), Overrun::ContentLength));
+        let mut s = Stream::new(1, 10, 10, 10);
+        s.content_length = Some(8);
+        assert_eq!(accept_body(&mut s, 0, 7, Some(6)), (Some((0, 6)), Overrun::Cap));
+        let mut s = Stream::new(1, 10, 10, 10);
+        s.content_length = Some(8);
+        assert_eq!(accept_body(&mut s, 0, 9, Some(6)), (Some((0, 6)), Overrun::ContentLength));
     }
 
     #[test]
