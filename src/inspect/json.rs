@@ -22,6 +22,21 @@ pub fn json_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The `i`-th `[name, value]` of a list (`[name, value, true]` when `sensitive`).
+fn json_field(out: &mut String, i: usize, name: &[u8], value: &[u8], sensitive: bool) {
+    if i > 0 {
+        out.push(',');
+    }
+    out.push('[');
+    json_bytes(out, name);
+    out.push(',');
+    json_bytes(out, value);
+    if sensitive {
+        out.push_str(",true");
+    }
+    out.push(']');
+}
+
 pub(super) fn json_bytes(out: &mut String, b: &[u8]) {
     json_str(out, &String::from_utf8_lossy(b));
 }
@@ -85,17 +100,7 @@ impl Record {
                 h.frames
             ));
             for (i, (n, v, sensitive)) in h.fields.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push('[');
-                json_bytes(out, n);
-                out.push(',');
-                json_bytes(out, v);
-                if *sensitive {
-                    out.push_str(",true");
-                }
-                out.push(']');
+                json_field(out, i, n, v, *sensitive);
             }
             out.push_str("]}");
         }
@@ -105,14 +110,7 @@ impl Record {
                 t.size, t.max_size, t.in_sync
             ));
             for (i, (n, v)) in t.entries.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push('[');
-                json_bytes(out, n);
-                out.push(',');
-                json_bytes(out, v);
-                out.push(']');
+                json_field(out, i, n, v, false);
             }
             out.push_str("]}");
         }
